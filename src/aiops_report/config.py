@@ -1,0 +1,75 @@
+"""Settings: the one place that reads the environment and the optional `.env` file."""
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from aiops_report.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every setting, with a default that works for a local demo."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///./local.db"
+    db_timezone: str = "UTC"
+    report_timezone: str = "Asia/Seoul"
+    report_language: Literal["ko", "en"] = "ko"
+    report_dir: Path = Path("reports")
+    conversation_table: str = "conversation_log"
+    feedback_table: str = "feedback_log"
+    evaluation_table: str = "conversation_evaluation"
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str = "#ai-reports"
+    slack_api_url: str = "https://slack.com/api/"
+    slack_signing_secret: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _parseable_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL (e.g. postgresql+psycopg://user@host/db)"
+            ) from None
+        return value
+
+    @field_validator("db_timezone", "report_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
+        return value
+
+    @property
+    def url(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def db_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.db_timezone)
+
+    @property
+    def report_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.report_timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise ConfigError with one line per invalid value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()} {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None

@@ -1,0 +1,555 @@
+"""The numbers of a report, exactly as DESIGN.md defines them, aggregated in the database.
+
+Each table is read over the current and the previous period together, grouped by day in the
+report's time zone; totals are the sums of those days. Only counts and sums leave the
+database, plus, for the latency percentiles, how often each distinct value occurs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from aiops_report.db import ChatbotTables, TableRole, exact_text, unreachable
+from aiops_report.periods import Period
+
+# Sums of floating-point scores differ in their last bits between databases (summation
+# order); averages are rounded so that every database reports the same number.
+SCORE_DECIMALS = 6
+WORST_LIMIT = 10
+SCORE_BUCKETS = 10  # [0,1), [1,2), ... [9,10]: the evaluator's 0-10 scale
+
+
+@dataclass(frozen=True)
+class PeriodMetrics:
+    """The headline metrics of one period; None where a metric is undefined or unavailable."""
+
+    conversations: int
+    unique_users: int | None
+    feedback_total: int
+    likes: int
+    dislikes: int
+    satisfaction_rate: float | None
+    evaluations: int
+    avg_score: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    total_tokens: int | None
+
+
+METRIC_NAMES = tuple(f.name for f in fields(PeriodMetrics))
+# A relative change of a rate is not meaningful: its change is shown in percentage points.
+NO_RELATIVE_CHANGE = frozenset({"satisfaction_rate"})
+
+
+@dataclass(frozen=True)
+class Change:
+    absolute: float | None
+    relative: float | None
+
+
+@dataclass(frozen=True)
+class DailyMetrics:
+    date: date
+    conversations: int
+    feedback_total: int
+    likes: int
+    dislikes: int
+    evaluations: int
+    avg_score: float | None
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """How many scores fell in [low, high) in each period (the last bucket includes high)."""
+
+    low: int
+    high: int
+    current: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class ConversationExcerpt:
+    """A conversation worth a look; fields are None when the schema lacks their column."""
+
+    created_at: datetime
+    conversation_id: Any
+    score: float | None
+    feedback: str | None
+    comment: str | None
+    evaluator: str | None
+    reason: str | None
+    model: str | None
+    user_message: str | None
+    ai_response: str | None
+
+
+@dataclass(frozen=True)
+class ReportNumbers:
+    """Everything a report shows, for one period and the one before it."""
+
+    period: Period
+    current: PeriodMetrics
+    previous: PeriodMetrics
+    daily: list[DailyMetrics]
+    score_distribution: list[ScoreBucket]
+    lowest_scored: list[ConversationExcerpt]
+    disliked: list[ConversationExcerpt]
+    features: frozenset[str]  # optional parts the schema allows: users, latency, tokens, texts
+
+    @property
+    def change(self) -> dict[str, Change]:
+        return {
+            name: change_between(
+                getattr(self.current, name), getattr(self.previous, name), name
+            )
+            for name in METRIC_NAMES
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        """No conversation, feedback or evaluation at all in the period."""
+        c = self.current
+        return c.conversations == 0 and c.feedback_total == 0 and c.evaluations == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `generate --json`."""
+        return {
+            "period": period_dict(self.period),
+            "previous_period": period_dict(self.period.previous),
+            "current": asdict(self.current),
+            "previous": asdict(self.previous),
+            "change": {name: asdict(change) for name, change in self.change.items()},
+            "daily": [{**asdict(d), "date": d.date.isoformat()} for d in self.daily],
+            "score_distribution": [asdict(b) for b in self.score_distribution],
+            "worst_conversations": {
+                "lowest_scored": [excerpt_dict(e, self.period) for e in self.lowest_scored],
+                "disliked": [excerpt_dict(e, self.period) for e in self.disliked],
+            },
+            "features": sorted(self.features),
+        }
+
+
+def period_dict(period: Period) -> dict[str, str]:
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "timezone": period.zone.key,
+        "start_at": period.start_at.isoformat(),
+        "end_at": period.end_at.isoformat(),
+    }
+
+
+def excerpt_dict(excerpt: ConversationExcerpt, period: Period) -> dict[str, Any]:
+    return {
+        **asdict(excerpt),
+        "created_at": excerpt.created_at.astimezone(period.zone).isoformat(),
+    }
+
+
+def change_between(current: float | None, previous: float | None, name: str) -> Change:
+    """Absolute and relative change; None where either side is None (or previous is 0)."""
+    if current is None or previous is None:
+        return Change(None, None)
+    absolute = current - previous
+    if isinstance(absolute, float):
+        absolute = round(absolute, SCORE_DECIMALS + 2)
+    relative = None
+    if name not in NO_RELATIVE_CHANGE and previous != 0:
+        relative = absolute / previous
+    return Change(absolute, relative)
+
+
+def percentile_cont(histogram: Iterable[tuple[float, int]], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont over values given as (value, how often) pairs."""
+    pairs = sorted((float(value), count) for value, count in histogram if count)
+    total = sum(count for _, count in pairs)
+    if total == 0:
+        return None
+    position = fraction * (total - 1)
+    lower_rank = math.floor(position)
+    lower = upper = None
+    seen = 0
+    for value, count in pairs:
+        if lower is None and lower_rank < seen + count:
+            lower = value
+        if lower_rank + 1 < seen + count:
+            upper = value
+            break
+        seen += count
+    assert lower is not None
+    if upper is None or position == lower_rank:
+        return lower
+    return lower + (upper - lower) * (position - lower_rank)
+
+
+def satisfaction(likes: int, dislikes: int) -> float | None:
+    return likes / (likes + dislikes) if likes + dislikes else None
+
+
+def mean(total: float, count: int) -> float | None:
+    return round(float(total) / count, SCORE_DECIMALS) if count else None
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+def compute(
+    engine: Engine, tables: ChatbotTables, period: Period, *, worst_limit: int = WORST_LIMIT
+) -> ReportNumbers:
+    """The numbers of `period` and of the period before it.
+
+    Raises DatabaseUnreachable when the database cannot be read.
+    """
+    try:
+        with engine.connect() as conn:
+            return _compute(conn, tables, period, worst_limit)
+    except OperationalError as exc:
+        raise unreachable(engine, exc) from None
+
+
+@dataclass
+class _Totals:
+    """Running sums of one period or one day."""
+
+    conversations: int = 0
+    tokens: int = 0
+    feedback_total: int = 0
+    likes: int = 0
+    dislikes: int = 0
+    evaluations: int = 0
+    score_sum: float = 0.0
+
+
+def _compute(
+    conn: Connection, tables: ChatbotTables, period: Period, worst_limit: int
+) -> ReportNumbers:
+    span = Period(period.previous.start, period.end, period.zone)
+    reader = _Reader(conn, tables, span, split=len(period.previous.days))
+    days = reader.daily_totals()
+    periods = [_Totals(), _Totals()]
+    for index, day in enumerate(days):
+        totals = periods[index >= reader.split]
+        for field in fields(_Totals):
+            setattr(totals, field.name, getattr(totals, field.name) + getattr(day, field.name))
+
+    users = reader.unique_users()
+    latency = reader.latency_histograms()
+    features = reader.features()
+
+    def headline(which: int) -> PeriodMetrics:
+        t = periods[which]
+        return PeriodMetrics(
+            conversations=t.conversations,
+            unique_users=users[which] if users else None,
+            feedback_total=t.feedback_total,
+            likes=t.likes,
+            dislikes=t.dislikes,
+            satisfaction_rate=satisfaction(t.likes, t.dislikes),
+            evaluations=t.evaluations,
+            avg_score=mean(t.score_sum, t.evaluations),
+            latency_p50_ms=percentile_cont(latency[which], 0.5) if latency else None,
+            latency_p95_ms=percentile_cont(latency[which], 0.95) if latency else None,
+            total_tokens=t.tokens if "tokens" in features else None,
+        )
+
+    daily = [
+        DailyMetrics(
+            date=day,
+            conversations=t.conversations,
+            feedback_total=t.feedback_total,
+            likes=t.likes,
+            dislikes=t.dislikes,
+            evaluations=t.evaluations,
+            avg_score=mean(t.score_sum, t.evaluations),
+        )
+        for day, t in zip(period.days, days[reader.split :], strict=True)
+    ]
+    return ReportNumbers(
+        period=period,
+        current=headline(1),
+        previous=headline(0),
+        daily=daily,
+        score_distribution=reader.score_distribution(),
+        lowest_scored=reader.lowest_scored(period, worst_limit),
+        disliked=reader.disliked(period, worst_limit),
+        features=features,
+    )
+
+
+class _Reader:
+    """The queries of one report: each table over `span`, split in previous and current."""
+
+    def __init__(self, conn: Connection, tables: ChatbotTables, span: Period, split: int):
+        self.conn = conn
+        self.tables = tables
+        self.span = span
+        self.split = split  # index of the first day of the current period
+        self._score_groups: list[sa.Row[Any]] | None = None
+
+    def features(self) -> frozenset[str]:
+        t = self.tables
+        found = set()
+        if t.has("conversations", "user_id"):
+            found.add("users")
+        if t.has("conversations", "latency_ms"):
+            found.add("latency")
+        if t.has("conversations", "prompt_tokens") or t.has("conversations", "completion_tokens"):
+            found.add("tokens")
+        if self._texts_columns():
+            found.add("texts")
+        return frozenset(found)
+
+    def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return exact_text(expression, self.tables.dialect)
+
+    def _feedback_value(self) -> sa.ColumnElement[Any]:
+        """`feedback`, trimmed and lower-cased, compared byte for byte."""
+        return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
+
+    def _rows(self, role: TableRole, *columns: sa.ColumnElement[Any]) -> sa.Subquery:
+        """The table's rows in the span, with their day index and period index (0 or 1).
+
+        The buckets are computed in a subquery so that GROUP BY names plain columns (a CASE
+        with bound parameters cannot be repeated in PostgreSQL's GROUP BY).
+        """
+        created_at = self.tables.created_at(role)
+        days = self.span.day_boundaries()
+        halves = [days[0], days[self.split], days[-1]]
+        return (
+            sa.select(
+                created_at.bucket(days).label("day"),
+                created_at.bucket(halves).label("half"),
+                *columns,
+            )
+            .where(created_at.within(days[0], days[-1]))
+            .subquery()
+        )
+
+    def daily_totals(self) -> list[_Totals]:
+        """One _Totals per day of the span."""
+        days = [_Totals() for _ in self.span.days]
+        t = self.tables
+        conv_columns = []
+        if "tokens" in self.features():
+            tokens = sum(
+                (sa.func.coalesce(t.conversations.c[name], 0) for name in
+                 ("prompt_tokens", "completion_tokens") if name in t.conversations.c),
+                start=sa.literal(0),
+            )
+            conv_columns.append(tokens.label("tokens"))
+        rows = self._rows("conversations", *conv_columns)
+        aggregates: list[sa.ColumnElement[Any]] = [sa.func.count()]
+        if conv_columns:
+            aggregates.append(sa.func.coalesce(sa.func.sum(rows.c.tokens), 0))
+        for day, count, *tokens_sum in self.conn.execute(
+            sa.select(rows.c.day, *aggregates).group_by(rows.c.day)
+        ):
+            days[day].conversations = count
+            days[day].tokens = int(tokens_sum[0]) if tokens_sum else 0
+
+        rows = self._rows("feedback", self._feedback_value().label("value"))
+        for day, count, likes, dislikes in self.conn.execute(
+            sa.select(
+                rows.c.day,
+                sa.func.count(),
+                sa.func.sum(sa.case((rows.c.value == "like", 1), else_=0)),
+                sa.func.sum(sa.case((rows.c.value == "dislike", 1), else_=0)),
+            ).group_by(rows.c.day)
+        ):
+            days[day].feedback_total = count
+            days[day].likes = int(likes)
+            days[day].dislikes = int(dislikes)
+
+        for row in self._score_grouping():
+            days[row.day].evaluations += row.count
+            days[row.day].score_sum += float(row.total or 0)
+        return days
+
+    def _score_grouping(self) -> list[sa.Row[Any]]:
+        """Evaluations grouped by day and score bucket: count and sum of the scores."""
+        if self._score_groups is None:
+            score = self.tables.evaluations.c.score
+            bucket = sa.case(
+                *[(score < high, high - 1) for high in range(1, SCORE_BUCKETS)],
+                (score.is_not(None), SCORE_BUCKETS - 1),
+                else_=sa.null(),
+            )
+            rows = self._rows("evaluations", score.label("score"), bucket.label("bucket"))
+            self._score_groups = list(
+                self.conn.execute(
+                    sa.select(
+                        rows.c.day,
+                        rows.c.half,
+                        rows.c.bucket,
+                        sa.func.count(rows.c.score).label("count"),
+                        sa.func.sum(rows.c.score).label("total"),
+                    ).group_by(rows.c.day, rows.c.half, rows.c.bucket)
+                )
+            )
+        return self._score_groups
+
+    def score_distribution(self) -> list[ScoreBucket]:
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        for row in self._score_grouping():
+            if row.bucket is not None:
+                counts[row.half, int(row.bucket)] += row.count
+        return [
+            ScoreBucket(low, low + 1, counts[1, low], counts[0, low])
+            for low in range(SCORE_BUCKETS)
+        ]
+
+    def unique_users(self) -> tuple[int, int] | None:
+        """Distinct non-NULL user_id in the previous and the current period."""
+        if not self.tables.has("conversations", "user_id"):
+            return None
+        rows = self._rows(
+            "conversations", self._text(self.tables.conversations.c.user_id).label("user_id")
+        )
+        previous, current = self.conn.execute(
+            sa.select(
+                *[
+                    sa.func.count(sa.distinct(sa.case((rows.c.half == half, rows.c.user_id))))
+                    for half in (0, 1)
+                ]
+            )
+        ).one()
+        return previous, current
+
+    def latency_histograms(self) -> tuple[list[tuple[float, int]], ...] | None:
+        """(value, how often) of the non-NULL latencies, for the previous and current period."""
+        if not self.tables.has("conversations", "latency_ms"):
+            return None
+        rows = self._rows("conversations", self.tables.conversations.c.latency_ms.label("value"))
+        histograms: tuple[list[tuple[float, int]], ...] = ([], [])
+        for half, value, count in self.conn.execute(
+            sa.select(rows.c.half, rows.c.value, sa.func.count())
+            .where(rows.c.value.is_not(None))
+            .group_by(rows.c.half, rows.c.value)
+        ):
+            histograms[half].append((float(value), count))
+        return histograms
+
+    # --- the conversations worth a look ---------------------------------------------------
+
+    def _texts_columns(self) -> list[str]:
+        """Columns of conversation_log that describe a conversation, when it can be linked."""
+        t = self.tables
+        if not t.has("conversations", "id"):
+            return []
+        return [c for c in ("model", "user_message", "ai_response") if t.has("conversations", c)]
+
+    def lowest_scored(self, period: Period, limit: int) -> list[ConversationExcerpt]:
+        """The period's evaluations with the lowest scores (ties: earliest first)."""
+        ev = self.tables.evaluations
+        created_at = self.tables.created_at("evaluations")
+        extra = [ev.c[c] for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
+        order = [ev.c.score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
+        rows = self.conn.execute(
+            sa.select(created_at.column.label("created_at"), ev.c.score, *extra)
+            .where(created_at.within(period.start_at, period.end_at), ev.c.score.is_not(None))
+            .order_by(*order)
+            .limit(limit)
+        ).mappings()
+        return self._excerpts(list(rows), "evaluations")
+
+    def disliked(self, period: Period, limit: int) -> list[ConversationExcerpt]:
+        """The period's latest dislikes."""
+        fb = self.tables.feedback
+        created_at = self.tables.created_at("feedback")
+        extra = [fb.c[c] for c in ("conversation_id", "comment") if c in fb.c]
+        order = [created_at.column.desc(), *([fb.c.id.desc()] if "id" in fb.c else [])]
+        rows = self.conn.execute(
+            sa.select(created_at.column.label("created_at"), *extra)
+            .where(
+                created_at.within(period.start_at, period.end_at),
+                self._feedback_value() == "dislike",
+            )
+            .order_by(*order)
+            .limit(limit)
+        ).mappings()
+        return self._excerpts([{**row, "feedback": "dislike"} for row in rows], "feedback")
+
+    def _excerpts(self, rows: Sequence[Any], role: TableRole) -> list[ConversationExcerpt]:
+        """Complete each row with what the other tables know of its conversation."""
+        ids = [row["conversation_id"] for row in rows if row.get("conversation_id") is not None]
+        texts = self._conversation_texts(ids)
+        feedback = self._latest_feedback(ids) if role == "evaluations" else {}
+        scores = self._mean_scores(ids) if role == "feedback" else {}
+        created_at = self.tables.created_at(role)
+        excerpts = []
+        for row in rows:
+            cid = row.get("conversation_id")
+            fb_value, fb_comment = feedback.get(cid, (row.get("feedback"), row.get("comment")))
+            text = texts.get(cid, {})
+            score = row.get("score", scores.get(cid))
+            excerpts.append(
+                ConversationExcerpt(
+                    created_at=created_at.to_instant(row["created_at"]),
+                    conversation_id=cid,
+                    score=None if score is None else float(score),
+                    feedback=fb_value,
+                    comment=fb_comment,
+                    evaluator=row.get("evaluator"),
+                    reason=row.get("reason"),
+                    model=text.get("model"),
+                    user_message=text.get("user_message"),
+                    ai_response=text.get("ai_response"),
+                )
+            )
+        return excerpts
+
+    def _conversation_texts(self, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        columns = self._texts_columns()
+        if not ids or not columns:
+            return {}
+        conv = self.tables.conversations
+        rows = self.conn.execute(
+            sa.select(conv.c.id, *[conv.c[c] for c in columns]).where(conv.c.id.in_(ids))
+        ).mappings()
+        return {row["id"]: dict(row) for row in rows}
+
+    def _latest_feedback(self, ids: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
+        """The latest like or dislike (and its comment) given to each conversation."""
+        fb = self.tables.feedback
+        if not ids or "conversation_id" not in fb.c:
+            return {}
+        value = self._feedback_value()
+        comment = fb.c.comment if "comment" in fb.c else sa.null()
+        latest: dict[Any, tuple[str | None, str | None]] = {}
+        for cid, val, text in self.conn.execute(
+            sa.select(fb.c.conversation_id, value, comment)
+            .where(fb.c.conversation_id.in_(ids), value.in_(["like", "dislike"]))
+            .order_by(fb.c.created_at)
+        ):
+            latest[cid] = (_as_str(val), text)
+        return latest
+
+    def _mean_scores(self, ids: list[Any]) -> dict[Any, float | None]:
+        ev = self.tables.evaluations
+        if not ids or "conversation_id" not in ev.c:
+            return {}
+        return {
+            cid: mean(total, count)
+            for cid, total, count in self.conn.execute(
+                sa.select(ev.c.conversation_id, sa.func.sum(ev.c.score), sa.func.count(ev.c.score))
+                .where(ev.c.conversation_id.in_(ids))
+                .group_by(ev.c.conversation_id)
+            )
+        }
+
+
+def _as_str(value: Any) -> str | None:
+    """Text from a value that MySQL's BINARY comparison hands back as bytes."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if value is None else str(value)
