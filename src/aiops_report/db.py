@@ -302,5 +302,6 @@ class TimeColumn:
 def exact_text(expression: sa.ColumnElement[Any], dialect_name: str) -> sa.ColumnElement[Any]:
     """Compare text byte for byte: MySQL's default collations ignore case, accents, padding."""
     if dialect_name in {"mysql", "mariadb"}:
-        return sa.cast(expression, mysql.BINARY())
+        # Bound values stay strings: MySQL compares a binary and a text operand as bytes.
+        return sa.type_coerce(sa.cast(expression, mysql.BINARY()), sa.String())
     return expression

@@ -26,3 +26,23 @@ class MissingColumn(AiopsReportError):
 
 class InvalidInput(AiopsReportError):
     """A command-line value cannot be used (for example a week that is not a date)."""
+
+
+class FontMissing(AiopsReportError):
+    """The TrueType font with Hangul that the PDF embeds is not installed or not readable."""
+
+
+class SlackDeliveryError(AiopsReportError):
+    """Slack refused the report (token, channel, scope, membership); the message names the fix."""
+
+
+class SlackNotConfigured(SlackDeliveryError):
+    """No SLACK_BOT_TOKEN is set, so the report is written but not uploaded."""
+
+
+class SlackUnavailable(SlackDeliveryError):
+    """Slack could not be reached, answered 5xx or kept rate limiting: trying later may work."""
+
+
+class SlackTimeout(SlackUnavailable):
+    """Slack did not answer in time: the file may have been posted anyway, check before resending."""

@@ -1,0 +1,155 @@
+"""The report's charts, drawn as vectors with reportlab.graphics (small and sharp at any zoom)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+
+AXIS_COLOR = colors.HexColor("#8A94A6")
+GRID_COLOR = colors.HexColor("#E3E7EE")
+LABEL_COLOR = colors.HexColor("#4A5568")
+FONT_SIZE = 7
+LEFT, BOTTOM, TOP, RIGHT = 34, 26, 22, 8  # room for the axes' labels and the legend
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+    color: colors.Color
+    dashed: bool = False
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    width: float,
+    height: float,
+    font: str,
+    value_labels: bool = False,
+) -> Drawing:
+    """Bars per category, one bar per series side by side; the value axis starts at 0."""
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    _place(chart, width, height)
+    chart.data = [[v or 0 for v in s.values] for s in series]
+    chart.groupSpacing = 6 if len(series) > 1 else 10
+    chart.barSpacing = 1
+    for index, s in enumerate(series):
+        chart.bars[index].fillColor = s.color
+        chart.bars[index].strokeColor = None
+    chart.categoryAxis.categoryNames = list(categories)
+    _style_axes(chart, font)
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = _nice_max(max((v or 0 for s in series for v in s.values), default=0))
+    if value_labels:
+        chart.barLabelFormat = _thousands
+        chart.barLabels.fontName = font
+        chart.barLabels.fontSize = FONT_SIZE - 1
+        chart.barLabels.fillColor = LABEL_COLOR
+        chart.barLabels.nudge = 6
+    drawing.add(chart)
+    if len(series) > 1:
+        drawing.add(_legend(series, height, font))
+    return drawing
+
+
+def line_chart(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    width: float,
+    height: float,
+    font: str,
+) -> Drawing:
+    """Lines over the categories; a None value leaves a gap. The value axis fits the data."""
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    _place(chart, width, height)
+    chart.data = [list(s.values) for s in series]
+    chart.joinedLines = True
+    for index, s in enumerate(series):
+        line = chart.lines[index]
+        line.strokeColor = s.color
+        line.strokeWidth = 1 if s.dashed else 2
+        if s.dashed:
+            line.strokeDashArray = (3, 2)
+        else:
+            line.symbol = makeMarker("FilledCircle", size=4, fillColor=s.color)
+    chart.categoryAxis.categoryNames = list(categories)
+    _style_axes(chart, font)
+    known = [v for s in series for v in s.values if v is not None]
+    chart.valueAxis.valueMin = max(0, math.floor(min(known)) - 1)
+    chart.valueAxis.valueMax = math.ceil(max(known)) + 1
+    chart.valueAxis.labelTextFormat = "%.1f"
+    drawing.add(chart)
+    drawing.add(_legend(series, height, font))
+    return drawing
+
+
+def _place(chart: VerticalBarChart | HorizontalLineChart, width: float, height: float) -> None:
+    chart.x, chart.y = LEFT, BOTTOM
+    chart.width = width - LEFT - RIGHT
+    chart.height = height - BOTTOM - TOP
+
+
+def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> None:
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName = font
+        axis.labels.fontSize = FONT_SIZE
+        axis.labels.fillColor = LABEL_COLOR
+        axis.strokeColor = AXIS_COLOR
+        axis.strokeWidth = 0.5
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.labels.dy = -3
+    chart.categoryAxis.labels.leading = FONT_SIZE + 1
+    chart.categoryAxis.visibleTicks = False
+    value_axis = chart.valueAxis
+    value_axis.visibleAxis = False
+    value_axis.visibleTicks = False
+    value_axis.visibleGrid = True
+    value_axis.gridStrokeColor = GRID_COLOR
+    value_axis.gridStrokeWidth = 0.5
+    value_axis.labelTextFormat = _thousands
+    value_axis.maximumTicks = 6
+
+
+def _legend(series: Sequence[Series], height: float, font: str) -> Legend:
+    legend = Legend()
+    legend.x, legend.y = LEFT, height - 6
+    legend.boxAnchor = "nw"
+    legend.alignment = "right"
+    legend.columnMaximum = 1  # one entry per column: the legend runs across the top
+    legend.deltax = 0
+    legend.dx = legend.dy = 7
+    legend.dxTextSpace = 4
+    legend.fontName = font
+    legend.fontSize = FONT_SIZE
+    legend.fillColor = LABEL_COLOR
+    legend.strokeColor = None
+    legend.colorNamePairs = [(s.color, s.label) for s in series]
+    return legend
+
+
+def _nice_max(value: float) -> float:
+    """A round top for a value axis a little above `value` (1 when there is nothing)."""
+    if value <= 0:
+        return 1
+    step = 10 ** math.floor(math.log10(value))
+    for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if value * 1.12 <= factor * step:
+            return factor * step
+    return 10 * step
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"

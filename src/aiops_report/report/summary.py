@@ -1,0 +1,80 @@
+"""What the report says in words: which metrics it shows and the highlights of the week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiops_report.metrics import ReportNumbers
+from aiops_report.report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
+
+# The KPI table's rows, in order; a metric that needs an optional column is listed with it.
+KPI_METRICS = (
+    "conversations",
+    "unique_users",
+    "feedback_total",
+    "likes",
+    "dislikes",
+    "satisfaction_rate",
+    "evaluations",
+    "avg_score",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "total_tokens",
+)
+NEEDS_FEATURE = {
+    "unique_users": "users",
+    "latency_p50_ms": "latency",
+    "latency_p95_ms": "latency",
+    "total_tokens": "tokens",
+}
+MIN_HIGHLIGHTS, MAX_HIGHLIGHTS = 3, 5
+NOTABLE = 1.0  # percent (or percentage points): a smaller change is a 4th or 5th highlight only
+
+
+@dataclass(frozen=True)
+class Highlight:
+    text: str
+    went_up: bool
+
+
+def shown_metrics(numbers: ReportNumbers) -> list[str]:
+    """The KPI rows this report's schema allows."""
+    return [
+        name
+        for name in KPI_METRICS
+        if name not in NEEDS_FEATURE or NEEDS_FEATURE[name] in numbers.features
+    ]
+
+
+def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
+    """Sentences on the largest changes, largest first: 3 at least (when there are that many
+    changes), up to 5 when the further ones are notable. Rates rank by percentage points."""
+    ranked = []
+    for name in shown_metrics(numbers):
+        change = numbers.change[name]
+        size = change.absolute if name in RATES else change.relative
+        if size is not None and size != 0:
+            ranked.append((abs(size) * 100, name))
+    ranked.sort(reverse=True)
+    chosen = [
+        name
+        for rank, (size, name) in enumerate(ranked[:MAX_HIGHLIGHTS])
+        if rank < MIN_HIGHLIGHTS or size >= NOTABLE
+    ]
+    return [_sentence(numbers, name, texts) for name in chosen]
+
+
+def _sentence(numbers: ReportNumbers, name: str, texts: Texts) -> Highlight:
+    change = numbers.change[name]
+    assert change.absolute is not None
+    went_up = change.absolute > 0
+    kind = "level" if name in RATES | SCORES else "duration" if name in DURATIONS else "count"
+    up, down = texts.verbs[kind]
+    text = texts.highlight.format(
+        subject=texts.subject(texts.subjects[name]),
+        amount=format_amount(name, change, texts),
+        verb=up if went_up else down,
+        before=format_value(name, getattr(numbers.previous, name)),
+        after=format_value(name, getattr(numbers.current, name)),
+    )
+    return Highlight(text, went_up)

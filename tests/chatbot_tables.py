@@ -1,0 +1,208 @@
+"""The chatbot's tables as users really have them, and a plain-Python reference of the metrics.
+
+`created_at` comes in several storage styles: naive timestamps read in DB_TIMEZONE (every
+database), timezone-aware `timestamptz` (PostgreSQL), and text in SQLite written as
+'YYYY-MM-DD HH:MM:SS' or by `isoformat()` ('YYYY-MM-DDTHH:MM:SS').
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Engine
+
+from aiops_report.config import Settings
+from aiops_report.periods import Period
+
+STYLES = {
+    "sqlite": ["naive", "text_space", "text_iso", "text_mixed"],
+    "postgresql": ["naive", "aware"],
+    "mysql": ["naive"],
+}
+
+
+def created_at_type(style: str) -> sa.types.TypeEngine[Any]:
+    if style == "aware":
+        return sa.DateTime(timezone=True)
+    if style.startswith("text"):
+        return sa.Text()
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def create_tables(engine: Engine, settings: Settings, *, style: str, minimal: bool) -> None:
+    """The three tables: only the required columns (`minimal`) or every column of DESIGN.md."""
+    metadata = sa.MetaData()
+    stamp = created_at_type(style)
+    if minimal:
+        sa.Table(settings.conversation_table, metadata, sa.Column("created_at", stamp))
+        sa.Table(
+            settings.feedback_table,
+            metadata,
+            sa.Column("feedback", sa.String(20)),
+            sa.Column("created_at", stamp),
+        )
+        sa.Table(
+            settings.evaluation_table,
+            metadata,
+            sa.Column("score", sa.Float),
+            sa.Column("created_at", stamp),
+        )
+    else:
+        sa.Table(
+            settings.conversation_table,
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("user_id", sa.String(20)),
+            sa.Column("user_message", sa.Text),
+            sa.Column("ai_response", sa.Text),
+            sa.Column("model", sa.String(20)),
+            sa.Column("latency_ms", sa.Integer),
+            sa.Column("prompt_tokens", sa.Integer),
+            sa.Column("completion_tokens", sa.Integer),
+            sa.Column("created_at", stamp),
+            mysql_charset="utf8mb4",
+        )
+        sa.Table(
+            settings.feedback_table,
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("conversation_id", sa.Integer),
+            sa.Column("feedback", sa.String(20)),
+            sa.Column("comment", sa.Text),
+            sa.Column("created_at", stamp),
+            mysql_charset="utf8mb4",
+        )
+        sa.Table(
+            settings.evaluation_table,
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("conversation_id", sa.Integer),
+            sa.Column("score", sa.Float),
+            sa.Column("reason", sa.Text),
+            sa.Column("created_at", stamp),
+            mysql_charset="utf8mb4",
+        )
+    metadata.create_all(engine)
+
+
+@dataclass
+class Rows:
+    """Rows to insert; every `created_at` is an aware datetime."""
+
+    conversations: list[dict[str, Any]] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def stored(value: datetime, style: str, db_zone: ZoneInfo, rng: random.Random) -> Any:
+    """`value` as a chatbot of that storage style would have written it."""
+    if style == "aware":
+        return value
+    local = value.astimezone(db_zone).replace(tzinfo=None)
+    if style == "naive":
+        return local
+    if style == "text_mixed":
+        style = rng.choice(["text_space", "text_iso"])
+    return local.isoformat(sep=" " if style == "text_space" else "T")
+
+
+def as_read(value: datetime, style: str, db_zone: ZoneInfo) -> datetime:
+    """The instant the report reads back for `value` (naive styles keep wall time only)."""
+    if style == "aware":
+        return value
+    return value.astimezone(db_zone).replace(tzinfo=None).replace(tzinfo=db_zone)
+
+
+def insert(engine: Engine, settings: Settings, rows: Rows, *, style: str, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    metadata = sa.MetaData()
+    with engine.begin() as conn:
+        for name, table_rows in (
+            (settings.conversation_table, rows.conversations),
+            (settings.feedback_table, rows.feedback),
+            (settings.evaluation_table, rows.evaluations),
+        ):
+            table = sa.Table(name, metadata, autoload_with=conn)
+            prepared = [
+                {
+                    column.name: stored(row["created_at"], style, settings.db_zone, rng)
+                    if column.name == "created_at"
+                    else row.get(column.name)
+                    for column in table.c
+                }
+                for row in table_rows
+            ]
+            if prepared:
+                if style.startswith("text"):  # write the text exactly as given
+                    table.c.created_at.type = sa.Text()
+                conn.execute(sa.insert(table), prepared)
+
+
+# --- the metric definitions of DESIGN.md, in plain Python -----------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def normalized_feedback(value: str | None) -> str | None:
+    return None if value is None else value.strip(" ").lower()
+
+
+def reference(
+    rows: Rows, period: Period, *, style: str, db_zone: ZoneInfo, minimal: bool
+) -> dict[str, Any]:
+    """{'current': {...}, 'previous': {...}, 'daily': {date: {...}}} by DESIGN.md's rules."""
+
+    def when(row: dict[str, Any]) -> datetime:
+        return as_read(row["created_at"], style, db_zone)
+
+    def within(p: Period, table_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in table_rows if p.start_at <= when(r) < p.end_at]
+
+    def headline(p: Period) -> dict[str, Any]:
+        conv = within(p, rows.conversations)
+        fb = within(p, rows.feedback)
+        scores = [r["score"] for r in within(p, rows.evaluations) if r["score"] is not None]
+        values = [normalized_feedback(r["feedback"]) for r in fb]
+        likes, dislikes = values.count("like"), values.count("dislike")
+        latencies = [float(r["latency_ms"]) for r in conv if r.get("latency_ms") is not None]
+        return {
+            "conversations": len(conv),
+            "unique_users": None
+            if minimal
+            else len({r["user_id"] for r in conv if r["user_id"] is not None}),
+            "feedback_total": len(fb),
+            "likes": likes,
+            "dislikes": dislikes,
+            "satisfaction_rate": likes / (likes + dislikes) if likes + dislikes else None,
+            "evaluations": len(scores),
+            "avg_score": sum(scores) / len(scores) if scores else None,
+            "latency_p50_ms": None if minimal else percentile(latencies, 0.5),
+            "latency_p95_ms": None if minimal else percentile(latencies, 0.95),
+            "total_tokens": None
+            if minimal
+            else sum((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0) for r in conv),
+        }
+
+    daily: dict[date, dict[str, Any]] = {}
+    for day in period.days:
+        h = headline(Period(day, day + timedelta(days=1), period.zone))
+        daily[day] = {
+            k: h[k]
+            for k in ("conversations", "feedback_total", "likes", "dislikes", "evaluations",
+                      "avg_score")
+        }
+    return {"current": headline(period), "previous": headline(period.previous), "daily": daily}

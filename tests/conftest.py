@@ -1,0 +1,106 @@
+"""Fixtures: one test body runs on SQLite and on the real PostgreSQL and MariaDB servers.
+
+Server URLs come from AIOPS_TEST_POSTGRES_URL / AIOPS_TEST_MARIADB_URL. A server that cannot
+be reached skips its tests locally, and fails them when CI (or AIOPS_REQUIRE_DATABASES) is set:
+in CI a skipped database test is a failed test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from aiops_report.config import Settings, load_settings
+from aiops_report.db import make_engine
+
+SERVER_URLS = {
+    "postgresql": os.environ.get(
+        "AIOPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aiops_test"
+    ),
+    "mariadb": os.environ.get(
+        "AIOPS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/aiops_test"
+    ),
+}
+DATABASES = ["sqlite", *SERVER_URLS]
+REQUIRE_DATABASES = bool(os.environ.get("CI") or os.environ.get("AIOPS_REQUIRE_DATABASES"))
+SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's environment or a `.env` file."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def ensure_database(url: str) -> None:
+    """Create the server's test database when it does not exist yet."""
+    parsed = make_url(url)
+    name = parsed.database
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else None
+    admin = sa.create_engine(parsed.set(database=admin_db), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if parsed.get_backend_name() == "postgresql":
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                if not exists:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            else:
+                conn.execute(
+                    sa.text(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+                )
+    finally:
+        admin.dispose()
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of the test database."""
+    engine = sa.create_engine(url)
+    try:
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def server_url(kind: str) -> str:
+    """The URL of an empty test database on the server `kind`, or skip / fail."""
+    url = SERVER_URLS[kind]
+    try:
+        ensure_database(url)
+        empty_database(url)
+    except sa.exc.OperationalError as exc:
+        message = f"{kind} test server unreachable at {make_url(url).host}: {exc.orig}"
+        if REQUIRE_DATABASES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return server_url(request.param)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return load_settings(database_url=db_url, report_dir=tmp_path / "reports")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    yield engine
+    engine.dispose()

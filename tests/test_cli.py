@@ -1,0 +1,123 @@
+"""The `aiops-report` command, called in-process as a user would call it."""
+
+import json
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from aiops_report.cli import app
+from aiops_report.config import Settings
+from chatbot_tables import create_tables
+
+runner = CliRunner()
+
+
+def run(*args: str, **env: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    commands = get_command(app).commands  # type: ignore[attr-defined]
+    assert {"init-db", "demo-data", "generate", "doctor"} <= set(commands)
+    for name, command in commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert command.help and "Example:" in command.help, name
+
+
+def test_init_db_demo_data_and_json_on_every_database(db_url: str) -> None:
+    first = run("init-db", DATABASE_URL=db_url)
+    again = run("init-db", DATABASE_URL=db_url)
+    demo = run("demo-data", "--weeks", "2", "--per-day", "40", DATABASE_URL=db_url)
+    result = run("generate", "--json", DATABASE_URL=db_url)
+
+    assert first.exit_code == 0 and "conversation_log: created" in first.output
+    assert "already exists, left as it is" in again.output
+    assert demo.exit_code == 0 and "wrote" in demo.output
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document) >= {"period", "current", "previous", "daily", "worst_conversations"}
+    assert len(document["daily"]) == 7
+    assert document["current"]["conversations"] == sum(
+        d["conversations"] for d in document["daily"]
+    )
+    assert document["current"]["conversations"] > 0
+
+
+def test_demo_data_leaves_a_filled_database_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
+
+    again = run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
+
+    assert again.exit_code == 0
+    assert "not written" in again.output and "already holds" in again.output
+
+
+def test_week_that_is_not_a_date_is_one_line() -> None:
+    result = run("generate", "--week", "2026-13-45")
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: --week '2026-13-45' is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REPORT_TIMEZONE", "Asia/Sel", "REPORT_TIMEZONE unknown time zone 'Asia/Sel'"),
+        ("DB_TIMEZONE", "nowhere", "DB_TIMEZONE unknown time zone 'nowhere'"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
+        ("REPORT_LANGUAGE", "fr", "REPORT_LANGUAGE"),
+    ],
+)
+def test_invalid_setting_is_one_line(variable: str, value: str, message: str) -> None:
+    result = run("generate", "--json", **{variable: value})
+
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+
+
+def test_unreachable_database_names_host_and_port_but_not_password() -> None:
+    url = "postgresql+psycopg://reporter:s3cret-pw@127.0.0.1:1/chatbot"
+
+    result = run("generate", "--json", DATABASE_URL=url)
+
+    assert result.exit_code == 1
+    assert "cannot reach the postgresql database at 127.0.0.1:1" in result.output
+    assert "s3cret-pw" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_tables_point_to_init_db(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = run("generate", "--json", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
+
+    assert result.exit_code == 1
+    assert "table 'conversation_log' does not exist" in result.output
+    assert "init-db" in result.output
+
+
+def test_doctor_lists_columns_and_missing_indexes(db_url: str, settings: Settings) -> None:
+    from aiops_report.db import make_engine
+
+    engine = make_engine(settings)
+    create_tables(engine, settings, style="naive", minimal=True)
+    engine.dispose()
+
+    result = run("doctor", DATABASE_URL=db_url)
+
+    assert result.exit_code == 0, result.output
+    assert "optional columns found: none" in result.output
+    assert "absent (their report sections are left out): id, user_id" in result.output
+    assert result.output.count("no index on created_at") == 3
+    assert "CREATE INDEX" in result.output
+
+
+def test_doctor_fails_when_tables_are_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = run("doctor", DATABASE_URL=f"sqlite:///{tmp_path / 'none.db'}")
+
+    assert result.exit_code == 1
+    assert "error" in result.output and "init-db" in result.output
