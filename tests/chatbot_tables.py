@@ -202,7 +202,13 @@ def reference(
         h = headline(Period(day, day + timedelta(days=1), period.zone))
         daily[day] = {
             k: h[k]
-            for k in ("conversations", "feedback_total", "likes", "dislikes", "evaluations",
-                      "avg_score")
+            for k in (
+                "conversations",
+                "feedback_total",
+                "likes",
+                "dislikes",
+                "evaluations",
+                "avg_score",
+            )
         }
     return {"current": headline(period), "previous": headline(period.previous), "daily": daily}

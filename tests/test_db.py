@@ -45,11 +45,13 @@ def test_a_table_without_created_at_index_gets_a_fix(engine: Engine, settings: S
     assert "CREATE INDEX" in missing["feedback_log"]
     with engine.begin() as conn:
         conn.exec_driver_sql(missing["feedback_log"])
-    assert "feedback_log" not in missing_created_at_indexes(engine, reflect_tables(engine, settings))
+    assert "feedback_log" not in missing_created_at_indexes(
+        engine, reflect_tables(engine, settings)
+    )
 
 
 def test_missing_table_is_named(engine: Engine, settings: Settings) -> None:
-    with pytest.raises(MissingTable, match="'conversation_log' does not exist.*init-db"):
+    with pytest.raises(MissingTable, match=r"'conversation_log' does not exist.*init-db"):
         reflect_tables(engine, settings)
 
 
@@ -59,7 +61,7 @@ def test_missing_required_column_is_named(engine: Engine, settings: Settings) ->
         conn.execute(sa.text("DROP TABLE conversation_evaluation"))
         conn.execute(sa.text("CREATE TABLE conversation_evaluation (created_at TIMESTAMP NULL)"))
 
-    with pytest.raises(MissingColumn, match="'conversation_evaluation' lacks .* score"):
+    with pytest.raises(MissingColumn, match=r"'conversation_evaluation' lacks .* score"):
         reflect_tables(engine, settings)
 
 

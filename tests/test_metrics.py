@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings, load_settings
@@ -49,7 +51,10 @@ def test_empty_week_gives_zeros_and_nulls(engine: Engine, settings: Settings) ->
     assert numbers.is_empty
     current = numbers.current
     assert (current.conversations, current.feedback_total, current.likes, current.evaluations) == (
-        0, 0, 0, 0,
+        0,
+        0,
+        0,
+        0,
     )
     assert current.unique_users == 0
     assert current.total_tokens == 0
@@ -113,18 +118,38 @@ def test_worst_conversations_carry_their_texts(engine: Engine, settings: Setting
         settings,
         Rows(
             conversations=[
-                {"id": 1, "user_message": "환불 되나요?", "ai_response": "<b>안 됩니다</b> 😅",
-                 "model": "m-a", "created_at": day},
-                {"id": 2, "user_message": "배송은요?", "ai_response": "내일 도착",
-                 "model": "m-b", "created_at": day},
+                {
+                    "id": 1,
+                    "user_message": "환불 되나요?",
+                    "ai_response": "<b>안 됩니다</b> 😅",
+                    "model": "m-a",
+                    "created_at": day,
+                },
+                {
+                    "id": 2,
+                    "user_message": "배송은요?",
+                    "ai_response": "내일 도착",
+                    "model": "m-b",
+                    "created_at": day,
+                },
             ],
             feedback=[
-                {"id": 1, "conversation_id": 1, "feedback": "DISLIKE", "comment": "틀렸어요",
-                 "created_at": day + timedelta(minutes=1)},
+                {
+                    "id": 1,
+                    "conversation_id": 1,
+                    "feedback": "DISLIKE",
+                    "comment": "틀렸어요",
+                    "created_at": day + timedelta(minutes=1),
+                },
             ],
             evaluations=[
-                {"id": 1, "conversation_id": 1, "score": 1.5, "reason": "정책과 다름",
-                 "created_at": day},
+                {
+                    "id": 1,
+                    "conversation_id": 1,
+                    "score": 1.5,
+                    "reason": "정책과 다름",
+                    "created_at": day,
+                },
                 {"id": 2, "conversation_id": 2, "score": 9.0, "created_at": day},
             ],
         ),
@@ -193,8 +218,13 @@ def test_daylight_saving_days_are_calendar_days(engine: Engine, settings: Settin
 
 ZONES = ["Asia/Seoul", "America/New_York", "Europe/Berlin", "UTC"]
 # Weeks holding a daylight-saving change in New York or Berlin, and an ordinary one.
-WEEKS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 1),
-         date(2026, 11, 18)]
+WEEKS = [
+    date(2026, 3, 8),
+    date(2026, 3, 29),
+    date(2026, 10, 25),
+    date(2026, 11, 1),
+    date(2026, 11, 18),
+]
 FEEDBACK = ["like", " Like ", "LIKE", "dislike", "DISLIKE ", "Dislike", "meh", "", None]
 USERS = ["u1", "U1", "u1 ", "u2", "유저3", None]
 
@@ -217,29 +247,37 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     maybe_int = st.one_of(st.none(), st.integers(0, 3000), st.sampled_from([0, 100, 101]))
     conversations = draw(
         st.lists(
-            st.fixed_dictionaries({
-                "created_at": instant,
-                "user_id": st.sampled_from(USERS),
-                "latency_ms": maybe_int,
-                "prompt_tokens": maybe_int,
-                "completion_tokens": maybe_int,
-            }),
+            st.fixed_dictionaries(
+                {
+                    "created_at": instant,
+                    "user_id": st.sampled_from(USERS),
+                    "latency_ms": maybe_int,
+                    "prompt_tokens": maybe_int,
+                    "completion_tokens": maybe_int,
+                }
+            ),
             max_size=40,
         )
     )
-    feedback = draw(st.lists(
-        st.fixed_dictionaries({"created_at": instant, "feedback": st.sampled_from(FEEDBACK)}),
-        max_size=30,
-    ))
-    evaluations = draw(st.lists(
-        st.fixed_dictionaries({
-            "created_at": instant,
-            "score": st.one_of(
-                st.none(), st.integers(0, 10).map(float), st.sampled_from([0.5, 7.1, 9.99])
+    feedback = draw(
+        st.lists(
+            st.fixed_dictionaries({"created_at": instant, "feedback": st.sampled_from(FEEDBACK)}),
+            max_size=30,
+        )
+    )
+    evaluations = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "created_at": instant,
+                    "score": st.one_of(
+                        st.none(), st.integers(0, 10).map(float), st.sampled_from([0.5, 7.1, 9.99])
+                    ),
+                }
             ),
-        }),
-        max_size=30,
-    ))
+            max_size=30,
+        )
+    )
     for table_rows in (conversations, feedback, evaluations):
         for i, row in enumerate(table_rows):
             row["id"] = i
@@ -281,7 +319,10 @@ def test_every_metric_matches_its_definition(
         engine.dispose()
 
     expected = reference(
-        scenario["rows"], period, style=style, db_zone=settings.db_zone,
+        scenario["rows"],
+        period,
+        style=style,
+        db_zone=settings.db_zone,
         minimal=scenario["minimal"],
     )
     for which in ("current", "previous"):

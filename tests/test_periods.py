@@ -1,5 +1,6 @@
 """Weeks and days in the report's time zone."""
 
+import itertools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ def test_a_week_across_daylight_saving_has_a_25_hour_day() -> None:
     # Aware datetimes of one zone subtract as wall clock times: compare them in UTC.
     boundaries = [b.astimezone(ZoneInfo("UTC")) for b in week.day_boundaries()]
 
-    lengths = {b - a for a, b in zip(boundaries, boundaries[1:], strict=False)}
+    lengths = {b - a for a, b in itertools.pairwise(boundaries)}
     assert lengths == {timedelta(hours=24), timedelta(hours=25)}
     assert boundaries[-1] - boundaries[0] == timedelta(hours=169)
 

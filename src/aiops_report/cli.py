@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,7 +32,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     ko = "ko"
     en = "en"
 
@@ -85,12 +85,21 @@ def demo_data(
         engine = make_engine(settings)
         check_connection(engine)
         with Progress(
-            TextColumn("writing demo days"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True,
+            TextColumn("writing demo days"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as bar:
             task = bar.add_task("days", total=None)
             summary = fill_demo_data(
-                engine, settings, weeks=weeks, per_day=per_day, seed=seed, append=append,
+                engine,
+                settings,
+                weeks=weeks,
+                per_day=per_day,
+                seed=seed,
+                append=append,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         if summary.skipped_reason:
@@ -139,7 +148,11 @@ def doctor() -> None:
     with reported_errors():
         settings = settings_from_env()
         findings = database_findings(make_engine(settings), settings)
-    marks = {"ok": "[green]ok[/green]   ", "warn": "[yellow]warn[/yellow] ", "error": "[red]error[/red]"}
+    marks = {
+        "ok": "[green]ok[/green]   ",
+        "warn": "[yellow]warn[/yellow] ",
+        "error": "[red]error[/red]",
+    }
     for finding in findings:
         out.print(f"{marks[finding.level]} {finding.message}")
     if any(f.level == "error" for f in findings):

@@ -69,7 +69,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()} {err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
+            f"{'.'.join(str(p) for p in error['loc']).upper()} "
+            f"{error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
         )
         raise ConfigError(f"invalid setting: {problems}") from None

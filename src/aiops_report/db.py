@@ -93,7 +93,6 @@ def unreachable(engine: Engine, exc: OperationalError) -> DatabaseUnreachable:
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
 _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-_MYSQL_OPTIONS = {"mysql_charset": "utf8mb4", "mariadb_charset": "utf8mb4"}
 
 
 def schema(settings: Settings) -> sa.MetaData:
@@ -114,7 +113,8 @@ def schema(settings: Settings) -> sa.MetaData:
         sa.Column("completion_tokens", sa.Integer),
         sa.Column("created_at", _TIMESTAMP, nullable=False),
         sa.Index(f"ix_{conv}_created_at", "created_at"),
-        **_MYSQL_OPTIONS,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
     )
     sa.Table(
         fb,
@@ -126,7 +126,8 @@ def schema(settings: Settings) -> sa.MetaData:
         sa.Column("created_at", _TIMESTAMP, nullable=False),
         sa.Index(f"ix_{fb}_created_at", "created_at"),
         sa.Index(f"ix_{fb}_conversation_id", "conversation_id"),
-        **_MYSQL_OPTIONS,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
     )
     sa.Table(
         ev,
@@ -139,7 +140,8 @@ def schema(settings: Settings) -> sa.MetaData:
         sa.Column("created_at", _TIMESTAMP, nullable=False),
         sa.Index(f"ix_{ev}_created_at", "created_at"),
         sa.Index(f"ix_{ev}_conversation_id", "conversation_id"),
-        **_MYSQL_OPTIONS,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
     )
     return metadata
 

@@ -132,7 +132,11 @@ def fill_demo_data(
         count = existing.scalar_one()
         if count and not append:
             return DemoSummary(
-                period.start, period.end - timedelta(days=1), 0, 0, 0,
+                period.start,
+                period.end - timedelta(days=1),
+                0,
+                0,
+                0,
                 skipped_reason=f"{tables.conversations.name} already holds {count} rows",
             )
         writer = _Writer(conn, tables, settings)
@@ -142,8 +146,9 @@ def fill_demo_data(
         for index, day in enumerate(days):
             writer.write_day(_day_rows(rng, day, per_day, settings, in_dip=day >= dip.start))
             progress(index + 1, len(days))
+    conversations, feedback, evaluations = writer.counts
     return DemoSummary(
-        period.start, period.end - timedelta(days=1), *writer.counts
+        period.start, period.end - timedelta(days=1), conversations, feedback, evaluations
     )
 
 
@@ -242,23 +247,29 @@ class _Writer:
         else:
             self.conn.execute(sa.insert(conv), rows)
         feedback = [
-            self._keep(fb, {
-                "conversation_id": cid,
-                "feedback": c.feedback["feedback"],
-                "comment": c.feedback["comment"],
-                "created_at": self._stored(c.feedback["at"]),
-            })
+            self._keep(
+                fb,
+                {
+                    "conversation_id": cid,
+                    "feedback": c.feedback["feedback"],
+                    "comment": c.feedback["comment"],
+                    "created_at": self._stored(c.feedback["at"]),
+                },
+            )
             for cid, c in zip(ids, items, strict=True)
             if c.feedback
         ]
         evaluations = [
-            self._keep(ev, {
-                "conversation_id": cid,
-                "score": c.evaluation["score"],
-                "evaluator": c.evaluation["evaluator"],
-                "reason": c.evaluation["reason"],
-                "created_at": self._stored(c.evaluation["at"]),
-            })
+            self._keep(
+                ev,
+                {
+                    "conversation_id": cid,
+                    "score": c.evaluation["score"],
+                    "evaluator": c.evaluation["evaluator"],
+                    "reason": c.evaluation["reason"],
+                    "created_at": self._stored(c.evaluation["at"]),
+                },
+            )
             for cid, c in zip(ids, items, strict=True)
             if c.evaluation
         ]

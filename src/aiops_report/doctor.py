@@ -48,7 +48,10 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         findings.append(Finding("ok", line))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(
-            Finding("warn", f"table {name}: no index on created_at, so every report scans the "
-                    f"whole table; to fix: {statement}")
+            Finding(
+                "warn",
+                f"table {name}: no index on created_at, so every report scans the "
+                f"whole table; to fix: {statement}",
+            )
         )
     return findings

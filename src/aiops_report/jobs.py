@@ -14,7 +14,9 @@ from aiops_report.periods import Period
 
 def default_week(settings: Settings, now: datetime | None = None) -> Period:
     """The last complete week in the report's time zone."""
-    return Period.last_complete_week(now or datetime.now(settings.report_zone), settings.report_zone)
+    return Period.last_complete_week(
+        now or datetime.now(settings.report_zone), settings.report_zone
+    )
 
 
 def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:

@@ -109,9 +109,7 @@ class ReportNumbers:
     @property
     def change(self) -> dict[str, Change]:
         return {
-            name: change_between(
-                getattr(self.current, name), getattr(self.previous, name), name
-            )
+            name: change_between(getattr(self.current, name), getattr(self.previous, name), name)
             for name in METRIC_NAMES
         }
 
@@ -342,8 +340,11 @@ class _Reader:
         conv_columns = []
         if "tokens" in self.features():
             tokens = sum(
-                (sa.func.coalesce(t.conversations.c[name], 0) for name in
-                 ("prompt_tokens", "completion_tokens") if name in t.conversations.c),
+                (
+                    sa.func.coalesce(t.conversations.c[name], 0)
+                    for name in ("prompt_tokens", "completion_tokens")
+                    if name in t.conversations.c
+                ),
                 start=sa.literal(0),
             )
             conv_columns.append(tokens.label("tokens"))
@@ -371,7 +372,7 @@ class _Reader:
             days[day].dislikes = int(dislikes)
 
         for row in self._score_grouping():
-            days[row.day].evaluations += row.count
+            days[row.day].evaluations += row.scores
             days[row.day].score_sum += float(row.total or 0)
         return days
 
@@ -391,7 +392,7 @@ class _Reader:
                         rows.c.day,
                         rows.c.half,
                         rows.c.bucket,
-                        sa.func.count(rows.c.score).label("count"),
+                        sa.func.count(rows.c.score).label("scores"),
                         sa.func.sum(rows.c.score).label("total"),
                     ).group_by(rows.c.day, rows.c.half, rows.c.bucket)
                 )
@@ -402,7 +403,7 @@ class _Reader:
         counts: dict[tuple[int, int], int] = defaultdict(int)
         for row in self._score_grouping():
             if row.bucket is not None:
-                counts[row.half, int(row.bucket)] += row.count
+                counts[row.half, int(row.bucket)] += row.scores
         return [
             ScoreBucket(low, low + 1, counts[1, low], counts[0, low])
             for low in range(SCORE_BUCKETS)
@@ -415,7 +416,7 @@ class _Reader:
         rows = self._rows(
             "conversations", self._text(self.tables.conversations.c.user_id).label("user_id")
         )
-        previous, current = self.conn.execute(
+        counts = self.conn.execute(
             sa.select(
                 *[
                     sa.func.count(sa.distinct(sa.case((rows.c.half == half, rows.c.user_id))))
@@ -423,7 +424,7 @@ class _Reader:
                 ]
             )
         ).one()
-        return previous, current
+        return int(counts[0]), int(counts[1])
 
     def latency_histograms(self) -> tuple[list[tuple[float, int]], ...] | None:
         """(value, how often) of the non-NULL latencies, for the previous and current period."""

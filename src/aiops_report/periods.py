@@ -65,5 +65,7 @@ def parse_week(text: str, zone: ZoneInfo) -> Period:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"--week {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16") from None
+        raise InvalidInput(
+            f"--week {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
+        ) from None
     return Period.week_of(day, zone)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from aiops_report.metrics import ReportNumbers
 from aiops_report.report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
@@ -29,12 +30,30 @@ NEEDS_FEATURE = {
 }
 MIN_HIGHLIGHTS, MAX_HIGHLIGHTS = 3, 5
 NOTABLE = 1.0  # percent (or percentage points): a smaller change is a 4th or 5th highlight only
+BETTER_WHEN_HIGHER = frozenset(
+    {"conversations", "unique_users", "likes", "satisfaction_rate", "avg_score"}
+)
+BETTER_WHEN_LOWER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
+
+Tone = Literal["good", "bad", "neutral"]
 
 
 @dataclass(frozen=True)
 class Highlight:
     text: str
     went_up: bool
+    tone: Tone
+
+
+def tone(name: str, change: float | None) -> Tone:
+    """Whether a change of `name` is good news, bad news, or neither (tokens, counts of work)."""
+    if not change:
+        return "neutral"
+    if name in BETTER_WHEN_HIGHER:
+        return "good" if change > 0 else "bad"
+    if name in BETTER_WHEN_LOWER:
+        return "bad" if change > 0 else "good"
+    return "neutral"
 
 
 def shown_metrics(numbers: ReportNumbers) -> list[str]:
@@ -77,4 +96,4 @@ def _sentence(numbers: ReportNumbers, name: str, texts: Texts) -> Highlight:
         before=format_value(name, getattr(numbers.previous, name)),
         after=format_value(name, getattr(numbers.current, name)),
     )
-    return Highlight(text, went_up)
+    return Highlight(text, went_up, tone(name, change.absolute))

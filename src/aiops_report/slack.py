@@ -1,0 +1,481 @@
+"""Slack delivery: upload a report PDF to SLACK_CHANNEL, with its headline numbers as the message.
+
+slack_sdk is used here and nowhere else. Every failure becomes one SlackDeliveryError line that
+names the fix; the bot token never appears in a message, a repr or a log line of ours.
+
+How long a delivery may take is bounded (see `retry_handlers`):
+- each HTTP attempt waits at most `timeout` seconds for the connection and for each read;
+- a Web API call is retried at most MAX_RETRIES times, whatever the cause (slack_sdk keeps one
+  attempt counter per call, shared by all its retry handlers): after a connection error or an
+  HTTP 500/503 with a backoff of 0.5 s, 1 s (plus up to 1 s of jitter each), so at most 3.5 s
+  of waiting per call; after an HTTP 429 as long as Slack's Retry-After asks (plus up to 1 s
+  of jitter), but never more than RATE_LIMIT_BUDGET seconds in total per SlackDelivery —
+  slack_sdk's own handler sleeps whatever Retry-After says, uncapped;
+- a read timeout is never retried, because Slack may have acted on the request: the caller
+  gets SlackTimeout and can ask `file_shared_in` before sending again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.client import HTTPException
+from pathlib import Path
+from typing import Any, Literal
+from urllib.error import HTTPError, URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
+
+from aiops_report.config import Settings
+from aiops_report.errors import (
+    InvalidInput,
+    SlackDeliveryError,
+    SlackNotConfigured,
+    SlackTimeout,
+    SlackUnavailable,
+)
+from aiops_report.metrics import Change, ReportNumbers
+
+TIMEOUT_SECONDS = 20
+MAX_RETRIES = 2
+RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting, in total, per SlackDelivery
+
+# files:read is what files.info (file_shared_in) needs; the others: upload, post, find channels.
+REQUIRED_SCOPES = ("files:write", "files:read", "chat:write", "channels:read", "groups:read")
+# Slack's own pattern for conversation IDs (files.completeUploadExternal's channel_id).
+CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A report Slack accepted: the file, where it went, and its message when Slack says."""
+
+    channel_id: str
+    file_id: str
+    permalink: str | None
+    message_ts: str | None
+
+
+@dataclass(frozen=True)
+class SlackFinding:
+    """One line of `doctor` (the same fields as doctor.Finding)."""
+
+    level: Literal["ok", "warn", "error"]
+    message: str
+
+
+@dataclass(frozen=True)
+class _Identity:
+    team: str
+    bot: str
+    scopes: frozenset[str] | None  # None when Slack did not send x-oauth-scopes
+
+
+class SlackDelivery:
+    """Uploads reports to SLACK_CHANNEL through the Web API at SLACK_API_URL.
+
+    Raises SlackNotConfigured when SLACK_BOT_TOKEN is not set.
+    """
+
+    def __init__(self, settings: Settings, *, timeout: int = TIMEOUT_SECONDS) -> None:
+        token = settings.slack_bot_token
+        if token is None or not token.get_secret_value().strip():
+            raise SlackNotConfigured(
+                "SLACK_BOT_TOKEN is not set: the report is written but not uploaded"
+            )
+        self.channel = settings.slack_channel.strip()
+        self.api_url = settings.slack_api_url
+        self.language = settings.report_language
+        self.timeout = timeout
+        self._client = WebClient(
+            token=token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            timeout=timeout,
+            retry_handlers=retry_handlers(),
+        )
+        self._channel_id: str | None = None
+        self._identity: _Identity | None = None
+
+    def __repr__(self) -> str:
+        return f"SlackDelivery(channel={self.channel!r}, api_url={self.api_url!r})"
+
+    @property
+    def where(self) -> str:
+        """The channel as a person would write it: `#name`, or `channel C…` for an ID."""
+        if CHANNEL_ID.match(self.channel):
+            return f"channel {self.channel}"
+        return "#" + self.channel.removeprefix("#")
+
+    # --- delivery -----------------------------------------------------------------------------
+
+    def upload_report(
+        self, pdf_path: Path, numbers: ReportNumbers | None = None, language: str | None = None
+    ) -> Delivery:
+        """Upload the PDF with the headline numbers as its message.
+
+        Raises InvalidInput when the PDF cannot be read, SlackDeliveryError when Slack refuses
+        it, SlackUnavailable (the report is kept) when Slack cannot take it now.
+        """
+        language = language or self.language
+        try:
+            data = pdf_path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read the report {pdf_path}: {exc.strerror}") from None
+        try:
+            channel_id = self.channel_id()
+            with self._errors():
+                response = self._client.files_upload_v2(
+                    channel=channel_id,
+                    file=data,
+                    filename=pdf_path.name,
+                    title=_title(numbers, language) or pdf_path.name,
+                    initial_comment=summary_text(numbers, language),
+                )
+        except SlackUnavailable as exc:
+            raise type(exc)(f"{exc}; the report is kept at {pdf_path}") from exc
+        file: Mapping[str, Any] = response.get("file") or {}
+        if not file.get("id"):
+            raise SlackDeliveryError(
+                f"Slack answered the upload to {self.where} without a file id; "
+                f"the report is kept at {pdf_path}"
+            )
+        return Delivery(
+            channel_id=channel_id,
+            file_id=str(file["id"]),
+            permalink=file.get("permalink"),
+            message_ts=_share_ts(file, channel_id),
+        )
+
+    def file_shared_in(self, file_id: str, channel_id: str) -> bool:
+        """Whether Slack shows the file in the channel (ask this before resending after a timeout).
+
+        Raises SlackDeliveryError when Slack cannot be asked.
+        """
+        with self._errors():
+            try:
+                response = self._client.files_info(file=file_id)
+            except SlackApiError as exc:
+                if exc.response.get("error") in ("file_not_found", "file_deleted"):
+                    return False
+                raise
+        return channel_id in _channels_of(response.get("file") or {})
+
+    def channel_id(self) -> str:
+        """The ID of SLACK_CHANNEL (a name is looked up once); raises SlackDeliveryError."""
+        if self._channel_id is None:
+            self._channel_id = self._find_channel()
+        return self._channel_id
+
+    def _find_channel(self) -> str:
+        if CHANNEL_ID.match(self.channel):
+            return self.channel
+        name = self.channel.removeprefix("#").lower()
+        with self._errors():
+            # Iterating a SlackResponse follows response_metadata.next_cursor page by page.
+            for page in self._client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200
+            ):
+                for channel in page.get("channels") or []:
+                    if channel.get("name") == name:
+                        return str(channel["id"])
+        raise SlackDeliveryError(self._channel_not_found())
+
+    # --- doctor -------------------------------------------------------------------------------
+
+    def check(self) -> list[SlackFinding]:
+        """Token, team and bot, missing scopes, channel ID and membership; sends nothing."""
+        try:
+            me = self._whoami()
+        except SlackDeliveryError as exc:
+            return [SlackFinding("error", str(exc))]
+        findings = [SlackFinding("ok", f"Slack token works: team {me.team}, bot @{me.bot}")]
+        if me.scopes is None:
+            findings.append(
+                SlackFinding("warn", "Slack did not say which scopes the token has")
+            )
+        elif missing := [scope for scope in REQUIRED_SCOPES if scope not in me.scopes]:
+            findings.append(
+                SlackFinding(
+                    "error",
+                    f"the Slack token lacks the scopes {', '.join(missing)}: add them under "
+                    "OAuth & Permissions and reinstall the app",
+                )
+            )
+        else:
+            findings.append(SlackFinding("ok", f"Slack scopes: {', '.join(REQUIRED_SCOPES)}"))
+        try:
+            channel_id = self.channel_id()
+            findings.append(SlackFinding("ok", f"Slack {self.where} has the ID {channel_id}"))
+            with self._errors():
+                info = self._client.conversations_info(channel=channel_id)
+            if (info.get("channel") or {}).get("is_member"):
+                findings.append(SlackFinding("ok", f"the bot is a member of {self.where}"))
+            else:
+                findings.append(SlackFinding("error", self._not_in_channel()))
+        except SlackDeliveryError as exc:
+            findings.append(SlackFinding("error", str(exc)))
+        return findings
+
+    def _whoami(self) -> _Identity:
+        """auth.test's team and bot user, and the scopes Slack granted the token."""
+        if self._identity is None:
+            with self._errors():
+                response = self._client.auth_test()
+            scopes = _header(response.headers, "x-oauth-scopes")
+            self._identity = _Identity(
+                team=str(response.get("team") or "?"),
+                bot=str(response.get("user") or "?"),
+                scopes=None if scopes is None else frozenset(_split(scopes)),
+            )
+        return self._identity
+
+    # --- errors -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn what slack_sdk and urllib raise into one line that names the fix."""
+        try:
+            yield
+        except SlackApiError as exc:
+            raise self._refused(exc.response) from exc
+        except HTTPError as exc:  # only the POST of the file's bytes to its upload URL
+            error = SlackUnavailable if exc.code >= 500 else SlackDeliveryError
+            raise error(f"Slack answered HTTP {exc.code} to the file upload") from exc
+        except TimeoutError as exc:
+            raise SlackTimeout(
+                f"Slack did not answer within {self.timeout} s; the file may still appear in "
+                f"{self.where}, check before sending again"
+            ) from exc
+        except (OSError, HTTPException) as exc:  # URLError, connection reset, ...
+            reason = exc.reason if isinstance(exc, URLError) else exc
+            raise SlackUnavailable(f"Slack is unreachable at {self.api_url} ({reason})") from exc
+        except SlackRequestError as exc:
+            raise SlackDeliveryError(f"Slack request failed: {exc}") from exc
+
+    def _refused(self, response: SlackResponse) -> SlackDeliveryError:
+        status = response.status_code
+        error = str(response.get("error") or "")
+        if status == 429 or error == "ratelimited":
+            retry_after = _header(response.headers, "retry-after") or "?"
+            return SlackUnavailable(
+                f"Slack is rate limiting this app (it asks to wait {retry_after} s, more than "
+                f"the {RATE_LIMIT_BUDGET:.0f} s we wait); try again later"
+            )
+        if status >= 500:
+            return SlackUnavailable(
+                f"Slack answered HTTP {status} (retried up to {MAX_RETRIES} times)"
+            )
+        if error in TOKEN_ERRORS:
+            return SlackDeliveryError(f"Slack rejected the token ({error}): check SLACK_BOT_TOKEN")
+        if error == "channel_not_found":
+            return SlackDeliveryError(self._channel_not_found())
+        if error == "not_in_channel":
+            return SlackDeliveryError(self._not_in_channel())
+        if error == "missing_scope":
+            needed = response.get("needed") or "?"
+            provided = response.get("provided") or "none"
+            return SlackDeliveryError(
+                f"the Slack token lacks the scope {needed} (it has {provided}): add it under "
+                "OAuth & Permissions and reinstall the app"
+            )
+        method = response.api_url.rstrip("/").rsplit("/", 1)[-1]
+        return SlackDeliveryError(f"Slack refused {method}: {error or f'HTTP {status}'}")
+
+    def _channel_not_found(self) -> str:
+        return (
+            f"Slack {self.where} not found (or private without the bot): create it and invite "
+            f"the bot with /invite @{self._bot_name()}, or set SLACK_CHANNEL to its ID (C…)"
+        )
+
+    def _not_in_channel(self) -> str:
+        return f"the bot is not in {self.where}: invite it with /invite @{self._bot_name()}"
+
+    def _bot_name(self) -> str:
+        try:
+            return self._whoami().bot
+        except SlackDeliveryError:
+            return "<your bot>"
+
+
+class BudgetedRateLimitHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's HTTP 429 handler, waiting no more than `budget` seconds in all.
+
+    The parent sleeps Retry-After plus up to 1 s of jitter, however long Retry-After is; this
+    one declines to retry (so the call fails with the 429) once that would exceed the budget.
+    """
+
+    def __init__(self, max_retry_count: int, budget: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.budget_left = budget
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+        try:
+            wait = int(values[0]) + 1  # the parent adds up to 1 s of jitter
+        except ValueError:  # an HTTP date: the parent could not read it either
+            return False
+        if wait > self.budget_left:
+            return False
+        self.budget_left -= wait
+        return True
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Connection errors, HTTP 500/503 and 429, each retried at most MAX_RETRIES times."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
+        BudgetedRateLimitHandler(max_retry_count=MAX_RETRIES, budget=RATE_LIMIT_BUDGET),
+    ]
+
+
+# --- the message ------------------------------------------------------------------------------
+
+_TEXTS = {
+    "ko": {
+        "title": "주간 AI 운영 리포트",
+        "to": " ~ ",
+        "conversations": "대화 수",
+        "satisfaction": "만족도",
+        "avg_score": "평균 점수",
+        "versus": "지난주 대비 {}",
+        "points": "%p",
+        "empty": "이 기간에는 기록된 대화, 피드백, 평가가 없습니다.",
+    },
+    "en": {
+        "title": "Weekly AI operations report",
+        "to": " to ",
+        "conversations": "Conversations",
+        "satisfaction": "Satisfaction",
+        "avg_score": "Average score",
+        "versus": "{} vs previous week",
+        "points": " pp",
+        "empty": "No conversation, feedback or evaluation was recorded in this period.",
+    },
+}
+NONE = "–"
+
+
+def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
+    """The Slack message of a report: title, period and headline numbers with their change.
+
+    Korean unless language is "en"; a missing number is "–".
+    """
+    t = _TEXTS["en" if language == "en" else "ko"]
+    if numbers is None:
+        return f"*{t['title']}*"
+    current, change = numbers.current, numbers.change
+    lines = [
+        f"*{_title(numbers, language)}*",
+        f"• {t['conversations']}: {_count(current.conversations)} "
+        f"({t['versus'].format(_count_change(change['conversations']))})",
+        f"• {t['satisfaction']}: {_percent(current.satisfaction_rate)} "
+        f"({t['versus'].format(_points(change['satisfaction_rate'], t['points']))})",
+        f"• {t['avg_score']}: {_decimal(current.avg_score, 2)} "
+        f"({t['versus'].format(_signed(change['avg_score'].absolute, 2))})",
+    ]
+    if numbers.is_empty:
+        lines.append(t["empty"])
+    return "\n".join(lines)
+
+
+def _title(numbers: ReportNumbers | None, language: str) -> str | None:
+    if numbers is None:
+        return None
+    t = _TEXTS["en" if language == "en" else "ko"]
+    period = numbers.period
+    last_day = period.days[-1]  # the period's end is excluded
+    return f"{t['title']} {period.start.isoformat()}{t['to']}{last_day.isoformat()}"
+
+
+def _count(value: int | None) -> str:
+    return NONE if value is None else f"{value:,}"
+
+
+def _count_change(change: Change) -> str:
+    if change.absolute is None:
+        return NONE
+    text = f"{int(change.absolute):+,}"
+    if change.relative is not None:
+        text += f", {_signed(change.relative * 100, 1)}%"
+    return text
+
+
+def _percent(rate: float | None) -> str:
+    return NONE if rate is None else f"{_decimal(rate * 100, 1)}%"
+
+
+def _points(change: Change, unit: str) -> str:
+    if change.absolute is None:
+        return NONE
+    return f"{_signed(change.absolute * 100, 1)}{unit}"
+
+
+def _decimal(value: float | None, places: int) -> str:
+    return NONE if value is None else f"{value:.{places}f}"
+
+
+def _signed(value: float | None, places: int) -> str:
+    if value is None:
+        return NONE
+    # round(-0.001, 2) is -0.0, which would print as "-0.00"; adding 0.0 makes it +0.0.
+    return f"{round(value, places) + 0.0:+.{places}f}"
+
+
+# --- Slack's payloads -------------------------------------------------------------------------
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) else value)
+    return None
+
+
+def _split(scopes: str) -> list[str]:
+    return [scope.strip() for scope in scopes.split(",") if scope.strip()]
+
+
+def _channels_of(file: Mapping[str, Any]) -> set[str]:
+    """Every conversation a file object says it is shared in."""
+    found = {*file.get("channels", []), *file.get("groups", []), *file.get("ims", [])}
+    for shares in (file.get("shares") or {}).values():
+        found.update(shares)
+    return found
+
+
+def _share_ts(file: Mapping[str, Any], channel_id: str) -> str | None:
+    """The ts of the message that shared the file, when Slack already reports it.
+
+    Slack shares an uploaded file asynchronously, so its answer may not list the share yet.
+    """
+    for shares in (file.get("shares") or {}).values():
+        for share in shares.get(channel_id, []):
+            if share.get("ts"):
+                return str(share["ts"])
+    return None
