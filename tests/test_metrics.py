@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables
 from aiops_report.demo import fill_demo_data
-from aiops_report.metrics import METRIC_NAMES, compute, percentile_cont
+from aiops_report.metrics import METRIC_NAMES, ReportNumbers, compute, percentile_cont
 from aiops_report.periods import Period
 from chatbot_tables import STYLES, Rows, create_tables, insert, reference
 from conftest import SERVER_URLS, server_url
@@ -393,3 +394,13 @@ def test_same_json_on_every_database(tmp_path_factory: pytest.TempPathFactory) -
     assert documents[0]["worst_conversations"]["lowest_scored"]
     for document in documents[1:]:
         assert document == documents[0]
+
+
+def test_numbers_survive_their_json(engine: Engine, settings: Settings) -> None:
+    """A past report can be resent identically from the JSON stored beside its PDF."""
+    fill_demo_data(engine, settings, weeks=2, per_day=30, now=datetime(2026, 11, 26, tzinfo=SEOUL))
+    numbers = numbers_for(engine, settings)
+
+    document = json.loads(json.dumps(numbers.to_dict(), ensure_ascii=False))
+
+    assert ReportNumbers.from_dict(document) == numbers

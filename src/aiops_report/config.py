@@ -1,5 +1,7 @@
 """Settings: the one place that reads the environment and the optional `.env` file."""
 
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +31,12 @@ class Settings(BaseSettings):
     slack_channel: str = "#ai-reports"
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
+    # Standard cron fields (minute hour day month weekday; weekday 0 or 7 = Sunday, 1 = Monday),
+    # in REPORT_TIMEZONE.
+    schedule: str = "0 9 * * 1"
+    schedule_grace: timedelta = timedelta(hours=6)
+    trigger_token: SecretStr | None = None
+    admin_password: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +56,17 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
+        return value
+
+    @field_validator("schedule_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """Accept '6h', '90m', '45s' or seconds, besides ISO 8601 durations ('PT6H')."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*([hms]?)\s*", value)
+            if match:
+                unit = {"h": "hours", "m": "minutes", "s": "seconds", "": "seconds"}[match[2]]
+                return timedelta(**{unit: int(match[1])})
         return value
 
     @property

@@ -1,24 +1,148 @@
-"""The jobs every trigger runs: the one place each job is defined."""
+"""The jobs every trigger runs: the one place each job is defined.
+
+The CLI, the scheduler, the HTTP service, the Slack handlers and the dashboard all call these
+functions, so a run behaves the same whoever starts it.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
 from aiops_report.db import reflect_tables
+from aiops_report.errors import AiopsReportError, InvalidInput, SlackNotConfigured
 from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period
+from aiops_report.report import write_report
+from aiops_report.runs import Run, RunLedger
+from aiops_report.slack import Delivery, SlackDelivery
 
 
 def default_week(settings: Settings, now: datetime | None = None) -> Period:
     """The last complete week in the report's time zone."""
-    return Period.last_complete_week(
-        now or datetime.now(settings.report_zone), settings.report_zone
-    )
+    return Period.last_complete_week(now or datetime.now(settings.report_zone), settings.report_zone)
 
 
 def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:
     """The numbers of `period`; raises MissingTable, MissingColumn, DatabaseUnreachable."""
     return compute(engine, reflect_tables(engine, settings), period)
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    path: Path
+    numbers: ReportNumbers
+
+
+def generate_report(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    language: str | None = None,
+    out_dir: Path | None = None,
+) -> GeneratedReport:
+    """Compute the week's numbers and write its PDF (and the JSON beside it)."""
+    numbers = report_numbers(engine, settings, period)
+    path = write_report(
+        numbers,
+        out_dir or settings.report_dir,
+        language=language or settings.report_language,  # type: ignore[arg-type]
+        generated_at=datetime.now(settings.report_zone),
+    )
+    return GeneratedReport(path, numbers)
+
+
+def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
+    """The numbers a report was built from (its JSON twin), if they are there."""
+    twin = pdf_path.with_suffix(".json")
+    try:
+        return ReportNumbers.from_dict(json.loads(twin.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{twin} is not the JSON of a report: {exc}") from None
+
+
+def send_report(settings: Settings, pdf_path: Path) -> Delivery:
+    """Upload a report PDF to SLACK_CHANNEL, with the numbers of its JSON twin as the message."""
+    if not pdf_path.is_file():
+        raise InvalidInput(f"{pdf_path} is not a file")
+    return SlackDelivery(settings).upload_report(
+        pdf_path, numbers_beside(pdf_path), settings.report_language
+    )
+
+
+@dataclass(frozen=True)
+class WeeklyOutcome:
+    """What `run_weekly` did: delivered now, or skipped and why."""
+
+    status: Literal["delivered", "skipped"]
+    period: Period
+    message: str
+    run: Run
+
+
+def run_weekly(
+    engine: Engine,
+    settings: Settings,
+    *,
+    period: Period | None = None,
+    force: bool = False,
+) -> WeeklyOutcome:
+    """Build and deliver a week's report once, however often and by whomever it is called.
+
+    A week already delivered to SLACK_CHANNEL is skipped (unless `force`); after a failure the
+    report already written is uploaded again, after checking that Slack did not in fact post
+    it. Raises the error that stopped the run, after recording it in `report_runs`.
+    """
+    period = period or default_week(settings)
+    ledger = RunLedger(engine)
+    claim = ledger.claim(period, settings.slack_channel, force=force)
+    if not claim.claimed:
+        return WeeklyOutcome("skipped", period, claim.reason, claim.run)
+    run = claim.run
+    try:
+        path, numbers = _report_for(run, engine, settings, period, fresh=force)
+        run = ledger.update(run.id, status="generated", file_path=str(path), error=None)
+        slack = SlackDelivery(settings)
+        if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
+            run = ledger.update(run.id, status="delivered", lease_until=None)
+            return WeeklyOutcome(
+                "delivered", period, f"{path.name} had reached Slack already", run
+            )
+        delivery = slack.upload_report(path, numbers, settings.report_language)
+    except SlackNotConfigured as exc:
+        ledger.update(run.id, status="generated", error=str(exc), lease_until=None)
+        raise
+    except AiopsReportError as exc:
+        ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
+        raise
+    run = ledger.update(
+        run.id,
+        status="delivered",
+        slack_file_id=delivery.file_id,
+        permalink=delivery.permalink,
+        error=None,
+        lease_until=None,
+    )
+    return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def _report_for(
+    run: Run, engine: Engine, settings: Settings, period: Period, *, fresh: bool
+) -> tuple[Path, ReportNumbers]:
+    """The run's report: the one written by an earlier attempt, or a new one."""
+    if not fresh and run.file_path and Path(run.file_path).is_file():
+        path = Path(run.file_path)
+        numbers = numbers_beside(path)
+        if numbers is not None:
+            return path, numbers
+    report = generate_report(engine, settings, period)
+    return report.path, report.numbers

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -135,6 +136,38 @@ class ReportNumbers:
             },
             "features": sorted(self.features),
         }
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> ReportNumbers:
+        """The numbers of a `to_dict` document (a report's JSON), to resend it identically."""
+        period = Period(
+            date.fromisoformat(document["period"]["start"]),
+            date.fromisoformat(document["period"]["end"]),
+            ZoneInfo(document["period"]["timezone"]),
+        )
+        worst = document["worst_conversations"]
+
+        def excerpts(items: list[dict[str, Any]]) -> list[ConversationExcerpt]:
+            return [
+                ConversationExcerpt(
+                    **{**item, "created_at": datetime.fromisoformat(item["created_at"])}
+                )
+                for item in items
+            ]
+
+        return cls(
+            period=period,
+            current=PeriodMetrics(**document["current"]),
+            previous=PeriodMetrics(**document["previous"]),
+            daily=[
+                DailyMetrics(**{**day, "date": date.fromisoformat(day["date"])})
+                for day in document["daily"]
+            ],
+            score_distribution=[ScoreBucket(**b) for b in document["score_distribution"]],
+            lowest_scored=excerpts(worst["lowest_scored"]),
+            disliked=excerpts(worst["disliked"]),
+            features=frozenset(document["features"]),
+        )
 
 
 def period_dict(period: Period) -> dict[str, str]:
