@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine
+from slack_server import slack_server_fixture  # noqa: F401  (the `slack_server` fixture)
 
 SERVER_URLS = {
     "postgresql": os.environ.get(

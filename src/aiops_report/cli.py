@@ -6,20 +6,25 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import check_connection, create_schema, describe, make_engine
 from aiops_report.demo import fill_demo_data
-from aiops_report.doctor import database_findings
+from aiops_report.doctor import all_findings
 from aiops_report.errors import AiopsReportError
-from aiops_report.jobs import default_week, report_numbers
-from aiops_report.metrics import ReportNumbers
+from aiops_report.jobs import (
+    default_week,
+    generate_report,
+    report_numbers,
+    run_weekly,
+    send_report,
+)
 from aiops_report.periods import parse_week
 
 app = typer.Typer(
@@ -121,33 +126,81 @@ def generate(
     lang: Annotated[
         Language | None, typer.Option(help="Report language; default: REPORT_LANGUAGE.")
     ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder of the PDF; default: REPORT_DIR.")
+    ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the numbers as JSON instead.")
+        bool, typer.Option("--json", help="Print the numbers as JSON; write no file.")
     ] = False,
 ) -> None:
-    """Compute the numbers of a week and print them.
+    """Build the PDF report of a week (and the JSON of its numbers beside it).
 
-    Example: aiops-report generate --week 2026-11-18 --json
+    Example: aiops-report generate --week 2026-11-18 --lang en
     """
     with reported_errors():
         settings = settings_from_env()
         period = parse_week(week, settings.report_zone) if week else default_week(settings)
-        numbers = report_numbers(make_engine(settings), settings, period)
+        engine = make_engine(settings)
         if as_json:
-            typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2))
+            numbers = report_numbers(engine, settings, period)
+            typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
+            return
+        report = generate_report(
+            engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
+        )
+        if report.numbers.is_empty:
+            err.print(f"note: no conversations, feedback or evaluations in {period.start} week")
+        if settings.slack_bot_token is None:
+            err.print("not uploaded to Slack: SLACK_BOT_TOKEN is not set")
         else:
-            print_numbers(numbers)
+            err.print("not uploaded: `aiops-report send PATH` uploads it")
+        typer.echo(report.path)
+
+
+@app.command()
+def send(
+    path: Annotated[Path, typer.Argument(help="The PDF to upload (its .json twin is read).")],
+) -> None:
+    """Upload a report PDF to SLACK_CHANNEL, with its headline numbers as the message.
+
+    Example: aiops-report send reports/weekly_report_2026_11_23.pdf
+    """
+    with reported_errors():
+        settings = settings_from_env()
+        delivery = send_report(settings, path)
+        out.print(f"uploaded {path.name} to channel {delivery.channel_id} ({delivery.file_id})")
+
+
+@app.command("run-weekly")
+def run_weekly_command(
+    week: Annotated[
+        str | None,
+        typer.Option(help="Any date (YYYY-MM-DD) in the week; default: last full week."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Build and deliver again even if the week was delivered.")
+    ] = False,
+) -> None:
+    """Build and deliver a week's report once: safe to call from cron as often as you like.
+
+    Example: aiops-report run-weekly   # in crontab: 0 9 * * 1 (REPORT_TIMEZONE)
+    """
+    with reported_errors():
+        settings = settings_from_env()
+        period = parse_week(week, settings.report_zone) if week else None
+        outcome = run_weekly(make_engine(settings), settings, period=period, force=force)
+        out.print(outcome.message)
 
 
 @app.command()
 def doctor() -> None:
-    """Check the database and its tables, and say what is missing, one line each.
+    """Check the database, its tables, the report font and Slack; say what is wrong.
 
     Example: aiops-report doctor
     """
     with reported_errors():
         settings = settings_from_env()
-        findings = database_findings(make_engine(settings), settings)
+        findings = all_findings(make_engine(settings), settings)
     marks = {
         "ok": "[green]ok[/green]   ",
         "warn": "[yellow]warn[/yellow] ",
@@ -157,27 +210,3 @@ def doctor() -> None:
         out.print(f"{marks[finding.level]} {finding.message}")
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)
-
-
-def print_numbers(numbers: ReportNumbers) -> None:
-    period = numbers.period
-    table = Table(title=f"{period.start} – {period.end} ({period.zone.key}), end excluded")
-    for column in ("metric", "this period", "previous", "change"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for name, change in numbers.change.items():
-        table.add_row(
-            name,
-            show(getattr(numbers.current, name)),
-            show(getattr(numbers.previous, name)),
-            show(change.absolute),
-        )
-    out.print(table)
-
-
-def show(value: float | None) -> str:
-    """A number for a person: '–' for None, never 0."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    return f"{value:,}"

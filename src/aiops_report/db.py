@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -11,10 +10,23 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, NoSuchTableError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    NoSuchTableError,
+    OperationalError,
+)
 
 from aiops_report.config import Settings
-from aiops_report.errors import ConfigError, DatabaseUnreachable, MissingColumn, MissingTable
+from aiops_report.errors import (
+    AiopsReportError,
+    ConfigError,
+    DatabaseError,
+    DatabaseUnreachable,
+    MissingColumn,
+    MissingTable,
+)
 
 TableRole = Literal["conversations", "feedback", "evaluations"]
 ROLES: tuple[TableRole, ...] = ("conversations", "feedback", "evaluations")
@@ -72,11 +84,11 @@ def check_connection(engine: Engine) -> None:
         with engine.connect():
             pass
     except OperationalError as exc:
-        raise unreachable(engine, exc) from None
+        raise database_error(engine, exc) from None
 
 
-def unreachable(engine: Engine, exc: OperationalError) -> DatabaseUnreachable:
-    """The one-line error for a database that cannot be reached."""
+def database_error(engine: Engine, exc: DBAPIError) -> AiopsReportError:
+    """The one-line error for a failed statement: unreachable, or the database's own reason."""
     url = engine.url
     where = (
         f"file {url.database}"
@@ -84,9 +96,15 @@ def unreachable(engine: Engine, exc: OperationalError) -> DatabaseUnreachable:
         else f"{url.host or 'localhost'}:{url.port or 'default port'}"
     )
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return DatabaseUnreachable(
-        f"cannot reach the {engine.dialect.name} database at {where} ({describe(engine)}): {reason}"
-    )
+    try:  # "operational" covers a lost server and a locked table alike: tell them apart
+        with engine.connect():
+            pass
+    except OperationalError:
+        return DatabaseUnreachable(
+            f"cannot reach the {engine.dialect.name} database at {where} "
+            f"({describe(engine)}): {reason}"
+        )
+    return DatabaseError(f"the {engine.dialect.name} database at {where} answered: {reason}")
 
 
 # --- the schema of a new install --------------------------------------------------------
@@ -153,7 +171,7 @@ def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
         existing = set(sa.inspect(engine).get_table_names())
         metadata.create_all(engine, checkfirst=True)
     except OperationalError as exc:
-        raise unreachable(engine, exc) from None
+        raise database_error(engine, exc) from None
     return {name: name not in existing for name in metadata.tables}
 
 
@@ -212,7 +230,7 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
                 )
             tables[role] = table
     except OperationalError as exc:
-        raise unreachable(engine, exc) from None
+        raise database_error(engine, exc) from None
     return ChatbotTables(**tables, dialect=engine.dialect.name, db_zone=settings.db_zone)
 
 
@@ -240,8 +258,8 @@ TimeStyle = Literal["aware", "naive", "sqlite_text"]
 class TimeColumn:
     """A `created_at` column and how instants compare with what it stores.
 
-    Every predicate is a range on the raw column so that its index is used; a function of
-    the column appears only in the select list or as an extra filter inside that range.
+    Every predicate is made of ranges on the raw column, never a function of it, so that
+    the database reads only the index slice of the period.
     """
 
     column: sa.ColumnElement[Any]
@@ -257,40 +275,44 @@ class TimeColumn:
             return cls(column, "aware", db_zone)
         return cls(column, "naive", db_zone)
 
-    def _bound(self, instant: datetime, separator: str = " ") -> Any:
+    def _bound(self, instant: datetime) -> Any:
         if self.style == "aware":
             return sa.literal(instant, sa.DateTime(timezone=True))
-        local = instant.astimezone(self.db_zone).replace(tzinfo=None)
-        if self.style == "naive":
-            return sa.literal(local, sa.DateTime())
-        # Text: 'YYYY-MM-DD HH:MM:SS' sorts before every row of that second, fractions included.
-        return sa.literal(local.isoformat(sep=separator), sa.String())
-
-    def _normalized(self) -> sa.ColumnElement[Any]:
-        """SQLite text with ' ' or 'T' between date and time, compared as one form."""
-        return sa.func.replace(self.column, "T", " ", type_=sa.String())
+        return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
 
     def within(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
         """`start <= created_at < end` for aware instants."""
         if self.style != "sqlite_text":
             return sa.and_(self.column >= self._bound(start), self.column < self._bound(end))
-        # ' ' sorts before 'T', so [start with ' ', end with 'T') holds both forms and uses the
-        # index; the normalized comparison inside it is exact.
+        # Text of both forms: 'D HH:MM:SS' (' ' sorts before 'T') and 'DTHH:MM:SS'. The outer
+        # range holds both and uses the index; the ranges inside it are exact per form.
+        lo, lo_t, hi, hi_t = (
+            self._text(start, " "),
+            self._text(start, "T"),
+            self._text(end, " "),
+            self._text(end, "T"),
+        )
+        lo_date, hi_date = lo[:10], hi[:10]
+        if lo_date == hi_date:
+            exact = [(lo, hi), (lo_t, hi_t)]
+        else:
+            exact = [(lo, f"{lo_date}T"), (lo_t, hi), (f"{hi_date}T", hi_t)]
+        column = self.column
         return sa.and_(
-            self.column >= self._bound(start),
-            self.column < self._bound(end, "T"),
-            self._normalized() >= self._bound(start),
-            self._normalized() < self._bound(end),
+            column >= self._literal(lo),
+            column < self._literal(hi_t),
+            sa.or_(
+                *[sa.and_(column >= self._literal(a), column < self._literal(b)) for a, b in exact]
+            ),
         )
 
-    def bucket(self, boundaries: Sequence[datetime]) -> sa.ColumnElement[int]:
-        """Index i of the interval [boundaries[i], boundaries[i+1]) holding the row.
+    def _text(self, instant: datetime, separator: str) -> str:
+        """The instant as SQLite text of one form; it sorts before every row of that second."""
+        return instant.astimezone(self.db_zone).replace(tzinfo=None).isoformat(sep=separator)
 
-        Meant for rows already filtered by `within(boundaries[0], boundaries[-1])`.
-        """
-        value = self._normalized() if self.style == "sqlite_text" else self.column
-        whens = [(value < self._bound(b), i) for i, b in enumerate(boundaries[1:-1])]
-        return sa.case(*whens, else_=len(boundaries) - 2) if whens else sa.literal(0)
+    @staticmethod
+    def _literal(text: str) -> sa.ColumnElement[str]:
+        return sa.literal(text, sa.String())
 
     def to_instant(self, value: datetime | str) -> datetime:
         """A stored value as an aware datetime."""

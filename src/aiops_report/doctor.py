@@ -1,4 +1,7 @@
-"""`doctor`: check what the report needs and say what is wrong, one line each."""
+"""`doctor`: check what the report needs and say what is wrong, one line each.
+
+The database checks run first; the font and Slack checks are added by `all_findings`.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from aiops_report.db import (
     missing_created_at_indexes,
     reflect_tables,
 )
-from aiops_report.errors import AiopsReportError
+from aiops_report.errors import AiopsReportError, FontMissing, SlackNotConfigured
+from aiops_report.report import font_status
+from aiops_report.slack import SlackDelivery
 
 Level = Literal["ok", "warn", "error"]
 
@@ -55,3 +60,30 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
             )
         )
     return findings
+
+
+def font_findings() -> list[Finding]:
+    """Which font the report embeds, and whether it covers Hangul."""
+    try:
+        status = font_status()
+    except FontMissing as exc:
+        return [Finding("error", str(exc))]
+    if not status.covers_hangul:
+        return [Finding("error", f"the report font {status.path} has no Hangul glyphs")]
+    return [
+        Finding("ok", f"report font {status.name} ({status.path}) covers Hangul; it is embedded")
+    ]
+
+
+def slack_findings(settings: Settings) -> list[Finding]:
+    """Token, scopes, channel and membership, checked without sending anything."""
+    try:
+        slack = SlackDelivery(settings)
+    except SlackNotConfigured as exc:
+        return [Finding("warn", str(exc))]
+    return [Finding(finding.level, finding.message) for finding in slack.check()]
+
+
+def all_findings(engine: Engine, settings: Settings) -> list[Finding]:
+    """Everything `doctor` checks: database, font and Slack."""
+    return [*database_findings(engine, settings), *font_findings(), *slack_findings(settings)]

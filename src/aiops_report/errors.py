@@ -16,6 +16,10 @@ class DatabaseUnreachable(AiopsReportError):
     """The database server cannot be reached or refused the connection."""
 
 
+class DatabaseError(AiopsReportError):
+    """The database refused a statement (a lock, a permission, a broken table)."""
+
+
 class MissingTable(AiopsReportError):
     """A table the report reads does not exist."""
 
@@ -45,4 +49,4 @@ class SlackUnavailable(SlackDeliveryError):
 
 
 class SlackTimeout(SlackUnavailable):
-    """Slack did not answer in time: the file may have been posted anyway, check before resending."""
+    """Slack did not answer in time: the file may be posted anyway, so check before resending."""

@@ -26,7 +26,9 @@ from aiops_report.slack import Delivery, SlackDelivery
 
 def default_week(settings: Settings, now: datetime | None = None) -> Period:
     """The last complete week in the report's time zone."""
-    return Period.last_complete_week(now or datetime.now(settings.report_zone), settings.report_zone)
+    return Period.last_complete_week(
+        now or datetime.now(settings.report_zone), settings.report_zone
+    )
 
 
 def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:
@@ -114,13 +116,16 @@ def run_weekly(
         slack = SlackDelivery(settings)
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)
-            return WeeklyOutcome(
-                "delivered", period, f"{path.name} had reached Slack already", run
-            )
-        delivery = slack.upload_report(path, numbers, settings.report_language)
+            return WeeklyOutcome("delivered", period, f"{path.name} had reached Slack already", run)
+        delivery = slack.upload_report(
+            path,
+            numbers,
+            settings.report_language,
+            on_file_id=lambda file_id: ledger.update(run.id, slack_file_id=file_id),
+        )
     except SlackNotConfigured as exc:
         ledger.update(run.id, status="generated", error=str(exc), lease_until=None)
-        raise
+        raise SlackNotConfigured(f"{exc}: {run.file_path}") from None
     except AiopsReportError as exc:
         ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
         raise

@@ -7,10 +7,10 @@ database, plus, for the latency percentiles, how often each distinct value occur
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from aiops_report.db import ChatbotTables, TableRole, exact_text, unreachable
+from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.periods import Period
 
 # Sums of floating-point scores differ in their last bits between databases (summation
@@ -27,6 +27,7 @@ from aiops_report.periods import Period
 SCORE_DECIMALS = 6
 WORST_LIMIT = 10
 SCORE_BUCKETS = 10  # [0,1), [1,2), ... [9,10]: the evaluator's 0-10 scale
+UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def compute(
         with engine.connect() as conn:
             return _compute(conn, tables, period, worst_limit)
     except OperationalError as exc:
-        raise unreachable(engine, exc) from None
+        raise database_error(engine, exc) from None
 
 
 @dataclass
@@ -259,6 +260,28 @@ class _Totals:
     dislikes: int = 0
     evaluations: int = 0
     score_sum: float = 0.0
+    score_buckets: list[int] = field(default_factory=lambda: [0] * SCORE_BUCKETS)
+
+    def add(self, other: _Totals) -> None:
+        self.conversations += other.conversations
+        self.tokens += other.tokens
+        self.feedback_total += other.feedback_total
+        self.likes += other.likes
+        self.dislikes += other.dislikes
+        self.evaluations += other.evaluations
+        self.score_sum += other.score_sum
+        self.score_buckets = [
+            a + b for a, b in zip(self.score_buckets, other.score_buckets, strict=True)
+        ]
+
+
+def score_buckets(score: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
+    """[0,1), [1,2), ... [9,10]: scores below 0 count in the first, above 10 in the last."""
+    return [
+        score < 1,
+        *[sa.and_(score >= low, score < low + 1) for low in range(1, SCORE_BUCKETS - 1)],
+        score >= SCORE_BUCKETS - 1,
+    ]
 
 
 def _compute(
@@ -269,9 +292,7 @@ def _compute(
     days = reader.daily_totals()
     periods = [_Totals(), _Totals()]
     for index, day in enumerate(days):
-        totals = periods[index >= reader.split]
-        for field in fields(_Totals):
-            setattr(totals, field.name, getattr(totals, field.name) + getattr(day, field.name))
+        periods[index >= reader.split].add(day)
 
     users = reader.unique_users()
     latency = reader.latency_histograms()
@@ -310,7 +331,10 @@ def _compute(
         current=headline(1),
         previous=headline(0),
         daily=daily,
-        score_distribution=reader.score_distribution(),
+        score_distribution=[
+            ScoreBucket(low, low + 1, periods[1].score_buckets[low], periods[0].score_buckets[low])
+            for low in range(SCORE_BUCKETS)
+        ],
         lowest_scored=reader.lowest_scored(period, worst_limit),
         disliked=reader.disliked(period, worst_limit),
         features=features,
@@ -325,7 +349,6 @@ class _Reader:
         self.tables = tables
         self.span = span
         self.split = split  # index of the first day of the current period
-        self._score_groups: list[sa.Row[Any]] | None = None
 
     def features(self) -> frozenset[str]:
         t = self.tables
@@ -347,131 +370,120 @@ class _Reader:
         """`feedback`, trimmed and lower-cased, compared byte for byte."""
         return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
 
-    def _rows(self, role: TableRole, *columns: sa.ColumnElement[Any]) -> sa.Subquery:
-        """The table's rows in the span, with their day index and period index (0 or 1).
+    def _per_range(
+        self,
+        role: TableRole,
+        ranges: Sequence[tuple[datetime, datetime]],
+        *aggregates: sa.ColumnElement[Any],
+        group_by: Sequence[sa.ColumnElement[Any]] = (),
+    ) -> list[list[tuple[Any, ...]]]:
+        """The aggregates over each [start, end) of `ranges`: one SELECT a range, UNION ALL.
 
-        The buckets are computed in a subquery so that GROUP BY names plain columns (a CASE
-        with bound parameters cannot be repeated in PostgreSQL's GROUP BY).
+        Each SELECT is a range on the raw `created_at`, so it reads its own slice of the
+        index: every row is read once, and no per-row expression has to find its day.
         """
         created_at = self.tables.created_at(role)
-        days = self.span.day_boundaries()
-        halves = [days[0], days[self.split], days[-1]]
-        return (
+        selects = [
             sa.select(
-                created_at.bucket(days).label("day"),
-                created_at.bucket(halves).label("half"),
-                *columns,
+                sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates
             )
-            .where(created_at.within(days[0], days[-1]))
-            .subquery()
-        )
+            .where(created_at.within(start, end))
+            .group_by(*group_by)
+            for part, (start, end) in enumerate(ranges)
+        ]
+        results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
+        for first in range(0, len(selects), UNION_LIMIT):
+            for row in self.conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
+                results[row.part].append(tuple(row))
+        return results
+
+    def _days(self) -> list[tuple[datetime, datetime]]:
+        bounds = self.span.day_boundaries()
+        return list(itertools.pairwise(bounds))
+
+    def _halves(self) -> list[tuple[datetime, datetime]]:
+        bounds = self.span.day_boundaries()
+        return [(bounds[0], bounds[self.split]), (bounds[self.split], bounds[-1])]
 
     def daily_totals(self) -> list[_Totals]:
         """One _Totals per day of the span."""
         days = [_Totals() for _ in self.span.days]
         t = self.tables
-        conv_columns = []
-        if "tokens" in self.features():
-            tokens = sum(
-                (
-                    sa.func.coalesce(t.conversations.c[name], 0)
-                    for name in ("prompt_tokens", "completion_tokens")
-                    if name in t.conversations.c
-                ),
-                start=sa.literal(0),
-            )
-            conv_columns.append(tokens.label("tokens"))
-        rows = self._rows("conversations", *conv_columns)
-        aggregates: list[sa.ColumnElement[Any]] = [sa.func.count()]
-        if conv_columns:
-            aggregates.append(sa.func.coalesce(sa.func.sum(rows.c.tokens), 0))
-        for day, count, *tokens_sum in self.conn.execute(
-            sa.select(rows.c.day, *aggregates).group_by(rows.c.day)
-        ):
-            days[day].conversations = count
-            days[day].tokens = int(tokens_sum[0]) if tokens_sum else 0
-
-        rows = self._rows("feedback", self._feedback_value().label("value"))
-        for day, count, likes, dislikes in self.conn.execute(
-            sa.select(
-                rows.c.day,
-                sa.func.count(),
-                sa.func.sum(sa.case((rows.c.value == "like", 1), else_=0)),
-                sa.func.sum(sa.case((rows.c.value == "dislike", 1), else_=0)),
-            ).group_by(rows.c.day)
-        ):
-            days[day].feedback_total = count
-            days[day].likes = int(likes)
-            days[day].dislikes = int(dislikes)
-
-        for row in self._score_grouping():
-            days[row.day].evaluations += row.scores
-            days[row.day].score_sum += float(row.total or 0)
-        return days
-
-    def _score_grouping(self) -> list[sa.Row[Any]]:
-        """Evaluations grouped by day and score bucket: count and sum of the scores."""
-        if self._score_groups is None:
-            score = self.tables.evaluations.c.score
-            bucket = sa.case(
-                *[(score < high, high - 1) for high in range(1, SCORE_BUCKETS)],
-                (score.is_not(None), SCORE_BUCKETS - 1),
-                else_=sa.null(),
-            )
-            rows = self._rows("evaluations", score.label("score"), bucket.label("bucket"))
-            self._score_groups = list(
-                self.conn.execute(
-                    sa.select(
-                        rows.c.day,
-                        rows.c.half,
-                        rows.c.bucket,
-                        sa.func.count(rows.c.score).label("scores"),
-                        sa.func.sum(rows.c.score).label("total"),
-                    ).group_by(rows.c.day, rows.c.half, rows.c.bucket)
-                )
-            )
-        return self._score_groups
-
-    def score_distribution(self) -> list[ScoreBucket]:
-        counts: dict[tuple[int, int], int] = defaultdict(int)
-        for row in self._score_grouping():
-            if row.bucket is not None:
-                counts[row.half, int(row.bucket)] += row.scores
-        return [
-            ScoreBucket(low, low + 1, counts[1, low], counts[0, low])
-            for low in range(SCORE_BUCKETS)
+        conv = t.conversations
+        tokens = [
+            sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
+            for name in ("prompt_tokens", "completion_tokens")
+            if name in conv.c
         ]
+        for totals, rows in zip(
+            days,
+            self._per_range("conversations", self._days(), sa.func.count(), *tokens),
+            strict=True,
+        ):
+            for row in rows:
+                totals.conversations = row[1]
+                totals.tokens = sum(int(value) for value in row[2:])
+
+        value = self._feedback_value()
+        for totals, rows in zip(
+            days,
+            self._per_range(
+                "feedback",
+                self._days(),
+                sa.func.count(),
+                sa.func.sum(sa.case((value == "like", 1), else_=0)),
+                sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+            ),
+            strict=True,
+        ):
+            for _, count, likes, dislikes in rows:
+                totals.feedback_total = count
+                totals.likes = int(likes or 0)
+                totals.dislikes = int(dislikes or 0)
+
+        score = t.evaluations.c.score
+        for totals, rows in zip(
+            days,
+            self._per_range(
+                "evaluations",
+                self._days(),
+                sa.func.count(score),
+                sa.func.sum(score),
+                *[
+                    sa.func.sum(sa.case((condition, 1), else_=0))
+                    for condition in score_buckets(score)
+                ],
+            ),
+            strict=True,
+        ):
+            for _, count, total, *buckets in rows:
+                totals.evaluations = count
+                totals.score_sum = float(total or 0)
+                totals.score_buckets = [int(b or 0) for b in buckets]
+        return days
 
     def unique_users(self) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""
         if not self.tables.has("conversations", "user_id"):
             return None
-        rows = self._rows(
-            "conversations", self._text(self.tables.conversations.c.user_id).label("user_id")
+        user_id = self._text(self.tables.conversations.c.user_id)
+        previous, current = self._per_range(
+            "conversations", self._halves(), sa.func.count(sa.distinct(user_id))
         )
-        counts = self.conn.execute(
-            sa.select(
-                *[
-                    sa.func.count(sa.distinct(sa.case((rows.c.half == half, rows.c.user_id))))
-                    for half in (0, 1)
-                ]
-            )
-        ).one()
-        return int(counts[0]), int(counts[1])
+        return int(previous[0][1]), int(current[0][1])
 
-    def latency_histograms(self) -> tuple[list[tuple[float, int]], ...] | None:
+    def latency_histograms(self) -> list[list[tuple[float, int]]] | None:
         """(value, how often) of the non-NULL latencies, for the previous and current period."""
         if not self.tables.has("conversations", "latency_ms"):
             return None
-        rows = self._rows("conversations", self.tables.conversations.c.latency_ms.label("value"))
-        histograms: tuple[list[tuple[float, int]], ...] = ([], [])
-        for half, value, count in self.conn.execute(
-            sa.select(rows.c.half, rows.c.value, sa.func.count())
-            .where(rows.c.value.is_not(None))
-            .group_by(rows.c.half, rows.c.value)
-        ):
-            histograms[half].append((float(value), count))
-        return histograms
+        latency = self.tables.conversations.c.latency_ms
+        halves = self._per_range(
+            "conversations",
+            self._halves(),
+            sa.func.count(latency),
+            group_by=[latency],
+        )
+        return [[(float(row[1]), row[2]) for row in half if row[1] is not None] for half in halves]
 
     # --- the conversations worth a look ---------------------------------------------------
 

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from aiops_report.db import unreachable
+from aiops_report.db import database_error
 from aiops_report.periods import Period
 
 Status = Literal["running", "generated", "delivered", "failed"]
@@ -89,8 +89,10 @@ class RunLedger:
         if not self._ready:
             try:
                 metadata.create_all(self.engine, checkfirst=True)
-            except OperationalError as exc:
-                raise unreachable(self.engine, exc) from None
+            except (OperationalError, ProgrammingError) as exc:
+                # Another process may have created it between the check and the CREATE.
+                if not sa.inspect(self.engine).has_table(TABLE_NAME):
+                    raise database_error(self.engine, exc) from None
             self._ready = True
 
     def claim(self, period: Period, channel: str, *, force: bool = False) -> Claim:
@@ -137,7 +139,10 @@ class RunLedger:
         if current.status == "delivered":
             reason = f"the week {period.start} was already delivered to {channel}"
         else:
-            reason = f"another run is working on the week {period.start} (until {current.lease_until:%H:%M} UTC)"
+            reason = (
+                f"another run is working on the week {period.start} "
+                f"(its claim lasts until {current.lease_until:%H:%M} UTC)"
+            )
         return Claim(False, current, reason)
 
     def update(self, run_id: int, **values: Any) -> Run:

@@ -18,7 +18,7 @@ How long a delivery may take is bounded (see `retry_handlers`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPException
@@ -62,6 +62,18 @@ TOKEN_ERRORS = frozenset(
 )
 
 
+class _FileIdReportingClient(WebClient):
+    """A WebClient that reports the file id files_upload_v2 obtains before uploading."""
+
+    on_file_id: Callable[[str], object] | None = None
+
+    def files_getUploadURLExternal(self, **kwargs: Any) -> SlackResponse:
+        response = super().files_getUploadURLExternal(**kwargs)
+        if self.on_file_id and response.get("file_id"):
+            self.on_file_id(str(response["file_id"]))
+        return response
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A report Slack accepted: the file, where it went, and its message when Slack says."""
@@ -103,7 +115,7 @@ class SlackDelivery:
         self.api_url = settings.slack_api_url
         self.language = settings.report_language
         self.timeout = timeout
-        self._client = WebClient(
+        self._client = _FileIdReportingClient(
             token=token.get_secret_value(),
             base_url=settings.slack_api_url,
             timeout=timeout,
@@ -125,10 +137,17 @@ class SlackDelivery:
     # --- delivery -----------------------------------------------------------------------------
 
     def upload_report(
-        self, pdf_path: Path, numbers: ReportNumbers | None = None, language: str | None = None
+        self,
+        pdf_path: Path,
+        numbers: ReportNumbers | None = None,
+        language: str | None = None,
+        *,
+        on_file_id: Callable[[str], object] | None = None,
     ) -> Delivery:
         """Upload the PDF with the headline numbers as its message.
 
+        `on_file_id` learns the file's id as soon as Slack assigns it, before the upload
+        completes: after a timeout, `file_shared_in` tells whether it reached the channel.
         Raises InvalidInput when the PDF cannot be read, SlackDeliveryError when Slack refuses
         it, SlackUnavailable (the report is kept) when Slack cannot take it now.
         """
@@ -139,6 +158,7 @@ class SlackDelivery:
             raise InvalidInput(f"cannot read the report {pdf_path}: {exc.strerror}") from None
         try:
             channel_id = self.channel_id()
+            self._client.on_file_id = on_file_id
             with self._errors():
                 response = self._client.files_upload_v2(
                     channel=channel_id,
@@ -206,9 +226,7 @@ class SlackDelivery:
             return [SlackFinding("error", str(exc))]
         findings = [SlackFinding("ok", f"Slack token works: team {me.team}, bot @{me.bot}")]
         if me.scopes is None:
-            findings.append(
-                SlackFinding("warn", "Slack did not say which scopes the token has")
-            )
+            findings.append(SlackFinding("warn", "Slack did not say which scopes the token has"))
         elif missing := [scope for scope in REQUIRED_SCOPES if scope not in me.scopes]:
             findings.append(
                 SlackFinding(

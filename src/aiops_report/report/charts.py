@@ -38,7 +38,7 @@ def bar_chart(
     value_labels: bool = False,
 ) -> Drawing:
     """Bars per category, one bar per series side by side; the value axis starts at 0."""
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height, font)
     chart = VerticalBarChart()
     _place(chart, width, height)
     chart.data = [[v or 0 for v in s.values] for s in series]
@@ -72,7 +72,7 @@ def line_chart(
     font: str,
 ) -> Drawing:
     """Lines over the categories; a None value leaves a gap. The value axis fits the data."""
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height, font)
     chart = HorizontalLineChart()
     _place(chart, width, height)
     chart.data = [list(s.values) for s in series]
@@ -93,6 +93,12 @@ def line_chart(
     chart.valueAxis.labelTextFormat = "%.1f"
     drawing.add(chart)
     drawing.add(_legend(series, height, font))
+    return drawing
+
+
+def _drawing(width: float, height: float, font: str) -> Drawing:
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font  # the renderer's starting font, Helvetica otherwise
     return drawing
 
 
@@ -143,8 +149,8 @@ def _legend(series: Sequence[Series], height: float, font: str) -> Legend:
 def _nice_max(value: float) -> float:
     """A round top for a value axis a little above `value` (1 when there is nothing)."""
     if value <= 0:
-        return 1
-    step = 10 ** math.floor(math.log10(value))
+        return 1.0
+    step = 10.0 ** math.floor(math.log10(value))
     for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value * 1.12 <= factor * step:
             return factor * step

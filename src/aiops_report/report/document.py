@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +18,10 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -36,8 +38,8 @@ from aiops_report.report.summary import highlights, shown_metrics, tone
 from aiops_report.report.texts import (
     DOWN,
     NONE,
-    UP,
     TEXTS,
+    UP,
     Language,
     Texts,
     chart_day,
@@ -52,7 +54,9 @@ from aiops_report.report.texts import (
 )
 
 MARGIN = 16 * mm
-WIDTH = A4[0] - 2 * MARGIN
+FRAME_PADDING = 6  # reportlab's default padding inside the page's frame
+LEFT = MARGIN + FRAME_PADDING
+WIDTH = A4[0] - 2 * LEFT
 NAVY = colors.HexColor("#1F3A5F")
 BLUE = colors.HexColor("#2F6FB0")
 PALE_BLUE = colors.HexColor("#A9C2DE")
@@ -67,6 +71,9 @@ CALLOUT = colors.HexColor("#F5F8FC")
 NOTICE = colors.HexColor("#FFF6E5")
 TONE_COLORS = {"good": GREEN, "bad": RED, "neutral": MUTED}
 CHART_HEIGHT = 150
+CELL_FONT_SIZE = 7.5
+CELL_PADDING = 6
+MAX_SHORT_COLUMN = 32 * mm  # a longer model name wraps
 EXCERPT_LIMITS = {"question": 90, "answer": 140, "note": 80, "model": 28, "feedback": 12}
 
 
@@ -93,13 +100,13 @@ def write_report(
 
 def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call `write` on a temporary file in `path`'s folder, then rename it to `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+    # A name of our own rather than mkstemp, whose files are private (0600) to their owner.
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        write(Path(temporary))
+        write(temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -119,7 +126,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hi
         self._footer = footer
         self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -136,12 +143,12 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hi
         self.saveState()
         self.setStrokeColor(GRID)
         self.setLineWidth(0.5)
-        self.line(MARGIN, y + 4 * mm, A4[0] - MARGIN, y + 4 * mm)
+        self.line(LEFT, y + 4 * mm, A4[0] - LEFT, y + 4 * mm)
         self.setFont(footer.font, 7.5)
         self.setFillColor(MUTED)
-        self.drawString(MARGIN, y, footer.left)
+        self.drawString(LEFT, y, footer.left)
         right = f"{footer.generated}   ·   {footer.page.format(page=number, total=total)}"
-        self.drawRightString(A4[0] - MARGIN, y, right)
+        self.drawRightString(A4[0] - LEFT, y, right)
         self.restoreState()
 
 
@@ -157,24 +164,52 @@ class _Report:
         self.generated_at = generated_at
         font, bold = fonts.regular, fonts.bold
         self.styles = {
-            "title": ParagraphStyle("title", fontName=bold, fontSize=19, leading=24,
-                                    textColor=colors.white),
-            "subtitle": ParagraphStyle("subtitle", fontName=font, fontSize=10, leading=14,
-                                       textColor=colors.HexColor("#D6E2F0")),
-            "heading": ParagraphStyle("heading", fontName=bold, fontSize=12.5, leading=16,
-                                      textColor=NAVY, spaceBefore=14, spaceAfter=6),
-            "chart_title": ParagraphStyle("chart_title", fontName=bold, fontSize=9, leading=12,
-                                          textColor=INK),
-            "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14,
-                                   textColor=INK),
-            "bullet": ParagraphStyle("bullet", fontName=font, fontSize=9.5, leading=15,
-                                     textColor=INK, leftIndent=12, firstLineIndent=-12),
-            "cell": ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=10,
-                                   textColor=INK),
-            "cell_head": ParagraphStyle("cell_head", fontName=bold, fontSize=7.5, leading=10,
-                                        textColor=INK),
-            "cell_right": ParagraphStyle("cell_right", fontName=font, fontSize=7.5,
-                                         leading=10, textColor=INK, alignment=TA_RIGHT),
+            "title": ParagraphStyle(
+                "title", fontName=bold, fontSize=19, leading=24, textColor=colors.white
+            ),
+            "subtitle": ParagraphStyle(
+                "subtitle",
+                fontName=font,
+                fontSize=10,
+                leading=14,
+                textColor=colors.HexColor("#D6E2F0"),
+            ),
+            "heading": ParagraphStyle(
+                "heading",
+                fontName=bold,
+                fontSize=12.5,
+                leading=16,
+                textColor=NAVY,
+                spaceBefore=14,
+                spaceAfter=6,
+            ),
+            "chart_title": ParagraphStyle(
+                "chart_title", fontName=bold, fontSize=9, leading=12, textColor=INK
+            ),
+            "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, textColor=INK),
+            "bullet": ParagraphStyle(
+                "bullet",
+                fontName=font,
+                fontSize=9.5,
+                leading=15,
+                textColor=INK,
+                leftIndent=12,
+                firstLineIndent=-12,
+            ),
+            "cell": ParagraphStyle(
+                "cell", fontName=font, fontSize=CELL_FONT_SIZE, leading=10, textColor=INK
+            ),
+            "cell_head": ParagraphStyle(
+                "cell_head", fontName=bold, fontSize=CELL_FONT_SIZE, leading=10, textColor=INK
+            ),
+            "cell_right": ParagraphStyle(
+                "cell_right",
+                fontName=font,
+                fontSize=CELL_FONT_SIZE,
+                leading=10,
+                textColor=INK,
+                alignment=TA_RIGHT,
+            ),
         }
 
     def build(self, path: Path, language: Language) -> None:
@@ -215,55 +250,105 @@ class _Report:
             (texts.disliked_heading, self.numbers.disliked),
         ]:
             if excerpts:
-                story += [self.heading(heading), self.excerpt_table(excerpts)]
+                # A heading near the page's foot goes to the next page with its table.
+                story += [
+                    CondPageBreak(28 * mm),
+                    self.heading(heading),
+                    self.excerpt_table(excerpts),
+                ]
         return story
 
     # --- text ---------------------------------------------------------------------------------
 
-    def drawable(self, text: str, limit: int = 200) -> str:
-        """Plain text the font can draw: one line, at most `limit` characters."""
+    def drawable(self, text: str, limit: int | None = None) -> str:
+        """Plain text the font can draw, on one line of at most `limit` characters."""
         return shorten(self.fonts.keep_drawable(text), limit)
 
-    def markup(self, text: str, limit: int = 200) -> str:
+    def markup(self, text: str, limit: int | None = None) -> str:
         """`text` as data inside Paragraph markup: drawable, then escaped."""
         return escape(self.drawable(text, limit))
 
-    def paragraph(self, text: str, style: str, limit: int = 200) -> Paragraph:
+    def paragraph(self, text: str, style: str, limit: int | None = None) -> Paragraph:
         return Paragraph(self.markup(text, limit), self.styles[style])
 
     def heading(self, text: str) -> Paragraph:
         return self.paragraph(text, "heading")
 
+    # --- tables -------------------------------------------------------------------------------
+
+    def table(
+        self, rows: Sequence[Sequence[Any]], widths: Sequence[float], style: Any, **options: Any
+    ) -> Table:
+        """A Table in the report's font (a cell's font is Helvetica unless it is set)."""
+        table = Table(rows, colWidths=list(widths), hAlign="LEFT", **options)
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), self.fonts.regular), *style]))
+        return table
+
+    def grid(
+        self, rows: Sequence[Sequence[Any]], widths: Sequence[float], style: list[Any]
+    ) -> Table:
+        """A data table: tinted header row, subtle lines, zebra rows; the header repeats."""
+        return self.table(
+            rows,
+            widths,
+            [
+                ("FONTNAME", (0, 0), (-1, 0), self.fonts.bold),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, GRID),
+                ("LINEABOVE", (0, 0), (-1, 0), 0.8, NAVY),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.8, NAVY),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                *style,
+            ],
+            repeatRows=1,
+        )
+
+    def box(self, flowables: list[Flowable], background: colors.Color) -> Table:
+        """A tinted box with rounded corners around `flowables`."""
+        return self.table(
+            [[flowables]],
+            [WIDTH],
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), background),
+                ("LEFTPADDING", (0, 0), (-1, -1), 12),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, -1), 9),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+            ],
+            cornerRadii=[4, 4, 4, 4],
+        )
+
     # --- sections -----------------------------------------------------------------------------
 
     def header(self) -> Table:
         """The title band."""
-        band = Table(
+        rows = [
+            [self.paragraph(self.texts.title, "title")],
+            [self.paragraph(period_label(self.numbers.period, self.texts), "subtitle")],
+        ]
+        return self.table(
+            rows,
+            [WIDTH],
             [
-                [self.paragraph(self.texts.title, "title")],
-                [self.paragraph(period_label(self.numbers.period, self.texts), "subtitle")],
+                ("BACKGROUND", (0, 0), (-1, -1), NAVY),
+                ("LEFTPADDING", (0, 0), (-1, -1), 14),
+                ("TOPPADDING", (0, 0), (-1, 0), 14),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 12),
             ],
-            colWidths=[WIDTH],
             cornerRadii=[4, 4, 4, 4],
         )
-        band.setStyle(
-            TableStyle(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), NAVY),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 14),
-                    ("TOPPADDING", (0, 0), (-1, 0), 14),
-                    ("BOTTOMPADDING", (0, -1), (-1, -1), 12),
-                ]
-            )
-        )
-        return band
 
     def empty_notice(self) -> list[Flowable]:
         """What an empty week shows instead of numbers."""
         texts, numbers = self.texts, self.numbers
+        first, last = numbers.period.days[0].isoformat(), numbers.period.days[-1].isoformat()
         lines = [
             self.paragraph(texts.empty_heading, "heading"),
-            self.paragraph(texts.empty_body.format(period=short_period(numbers.period)), "body"),
+            self.paragraph(texts.empty_body.format(start=first, end=last), "body"),
         ]
         if numbers.previous.conversations:
             previous = format_value("conversations", numbers.previous.conversations)
@@ -271,14 +356,18 @@ class _Report:
             lines.append(
                 self.paragraph(texts.empty_previous.format(conversations=previous), "body")
             )
-        box = Table([[lines]], colWidths=[WIDTH], cornerRadii=[4, 4, 4, 4])
-        box.setStyle(_box_style(NOTICE))
-        return [Spacer(1, 14), box]
+        return [Spacer(1, 14), self.box(lines, NOTICE)]
 
     def kpi_section(self) -> list[Flowable]:
         numbers, texts = self.numbers, self.texts
         rows: list[list[str]] = [list(texts.kpi_columns)]
-        style = _table_style(self.fonts)
+        style: list[Any] = [
+            ("FONTNAME", (1, 1), (1, -1), self.fonts.bold),
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("TOPPADDING", (0, 0), (-1, -1), 4.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5.5),
+        ]
         for row, name in enumerate(shown_metrics(numbers), start=1):
             change = numbers.change[name]
             rows.append(
@@ -289,17 +378,13 @@ class _Report:
                     format_change(name, change, texts),
                 ]
             )
-            style.add("TEXTCOLOR", (3, row), (3, row), TONE_COLORS[tone(name, change.absolute)])
-        style.add("FONTNAME", (1, 1), (1, -1), self.fonts.bold)
-        style.add("ALIGN", (1, 0), (-1, -1), "RIGHT")
-        style.add("FONTSIZE", (0, 0), (-1, -1), 9)
-        style.add("TOPPADDING", (0, 0), (-1, -1), 4.5)
-        style.add("BOTTOMPADDING", (0, 0), (-1, -1), 5.5)
-        table = Table(
+            color = TONE_COLORS[tone(name, change.absolute)]
+            style.append(("TEXTCOLOR", (3, row), (3, row), color))
+        table = self.grid(
             [[self.drawable(cell) for cell in row] for row in rows],
-            colWidths=[WIDTH * 0.31, WIDTH * 0.19, WIDTH * 0.19, WIDTH * 0.31],
+            [WIDTH * 0.31, WIDTH * 0.19, WIDTH * 0.19, WIDTH * 0.31],
+            style,
         )
-        table.setStyle(style)
         return [self.heading(texts.kpi_heading), table]
 
     def highlights_section(self) -> list[Flowable]:
@@ -317,9 +402,7 @@ class _Report:
             )
         if not found:
             lines.append(self.paragraph(texts.no_comparison, "body"))
-        box = Table([[lines]], colWidths=[WIDTH], cornerRadii=[4, 4, 4, 4])
-        box.setStyle(_box_style(CALLOUT))
-        return [KeepTogether([self.heading(texts.highlights_heading), box])]
+        return [KeepTogether([self.heading(texts.highlights_heading), self.box(lines, CALLOUT)])]
 
     def charts_section(self) -> list[Flowable]:
         """The daily charts and the score distribution, two per row; only charts with data."""
@@ -336,8 +419,9 @@ class _Report:
             series = [Series(texts.this_week, [d.conversations for d in daily], BLUE)]
             add(
                 texts.chart_conversations,
-                bar_chart(days, series, width=width, height=CHART_HEIGHT, font=font,
-                          value_labels=True),
+                bar_chart(
+                    days, series, width=width, height=CHART_HEIGHT, font=font, value_labels=True
+                ),
             )
         if any(d.likes or d.dislikes for d in daily):
             series = [
@@ -368,55 +452,60 @@ class _Report:
                 texts.chart_distribution,
                 bar_chart(labels, series, width=width, height=CHART_HEIGHT, font=font),
             )
-        if not cells:
+        # One table per row of two charts, so that a row that does not fit goes to the next page
+        # on its own; the heading stays with the first row.
+        rows = [self.chart_row(cells[i : i + 2]) for i in range(0, len(cells), 2)]
+        if not rows:
             return []
-        rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
-        if len(rows[-1]) == 1:
-            rows[-1].append([])
-        grid = Table(rows, colWidths=[WIDTH / 2, WIDTH / 2])
-        grid.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
-                ]
-            )
+        return [KeepTogether([self.heading(texts.daily_heading), rows[0]]), *rows[1:]]
+
+    def chart_row(self, cells: list[list[Flowable]]) -> Table:
+        return self.table(
+            [cells + [[]] * (2 - len(cells))],
+            [WIDTH / 2, WIDTH / 2],
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+            ],
         )
-        return [KeepTogether([self.heading(texts.daily_heading), grid])]
 
     def excerpt_table(self, excerpts: Sequence[ConversationExcerpt]) -> Table:
         """Time, score, feedback, model and the conversation; columns nobody has are left out."""
-        texts = self.texts
-        zone = self.numbers.period.zone
-        columns: list[tuple[str, float, Callable[[ConversationExcerpt], Flowable]]] = [
-            (texts.excerpt_columns[0], 24 * mm,
-             lambda e: self.paragraph(format_time(e.created_at, zone, texts), "cell")),
-        ]
+        texts, zone, headings = self.texts, self.numbers.period.zone, self.texts.excerpt_columns
+        # The short columns, as (heading, style, one text per row), are as wide as their texts.
+        short = [(headings[0], "cell", [format_time(e.created_at, zone, texts) for e in excerpts])]
         if any(e.score is not None for e in excerpts):
-            columns.append((texts.excerpt_columns[1], 12 * mm,
-                            lambda e: self.paragraph(format_score(e.score), "cell_right")))
+            short.append((headings[1], "cell_right", [format_score(e.score) for e in excerpts]))
         if any(e.feedback for e in excerpts):
-            columns.append((texts.excerpt_columns[2], 15 * mm,
-                            lambda e: self.paragraph(self.feedback_label(e.feedback), "cell")))
+            short.append((headings[2], "cell", [self.feedback_label(e.feedback) for e in excerpts]))
         if any(e.model for e in excerpts):
-            columns.append((texts.excerpt_columns[3], 26 * mm,
-                            lambda e: self.paragraph(e.model or NONE, "cell",
-                                                     EXCERPT_LIMITS["model"])))
+            models = [self.drawable(e.model or NONE, EXCERPT_LIMITS["model"]) for e in excerpts]
+            short.append((headings[3], "cell", models))
+        widths = [
+            min(self.fit([heading, *values]), MAX_SHORT_COLUMN) for heading, _, values in short
+        ]
+        header = [self.paragraph(heading, "cell_head") for heading, _, _ in short]
+        body = [
+            [self.paragraph(values[row], style) for _, style, values in short]
+            for row in range(len(excerpts))
+        ]
         if any(_has_words(e) for e in excerpts):
-            used = sum(width for _, width, _ in columns)
-            columns.append((texts.excerpt_columns[4], WIDTH - used, self.conversation_cell))
-        header = [self.paragraph(title, "cell_head") for title, _, _ in columns]
-        body = [[cell(e) for _, _, cell in columns] for e in excerpts]
-        table = Table([header, *body], colWidths=[w for _, w, _ in columns], repeatRows=1)
-        style = _table_style(self.fonts)
-        style.add("VALIGN", (0, 0), (-1, -1), "TOP")
-        table.setStyle(style)
-        return table
+            header.append(self.paragraph(headings[4], "cell_head"))
+            widths.append(WIDTH - sum(widths))
+            for row, excerpt in zip(body, excerpts, strict=True):
+                row.append(self.conversation_cell(excerpt))
+        return self.grid([header, *body], widths, [("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+    def fit(self, texts: Sequence[str]) -> float:
+        """The width of a table column that holds each of `texts` on one line."""
+        font = self.fonts.bold
+        widest = max(float(stringWidth(self.drawable(t), font, CELL_FONT_SIZE)) for t in texts)
+        return widest + 2 * CELL_PADDING + 2
 
     def feedback_label(self, feedback: str | None) -> str:
-        labels = {"like": self.texts.likes, "dislike": self.texts.dislikes}
+        labels = {"like": self.texts.like, "dislike": self.texts.dislike}
         if feedback is None:
             return NONE
         return labels.get(feedback, self.drawable(feedback, EXCERPT_LIMITS["feedback"]))
@@ -429,47 +518,15 @@ class _Report:
             (texts.question, excerpt.user_message, EXCERPT_LIMITS["question"]),
             (texts.answer, excerpt.ai_response, EXCERPT_LIMITS["answer"]),
         ]:
-            if text:
-                parts.append(f"<b>{escape(label)}</b> {self.markup(text, limit)}")
+            shown = self.markup(text or "", limit)
+            if shown:
+                parts.append(f"<b>{escape(label)}</b> {shown}")
         for label, text in [(texts.comment, excerpt.comment), (texts.reason, excerpt.reason)]:
-            if text:
-                note = self.markup(text, EXCERPT_LIMITS["note"])
+            note = self.markup(text or "", EXCERPT_LIMITS["note"])
+            if note:
                 parts.append(f'<font color="#{MUTED.hexval()[2:]}">{escape(label)}: {note}</font>')
         return Paragraph("<br/>".join(parts) or NONE, self.styles["cell"])
 
 
 def _has_words(excerpt: ConversationExcerpt) -> bool:
-    return any(
-        (excerpt.user_message, excerpt.ai_response, excerpt.comment, excerpt.reason)
-    )
-
-
-def _table_style(fonts: ReportFonts) -> TableStyle:
-    """Subtle grid, a tinted header row and zebra rows."""
-    return TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), fonts.regular),
-            ("FONTNAME", (0, 0), (-1, 0), fonts.bold),
-            ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.5, GRID),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, NAVY),
-            ("LINEBELOW", (0, -1), (-1, -1), 0.8, NAVY),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 6),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ]
-    )
-
-
-def _box_style(background: colors.Color) -> TableStyle:
-    return TableStyle(
-        [
-            ("BACKGROUND", (0, 0), (-1, -1), background),
-            ("LEFTPADDING", (0, 0), (-1, -1), 12),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-            ("TOPPADDING", (0, 0), (-1, -1), 9),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
-        ]
-    )
+    return any((excerpt.user_message, excerpt.ai_response, excerpt.comment, excerpt.reason))

@@ -28,6 +28,8 @@ NEEDS_FEATURE = {
     "latency_p95_ms": "latency",
     "total_tokens": "tokens",
 }
+# p50 and p95 latency mostly move together: the highlights speak of p95, the one users feel.
+NOT_HIGHLIGHTED = frozenset({"latency_p50_ms"})
 MIN_HIGHLIGHTS, MAX_HIGHLIGHTS = 3, 5
 NOTABLE = 1.0  # percent (or percentage points): a smaller change is a 4th or 5th highlight only
 BETTER_WHEN_HIGHER = frozenset(
@@ -70,6 +72,8 @@ def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
     changes), up to 5 when the further ones are notable. Rates rank by percentage points."""
     ranked = []
     for name in shown_metrics(numbers):
+        if name in NOT_HIGHLIGHTED:
+            continue
         change = numbers.change[name]
         size = change.absolute if name in RATES else change.relative
         if size is not None and size != 0:

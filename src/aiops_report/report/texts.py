@@ -49,6 +49,8 @@ class Texts:
     last_week_average: str
     likes: str
     dislikes: str
+    like: str  # the feedback of one conversation
+    dislike: str
     lowest_heading: str
     disliked_heading: str
     excerpt_columns: tuple[str, str, str, str, str]  # time, score, feedback, model, conversation
@@ -57,7 +59,7 @@ class Texts:
     comment: str
     reason: str
     empty_heading: str
-    empty_body: str  # template: {period}
+    empty_body: str  # template: {start} {end}
     empty_previous: str  # template: {conversations}
     page: str  # template: {page} {total}
     generated: str  # template: {time}
@@ -121,6 +123,8 @@ KO = Texts(
     last_week_average="지난주 평균",
     likes="좋아요",
     dislikes="싫어요",
+    like="좋아요",
+    dislike="싫어요",
     lowest_heading="점수가 가장 낮은 대화",
     disliked_heading="싫어요를 받은 대화",
     excerpt_columns=("시각", "점수", "피드백", "모델", "대화"),
@@ -130,7 +134,7 @@ KO = Texts(
     reason="평가 사유",
     empty_heading="이 기간에는 데이터가 없습니다",
     empty_body=(
-        "{period} 기간에 기록된 대화, 피드백, 평가가 하나도 없어 지표와 차트를 만들지 "
+        "{start} – {end} 기간에 기록된 대화, 피드백, 평가가 하나도 없어 지표와 차트를 만들지 "
         "않았습니다. 챗봇이 이 기간에 운영되었다면 데이터베이스 연결(DATABASE_URL)과 "
         "테이블 설정을 확인해 주세요."
     ),
@@ -190,6 +194,8 @@ EN = Texts(
     last_week_average="Last week's average",
     likes="Likes",
     dislikes="Dislikes",
+    like="Like",
+    dislike="Dislike",
     lowest_heading="Lowest-scored conversations",
     disliked_heading="Disliked conversations",
     excerpt_columns=("Time", "Score", "Feedback", "Model", "Conversation"),
@@ -199,7 +205,8 @@ EN = Texts(
     reason="Reason",
     empty_heading="No data in this period",
     empty_body=(
-        "No conversation, feedback or evaluation was recorded from {period}, so there are no "
+        "No conversation, feedback or evaluation was recorded between {start} and {end}, so "
+        "there are no "
         "metrics or charts. If the chatbot was running, check the database connection "
         "(DATABASE_URL) and the table settings."
     ),
@@ -252,7 +259,9 @@ def format_change(name: str, change: Change, texts: Texts) -> str:
         text = f"{absolute:+,}"
     if change.relative is not None:
         text += f" ({change.relative * 100:+.1f}%)"
-    return f"{mark} {text}".strip()
+    if absolute == 0:
+        return text.replace("+", "")  # no change: no sign
+    return f"{mark} {text}"
 
 
 def format_score(score: float | None) -> str:
@@ -297,11 +306,11 @@ def format_generated(moment: datetime) -> str:
 # --- conversation text ------------------------------------------------------------------------
 
 
-def shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int | None = None) -> str:
     """One line of at most `limit` characters: control characters and runs of whitespace
     become one space, and a longer text is cut with an ellipsis."""
     visible = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     line = " ".join(visible.split())
-    if len(line) <= limit:
+    if limit is None or len(line) <= limit:
         return line
     return line[: limit - 1].rstrip() + ELLIPSIS

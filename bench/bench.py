@@ -1,0 +1,350 @@
+"""Benchmark: the weekly report against the cost of reading its two weeks once.
+
+    .venv/bin/python bench/bench.py                      # 10k, 100k and 1M conversations a week
+    .venv/bin/python bench/bench.py --sizes 10k --databases sqlite
+
+Builds (once; later runs reuse them) a database per size on SQLite and PostgreSQL: eight weeks
+of conversations, feedback and evaluations appended in time order, bulk loaded (PostgreSQL
+COPY, SQLite executemany in one transaction). Then measures, each in a fresh process so that
+its peak RSS is its own, the median wall time of several runs of:
+
+  (a) floor       one aggregate query per table reading every column the report uses, over
+                  the reported week and the week before
+  (b) json        `generate --json`: the numbers of the week
+  (c) pdf         the full `generate`: numbers, PDF and JSON files
+  (d) overview    the dashboard Overview's numbers for 4 weeks (cold: a new process)
+  (e) pandas      the naive approach: read_sql of the two weeks' rows, numbers in pandas
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from aiops_report.config import Settings, load_settings
+from aiops_report.db import create_schema, make_engine
+from aiops_report.periods import Period
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+PG_SERVER = os.environ.get("AIOPS_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+ZONE = ZoneInfo("Asia/Seoul")
+# The reported week; the data holds it, the week before and six more weeks of history.
+WEEK_START = date(2026, 11, 16)
+WEEKS = 8
+MODELS = ["gpt-4o-mini", "gpt-4o", "claude-3-5-haiku", "gpt-4.1-nano"]
+FEEDBACK = ["like", "like", "like", "dislike", " Like ", "DISLIKE"]
+
+
+def url_for(database: str, size: str) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{DATA / f'bench_{size}.db'}"
+    return f"{PG_SERVER}/aiops_bench_{size}"
+
+
+def settings_for(database: str, size: str) -> Settings:
+    return load_settings(database_url=url_for(database, size))
+
+
+# --- building the databases ----------------------------------------------------------------
+
+
+def day_batches(per_week: int, seed: int = 1) -> Iterator[tuple[list[tuple[Any, ...]], ...]]:
+    """(conversations, feedback, evaluations) tuples per day, in time order, UTC naive."""
+    rng = random.Random(seed)
+    first = datetime.combine(WEEK_START - timedelta(weeks=WEEKS - 2), datetime.min.time(), ZONE)
+    per_day = per_week // 7
+    next_id = 1
+    for day in range(WEEKS * 7):
+        start = first + timedelta(days=day)
+        start_utc = start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        step = 86_400 / per_day
+        conversations, feedback, evaluations = [], [], []
+        for i in range(per_day):
+            at = start_utc + timedelta(seconds=i * step)
+            cid = next_id
+            next_id += 1
+            model = MODELS[rng.randrange(4)]
+            conversations.append(
+                (
+                    cid,
+                    f"user-{rng.randrange(per_week // 3 + 1)}",
+                    f"s-{cid // 4}",
+                    f"질문 {cid}: 주문 배송이 언제 오나요?",
+                    f"답변 {cid}: 내일 도착 예정입니다.",
+                    model,
+                    None if i % 97 == 0 else int(rng.lognormvariate(6.8, 0.4)),
+                    rng.randrange(100, 1500),
+                    rng.randrange(20, 600),
+                    at,
+                )
+            )
+            later = at + timedelta(seconds=30)
+            feedback.append((cid, cid, FEEDBACK[rng.randrange(6)], None, later))
+            score = None if i % 41 == 0 else round(rng.uniform(0, 10), 1)
+            evaluations.append((cid, cid, score, "llm-judge", None, later))
+        yield conversations, feedback, evaluations
+
+
+CONV_COLUMNS = (
+    "id",
+    "user_id",
+    "session_id",
+    "user_message",
+    "ai_response",
+    "model",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "created_at",
+)
+FB_COLUMNS = ("id", "conversation_id", "feedback", "comment", "created_at")
+EV_COLUMNS = ("id", "conversation_id", "score", "evaluator", "reason", "created_at")
+
+
+def build(database: str, size: str) -> None:
+    """Create and fill the database of `size` unless it is there already."""
+    settings = settings_for(database, size)
+    if database == "postgresql":
+        admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            name = f"aiops_bench_{size}"
+            if not conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first():
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    else:
+        DATA.mkdir(exist_ok=True)
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        if sa.inspect(conn).has_table("bench_done"):
+            engine.dispose()
+            return
+    print(f"building {database} {size} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    create_schema(engine, settings)
+    tables = ("conversation_log", "feedback_log", "conversation_evaluation")
+    columns = (CONV_COLUMNS, FB_COLUMNS, EV_COLUMNS)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for batches in day_batches(SIZES[size]):
+            for table, cols, batch in zip(tables, columns, batches, strict=True):
+                if database == "postgresql":
+                    with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                        for row in batch:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join("?" * len(cols))
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})",
+                        [(*r[:-1], r[-1].isoformat(sep=" ")) for r in batch],
+                    )
+        if database == "postgresql":
+            for table in tables:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                )
+                cursor.execute(f"ANALYZE {table}")
+        cursor.execute("CREATE TABLE bench_done (built_at TEXT)")
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+    print(f"built {database} {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+# --- what is measured, each in its own process ------------------------------------------------
+# Each measure imports what it needs, then returns the work to time: imports and interpreter
+# start are left out of every figure alike.
+
+Work = Callable[[], object]
+
+
+def floor(settings: Settings) -> Work:
+    """One aggregate pass per table over the two weeks, reading every column the report uses."""
+    week = Period.week_of(WEEK_START, ZONE)
+    sqlite = settings.url.get_backend_name() == "sqlite"
+
+    def bound(moment: datetime) -> Any:
+        naive = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return naive.isoformat(sep=" ") if sqlite else naive
+
+    params = {"s": bound(week.previous.start_at), "e": bound(week.end_at)}
+    queries = [
+        "SELECT count(*), count(DISTINCT user_id), sum(latency_ms), "
+        "sum(prompt_tokens), sum(completion_tokens) FROM conversation_log "
+        "WHERE created_at >= :s AND created_at < :e",
+        "SELECT count(*), sum(CASE WHEN feedback = 'like' THEN 1 ELSE 0 END) FROM feedback_log "
+        "WHERE created_at >= :s AND created_at < :e",
+        "SELECT count(*), sum(score), min(score) FROM conversation_evaluation "
+        "WHERE created_at >= :s AND created_at < :e",
+    ]
+
+    def work() -> None:
+        with make_engine(settings).connect() as conn:
+            for query in queries:
+                conn.execute(sa.text(query), params).all()
+
+    return work
+
+
+def numbers_json(settings: Settings) -> Work:
+    from aiops_report.jobs import report_numbers
+
+    def work() -> str:
+        week = Period.week_of(WEEK_START, ZONE)
+        numbers = report_numbers(make_engine(settings), settings, week)
+        return json.dumps(numbers.to_dict(), ensure_ascii=False)
+
+    return work
+
+
+def full_pdf(settings: Settings) -> Work:
+    from aiops_report.jobs import generate_report
+
+    out = Path(tempfile.mkdtemp())
+    week = Period.week_of(WEEK_START, ZONE)
+    return lambda: generate_report(make_engine(settings), settings, week, out_dir=out)
+
+
+def overview(settings: Settings) -> Work:
+    from aiops_report.jobs import report_numbers
+
+    end = WEEK_START + timedelta(days=7)
+    four_weeks = Period(end - timedelta(weeks=4), end, ZONE)
+    return lambda: report_numbers(make_engine(settings), settings, four_weeks)
+
+
+def naive_pandas(settings: Settings) -> Work:
+    """What a first version would do: pull the two weeks' rows, count in pandas."""
+    import pandas as pd
+
+    week = Period.week_of(WEEK_START, ZONE)
+    utc = ZoneInfo("UTC")
+    start = week.previous.start_at.astimezone(utc).replace(tzinfo=None)
+    end = week.end_at.astimezone(utc).replace(tzinfo=None)
+    split = week.start_at.astimezone(utc).replace(tzinfo=None)
+    sqlite = settings.url.get_backend_name() == "sqlite"
+    params = {"s": str(start), "e": str(end)} if sqlite else {"s": start, "e": end}
+
+    def work() -> None:
+        engine = make_engine(settings)
+        frames = [
+            pd.read_sql(
+                sa.text(f"SELECT * FROM {table} WHERE created_at >= :s AND created_at < :e"),
+                engine,
+                params=params,
+            )
+            for table in ("conversation_log", "feedback_log", "conversation_evaluation")
+        ]
+        for frame in frames:
+            frame["created_at"] = pd.to_datetime(frame["created_at"], format="ISO8601")
+            frame["current"] = frame["created_at"] >= split
+            frame["day"] = (frame["created_at"] + pd.Timedelta(hours=9)).dt.date
+        conv, fb, ev = frames
+        conv.groupby("current").agg(
+            conversations=("id", "size"),
+            users=("user_id", "nunique"),
+            p50=("latency_ms", lambda s: s.quantile(0.5)),
+            p95=("latency_ms", lambda s: s.quantile(0.95)),
+            prompt=("prompt_tokens", "sum"),
+            completion=("completion_tokens", "sum"),
+        )
+        conv.groupby(["current", "day"]).size()
+        fb["value"] = fb["feedback"].str.strip().str.lower()
+        fb.groupby(["current", "day"])["value"].value_counts()
+        ev.groupby(["current", "day"])["score"].agg(["count", "mean"])
+        ev[ev["current"]].nsmallest(10, "score")
+
+    return work
+
+
+MEASURES: dict[str, Callable[[Settings], Work]] = {
+    "floor": floor,
+    "json": numbers_json,
+    "pdf": full_pdf,
+    "overview": overview,
+    "pandas": naive_pandas,
+}
+
+
+def measure_once(what: str, database: str, size: str) -> dict[str, float]:
+    """Run one measure in a new process: its wall time and its peak RSS."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", what, database, size],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def child(what: str, database: str, size: str) -> None:
+    work = MEASURES[what](settings_for(database, size))
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": peak_mb}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10k,100k,1m")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    print(f"machine: {os.cpu_count()} cores; median of {args.repeat} runs, each a new process")
+    header = f"{'db':<10} {'size':>5} {'measure':<9} {'seconds':>8} {'s/M rows':>9} {'peak MB':>8}"
+    results: dict[tuple[str, str, str], dict[str, float]] = {}
+    for database in args.databases.split(","):
+        for size in args.sizes.split(","):
+            build(database, size)
+    print(header)
+    for database in args.databases.split(","):
+        for size in args.sizes.split(","):
+            for what in MEASURES:
+                runs = [measure_once(what, database, size) for _ in range(args.repeat)]
+                result = {
+                    "seconds": statistics.median(r["seconds"] for r in runs),
+                    "rss_mb": max(r["rss_mb"] for r in runs),
+                }
+                results[database, size, what] = result
+                per_million = result["seconds"] / (2 * SIZES[size] / 1e6)
+                print(
+                    f"{database:<10} {size:>5} {what:<9} {result['seconds']:>8.3f} "
+                    f"{per_million:>9.3f} {result['rss_mb']:>8.0f}",
+                    flush=True,
+                )
+            r = {w: results[database, size, w]["seconds"] for w in MEASURES}
+            print(
+                f"{database:<10} {size:>5} ratios    json/floor {r['json'] / r['floor']:.2f}  "
+                f"pdf/floor {r['pdf'] / r['floor']:.2f}  pandas/pdf {r['pandas'] / r['pdf']:.2f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""What every page shares: the session's context, the date-range filter and the KPI cards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import streamlit as st
+
+from aiops_report.config import Settings
+from aiops_report.dashboard import data
+from aiops_report.dashboard.charts import Granularity
+from aiops_report.dashboard.texts import delta_text, report_texts, ui_texts
+from aiops_report.metrics import ReportNumbers
+from aiops_report.periods import Period
+from aiops_report.report.texts import Language, Texts, format_value, period_label
+
+# A rise of these is bad news: their cards show it in red.
+LOWER_IS_BETTER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    language: Language
+    t: Mapping[str, str]  # the dashboard's words
+    rt: Texts  # the report's words: metric names, weekdays
+
+    @classmethod
+    def of(cls, settings: Settings) -> Context:
+        language = settings.report_language
+        return cls(settings, language, ui_texts(language), report_texts(language))
+
+    def now(self) -> datetime:
+        return datetime.now(self.settings.report_zone)
+
+
+@dataclass(frozen=True)
+class Selection:
+    period: Period
+    granularity: Granularity
+
+
+def heading(text: str) -> None:
+    """A section heading (our own words only: it is Markdown)."""
+    st.markdown(f"#### {text}")
+
+
+def range_filter(ctx: Context, *, granularity: bool = True) -> Selection | None:
+    """The date range and granularity pickers; None while the range is half picked.
+
+    Their values survive a visit to another page (persist_state="session").
+    """
+    t = ctx.t
+    default = data.default_range(ctx.settings, ctx.now())
+    today = ctx.now().date()
+    left, right, _ = st.columns([2, 1.3, 2.7], vertical_alignment="bottom")
+    picked = left.date_input(
+        t["date_range"],
+        value=(default.start, default.end - timedelta(days=1)),
+        max_value=today,
+        format="YYYY-MM-DD",
+        key="aiops_range",
+        persist_state="session",
+    )
+    chosen: Granularity = "day"
+    if granularity:
+        chosen = right.segmented_control(
+            t["granularity"],
+            options=["day", "week"],
+            format_func=lambda g: t[f"gran_{g}"],
+            default="day",
+            required=True,
+            key="aiops_granularity",
+            persist_state="session",
+        )
+    if not isinstance(picked, Sequence) or len(picked) != 2:
+        st.info(t["pick_end"])
+        return None
+    start, last = picked
+    assert isinstance(start, date) and isinstance(last, date)
+    if (last - start).days + 1 > data.MAX_RANGE_DAYS:
+        start = last - timedelta(days=data.MAX_RANGE_DAYS - 1)
+        st.warning(t["range_capped"].format(days=data.MAX_RANGE_DAYS, start=start))
+    period = Period(start, last + timedelta(days=1), ctx.settings.report_zone)
+    return Selection(period, chosen)
+
+
+def range_caption(ctx: Context, numbers: ReportNumbers) -> None:
+    st.caption(
+        ctx.t["versus_previous"].format(
+            period=period_label(numbers.period, ctx.rt),
+            previous=period_label(numbers.period.previous, ctx.rt).rsplit(",", 1)[0],
+        )
+    )
+
+
+def kpi_cards(
+    ctx: Context,
+    numbers: ReportNumbers,
+    names: Sequence[str],
+) -> None:
+    """One st.metric per metric, with its change vs the previous range."""
+    columns = st.columns(len(names))
+    for column, name in zip(columns, names, strict=True):
+        change = numbers.change[name]
+        color: Literal["normal", "inverse"] = "inverse" if name in LOWER_IS_BETTER else "normal"
+        column.metric(
+            ctx.rt.metrics[name],
+            format_value(name, getattr(numbers.current, name)),
+            delta=delta_text(name, change, ctx.rt),
+            delta_color=color,
+            help=ctx.t["previous_value"].format(
+                value=format_value(name, getattr(numbers.previous, name))
+            ),
+            border=True,
+        )

@@ -1,0 +1,1 @@
+"""The panel's pages, one module each; each has `render(ctx)`."""

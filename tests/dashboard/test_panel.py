@@ -1,0 +1,360 @@
+"""The admin panel through Streamlit's AppTest, on real databases filled with demo data.
+
+The app reads its settings from the environment, as `aiops-report dashboard` hands them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+import time_machine
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from aiops_report.config import Settings
+from aiops_report.dashboard import auth, data
+from aiops_report.dashboard.texts import KO, delta_text
+from aiops_report.db import reflect_tables
+from aiops_report.demo import fill_demo_data
+from aiops_report.metrics import compute
+from aiops_report.report.texts import KO as REPORT_KO
+from aiops_report.report.texts import format_value
+from chatbot_tables import Rows, create_tables, insert
+from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
+
+APP = Path(auth.__file__).with_name("app.py")
+PAGES = ["overview", "performance", "feedback", "conversations", "reports", "status"]
+PASSWORD = "correct horse battery staple"
+MARKUP = "<script>alert('x')</script> **굵게** <b>태그</b> 😀\n두 번째 줄"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Each test sees its own settings and database, not a previous test's cached ones."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The test database and report directory, given to the app as environment variables."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REPORT_DIR", str(settings.report_dir))
+    return settings
+
+
+@pytest.fixture
+def demo(app_env: Settings, engine: Engine) -> Settings:
+    fill_demo_data(engine, app_env, weeks=6, per_day=20, now=datetime.now(app_env.report_zone))
+    return app_env
+
+
+def minimal_rows(settings: Settings) -> Rows:
+    """A few rows in each of the last seven days, for the tables with required columns only."""
+    now = datetime.now(settings.report_zone)
+    rows = Rows()
+    for day in range(1, 8):
+        at = now - timedelta(days=day, hours=1)
+        rows.conversations += [{"created_at": at}, {"created_at": at}]
+        rows.feedback += [{"feedback": "like", "created_at": at}]
+        rows.feedback += [{"feedback": " Dislike", "created_at": at}]
+        rows.evaluations += [
+            {"score": 2.5 + day, "created_at": at},
+            {"score": None, "created_at": at},
+        ]
+    return rows
+
+
+@pytest.fixture(params=["demo", "minimal"])
+def any_schema(request: pytest.FixtureRequest, app_env: Settings, engine: Engine) -> Settings:
+    if request.param == "demo":
+        fill_demo_data(engine, app_env, weeks=6, per_day=20, now=datetime.now(app_env.report_zone))
+    else:
+        create_tables(engine, app_env, style="naive", minimal=True)
+        insert(engine, app_env, minimal_rows(app_env), style="naive")
+    return app_env
+
+
+def started() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.segmented_control(key="aiops_page").set_value(page).run()
+    return at
+
+
+def log_in(at: AppTest, password: str) -> AppTest:
+    at.text_input(key="aiops_password").input(password)
+    at.button[0].click().run()  # the form's submit button
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def test_wrong_password_is_refused_and_the_right_one_admitted(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)
+    at = started()
+    assert not at.metric
+    assert at.text_input(key="aiops_password").label == KO["password"]
+
+    log_in(at, "wrong")
+    assert [e.value for e in at.error] == [KO["wrong_password"]]
+    assert not at.metric
+
+    log_in(at, PASSWORD)
+    assert_clean(at)
+    assert len(at.metric) >= 4
+    assert not at.warning  # the no-password banner is for open dashboards only
+
+    at.button(key="aiops_logout").click().run()
+    assert not at.metric
+    assert at.text_input(key="aiops_password")
+
+
+def test_repeated_failures_lock_the_session_out_for_longer_each_time(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", auth.hash_password(PASSWORD, iterations=1_000))
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0), tick=False) as clock:
+        at = started()
+        for _ in range(auth.FREE_ATTEMPTS):
+            log_in(at, "guess")
+        assert at.error[0].value == KO["locked_out"].format(seconds=5)
+
+        log_in(at, PASSWORD)  # right, but too soon
+        assert not at.metric
+        assert "5" in at.error[0].value
+
+        clock.shift(timedelta(seconds=6))
+        log_in(at, PASSWORD)
+        assert len(at.metric) >= 4
+
+
+def test_without_a_password_the_panel_is_open_with_a_warning(demo: Settings) -> None:
+    at = started()
+    assert_clean(at)
+    assert at.warning[0].value == KO["no_password"]
+    assert len(at.metric) >= 4
+
+
+def test_oidc_login_is_used_when_streamlit_auth_is_configured(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", PASSWORD)  # OIDC takes precedence
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-cookie-secret",
+        "client_id": "aiops",
+        "client_secret": "secret",
+        "server_metadata_url": "https://accounts.example.com/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button(key="aiops_login_sso").label == KO["login_sso"]
+    assert not at.metric and not at.text_input
+
+    at.user = {"is_logged_in": True, "email": "ops@example.com"}
+    at.run()
+    assert_clean(at)
+    assert len(at.metric) >= 4
+    assert at.button(key="aiops_logout")
+
+
+def test_the_panel_embeds_in_a_tab_of_another_app(demo: Settings) -> None:
+    def host_app() -> None:
+        import streamlit as st
+
+        from aiops_report.dashboard import admin_panel
+
+        chat, admin = st.tabs(["Chat", "Admin"])
+        chat.write("the chatbot")
+        with admin:
+            admin_panel()
+        st.write("host footer")
+
+    at = AppTest.from_function(host_app, default_timeout=60)
+    at.run()
+    assert_clean(at)
+    assert len(at.tabs[1].get("metric")) >= 4
+    assert at.markdown[-1].value == "host footer"
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_every_page_renders(any_schema: Settings) -> None:
+    at = started()
+    assert_clean(at)
+    for page in PAGES:
+        open_page(at, page)
+        assert_clean(at)
+    open_page(at, "overview")
+    at.segmented_control(key="aiops_granularity").set_value("week").run()
+    assert_clean(at)
+    open_page(at, "conversations")
+    assert at.selectbox(key="aiops_conversation").value is not None
+    assert_clean(at)
+
+
+def test_kpi_cards_show_the_metrics_engine_numbers(demo: Settings, engine: Engine) -> None:
+    at = started()
+    period = data.default_range(demo)
+    numbers = compute(engine, reflect_tables(engine, demo), period)
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+
+    names = ["conversations", "unique_users", "satisfaction_rate", "avg_score", "latency_p95_ms"]
+    assert shown == {
+        REPORT_KO.metrics[name]: (
+            format_value(name, getattr(numbers.current, name)),
+            delta_text(name, numbers.change[name], REPORT_KO) or "",
+        )
+        for name in names
+    }
+    assert at.get("arrow_vega_lite_chart")
+
+
+def test_english_when_report_language_is_en(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPORT_LANGUAGE", "en")
+    at = started()
+    assert_clean(at)
+    assert at.metric[0].label == "Conversations"
+    assert at.header[0].value == "AI chatbot operations"
+
+
+def test_conversations_are_searched_filtered_and_shown_as_text(
+    app_env: Settings, engine: Engine
+) -> None:
+    create_tables(engine, app_env, style="naive", minimal=False)
+    at_time = datetime.now(app_env.report_zone) - timedelta(days=8)
+    rows = Rows(
+        conversations=[
+            {
+                "id": 1,
+                "user_id": "u1",
+                "user_message": MARKUP,
+                "ai_response": "<i>답</i>",
+                "model": "model-a",
+                "created_at": at_time,
+            },
+            {
+                "id": 2,
+                "user_id": "u2",
+                "user_message": "배송 문의",
+                "ai_response": "내일 도착",
+                "model": "model-b",
+                "created_at": at_time,
+            },
+        ],
+        feedback=[
+            {
+                "id": 1,
+                "conversation_id": 1,
+                "feedback": "dislike",
+                "comment": "[링크](http://x)",
+                "created_at": at_time,
+            },
+        ],
+        evaluations=[
+            {
+                "id": 1,
+                "conversation_id": 1,
+                "score": 1.5,
+                "reason": "# 제목",
+                "created_at": at_time,
+            },
+            {"id": 2, "conversation_id": 2, "score": 8.0, "reason": "ok", "created_at": at_time},
+        ],
+    )
+    insert(engine, app_env, rows, style="naive")
+    at = open_page(started(), "conversations")
+    assert len(at.dataframe[0].value) == 2
+
+    at.text_input(key="aiops_search").input("script").run()
+    assert len(at.dataframe[0].value) == 1
+    texts = [t.value for t in at.text]
+    assert MARKUP in texts and "<i>답</i>" in texts and "# 제목" in texts
+    assert "[링크](http://x)" in texts
+    assert not any("<script>" in m.value for m in at.markdown)
+
+    at.text_input(key="aiops_search").input("").run()
+    at.multiselect(key="aiops_model_filter").select("model-b").run()
+    assert len(at.dataframe[0].value) == 1
+    at.multiselect(key="aiops_model_filter").unselect("model-b").run()
+    at.slider(key="aiops_score_filter").set_range(5.0, 10.0).run()
+    assert len(at.dataframe[0].value) == 1
+    at.slider(key="aiops_score_filter").set_range(0.0, 10.0).run()
+    at.selectbox(key="aiops_feedback_filter").set_value("dislike").run()
+    assert len(at.dataframe[0].value) == 1
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def test_generate_report_now_writes_the_pdf(demo: Settings) -> None:
+    at = open_page(started(), "reports")
+    week = at.selectbox(key="aiops_report_week").value
+    at.button(key="aiops_generate").click().run()
+
+    assert_clean(at)
+    pdf = demo.report_dir / f"weekly_report_{week.end:%Y_%m_%d}.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert at.status[0].state == "complete"
+    assert at.get("download_button")
+
+
+def test_send_to_slack_reaches_slack_once_then_again_on_confirmation(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch, slack_server: SlackServer
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
+    monkeypatch.setenv("SLACK_CHANNEL", "#ai-reports")
+    at = open_page(started(), "reports")
+
+    at.button(key="aiops_send").click().run()
+    assert_clean(at)
+    assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
+    assert at.status[0].state == "complete"
+
+    at.button(key="aiops_send").click().run()  # idempotent: the week went out already
+    assert len(slack_server.shared_files()) == 1
+    assert "already delivered" in at.status[0].label
+
+    assert at.button(key="aiops_send_again").disabled
+    at.checkbox(key="aiops_send_again_confirm").check().run()
+    at.button(key="aiops_send_again").click().run()
+    assert_clean(at)
+    assert len(slack_server.shared_files()) == 2
+    history = at.dataframe[0].value
+    assert list(history.iloc[0])[1:4] == [KO["status_delivered"], "#ai-reports", 2]
+
+    open_page(at, "status")
+    assert_clean(at)
+    assert any("Acme Korea" in s.value for s in at.success)
+
+
+def test_without_slack_token_sending_is_disabled(demo: Settings) -> None:
+    at = open_page(started(), "reports")
+    assert at.button(key="aiops_send").disabled
+    open_page(at, "status")
+    assert at.info[0].value == KO["slack_off"]
