@@ -1,8 +1,9 @@
 """Fixtures: one test body runs on SQLite and on the real PostgreSQL and MariaDB servers.
 
-Server URLs come from AIOPS_TEST_POSTGRES_URL / AIOPS_TEST_MARIADB_URL. A server that cannot
-be reached skips its tests locally, and fails them when CI (or AIOPS_REQUIRE_DATABASES) is set:
-in CI a skipped database test is a failed test.
+Server URLs come from AIOPS_TEST_POSTGRES_URL / AIOPS_TEST_MARIADB_URL; each test run works in
+its own database on them (`aiops_test_<pid>`, dropped at the end), so that two runs never
+share tables. A server that cannot be reached skips its tests locally, and fails them when CI
+(or AIOPS_REQUIRE_DATABASES) is set: in CI a skipped database test is a failed test.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from aiops_report.db import make_engine
 from slack_server import slack_server_fixture  # noqa: F401  (the `slack_server` fixture)
 
 SERVER_URLS = {
-    "postgresql": os.environ.get(
-        "AIOPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aiops_test"
-    ),
-    "mariadb": os.environ.get(
-        "AIOPS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/aiops_test"
-    ),
+    kind: make_url(os.environ.get(variable, default))
+    .set(database=f"aiops_test_{os.getpid()}")
+    .render_as_string(hide_password=False)
+    for kind, variable, default in [
+        ("postgresql", "AIOPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+        ("mariadb", "AIOPS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306"),
+    ]
 }
 DATABASES = ["sqlite", *SERVER_URLS]
 REQUIRE_DATABASES = bool(os.environ.get("CI") or os.environ.get("AIOPS_REQUIRE_DATABASES"))
@@ -40,11 +42,37 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.chdir(tmp_path)
 
 
+def administer(url: str, statement: str) -> None:
+    """Run one statement on the server of `url`, outside the test database."""
+    parsed = make_url(url)
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else "mysql"
+    admin = sa.create_engine(parsed.set(database=admin_db), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_test_databases() -> Iterator[None]:
+    """Drop this run's databases on the servers when the run ends."""
+    yield
+    for kind, url in SERVER_URLS.items():
+        name = make_url(url).database
+        force = " WITH (FORCE)" if kind == "postgresql" else ""
+        quote = '"' if kind == "postgresql" else "`"
+        try:
+            administer(url, f"DROP DATABASE IF EXISTS {quote}{name}{quote}{force}")
+        except sa.exc.OperationalError:
+            pass  # the server is gone; its tests have said so already
+
+
 def ensure_database(url: str) -> None:
     """Create the server's test database when it does not exist yet."""
     parsed = make_url(url)
     name = parsed.database
-    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else None
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else "mysql"
     admin = sa.create_engine(parsed.set(database=admin_db), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -35,9 +35,7 @@ from aiops_report.scheduler import (
     scheduled_run,
     weekday_names,
 )
-from slack_server import TOKEN, SlackServer, slack_server_fixture
-
-__all__ = ["slack_server_fixture"]  # registers the `slack_server` fixture
+from slack_server import TOKEN, SlackServer
 
 KST = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")

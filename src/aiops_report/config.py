@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     slack_channel: str = "#ai-reports"
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
+    slack_timeout: int = Field(20, ge=1)  # seconds one Slack request may take
     # Standard cron fields (minute hour day month weekday; weekday 0 or 7 = Sunday, 1 = Monday),
     # in REPORT_TIMEZONE.
     schedule: str = "0 9 * * 1"

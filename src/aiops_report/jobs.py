@@ -112,7 +112,9 @@ def run_weekly(
     run = claim.run
     try:
         path, numbers = _report_for(run, engine, settings, period, fresh=force)
-        run = ledger.update(run.id, status="generated", file_path=str(path), error=None)
+        # A forced run sends anew: the file an earlier run posted does not count for it.
+        forget = {"slack_file_id": None, "permalink": None} if force else {}
+        run = ledger.update(run.id, status="generated", file_path=str(path), error=None, **forget)
         slack = SlackDelivery(settings)
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)

@@ -105,7 +105,7 @@ class SlackDelivery:
     Raises SlackNotConfigured when SLACK_BOT_TOKEN is not set.
     """
 
-    def __init__(self, settings: Settings, *, timeout: int = TIMEOUT_SECONDS) -> None:
+    def __init__(self, settings: Settings, *, timeout: int | None = None) -> None:
         token = settings.slack_bot_token
         if token is None or not token.get_secret_value().strip():
             raise SlackNotConfigured(
@@ -114,11 +114,11 @@ class SlackDelivery:
         self.channel = settings.slack_channel.strip()
         self.api_url = settings.slack_api_url
         self.language = settings.report_language
-        self.timeout = timeout
+        self.timeout = timeout or settings.slack_timeout
         self._client = _FileIdReportingClient(
             token=token.get_secret_value(),
             base_url=settings.slack_api_url,
-            timeout=timeout,
+            timeout=self.timeout,
             retry_handlers=retry_handlers(),
         )
         self._channel_id: str | None = None

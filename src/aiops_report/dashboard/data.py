@@ -48,7 +48,11 @@ def settings_key(settings: Settings) -> str:
     return settings.model_dump_json()
 
 
-@st.cache_resource(show_spinner=False)
+def _dispose(engine: Engine) -> None:
+    engine.dispose()
+
+
+@st.cache_resource(show_spinner=False, on_release=_dispose)
 def _engine(key: str, _settings: Settings) -> Engine:
     return make_engine(_settings)
 

@@ -1,0 +1,189 @@
+"""run-weekly delivers a week once: repeated, after a failure, after a timeout, concurrently."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import SecretStr
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from aiops_report.config import Settings
+from aiops_report.demo import fill_demo_data
+from aiops_report.errors import SlackDeliveryError, SlackNotConfigured, SlackTimeout
+from aiops_report.jobs import run_weekly
+from aiops_report.periods import Period
+from aiops_report.runs import RunLedger, report_runs, utcnow
+from slack_server import TOKEN, SlackServer
+
+SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL_NOW = datetime(2026, 11, 26, 10, tzinfo=SEOUL)
+WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait for something another thread does (not a fixed sleep)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        threading.Event().wait(0.02)
+
+
+@pytest.fixture
+def demo_engine(engine: Engine, settings: Settings) -> Engine:
+    fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
+    return engine
+
+
+def with_slack(settings: Settings, slack: SlackServer, **changes: object) -> Settings:
+    update = {"slack_bot_token": SecretStr(TOKEN), "slack_api_url": slack.api_url, **changes}
+    return settings.model_copy(update=update)
+
+
+def test_run_weekly_twice_uploads_once(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+
+    first = run_weekly(demo_engine, settings, period=WEEK)
+    second = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert first.status == "delivered" and first.run.status == "delivered"
+    assert second.status == "skipped"
+    assert "already delivered to #ai-reports" in second.message
+    shared = slack_server.shared_files()
+    assert len(shared) == 1
+    assert shared[0].channel_id == "C0AIREPORTS"
+    assert shared[0].data == Path(first.run.file_path or "").read_bytes()
+    assert shared[0].initial_comment and "2026-11-16" in shared[0].initial_comment
+    assert first.run.slack_file_id == shared[0].id
+
+
+def test_a_failure_then_a_retry_uploads_the_same_report_once(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    slack_server.fail("files.completeUploadExternal", error="not_in_channel")
+
+    with pytest.raises(SlackDeliveryError, match="invite"):
+        run_weekly(demo_engine, settings, period=WEEK)
+    failed = RunLedger(demo_engine).history()[0]
+    written = Path(failed.file_path or "")
+    built_at = written.stat().st_mtime_ns
+
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and "invite" in (failed.error or "")
+    assert retried.status == "delivered"
+    assert retried.run.attempts == 2
+    assert written.stat().st_mtime_ns == built_at  # the report was not built again
+    assert len(slack_server.shared_files()) == 1
+
+
+def test_a_timeout_after_slack_posted_is_not_posted_twice(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    """Slack completes the upload but answers too late: the retry asks files.info first."""
+    settings = with_slack(settings, slack_server, slack_timeout=1)
+    slack_server.fail("files.completeUploadExternal", delay=2.5)
+
+    with pytest.raises(SlackTimeout):
+        run_weekly(demo_engine, settings, period=WEEK)
+    recorded = RunLedger(demo_engine).history()[0]
+    wait_until(lambda: len(slack_server.shared_files()) == 1)  # Slack finishes its late answer
+
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert recorded.slack_file_id is not None
+    assert retried.status == "delivered"
+    assert "had reached Slack already" in retried.message
+    assert slack_server.count("files.getUploadURLExternal") == 1
+    assert slack_server.count("files.info") == 1
+    assert len(slack_server.shared_files()) == 1
+
+
+def test_force_delivers_again(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    run_weekly(demo_engine, settings, period=WEEK)
+
+    again = run_weekly(demo_engine, settings, period=WEEK, force=True)
+
+    assert again.status == "delivered"
+    assert len(slack_server.shared_files()) == 2
+
+
+def test_a_crashed_run_is_taken_over_when_its_lease_ends(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    ledger = RunLedger(demo_engine)
+    crashed = ledger.claim(WEEK, settings.slack_channel).run  # then the process died
+
+    while_held = run_weekly(demo_engine, settings, period=WEEK)
+    with demo_engine.begin() as conn:
+        conn.execute(
+            sa.update(report_runs)
+            .where(report_runs.c.id == crashed.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    after_lease = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert while_held.status == "skipped" and "another run" in while_held.message
+    assert after_lease.status == "delivered"
+    assert len(slack_server.shared_files()) == 1
+
+
+def test_without_a_token_the_report_is_written_and_the_run_says_why(
+    demo_engine: Engine, settings: Settings
+) -> None:
+    with pytest.raises(SlackNotConfigured, match="SLACK_BOT_TOKEN is not set") as raised:
+        run_weekly(demo_engine, settings, period=WEEK)
+
+    run = RunLedger(demo_engine).history()[0]
+    assert run.status == "generated"
+    assert run.file_path and Path(run.file_path).is_file()
+    assert run.file_path in str(raised.value)
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_two_processes_at_the_same_moment_deliver_once(
+    kind: str, slack_server: SlackServer, tmp_path: Path
+) -> None:
+    from conftest import server_url
+
+    url = server_url(kind)
+    settings = Settings(database_url=url, report_dir=tmp_path)
+    from aiops_report.db import make_engine
+
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
+    engine.dispose()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REPORT_DIR": str(tmp_path),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": slack_server.api_url,
+    }
+    command = [sys.executable, "-m", "aiops_report", "run-weekly", "--week", "2026-11-18"]
+
+    processes = [
+        subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert len(slack_server.shared_files()) == 1
+    assert sum("delivered to #ai-reports" in output for output in outputs) == 1
