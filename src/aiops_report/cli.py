@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aiops_report.config import Settings, load_settings
+from aiops_report.dashboard_server import listen_address, run_dashboard
 from aiops_report.db import check_connection, create_schema, describe, make_engine
 from aiops_report.demo import fill_demo_data
 from aiops_report.doctor import all_findings
@@ -210,3 +211,25 @@ def doctor() -> None:
         out.print(f"{marks[finding.level]} {finding.message}")
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)
+
+
+@app.command()
+def dashboard(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1 when ADMIN_PASSWORD is not set).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8501,
+) -> None:
+    """Start the admin dashboard and keep it running until Ctrl-C.
+
+    Example: ADMIN_PASSWORD=change-me aiops-report dashboard --host 0.0.0.0 --port 8501
+    """
+    with reported_errors():
+        settings = settings_from_env()
+    address = listen_address(settings, host)
+    if address != host:
+        err.print(
+            f"[yellow]warning:[/yellow] ADMIN_PASSWORD is not set: listening on {address} only"
+        )
+    out.print(f"dashboard: http://{address}:{port}")
+    raise typer.Exit(run_dashboard(settings, host, port))

@@ -50,3 +50,7 @@ class SlackUnavailable(SlackDeliveryError):
 
 class SlackTimeout(SlackUnavailable):
     """Slack did not answer in time: the file may be posted anyway, so check before resending."""
+
+
+class InvalidPriceTable(ConfigError):
+    """The MODEL_PRICES file cannot be read or does not have the documented shape."""

@@ -123,9 +123,8 @@ def test_log_in_see_the_overview_and_the_report_buttons(
     cards.first.wait_for(timeout=30_000)
     assert cards.count() == 5
     assert cards.first.inner_text().startswith("대화 수")
-    charts = page.locator("[data-testid='stVegaLiteChart'] canvas")
-    charts.first.wait_for(timeout=30_000)
-    assert charts.count() == 3
+    page.locator("[data-testid='stVegaLiteChart'] .marks").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stVegaLiteChart").count() == 3
     page.wait_for_timeout(500)  # the charts' first frame
     shot = tmp_path / "dashboard_overview.png"
     page.screenshot(path=shot, full_page=True)

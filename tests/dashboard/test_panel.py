@@ -349,11 +349,6 @@ def test_send_to_slack_reaches_slack_once(slack_env: None, slack_server: SlackSe
     assert any("Acme Korea" in s.value for s in at.success)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs.run_weekly(force=True) finds the earlier file in the channel and does not "
-    "upload again; it should skip that check when forced",
-)
 def test_send_again_needs_a_confirmation_and_posts_again(
     slack_env: None, slack_server: SlackServer
 ) -> None:

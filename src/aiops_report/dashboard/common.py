@@ -56,7 +56,7 @@ def range_filter(ctx: Context, *, granularity: bool = True) -> Selection | None:
     t = ctx.t
     default = data.default_range(ctx.settings, ctx.now())
     today = ctx.now().date()
-    left, right, _ = st.columns([2, 1.3, 2.7], vertical_alignment="bottom")
+    left, right, _ = st.columns([2, 1.3, 2.7])
     picked = left.date_input(
         t["date_range"],
         value=(default.start, default.end - timedelta(days=1)),

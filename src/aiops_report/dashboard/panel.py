@@ -80,7 +80,7 @@ def _header(ctx: Context) -> None:
     title, account = st.columns([5, 1], vertical_alignment="bottom")
     with title:
         st.header(ctx.t["title"], divider="gray")
-    with account:
+    with account, st.container(horizontal_alignment="right"):
         if auth.oidc_configured() and st.user.get("email"):
             st.caption(ctx.t["signed_in_as"].format(user=plain(str(st.user.get("email")))))
         auth.logout_button(ctx.settings, ctx.t)

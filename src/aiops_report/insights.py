@@ -1,0 +1,827 @@
+"""Insights beyond the headline numbers: what changed, whether it is real, where, and why.
+
+Issue 8's definitions, aggregated in the database as the other metrics are (only grouped
+counts and sums leave it, plus bounded lists: ten disagreements, the texts of complaints):
+
+- by_model: the period's numbers per model (NULL or unknown conversation → "(unknown)"), with
+  the cost of its tokens from the price table;
+- changes: conversations, satisfaction_rate and avg_score against the previous period, each
+  with a 95% interval of the change and a p-value;
+- anomalies: days of the period far from the same weekday of the 8 weeks before;
+- agreement: the users' likes and dislikes against the evaluator's mean score;
+- themes: the terms that recur in dislike comments and the evaluator's reasons.
+
+Each part that needs an optional column is None when the column is absent, and `missing`
+says which column it needs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from scipy.stats import binomtest, t, ttest_ind_from_stats
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    test_proportions_2indep,
+)
+
+from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.metrics import (
+    UNION_LIMIT,
+    change_between,
+    mean,
+    percentile_cont,
+    satisfaction,
+)
+from aiops_report.periods import Period
+from aiops_report.prices import PriceTable
+from aiops_report.themes import Theme, top_themes
+
+UNKNOWN_MODEL = "(unknown)"
+CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
+SIGNIFICANCE = 0.05
+MIN_TEST_OBSERVATIONS = 30  # per period, for a change test to count
+BASELINE_WEEKS = 8
+ROBUST_Z_LIMIT = 3.5
+MIN_DAY_OBSERVATIONS = 20
+MIN_BASELINE_DAYS = 6
+DISAGREEMENTS = 10
+THEMES = 10
+THEME_EXAMPLES = 3
+THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the themes
+# A mean of scores compared with the threshold: sums of floats differ in their last bits
+# between databases (metrics.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
+SCORE_TOLERANCE = 1e-9
+
+
+# --- the parts, as plain data -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    """One model's numbers in the period; None where a column is absent or a value undefined."""
+
+    model: str
+    conversations: int
+    unique_users: int | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    total_tokens: int | None
+    likes: int
+    dislikes: int
+    satisfaction_rate: float | None
+    evaluations: int
+    avg_score: float | None
+    cost: float | None
+    cost_per_like: float | None
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    """A metric in both periods, the change, its 95% interval and p-value.
+
+    `significant` is `p_value < 0.05` and `enough_data` (30 observations in each period).
+    """
+
+    current: float | None
+    previous: float | None
+    delta: float | None
+    relative: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    significant: bool
+    enough_data: bool
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A day whose metric is more than 3.5 robust z from the same weekday of 8 weeks."""
+
+    date: date
+    metric: str
+    value: float
+    baseline_median: float
+    robust_z: float
+    direction: str  # "up" or "down"
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A like of a conversation the evaluator scored low, or a dislike of one it scored high."""
+
+    conversation_id: Any
+    feedback: str
+    score: float  # the conversation's mean score, over all time
+    comment: str | None
+    model: str | None
+    user_message: str | None
+    ai_response: str | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The period's likes and dislikes against the evaluator (good: mean score ≥ threshold)."""
+
+    threshold: float
+    like_good: int
+    like_bad: int
+    dislike_good: int
+    dislike_bad: int
+    agreement_rate: float | None
+    kappa: float | None
+    disagreements: list[Disagreement]
+
+
+@dataclass(frozen=True)
+class Insights:
+    """Everything issue 8 adds to a report; a part is None when its columns are absent."""
+
+    by_model: list[ModelStats] | None
+    unpriced_models: list[str]
+    cost: float | None
+    currency: str | None
+    changes: dict[str, ChangeTest]
+    anomalies: list[Anomaly]
+    agreement: Agreement | None
+    themes: list[Theme] | None
+    missing: list[str]  # "part: needs table.column", one line per part left out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (no NaN or infinity: those are null)."""
+        return {
+            "by_model": None if self.by_model is None else [asdict(m) for m in self.by_model],
+            "unpriced_models": self.unpriced_models,
+            "cost": self.cost,
+            "currency": self.currency,
+            "changes": {name: asdict(change) for name, change in self.changes.items()},
+            "anomalies": [{**asdict(a), "date": a.date.isoformat()} for a in self.anomalies],
+            "agreement": None if self.agreement is None else asdict(self.agreement),
+            "themes": None if self.themes is None else [asdict(theme) for theme in self.themes],
+            "missing": self.missing,
+        }
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> Insights:
+        """The insights of a `to_dict` document."""
+        by_model, agreement, themes = (
+            document["by_model"],
+            document["agreement"],
+            document["themes"],
+        )
+        return cls(
+            by_model=None if by_model is None else [ModelStats(**m) for m in by_model],
+            unpriced_models=document["unpriced_models"],
+            cost=document["cost"],
+            currency=document["currency"],
+            changes={name: ChangeTest(**c) for name, c in document["changes"].items()},
+            anomalies=[
+                Anomaly(**{**a, "date": date.fromisoformat(a["date"])})
+                for a in document["anomalies"]
+            ],
+            agreement=None
+            if agreement is None
+            else Agreement(
+                **{
+                    **agreement,
+                    "disagreements": [Disagreement(**d) for d in agreement["disagreements"]],
+                }
+            ),
+            themes=None if themes is None else [Theme(**theme) for theme in themes],
+            missing=document["missing"],
+        )
+
+
+# --- which parts the schema allows --------------------------------------------------------
+
+# The columns each optional part reads: all of them, except themes, which reads either.
+_NEEDS: dict[str, list[tuple[TableRole, str]]] = {
+    "by_model": [("conversations", "model")],
+    "agreement": [("feedback", "conversation_id"), ("evaluations", "conversation_id")],
+    "themes": [("feedback", "comment"), ("evaluations", "reason")],
+}
+
+
+def _available(tables: ChatbotTables, part: str) -> bool:
+    present = [tables.has(role, column) for role, column in _NEEDS[part]]
+    return any(present) if part == "themes" else all(present)
+
+
+def _needed_columns(tables: ChatbotTables, part: str) -> str:
+    joiner = " or " if part == "themes" else " and "
+    return joiner.join(f"{tables.table(role).name}.{column}" for role, column in _NEEDS[part])
+
+
+def _left_out(tables: ChatbotTables) -> list[str]:
+    """One line per part the schema leaves out, naming the columns it needs."""
+    return [
+        f"{part}: needs {_needed_columns(tables, part)}"
+        for part in _NEEDS
+        if not _available(tables, part)
+    ]
+
+
+def insights_findings(tables: ChatbotTables) -> list[str]:
+    """What `doctor` says of the insights: one line per part, available or left out."""
+    return ["changes: available", "anomalies: available"] + [
+        f"{part}: available"
+        if _available(tables, part)
+        else f"{part}: left out, needs {_needed_columns(tables, part)}"
+        for part in _NEEDS
+    ]
+
+
+# --- the computation ----------------------------------------------------------------------
+
+
+def compute_insights(
+    engine: Engine,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    prices: PriceTable | None,
+    score_good_threshold: float = 5.0,
+) -> Insights:
+    """The insights of `period`; raise DatabaseUnreachable when the database cannot be read."""
+    try:
+        with engine.connect() as conn:
+            reader = _Reader(conn, tables, period, score_good_threshold)
+            return reader.insights(prices)
+    except OperationalError as exc:
+        raise database_error(engine, exc) from None
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """COUNT, SUM and SUM of squares of non-NULL scores."""
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+    def __add__(self, other: _Scores) -> _Scores:
+        return _Scores(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+    @property
+    def variance(self) -> float | None:
+        """The sample variance (ddof 1); None below two scores."""
+        if self.n < 2:
+            return None
+        # Rounding can take a variance of equal scores a hair below 0.
+        return max(0.0, (self.squares - self.total**2 / self.n) / (self.n - 1))
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What the change tests and the anomalies need of one day or period."""
+
+    conversations: int = 0
+    likes: int = 0
+    dislikes: int = 0
+    scores: _Scores = _Scores()
+
+    def __add__(self, other: _Counts) -> _Counts:
+        return _Counts(
+            self.conversations + other.conversations,
+            self.likes + other.likes,
+            self.dislikes + other.dislikes,
+            self.scores + other.scores,
+        )
+
+    def value(self, metric: str) -> tuple[float | None, int]:
+        """The metric and its number of observations (None when there is none)."""
+        if metric == "conversations":
+            return float(self.conversations), self.conversations
+        if metric == "satisfaction_rate":
+            return satisfaction(self.likes, self.dislikes), self.likes + self.dislikes
+        return mean(self.scores.total, self.scores.n), self.scores.n
+
+
+class _Reader:
+    """The queries of the insights of one period."""
+
+    def __init__(self, conn: Connection, tables: ChatbotTables, period: Period, threshold: float):
+        self.conn = conn
+        self.tables = tables
+        self.period = period
+        self.threshold = threshold
+
+    def insights(self, prices: PriceTable | None) -> Insights:
+        days = self.daily_counts()
+        missing = _left_out(self.tables)
+        by_model = None
+        priced = prices if self._token_columns() else None  # no tokens, no cost
+        if _available(self.tables, "by_model"):
+            by_model = self.by_model(priced)
+            if prices is None:
+                missing.append("cost: needs a price table (MODEL_PRICES)")
+            elif priced is None:
+                missing.append(
+                    f"cost: needs {self.tables.conversations.name}.prompt_tokens "
+                    "or completion_tokens"
+                )
+        return Insights(
+            by_model=by_model,
+            unpriced_models=_unpriced(by_model, priced) if by_model is not None else [],
+            cost=_total_cost(by_model, priced) if by_model is not None else None,
+            currency=prices.currency if prices else None,
+            changes=self.changes(days),
+            anomalies=self.anomalies(days),
+            agreement=self.agreement() if _available(self.tables, "agreement") else None,
+            themes=self.themes() if _available(self.tables, "themes") else None,
+            missing=missing,
+        )
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return exact_text(expression, self.tables.dialect)
+
+    def _feedback_value(self) -> sa.ColumnElement[Any]:
+        """`feedback`, trimmed and lower-cased, compared byte for byte (as in metrics)."""
+        return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
+
+    def _within(self, role: TableRole, period: Period | None = None) -> sa.ColumnElement[bool]:
+        period = period or self.period
+        return self.tables.created_at(role).within(period.start_at, period.end_at)
+
+    def _per_range(
+        self,
+        role: TableRole,
+        ranges: Sequence[tuple[datetime, datetime]],
+        *aggregates: sa.ColumnElement[Any],
+    ) -> list[list[tuple[Any, ...]]]:
+        """The aggregates over each [start, end) of `ranges`: one SELECT a range, UNION ALL.
+
+        As metrics._Reader._per_range: each SELECT reads its own slice of the index.
+        """
+        created_at = self.tables.created_at(role)
+        selects = [
+            sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *aggregates).where(
+                created_at.within(start, end)
+            )
+            for part, (start, end) in enumerate(ranges)
+        ]
+        results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
+        for first in range(0, len(selects), UNION_LIMIT):
+            for row in self.conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
+                results[row.part].append(tuple(row)[1:])
+        return results
+
+    # --- changes and anomalies: per-day counts over the weeks they compare ---------------
+
+    def daily_counts(self) -> dict[date, _Counts]:
+        """The counts of each day from 8 weeks (or the previous period) before the period."""
+        start = min(self.period.previous.start, self.period.start - timedelta(weeks=8))
+        span = Period(start, self.period.end, self.period.zone)
+        bounds = span.day_boundaries()
+        ranges = list(itertools.pairwise(bounds))
+        t = self.tables
+        value = self._feedback_value()
+        score = t.evaluations.c.score
+        conversations = self._per_range("conversations", ranges, sa.func.count())
+        feedback = self._per_range(
+            "feedback",
+            ranges,
+            sa.func.sum(sa.case((value == "like", 1), else_=0)),
+            sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+        )
+        scores = self._per_range(
+            "evaluations",
+            ranges,
+            sa.func.count(score),
+            sa.func.sum(score),
+            sa.func.sum(score * score),
+        )
+        days = {}
+        for day, (c,), (likes, dislikes), (n, total, squares) in zip(
+            span.days,
+            *([rows[0] for rows in result] for result in (conversations, feedback, scores)),
+            strict=True,
+        ):
+            days[day] = _Counts(
+                int(c),
+                int(likes or 0),
+                int(dislikes or 0),
+                _Scores(int(n), float(total or 0), float(squares or 0)),
+            )
+        return days
+
+    def changes(self, days: dict[date, _Counts]) -> dict[str, ChangeTest]:
+        """The change tests of issue 8, current period against the previous one."""
+        current, previous = (
+            sum((days[day] for day in p.days), _Counts())
+            for p in (self.period, self.period.previous)
+        )
+        return {
+            "conversations": count_test(current.conversations, previous.conversations),
+            "satisfaction_rate": proportion_test(
+                current.likes,
+                current.likes + current.dislikes,
+                previous.likes,
+                previous.likes + previous.dislikes,
+            ),
+            "avg_score": mean_test(current.scores, previous.scores),
+        }
+
+    def anomalies(self, days: dict[date, _Counts]) -> list[Anomaly]:
+        """The anomalous days of the period, by date then metric."""
+        found = []
+        for day in self.period.days:
+            for metric in CHANGE_METRICS:
+                value, observations = days[day].value(metric)
+                baseline = [
+                    v
+                    for week in range(1, BASELINE_WEEKS + 1)
+                    if (v := days[day - timedelta(weeks=week)].value(metric)[0]) is not None
+                    and days[day - timedelta(weeks=week)].value(metric)[1] > 0
+                ]
+                anomaly = robust_anomaly(day, metric, value, observations, baseline)
+                if anomaly:
+                    found.append(anomaly)
+        return found
+
+    # --- by model -------------------------------------------------------------------------
+
+    def _linked(self, role: TableRole) -> bool:
+        return self.tables.has(role, "conversation_id") and self.tables.has("conversations", "id")
+
+    def _per_model(
+        self, role: TableRole, *aggregates: sa.ColumnElement[Any]
+    ) -> dict[str, tuple[Any, ...]]:
+        """The aggregates of the period's rows of `role`, by the model of their conversation."""
+        conv = self.tables.conversations
+        table = self.tables.table(role)
+        if role == "conversations":
+            model = self._text(conv.c.model)
+            query = sa.select(model, *aggregates).group_by(model)
+        elif self._linked(role):
+            model = self._text(conv.c.model)
+            query = (
+                sa.select(model, *aggregates)
+                .select_from(table.outerjoin(conv, table.c.conversation_id == conv.c.id))
+                .group_by(model)
+            )
+        else:  # no link to a conversation: every row is of an unknown model
+            query = sa.select(sa.null(), *aggregates).select_from(table)
+        grouped: dict[str, tuple[Any, ...]] = {}
+        for name, *values in self.conn.execute(query.where(self._within(role))):
+            key = UNKNOWN_MODEL if name is None else _as_str(name)
+            previous = grouped.get(key, (0,) * len(values))
+            grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
+        return grouped
+
+    def _latency_per_model(self) -> dict[str, list[tuple[float, int]]]:
+        conv = self.tables.conversations
+        model, latency = self._text(conv.c.model), conv.c.latency_ms
+        histograms: dict[str, list[tuple[float, int]]] = {}
+        for name, value, count in self.conn.execute(
+            sa.select(model, latency, sa.func.count())
+            .where(self._within("conversations"), latency.is_not(None))
+            .group_by(model, latency)
+        ):
+            key = UNKNOWN_MODEL if name is None else _as_str(name)
+            histograms.setdefault(key, []).append((float(value), int(count)))
+        return histograms
+
+    def _token_columns(self) -> list[str]:
+        conv = self.tables.conversations
+        return [c for c in ("prompt_tokens", "completion_tokens") if c in conv.c]
+
+    def by_model(self, prices: PriceTable | None) -> list[ModelStats]:
+        """One entry per model, the most conversations first; cost only with `prices`."""
+        t = self.tables
+        conv = t.conversations
+        has_users, has_latency = (
+            t.has("conversations", "user_id"),
+            t.has("conversations", "latency_ms"),
+        )
+        has_tokens = bool(self._token_columns())
+        zero = sa.literal(0)
+        conversations = self._per_model(
+            "conversations",
+            sa.func.count(),
+            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if has_users else zero,
+            *[
+                sa.func.sum(sa.func.coalesce(conv.c[c], 0)) if c in conv.c else zero
+                for c in ("prompt_tokens", "completion_tokens")
+            ],
+        )
+        value = self._feedback_value()
+        feedback = self._per_model(
+            "feedback",
+            sa.func.sum(sa.case((value == "like", 1), else_=0)),
+            sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+        )
+        score = t.evaluations.c.score
+        scores = self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
+        latency = self._latency_per_model() if has_latency else {}
+
+        entries = []
+        for model in set(conversations) | set(feedback) | set(scores):
+            count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
+            likes, dislikes = (int(v) for v in feedback.get(model, (0, 0)))
+            n, total = scores.get(model, (0, 0.0))
+            price = prices.price_of(model) if prices else None
+            cost = price.cost(prompt, completion) if price else None
+            histogram = latency.get(model, [])
+            entries.append(
+                ModelStats(
+                    model=model,
+                    conversations=count,
+                    unique_users=users if has_users else None,
+                    latency_p50_ms=percentile_cont(histogram, 0.5) if has_latency else None,
+                    latency_p95_ms=percentile_cont(histogram, 0.95) if has_latency else None,
+                    total_tokens=prompt + completion if has_tokens else None,
+                    likes=likes,
+                    dislikes=dislikes,
+                    satisfaction_rate=satisfaction(likes, dislikes),
+                    evaluations=int(n),
+                    avg_score=mean(float(total), int(n)),
+                    cost=cost,
+                    cost_per_like=cost / likes if cost is not None and likes else None,
+                )
+            )
+        return sorted(entries, key=lambda m: (-m.conversations, m.model))
+
+    # --- agreement ------------------------------------------------------------------------
+
+    def _rated_feedback(self) -> tuple[sa.FromClause, sa.ColumnElement[Any], Any]:
+        """The period's feedback joined with its conversation's mean score over all time."""
+        fb, ev = self.tables.feedback, self.tables.evaluations
+        # Only the conversations that have feedback in the period are averaged.
+        in_period = sa.select(fb.c.conversation_id).where(self._within("feedback"))
+        means = (
+            sa.select(
+                ev.c.conversation_id.label("conversation_id"),
+                sa.func.avg(ev.c.score).label("score"),
+            )
+            .where(ev.c.score.is_not(None), ev.c.conversation_id.in_(in_period))
+            .group_by(ev.c.conversation_id)
+            .subquery("means")
+        )
+        good = means.c.score >= self.threshold - SCORE_TOLERANCE
+        return fb.join(means, fb.c.conversation_id == means.c.conversation_id), good, means
+
+    def agreement(self) -> Agreement:
+        """Confusion counts, agreement rate, kappa and the strongest disagreements."""
+        joined, good, _ = self._rated_feedback()
+        value = self._feedback_value()
+        cells = {
+            (feedback, is_good): sa.func.sum(
+                sa.case((sa.and_(value == feedback, good if is_good else ~good), 1), else_=0)
+            )
+            for feedback in ("like", "dislike")
+            for is_good in (True, False)
+        }
+        row = self.conn.execute(
+            sa.select(*cells.values()).select_from(joined).where(self._within("feedback"))
+        ).one()
+        like_good, like_bad, dislike_good, dislike_bad = (int(v or 0) for v in row)
+        rated = like_good + like_bad + dislike_good + dislike_bad
+        return Agreement(
+            threshold=self.threshold,
+            like_good=like_good,
+            like_bad=like_bad,
+            dislike_good=dislike_good,
+            dislike_bad=dislike_bad,
+            agreement_rate=(like_good + dislike_bad) / rated if rated else None,
+            kappa=cohen_kappa(like_good, like_bad, dislike_good, dislike_bad),
+            disagreements=self.disagreements(),
+        )
+
+    def disagreements(self) -> list[Disagreement]:
+        """The ten rows farthest from the threshold: liked but low, disliked but high."""
+        joined, good, means = self._rated_feedback()
+        fb = self.tables.feedback
+        value = self._feedback_value()
+        comment = fb.c.comment if "comment" in fb.c else sa.null()
+        created_at = self.tables.created_at("feedback").column
+        rows = []
+        for feedback, condition, order in (
+            ("like", ~good, means.c.score.asc()),
+            ("dislike", good, means.c.score.desc()),
+        ):
+            rows += [
+                (feedback, *row)
+                for row in self.conn.execute(
+                    sa.select(fb.c.conversation_id, means.c.score, comment)
+                    .select_from(joined)
+                    .where(self._within("feedback"), value == feedback, condition)
+                    .order_by(order, created_at, fb.c.conversation_id)
+                    .limit(DISAGREEMENTS)
+                )
+            ]
+        rows.sort(key=lambda row: -abs(float(row[2]) - self.threshold))
+        rows = rows[:DISAGREEMENTS]
+        texts = self._conversation_texts([row[1] for row in rows])
+        return [
+            Disagreement(
+                conversation_id=cid,
+                feedback=feedback,
+                score=round(float(score), 6),
+                comment=text,
+                **texts.get(cid, dict.fromkeys(("model", "user_message", "ai_response"))),
+            )
+            for feedback, cid, score, text in rows
+        ]
+
+    def _conversation_texts(self, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        conv = self.tables.conversations
+        if not ids or "id" not in conv.c:
+            return {}
+        columns = ("model", "user_message", "ai_response")
+        selected = [conv.c[c] if c in conv.c else sa.null().label(c) for c in columns]
+        rows = self.conn.execute(sa.select(conv.c.id, *selected).where(conv.c.id.in_(ids)))
+        return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
+
+    # --- themes ---------------------------------------------------------------------------
+
+    def _complaint_texts(self, period: Period) -> list[str]:
+        """Dislike comments, then reasons of disliked or low-scored conversations (newest first)."""
+        t = self.tables
+        fb, ev = t.feedback, t.evaluations
+        dislike = self._feedback_value() == "dislike"
+        queries = []
+        if "comment" in fb.c:
+            queries.append(
+                sa.select(fb.c.comment)
+                .where(self._within("feedback", period), dislike, fb.c.comment.is_not(None))
+                .order_by(t.created_at("feedback").column.desc())
+            )
+        if "reason" in ev.c:
+            low = ev.c.score < self.threshold
+            if "conversation_id" in ev.c and "conversation_id" in fb.c:
+                disliked = sa.select(fb.c.conversation_id).where(
+                    self._within("feedback", period), dislike
+                )
+                low = sa.or_(low, ev.c.conversation_id.in_(disliked))
+            queries.append(
+                sa.select(ev.c.reason)
+                .where(self._within("evaluations", period), ev.c.reason.is_not(None), low)
+                .order_by(t.created_at("evaluations").column.desc())
+            )
+        texts = []
+        for query in queries:
+            texts += [text for (text,) in self.conn.execute(query.limit(THEME_TEXT_LIMIT))]
+        return [text.strip() for text in texts if text and text.strip()]
+
+    def themes(self) -> list[Theme]:
+        return top_themes(
+            self._complaint_texts(self.period),
+            self._complaint_texts(self.period.previous),
+            limit=THEMES,
+            examples=THEME_EXAMPLES,
+        )
+
+
+def _as_str(value: Any) -> str:
+    """Text that MySQL's BINARY comparison hands back as bytes."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _unpriced(by_model: list[ModelStats], prices: PriceTable | None) -> list[str]:
+    """The models the price table has no price for (none without a price table)."""
+    if prices is None:
+        return []
+    return sorted(m.model for m in by_model if prices.price_of(m.model) is None)
+
+
+def _total_cost(by_model: list[ModelStats], prices: PriceTable | None) -> float | None:
+    """The sum of the models' costs; None when a model with conversations has no price."""
+    if prices is None or any(m.cost is None and m.conversations for m in by_model):
+        return None
+    return sum(m.cost or 0.0 for m in by_model)
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> float | None:
+    """A float for JSON: None for None, NaN and infinity."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _test(
+    name: str,
+    current: float | None,
+    previous: float | None,
+    observations: tuple[int, int],
+    interval: tuple[Any, Any] = (None, None),
+    p_value: Any = None,
+) -> ChangeTest:
+    enough = min(observations) >= MIN_TEST_OBSERVATIONS
+    change = change_between(current, previous, name)
+    p = _finite(p_value)
+    return ChangeTest(
+        current=current,
+        previous=previous,
+        delta=change.absolute,
+        relative=change.relative,
+        ci_low=_finite(interval[0]),
+        ci_high=_finite(interval[1]),
+        p_value=p,
+        significant=enough and p is not None and p < SIGNIFICANCE,
+        enough_data=enough,
+    )
+
+
+def count_test(current: int, previous: int) -> ChangeTest:
+    """Conversations: binomtest(current, current + previous, 0.5), the exact conditional test
+    of two counts over equal periods; the interval bounds current / previous, from the
+    Clopper–Pearson interval of p = current / (current + previous) as p / (1 − p).
+    """
+    observations = (current, previous)
+    if current + previous == 0:
+        return _test("conversations", current, previous, observations)
+    result = binomtest(current, current + previous, 0.5)
+    ci = result.proportion_ci(confidence_level=0.95, method="exact")
+    ratio = [p / (1 - p) if p < 1 else None for p in (ci.low, ci.high)]
+    return _test(
+        "conversations", current, previous, observations, (ratio[0], ratio[1]), result.pvalue
+    )
+
+
+def proportion_test(likes: int, rated: int, previous_likes: int, previous_rated: int) -> ChangeTest:
+    """Satisfaction: Newcombe's hybrid score interval of current − previous, and the p-value
+    of the score test of that difference (statsmodels, compare="diff").
+    """
+    current, previous = (
+        satisfaction(likes, rated - likes),
+        satisfaction(previous_likes, previous_rated - previous_likes),
+    )
+    observations = (rated, previous_rated)
+    if not rated or not previous_rated:
+        return _test("satisfaction_rate", current, previous, observations)
+    args = (likes, rated, previous_likes, previous_rated)
+    with warnings.catch_warnings():  # equal rates of 0 or 1 divide by 0: the p-value is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = confint_proportions_2indep(*args, method="newcomb", compare="diff")
+        p_value = test_proportions_2indep(*args, method="score", compare="diff").pvalue
+    return _test("satisfaction_rate", current, previous, observations, interval, p_value)
+
+
+def mean_test(current: _Scores, previous: _Scores) -> ChangeTest:
+    """Average score: Welch's t-test from each period's count, mean and sample standard
+    deviation, and Welch's interval of the difference of means (Welch–Satterthwaite df).
+    """
+    means = (mean(current.total, current.n), mean(previous.total, previous.n))
+    observations = (current.n, previous.n)
+    v1, v0 = current.variance, previous.variance
+    if v1 is None or v0 is None or v1 / current.n + v0 / previous.n == 0:
+        return _test("avg_score", *means, observations)
+    m1, m0 = current.total / current.n, previous.total / previous.n
+    e1, e0 = v1 / current.n, v0 / previous.n
+    result = ttest_ind_from_stats(
+        m1, math.sqrt(v1), current.n, m0, math.sqrt(v0), previous.n, equal_var=False
+    )
+    df = (e1 + e0) ** 2 / (e1**2 / (current.n - 1) + e0**2 / (previous.n - 1))
+    half = float(t.ppf(0.975, df)) * math.sqrt(e1 + e0)
+    interval = (m1 - m0 - half, m1 - m0 + half)
+    return _test("avg_score", *means, observations, interval, result.pvalue)
+
+
+def robust_anomaly(
+    day: date, metric: str, value: float | None, observations: int, baseline: list[float]
+) -> Anomaly | None:
+    """The anomaly of `value` against `baseline`, or None.
+
+    robust z = 0.6745 × (value − median) / MAD, MAD = median of |baseline − median|; flagged
+    when |z| > 3.5, the day has 20 observations, the baseline 6 days and MAD > 0.
+    """
+    if value is None or observations < MIN_DAY_OBSERVATIONS or len(baseline) < MIN_BASELINE_DAYS:
+        return None
+    median = statistics.median(baseline)
+    mad = statistics.median(abs(v - median) for v in baseline)
+    if mad <= 0:
+        return None
+    z = 0.6745 * (value - median) / mad
+    if abs(z) <= ROBUST_Z_LIMIT:
+        return None
+    return Anomaly(day, metric, value, median, z, "up" if z > 0 else "down")
+
+
+def cohen_kappa(like_good: int, like_bad: int, dislike_good: int, dislike_bad: int) -> float | None:
+    """Cohen's kappa between "liked" and "good" as two raters; None when undefined."""
+    n = like_good + like_bad + dislike_good + dislike_bad
+    if n == 0:
+        return None
+    observed = (like_good + dislike_bad) / n
+    liked, good = (like_good + like_bad) / n, (like_good + dislike_good) / n
+    expected = liked * good + (1 - liked) * (1 - good)
+    if expected == 1:
+        return None
+    return (observed - expected) / (1 - expected)

@@ -1,0 +1,83 @@
+"""Complaint themes: the terms that recur in dislike comments and evaluator reasons.
+
+Texts are tokenised with Kiwi (kiwipiepy, a Korean morphological analyser whose model ships
+in the kiwipiepy_model wheel, so nothing is downloaded at run time). A term is a common or
+proper noun (NNG, NNP), or a Latin-script word (SL) lower-cased, of at least two letters;
+the stop words below are removed; a term counts once per text.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kiwipiepy import Kiwi
+
+TERM_TAGS = frozenset({"NNG", "NNP", "SL"})
+# Nouns and words that say nothing about what went wrong, separated by spaces: Korean bound
+# and generic nouns, the words every chatbot complaint uses, and English function words.
+KOREAN_STOP_WORDS = (
+    "것 수 등 때 거 점 중 좀 정도 경우 부분 내용 답변 질문 문제 말 분 저 제 뭐 이거 그거"
+)
+ENGLISH_STOP_WORDS = """
+    a an the and or but if then than so as of to in on at by for with from about into
+    is are was were be been being am do does did done have has had having it its this that
+    these those there here i me my we our you your he she they them their not no nor
+    can could would should will just very too also what which who whom how when where why
+    answer answers question questions
+"""
+STOP_WORDS = frozenset(KOREAN_STOP_WORDS.split()) | frozenset(ENGLISH_STOP_WORDS.split())
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A term, in how many texts of the period and of the previous one, with examples."""
+
+    term: str
+    count: int
+    previous_count: int
+    examples: list[str]
+
+
+@functools.cache
+def _kiwi() -> Kiwi:
+    """The analyser, loaded once (loading its model takes a second or two)."""
+    return Kiwi()
+
+
+def terms_of(texts: Sequence[str]) -> list[set[str]]:
+    """The distinct terms of each text."""
+    return [
+        {
+            term
+            for token in tokens
+            if token.tag in TERM_TAGS
+            and (term := token.form.lower()) not in STOP_WORDS
+            and (token.tag != "SL" or len(term) >= 2)
+        }
+        for tokens in _kiwi().tokenize(list(texts))
+    ]
+
+
+def top_themes(
+    current: Sequence[str], previous: Sequence[str], *, limit: int = 10, examples: int = 3
+) -> list[Theme]:
+    """The `limit` terms found in most `current` texts (ties: alphabetical order).
+
+    `examples` are the first distinct texts (in the given order) holding the term.
+    """
+    current_terms = terms_of(current)
+    counts = Counter(term for found in current_terms for term in found)
+    previous_counts = Counter(term for found in terms_of(previous) for term in found)
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    themes = []
+    for term, count in top:
+        holding = [
+            text for text, found in zip(current, current_terms, strict=True) if term in found
+        ]
+        themes.append(
+            Theme(term, count, previous_counts[term], list(dict.fromkeys(holding))[:examples])
+        )
+    return themes
