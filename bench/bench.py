@@ -28,9 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from collections.abc import Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -311,6 +311,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k,1m")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measures", default=",".join(MEASURES), help="a subset of: %(default)s")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -325,7 +326,7 @@ def main() -> None:
     print(header)
     for database in args.databases.split(","):
         for size in args.sizes.split(","):
-            for what in MEASURES:
+            for what in args.measures.split(","):
                 runs = [measure_once(what, database, size) for _ in range(args.repeat)]
                 result = {
                     "seconds": statistics.median(r["seconds"] for r in runs),
@@ -338,7 +339,9 @@ def main() -> None:
                     f"{per_million:>9.3f} {result['rss_mb']:>8.0f}",
                     flush=True,
                 )
-            r = {w: results[database, size, w]["seconds"] for w in MEASURES}
+            r = {w: results[database, size, w]["seconds"] for w in args.measures.split(",")}
+            if set(r) != set(MEASURES):
+                continue
             print(
                 f"{database:<10} {size:>5} ratios    json/floor {r['json'] / r['floor']:.2f}  "
                 f"pdf/floor {r['pdf'] / r['floor']:.2f}  pandas/pdf {r['pandas'] / r['pdf']:.2f}",

@@ -299,9 +299,9 @@ class _Counts:
         )
 
     def value(self, metric: str) -> tuple[float | None, int]:
-        """The metric and its number of observations (None when there is none)."""
+        """The metric and its number of observations; None when there is none."""
         if metric == "conversations":
-            return float(self.conversations), self.conversations
+            return self.conversations or None, self.conversations
         if metric == "satisfaction_rate":
             return satisfaction(self.likes, self.dislikes), self.likes + self.dislikes
         return mean(self.scores.total, self.scores.n), self.scores.n
@@ -444,7 +444,6 @@ class _Reader:
                     v
                     for week in range(1, BASELINE_WEEKS + 1)
                     if (v := days[day - timedelta(weeks=week)].value(metric)[0]) is not None
-                    and days[day - timedelta(weeks=week)].value(metric)[1] > 0
                 ]
                 anomaly = robust_anomaly(day, metric, value, observations, baseline)
                 if anomaly:

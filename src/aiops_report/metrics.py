@@ -261,6 +261,7 @@ class _Totals:
     evaluations: int = 0
     score_sum: float = 0.0
     score_buckets: list[int] = field(default_factory=lambda: [0] * SCORE_BUCKETS)
+    latencies: list[tuple[float, int]] = field(default_factory=list)  # (value, how often)
 
     def add(self, other: _Totals) -> None:
         self.conversations += other.conversations
@@ -273,15 +274,7 @@ class _Totals:
         self.score_buckets = [
             a + b for a, b in zip(self.score_buckets, other.score_buckets, strict=True)
         ]
-
-
-def score_buckets(score: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
-    """[0,1), [1,2), ... [9,10]: scores below 0 count in the first, above 10 in the last."""
-    return [
-        score < 1,
-        *[sa.and_(score >= low, score < low + 1) for low in range(1, SCORE_BUCKETS - 1)],
-        score >= SCORE_BUCKETS - 1,
-    ]
+        self.latencies += other.latencies
 
 
 def _compute(
@@ -295,7 +288,6 @@ def _compute(
         periods[index >= reader.split].add(day)
 
     users = reader.unique_users()
-    latency = reader.latency_histograms()
     features = reader.features()
 
     def headline(which: int) -> PeriodMetrics:
@@ -309,8 +301,8 @@ def _compute(
             satisfaction_rate=satisfaction(t.likes, t.dislikes),
             evaluations=t.evaluations,
             avg_score=mean(t.score_sum, t.evaluations),
-            latency_p50_ms=percentile_cont(latency[which], 0.5) if latency else None,
-            latency_p95_ms=percentile_cont(latency[which], 0.95) if latency else None,
+            latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
+            latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
             total_tokens=t.tokens if "tokens" in features else None,
         )
 
@@ -370,6 +362,12 @@ class _Reader:
         """`feedback`, trimmed and lower-cased, compared byte for byte."""
         return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
 
+    def _feedback_is(self, value: str, other: str) -> sa.ColumnElement[bool]:
+        """The trimmed, lower-cased feedback is `value`: the common exact spellings are
+        recognised without calling a function (`other` is the other common one)."""
+        raw = self._text(self.tables.feedback.c.feedback)
+        return sa.or_(raw == value, sa.and_(raw != other, self._feedback_value() == value))
+
     def _per_range(
         self,
         role: TableRole,
@@ -406,60 +404,65 @@ class _Reader:
         return [(bounds[0], bounds[self.split]), (bounds[self.split], bounds[-1])]
 
     def daily_totals(self) -> list[_Totals]:
-        """One _Totals per day of the span."""
+        """One _Totals per day of the span; with latency, also each day's latency histogram."""
         days = [_Totals() for _ in self.span.days]
-        t = self.tables
-        conv = t.conversations
+        conv = self.tables.conversations
         tokens = [
             sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
             for name in ("prompt_tokens", "completion_tokens")
             if name in conv.c
         ]
+        # Grouping each day by latency_ms costs little more than counting it, and the value
+        # counts give exact percentiles without a second pass over the rows.
+        latency = [conv.c.latency_ms] if "latency_ms" in conv.c else []
         for totals, rows in zip(
             days,
-            self._per_range("conversations", self._days(), sa.func.count(), *tokens),
+            self._per_range(
+                "conversations", self._days(), sa.func.count(), *tokens, group_by=latency
+            ),
             strict=True,
         ):
             for row in rows:
-                totals.conversations = row[1]
-                totals.tokens = sum(int(value) for value in row[2:])
+                if latency:
+                    value, count, *token_sums = row[1:]
+                    if value is not None:
+                        totals.latencies.append((float(value), count))
+                else:
+                    count, *token_sums = row[1:]
+                totals.conversations += count
+                totals.tokens += sum(int(value) for value in token_sums)
 
-        value = self._feedback_value()
         for totals, rows in zip(
             days,
             self._per_range(
                 "feedback",
                 self._days(),
                 sa.func.count(),
-                sa.func.sum(sa.case((value == "like", 1), else_=0)),
-                sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+                sa.func.count(sa.case((self._feedback_is("like", "dislike"), 1))),
+                sa.func.count(sa.case((self._feedback_is("dislike", "like"), 1))),
             ),
             strict=True,
         ):
             for _, count, likes, dislikes in rows:
                 totals.feedback_total = count
-                totals.likes = int(likes or 0)
-                totals.dislikes = int(dislikes or 0)
+                totals.likes = likes
+                totals.dislikes = dislikes
 
-        score = t.evaluations.c.score
+        score = self.tables.evaluations.c.score
+        at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
         for totals, rows in zip(
             days,
             self._per_range(
-                "evaluations",
-                self._days(),
-                sa.func.count(score),
-                sa.func.sum(score),
-                *[
-                    sa.func.sum(sa.case((condition, 1), else_=0))
-                    for condition in score_buckets(score)
-                ],
+                "evaluations", self._days(), sa.func.count(score), sa.func.sum(score), *at_least
             ),
             strict=True,
         ):
-            for _, count, total, *buckets in rows:
+            for _, count, total, *cumulative in rows:
                 totals.evaluations = count
                 totals.score_sum = float(total or 0)
-                totals.score_buckets = [int(b or 0) for b in buckets]
+                # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
+                edges = [count, *cumulative, 0]
+                totals.score_buckets = [edges[i] - edges[i + 1] for i in range(SCORE_BUCKETS)]
         return days
 
     def unique_users(self) -> tuple[int, int] | None:
@@ -471,19 +474,6 @@ class _Reader:
             "conversations", self._halves(), sa.func.count(sa.distinct(user_id))
         )
         return int(previous[0][1]), int(current[0][1])
-
-    def latency_histograms(self) -> list[list[tuple[float, int]]] | None:
-        """(value, how often) of the non-NULL latencies, for the previous and current period."""
-        if not self.tables.has("conversations", "latency_ms"):
-            return None
-        latency = self.tables.conversations.c.latency_ms
-        halves = self._per_range(
-            "conversations",
-            self._halves(),
-            sa.func.count(latency),
-            group_by=[latency],
-        )
-        return [[(float(row[1]), row[2]) for row in half if row[1] is not None] for half in halves]
 
     # --- the conversations worth a look ---------------------------------------------------
 

@@ -84,11 +84,11 @@ def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> No
         try:
             period = requested_week(settings, text)
         except InvalidInput as exc:
-            ack(str(exc))  # ephemeral: only the person who typed it sees it
+            ack(str(exc), response_type="ephemeral")  # only the person who typed it sees it
             return
         # Queued before the ack, so that a shutdown right after the ack still runs it.
         jobs.submit(deliver_to_channel, settings, engine, command["channel_id"], period, client)
-        ack(_text(settings, "working", week=_week(period)))
+        ack(_text(settings, "working", week=_week(period)), response_type="ephemeral")
 
     def on_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         value = str(body["actions"][0].get("value") or "")

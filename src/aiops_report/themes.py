@@ -19,7 +19,7 @@ TERM_TAGS = frozenset({"NNG", "NNP", "SL"})
 # Nouns and words that say nothing about what went wrong, separated by spaces: Korean bound
 # and generic nouns, the words every chatbot complaint uses, and English function words.
 KOREAN_STOP_WORDS = (
-    "것 수 등 때 거 점 중 좀 정도 경우 부분 내용 답변 질문 문제 말 분 저 제 뭐 이거 그거"
+    "것 수 등 때 거 점 중 좀 정도 경우 부분 내용 답변 질문 안내 문제 말 분 저 제 뭐 이거 그거"
 )
 ENGLISH_STOP_WORDS = """
     a an the and or but if then than so as of to in on at by for with from about into
@@ -48,17 +48,19 @@ def _kiwi() -> Kiwi:
 
 
 def terms_of(texts: Sequence[str]) -> list[set[str]]:
-    """The distinct terms of each text."""
-    return [
-        {
+    """The distinct terms of each text (each distinct text is analysed once)."""
+    distinct = list(dict.fromkeys(texts))
+    found = {
+        text: {
             term
             for token in tokens
             if token.tag in TERM_TAGS
             and (term := token.form.lower()) not in STOP_WORDS
             and (token.tag != "SL" or len(term) >= 2)
         }
-        for tokens in _kiwi().tokenize(list(texts))
-    ]
+        for text, tokens in zip(distinct, _kiwi().tokenize(distinct), strict=True)
+    }
+    return [found[text] for text in texts]
 
 
 def top_themes(
