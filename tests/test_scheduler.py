@@ -1,4 +1,4 @@
-"""The weekly scheduler: its times, its catch-up, its warnings, and one delivery however many run."""
+"""The weekly scheduler: its times, catch-up and warnings, and one delivery however many run."""
 
 from __future__ import annotations
 
@@ -154,7 +154,10 @@ def test_the_scheduler_holds_the_run_the_check_and_the_alert() -> None:
         "check": monday - timedelta(minutes=15),
         "alert": monday + timedelta(hours=6),
     }
-    assert str(cron_trigger(settings)) == "cron[month='*', day='*', day_of_week='mon', hour='9', minute='0']"
+    assert (
+        str(cron_trigger(settings))
+        == "cron[month='*', day='*', day_of_week='mon', hour='9', minute='0']"
+    )
 
 
 # --- what runs --------------------------------------------------------------------------------

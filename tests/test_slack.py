@@ -97,33 +97,33 @@ def assert_one_clean_line(exc: BaseException) -> None:
 
 def test_summary_in_korean_carries_the_headline_numbers_and_their_change() -> None:
     assert summary_text(NUMBERS, "ko") == (
-        "*주간 AI 운영 리포트 2026-11-09 ~ 2026-11-15*\n"
-        "• 대화 수: 1,234 (지난주 대비 +120, +10.8%)\n"
-        "• 만족도: 82.5% (지난주 대비 +1.2%p)\n"
-        "• 평균 점수: 7.85 (지난주 대비 -0.12)"
+        "*AI 챗봇 주간 운영 리포트 2026-11-09 – 2026-11-15*\n"
+        "• 대화 수: 1,234 · 지난주 대비 ▲ +120 (+10.8%)\n"
+        "• 만족도: 82.5% · 지난주 대비 ▲ +1.2%p\n"
+        "• 평균 점수: 7.85 · 지난주 대비 ▼ -0.12 (-1.5%)"
     )
 
 
 def test_summary_in_english() -> None:
     assert summary_text(NUMBERS, "en") == (
-        "*Weekly AI operations report 2026-11-09 to 2026-11-15*\n"
-        "• Conversations: 1,234 (+120, +10.8% vs previous week)\n"
-        "• Satisfaction: 82.5% (+1.2 pp vs previous week)\n"
-        "• Average score: 7.85 (-0.12 vs previous week)"
+        "*AI chatbot weekly operations report 2026-11-09 – 2026-11-15*\n"
+        "• Conversations: 1,234 · vs last week ▲ +120 (+10.8%)\n"
+        "• Satisfaction rate: 82.5% · vs last week ▲ +1.2 pp\n"
+        "• Average score: 7.85 · vs last week ▼ -0.12 (-1.5%)"
     )
 
 
 def test_summary_shows_a_dash_for_missing_numbers_never_zero() -> None:
     numbers = report_numbers(metrics(0, None, None), metrics(0, 0.5, 7.0))
     text = summary_text(numbers, "en")
-    assert "Conversations: 0 (+0 vs previous week)" in text
-    assert "Satisfaction: – (– vs previous week)" in text
-    assert "Average score: – (– vs previous week)" in text
-    assert "No conversation, feedback or evaluation was recorded" in text
+    assert "Conversations: 0 · vs last week 0" in text
+    assert "Satisfaction rate: – · vs last week –" in text
+    assert "Average score: – · vs last week –" in text
+    assert "No data in this period" in text
 
 
 def test_summary_without_numbers_is_the_title() -> None:
-    assert summary_text(None, "ko") == "*주간 AI 운영 리포트*"
+    assert summary_text(None, "ko") == "*AI 챗봇 주간 운영 리포트*"
 
 
 # --- delivery ---------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_upload_in_english(slack_server: SlackServer, pdf: Path) -> None:
     SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS, language="en")
     [shared] = slack_server.shared_files()
     assert shared.initial_comment == summary_text(NUMBERS, "en")
-    assert shared.title == "Weekly AI operations report 2026-11-09 to 2026-11-15"
+    assert shared.title == "AI chatbot weekly operations report 2026-11-09 – 2026-11-15"
 
 
 def test_file_shared_in(slack_server: SlackServer, pdf: Path) -> None:

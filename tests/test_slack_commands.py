@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from pydantic import SecretStr
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
 from aiops_report.config import Settings
@@ -117,7 +116,9 @@ def test_a_signed_slash_command_is_acknowledged_at_once_and_reports_to_its_chann
     assert (run.channel, run.status, run.period_start) == (GENERAL, "delivered", week.start)
 
 
-def test_the_slash_command_takes_a_week(slack_settings: Settings, slack_server: SlackServer) -> None:
+def test_the_slash_command_takes_a_week(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
     week = default_week(slack_settings).previous
     body = slash_command(str(week.start + timedelta(days=3)))  # any day of the week
     status, text, _ = post(slack_settings, body, signed(body))
@@ -180,7 +181,7 @@ def test_forged_stale_or_unsigned_requests_get_401(
 
 
 def test_a_failed_report_is_told_in_the_channel(
-    slack_server: SlackServer, slack_settings: Settings, tmp_path: Path
+    slack_server: SlackServer, slack_settings: Settings
 ) -> None:
     slack_server.fail("files.getUploadURLExternal", error="not_in_channel")
     status, _, _ = post(slack_settings, slash_command(), signed(slash_command()))

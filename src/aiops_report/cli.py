@@ -75,9 +75,9 @@ def init_db() -> None:
 
 @app.command("demo-data")
 def demo_data(
-    weeks: Annotated[int, typer.Option(min=2, help="Complete weeks of history to write.")] = 8,
+    weeks: Annotated[int, typer.Option(min=2, help="Complete weeks of history to write.")] = 9,
     per_day: Annotated[int, typer.Option(min=1, help="Conversations on an average day.")] = 300,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same rows.")] = 7,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same rows.")] = 6,
     append: Annotated[
         bool, typer.Option(help="Write even when the conversation table already has rows.")
     ] = False,

@@ -88,8 +88,13 @@ LOW_SCORE_REASONS = [
 ]
 DIP_REASON = "환불 정책을 사실과 다르게 안내함"
 
-MODELS = {"gpt-4o-mini": 0.6, "gpt-4o": 0.25, "claude-3-5-haiku": 0.15}
-DIP_MODEL = "gpt-4.1-nano"
+DIP_MODEL = "gpt-4.1-nano"  # the cheap model: clearly worse every week, the dip's cause
+MODELS = {"gpt-4o-mini": 0.5, "gpt-4o": 0.25, "claude-3-5-haiku": 0.1, DIP_MODEL: 0.15}
+DIP_MODELS = {**MODELS, DIP_MODEL: 0.4}  # the dip week routes more traffic to it
+BAD_RATE = {"gpt-4o-mini": 0.1, "gpt-4o": 0.08, "claude-3-5-haiku": 0.1, DIP_MODEL: 0.3}
+SPIKE_FACTOR = 2.5  # the dip week's Wednesday: an app outage brings many more conversations
+SPIKE_TOPIC = "앱오류"
+DIP_REFUND_SHARE = 0.25  # a refund policy change: more refund questions in the dip week
 MODEL_LATENCY_MS = {"gpt-4o-mini": 900, "gpt-4o": 1800, "claude-3-5-haiku": 1200, DIP_MODEL: 700}
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 8, 9, 10, 9, 8, 7, 6, 6, 7, 6, 4, 2]
 WEEKDAY_FACTOR = [1.1, 1.1, 1.05, 1.05, 1.0, 0.7, 0.65]
@@ -115,9 +120,9 @@ def fill_demo_data(
     engine: Engine,
     settings: Settings,
     *,
-    weeks: int = 8,
+    weeks: int = 9,
     per_day: int = 300,
-    seed: int = 7,
+    seed: int = 6,
     now: datetime | None = None,
     append: bool = False,
     progress: Callable[[int, int], None] = lambda done, total: None,
@@ -144,7 +149,10 @@ def fill_demo_data(
         dip = Period.last_complete_week(now, settings.report_zone)
         days = period.days
         for index, day in enumerate(days):
-            writer.write_day(_day_rows(rng, day, per_day, settings, in_dip=day >= dip.start))
+            spike = day == dip.start + timedelta(days=2)
+            writer.write_day(
+                _day_rows(rng, day, per_day, settings, in_dip=day >= dip.start, spike=spike)
+            )
             progress(index + 1, len(days))
     conversations, feedback, evaluations = writer.counts
     return DemoSummary(
@@ -161,24 +169,34 @@ class _Conversation:
 
 
 def _day_rows(
-    rng: random.Random, day: date, per_day: int, settings: Settings, in_dip: bool
+    rng: random.Random, day: date, per_day: int, settings: Settings, in_dip: bool, spike: bool
 ) -> Iterator[_Conversation]:
-    count = round(per_day * WEEKDAY_FACTOR[day.weekday()] * rng.uniform(0.9, 1.1))
+    count = round(
+        per_day
+        * WEEKDAY_FACTOR[day.weekday()]
+        * rng.uniform(0.9, 1.1)
+        * (SPIKE_FACTOR if spike else 1)
+    )
     start = midnight(day, settings.report_zone)
     seconds = sorted(
         hour * 3600 + rng.randrange(3600)
         for hour in rng.choices(range(24), weights=HOUR_WEIGHTS, k=count)
     )
     for second in seconds:
-        yield _conversation(rng, start + timedelta(seconds=second), in_dip)
+        yield _conversation(rng, start + timedelta(seconds=second), in_dip, spike)
 
 
-def _conversation(rng: random.Random, at: datetime, in_dip: bool) -> _Conversation:
-    model = DIP_MODEL if in_dip and rng.random() < 0.4 else _pick(rng, MODELS)
+def _conversation(rng: random.Random, at: datetime, in_dip: bool, spike: bool) -> _Conversation:
+    model = _pick(rng, DIP_MODELS if in_dip else MODELS)
     topic, question, answer = rng.choice(TOPICS)
+    if in_dip and rng.random() < DIP_REFUND_SHARE:
+        topic, question, answer = next(t for t in TOPICS if t[0] == "환불")
+    if spike and rng.random() < 0.6:
+        topic, question, answer = next(t for t in TOPICS if t[0] == SPIKE_TOPIC)
     number = rng.randint(2, 99999)
-    wrong = model == DIP_MODEL and topic == "환불"
-    bad = wrong or rng.random() < (0.35 if model == DIP_MODEL else 0.12)
+    wrong = in_dip and model == DIP_MODEL and topic == "환불"
+    bad = rng.random() < BAD_RATE[model]
+    caught = wrong and rng.random() < 0.25  # the evaluator catches a quarter of the wrong answers
     row = {
         "user_id": f"user-{int(2500 * rng.random() ** 2):04d}",
         "session_id": f"s-{rng.getrandbits(48):012x}",
@@ -192,8 +210,8 @@ def _conversation(rng: random.Random, at: datetime, in_dip: bool) -> _Conversati
         "completion_tokens": rng.randint(40, 600),
     }
     feedback = None
-    if rng.random() < (0.45 if bad else 0.28):
-        disliked = rng.random() < (0.8 if bad else 0.1)
+    if rng.random() < (0.45 if bad or wrong else 0.28):
+        disliked = rng.random() < (0.8 if bad or wrong else 0.1)
         comment = None
         if disliked:
             comment = rng.choice(DIP_COMMENTS) if wrong else rng.choice(DISLIKE_COMMENTS)
@@ -204,13 +222,13 @@ def _conversation(rng: random.Random, at: datetime, in_dip: bool) -> _Conversati
         }
     evaluation = None
     if rng.random() < 0.9:
-        score = rng.gauss(3.2, 1.5) if bad else rng.gauss(8.1, 1.0)
+        score = rng.gauss(3.2, 1.5) if bad or caught else rng.gauss(8.1, 1.0)
         low = score < 5
         evaluation = {
             "at": at + timedelta(seconds=rng.randint(60, 900)),
             "score": None if rng.random() < 0.03 else round(min(10.0, max(0.0, score)), 1),
             "evaluator": "llm-judge-v2",
-            "reason": (DIP_REASON if wrong else rng.choice(LOW_SCORE_REASONS)) if low else None,
+            "reason": (DIP_REASON if caught else rng.choice(LOW_SCORE_REASONS)) if low else None,
         }
     return _Conversation(at, row, feedback, evaluation)
 

@@ -47,7 +47,8 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.metrics import Change, ReportNumbers
+from aiops_report.metrics import ReportNumbers
+from aiops_report.texts import TEXTS, format_change, format_value, short_period
 
 TIMEOUT_SECONDS = 20
 MAX_RETRIES = 2
@@ -374,95 +375,32 @@ def retry_handlers() -> list[RetryHandler]:
 
 # --- the message ------------------------------------------------------------------------------
 
-_TEXTS = {
-    "ko": {
-        "title": "주간 AI 운영 리포트",
-        "to": " ~ ",
-        "conversations": "대화 수",
-        "satisfaction": "만족도",
-        "avg_score": "평균 점수",
-        "versus": "지난주 대비 {}",
-        "points": "%p",
-        "empty": "이 기간에는 기록된 대화, 피드백, 평가가 없습니다.",
-    },
-    "en": {
-        "title": "Weekly AI operations report",
-        "to": " to ",
-        "conversations": "Conversations",
-        "satisfaction": "Satisfaction",
-        "avg_score": "Average score",
-        "versus": "{} vs previous week",
-        "points": " pp",
-        "empty": "No conversation, feedback or evaluation was recorded in this period.",
-    },
-}
-NONE = "–"
+SUMMARY_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 
 
 def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
     """The Slack message of a report: title, period and headline numbers with their change.
 
-    Korean unless language is "en"; a missing number is "–".
+    Korean unless language is "en"; a missing number is "–", as in the PDF.
     """
-    t = _TEXTS["en" if language == "en" else "ko"]
+    words = TEXTS["en" if language == "en" else "ko"]
     if numbers is None:
-        return f"*{t['title']}*"
-    current, change = numbers.current, numbers.change
-    lines = [
-        f"*{_title(numbers, language)}*",
-        f"• {t['conversations']}: {_count(current.conversations)} "
-        f"({t['versus'].format(_count_change(change['conversations']))})",
-        f"• {t['satisfaction']}: {_percent(current.satisfaction_rate)} "
-        f"({t['versus'].format(_points(change['satisfaction_rate'], t['points']))})",
-        f"• {t['avg_score']}: {_decimal(current.avg_score, 2)} "
-        f"({t['versus'].format(_signed(change['avg_score'].absolute, 2))})",
-    ]
+        return f"*{words.title}*"
+    lines = [f"*{_title(numbers, language)}*"]
+    for name in SUMMARY_METRICS:
+        value = format_value(name, getattr(numbers.current, name))
+        change = format_change(name, numbers.change[name], words)
+        lines.append(f"• {words.metrics[name]}: {value} · {words.versus_previous} {change}")
     if numbers.is_empty:
-        lines.append(t["empty"])
+        lines.append(words.empty_heading)
     return "\n".join(lines)
 
 
 def _title(numbers: ReportNumbers | None, language: str) -> str | None:
     if numbers is None:
         return None
-    t = _TEXTS["en" if language == "en" else "ko"]
-    period = numbers.period
-    last_day = period.days[-1]  # the period's end is excluded
-    return f"{t['title']} {period.start.isoformat()}{t['to']}{last_day.isoformat()}"
-
-
-def _count(value: int | None) -> str:
-    return NONE if value is None else f"{value:,}"
-
-
-def _count_change(change: Change) -> str:
-    if change.absolute is None:
-        return NONE
-    text = f"{int(change.absolute):+,}"
-    if change.relative is not None:
-        text += f", {_signed(change.relative * 100, 1)}%"
-    return text
-
-
-def _percent(rate: float | None) -> str:
-    return NONE if rate is None else f"{_decimal(rate * 100, 1)}%"
-
-
-def _points(change: Change, unit: str) -> str:
-    if change.absolute is None:
-        return NONE
-    return f"{_signed(change.absolute * 100, 1)}{unit}"
-
-
-def _decimal(value: float | None, places: int) -> str:
-    return NONE if value is None else f"{value:.{places}f}"
-
-
-def _signed(value: float | None, places: int) -> str:
-    if value is None:
-        return NONE
-    # round(-0.001, 2) is -0.0, which would print as "-0.00"; adding 0.0 makes it +0.0.
-    return f"{round(value, places) + 0.0:+.{places}f}"
+    words = TEXTS["en" if language == "en" else "ko"]
+    return f"{words.title} {short_period(numbers.period)}"
 
 
 # --- Slack's payloads -------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from aiops_report.dashboard.texts import KO, delta_text
 from aiops_report.db import reflect_tables
 from aiops_report.demo import fill_demo_data
 from aiops_report.metrics import compute
-from aiops_report.report.texts import KO as REPORT_KO
-from aiops_report.report.texts import format_value
+from aiops_report.texts import KO as REPORT_KO
+from aiops_report.texts import format_value
 from chatbot_tables import Rows, create_tables, insert
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 

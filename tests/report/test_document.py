@@ -19,7 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from aiops_report.metrics import ReportNumbers
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
-from aiops_report.report.texts import (
+from aiops_report.texts import (
     TEXTS,
     Language,
     format_change,

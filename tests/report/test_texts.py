@@ -10,7 +10,7 @@ from report_numbers import CURRENT, PERIOD, PREVIOUS, ZONE, week
 
 from aiops_report.metrics import Change
 from aiops_report.report.summary import MAX_HIGHLIGHTS, MIN_HIGHLIGHTS, highlights, shown_metrics
-from aiops_report.report.texts import (
+from aiops_report.texts import (
     EN,
     KO,
     format_change,

@@ -15,7 +15,7 @@ from aiops_report.dashboard.charts import Granularity
 from aiops_report.dashboard.texts import delta_text, report_texts, ui_texts
 from aiops_report.metrics import ReportNumbers
 from aiops_report.periods import Period
-from aiops_report.report.texts import Language, Texts, format_value, period_label
+from aiops_report.texts import Language, Texts, format_value, period_label
 
 # A rise of these is bad news: their cards show it in red.
 LOWER_IS_BETTER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})

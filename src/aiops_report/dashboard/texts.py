@@ -1,5 +1,5 @@
 """Every word of the dashboard in Korean and English (the report's own words come from
-`aiops_report.report.texts`: metric names, number and date formats)."""
+`aiops_report.texts`: metric names, number and date formats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from aiops_report.metrics import Change
-from aiops_report.report.texts import DOWN, NONE, TEXTS, UP, Language, Texts, format_change
+from aiops_report.texts import DOWN, NONE, TEXTS, UP, Language, Texts, format_change
 
 KO: Mapping[str, str] = {
     "title": "AI 챗봇 운영 대시보드",

@@ -35,7 +35,7 @@ from aiops_report.metrics import ConversationExcerpt, ReportNumbers
 from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.summary import highlights, shown_metrics, tone
-from aiops_report.report.texts import (
+from aiops_report.texts import (
     DOWN,
     NONE,
     TEXTS,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from aiops_report.metrics import ReportNumbers
-from aiops_report.report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
+from aiops_report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
 
 # The KPI table's rows, in order; a metric that needs an optional column is listed with it.
 KPI_METRICS = (

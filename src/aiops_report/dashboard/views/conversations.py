@@ -14,7 +14,7 @@ import streamlit as st
 from aiops_report.dashboard import data
 from aiops_report.dashboard.common import Context, range_caption, range_filter
 from aiops_report.metrics import ConversationExcerpt
-from aiops_report.report.texts import NONE, format_score, format_time, shorten
+from aiops_report.texts import NONE, format_score, format_time, shorten
 
 SCORE_SCALE = (0.0, 10.0)
 EXCERPT = 80  # characters of a text shown in the table

@@ -6,7 +6,7 @@ import streamlit as st
 
 from aiops_report.dashboard import charts, data
 from aiops_report.dashboard.common import Context, heading, kpi_cards, range_caption, range_filter
-from aiops_report.report.texts import NONE, format_score, format_time
+from aiops_report.texts import NONE, format_score, format_time
 
 COMMENTS_SHOWN = 30
 

@@ -10,7 +10,7 @@ import streamlit as st
 from aiops_report.dashboard import data
 from aiops_report.dashboard.common import Context, heading
 from aiops_report.dashboard.texts import plain
-from aiops_report.report.texts import format_generated
+from aiops_report.texts import format_generated
 
 
 class _Finding(Protocol):

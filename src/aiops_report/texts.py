@@ -1,4 +1,4 @@
-"""Every word of the report in Korean and English, and how numbers, dates and excerpts read."""
+"""Every word of the reports and screens in Korean and English; how numbers and dates read."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ class Texts:
     verbs: Mapping[str, tuple[str, str]]  # kind of metric -> (went up, went down)
     subject: Callable[[str], str]  # adds the Korean subject particle
     no_comparison: str
+    versus_previous: str  # how a change is introduced in a sentence
     daily_heading: str
     chart_conversations: str
     chart_feedback: str
@@ -113,6 +114,7 @@ KO = Texts(
     },
     subject=korean_subject,
     no_comparison="지난주와 비교해 달라진 지표가 없습니다.",
+    versus_previous="지난주 대비",
     daily_heading="일별 추이",
     chart_conversations="일별 대화 수",
     chart_feedback="일별 좋아요 / 싫어요",
@@ -184,6 +186,7 @@ EN = Texts(
     },
     subject=str,
     no_comparison="No metric changed from last week.",
+    versus_previous="vs last week",
     daily_heading="Day by day",
     chart_conversations="Conversations per day",
     chart_feedback="Likes and dislikes per day",
