@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     schedule_grace: timedelta = timedelta(hours=6)
     trigger_token: SecretStr | None = None
     admin_password: SecretStr | None = None
+    model_prices: Path | None = None  # a TOML price table per million tokens (README)
+    score_good_threshold: float = 5.0  # a conversation whose mean score is at least this is good
 
     @field_validator("database_url")
     @classmethod

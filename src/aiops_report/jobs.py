@@ -7,7 +7,7 @@ functions, so a run behaves the same whoever starts it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -17,8 +17,10 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings
 from aiops_report.db import reflect_tables
 from aiops_report.errors import AiopsReportError, InvalidInput, SlackNotConfigured
+from aiops_report.insights import compute_insights
 from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period
+from aiops_report.prices import load_prices
 from aiops_report.report import write_report
 from aiops_report.runs import Run, RunLedger
 from aiops_report.slack import Delivery, SlackDelivery
@@ -32,8 +34,16 @@ def default_week(settings: Settings, now: datetime | None = None) -> Period:
 
 
 def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:
-    """The numbers of `period`; raises MissingTable, MissingColumn, DatabaseUnreachable."""
-    return compute(engine, reflect_tables(engine, settings), period)
+    """The numbers and insights of `period`.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    """
+    tables = reflect_tables(engine, settings)
+    prices = load_prices(settings.model_prices) if settings.model_prices else None
+    insights = compute_insights(
+        engine, tables, period, prices=prices, score_good_threshold=settings.score_good_threshold
+    )
+    return replace(compute(engine, tables, period), insights=insights)
 
 
 @dataclass(frozen=True)

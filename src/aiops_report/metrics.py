@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,6 +21,9 @@ from sqlalchemy.exc import OperationalError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.periods import Period
+
+if TYPE_CHECKING:
+    from aiops_report.insights import Insights
 
 # Sums of floating-point scores differ in their last bits between databases (summation
 # order); averages are rounded so that every database reports the same number.
@@ -107,6 +110,7 @@ class ReportNumbers:
     lowest_scored: list[ConversationExcerpt]
     disliked: list[ConversationExcerpt]
     features: frozenset[str]  # optional parts the schema allows: users, latency, tokens, texts
+    insights: Insights | None = None  # what changed, is it real, where and why (insights.py)
 
     @property
     def change(self) -> dict[str, Change]:
@@ -136,6 +140,7 @@ class ReportNumbers:
                 "disliked": [excerpt_dict(e, self.period) for e in self.disliked],
             },
             "features": sorted(self.features),
+            **(self.insights.to_dict() if self.insights else {}),
         }
 
     @classmethod
@@ -156,7 +161,11 @@ class ReportNumbers:
                 for item in items
             ]
 
+        # insights.py builds on this module, so it is imported only when needed here.
+        from aiops_report.insights import Insights
+
         return cls(
+            insights=Insights.from_dict(document) if "changes" in document else None,
             period=period,
             current=PeriodMetrics(**document["current"]),
             previous=PeriodMetrics(**document["previous"]),

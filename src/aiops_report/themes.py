@@ -66,14 +66,17 @@ def terms_of(texts: Sequence[str]) -> list[set[str]]:
 def top_themes(
     current: Sequence[str], previous: Sequence[str], *, limit: int = 10, examples: int = 3
 ) -> list[Theme]:
-    """The `limit` terms found in most `current` texts (ties: alphabetical order).
+    """The `limit` terms found in most `current` texts (ties: the larger rise since the
+    previous period first, then alphabetical order).
 
     `examples` are the first distinct texts (in the given order) holding the term.
     """
     current_terms = terms_of(current)
     counts = Counter(term for found in current_terms for term in found)
     previous_counts = Counter(term for found in terms_of(previous) for term in found)
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    top = sorted(
+        counts.items(), key=lambda item: (-item[1], previous_counts[item[0]], item[0])
+    )[:limit]
     themes = []
     for term, count in top:
         holding = [

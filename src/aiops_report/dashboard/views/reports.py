@@ -11,8 +11,8 @@ from aiops_report.dashboard.common import Context, heading
 from aiops_report.dashboard.texts import plain
 from aiops_report.errors import AiopsReportError
 from aiops_report.periods import Period
-from aiops_report.texts import NONE, short_period
 from aiops_report.runs import Run
+from aiops_report.texts import NONE, short_period
 
 
 def render(ctx: Context) -> None:
