@@ -548,7 +548,8 @@ def test_themes_of_korean_and_english_complaints(engine: Engine, settings: Setti
     assert themes is not None
     by_term = {t.term: t for t in themes}
     assert (by_term["환불"].count, by_term["환불"].previous_count) == (3, 1)
-    assert [t.term for t in themes[:3]] == ["부족", "상담", "환불"]  # ties: alphabetical
+    # Ties: the larger rise since the week before first (환불 was 1), then alphabetical.
+    assert [t.term for t in themes[:3]] == ["환불", "부족", "상담"]
     assert set(by_term["환불"].examples) == {
         "환불 안내가 틀렸어요",
         "환불 기간이 달라요",
