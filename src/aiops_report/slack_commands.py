@@ -62,11 +62,14 @@ def slack_app(settings: Settings, engine: Engine, jobs: Executor) -> App:
     if token is None or secret is None:
         raise SlackNotConfigured("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are both needed")
     app = App(
-        client=WebClient(token=token.get_secret_value(), base_url=settings.slack_api_url),
+        token=token.get_secret_value(),
         signing_secret=secret.get_secret_value(),
         # No auth.test at start-up (Slack may be down then): Bolt calls it on the first request.
         token_verification_enabled=False,
     )
+    # App has no base URL option (and warns when given a client while SLACK_BOT_TOKEN is in the
+    # environment); the WebClient it makes for each request copies this one's base_url.
+    app.client.base_url = settings.slack_api_url
     register(app, settings, engine, jobs)
     return app
 

@@ -24,6 +24,41 @@ DURATIONS = frozenset({"latency_p50_ms", "latency_p95_ms"})
 
 
 @dataclass(frozen=True)
+class InsightTexts:
+    """The words of the report's Insights section, its highlights and Slack's significant lines."""
+
+    heading: str
+    changes_heading: str
+    changes_columns: tuple[str, str, str, str, str]  # metric, change, interval, p, verdict
+    significant: str  # the word a highlight or verdict uses for a significant change
+    verdicts: Mapping[str, str]  # significant, not_significant, not_enough_data
+    changes_note: str
+    models_heading: str
+    # model, conversations, satisfaction, avg score, p95 latency, tokens; cost and cost per
+    # like (templates: {currency})
+    models_columns: tuple[str, str, str, str, str, str, str, str]
+    worst_model: str  # template: {model} {rate} {rated}
+    unpriced: str  # template: {models}
+    anomalies_heading: str
+    anomalies_intro: str
+    anomaly: str  # template: {day} {metric} {value} {baseline} {z}
+    no_anomalies: str
+    agreement_heading: str
+    agreement: str  # template: {rate} {kappa} {strength}
+    agreement_strengths: tuple[str, str, str, str, str]  # kappa <0.2, <0.4, <0.6, <0.8, higher
+    score_good: str  # template: {threshold}
+    score_bad: str  # template: {threshold}
+    disagreements: str
+    disagreement_columns: tuple[str, str, str, str]  # feedback, score, model, conversation
+    themes_heading: str
+    themes_intro: str
+    themes_columns: tuple[str, str, str, str]  # term, count, previous count, example
+    highlight_worst_model: str  # template: {model} {rate} {overall}
+    highlight_rising_theme: str  # template: {term} {count} {previous}
+    slack_significant: str  # template: {metric} {change} {p}
+
+
+@dataclass(frozen=True)
 class Texts:
     """The words of one language."""
 
@@ -64,6 +99,8 @@ class Texts:
     empty_previous: str  # template: {conversations}
     page: str  # template: {page} {total}
     generated: str  # template: {time}
+    insights: InsightTexts
+    highlight_significant: str  # `highlight` for a significant change
 
 
 def korean_subject(word: str) -> str:
@@ -143,6 +180,58 @@ KO = Texts(
     empty_previous="지난주에는 대화 {conversations}건이 기록되었습니다.",
     page="페이지 {page} / {total}",
     generated="생성 {time}",
+    insights=InsightTexts(
+        heading="인사이트",
+        changes_heading="변화는 진짜인가?",
+        changes_columns=("지표", "변화", "95% 신뢰구간", "p-값", "판정"),
+        significant="유의함",
+        verdicts={
+            "significant": "유의함 — 우연으로 보기 어려움",
+            "not_significant": "유의한 변화 없음 — 우연일 수 있음",
+            "not_enough_data": "데이터 부족 — 한 기간이 30건 미만",
+        },
+        changes_note=(
+            "지난주와 비교한 검정입니다. p-값이 0.05보다 작고 두 기간 모두 30건 이상일 때만 "
+            "유의하다고 봅니다. 대화 수의 구간은 지난주 대비 증감률의 구간입니다."
+        ),
+        models_heading="모델별",
+        models_columns=(
+            "모델",
+            "대화 수",
+            "만족도",
+            "평균 점수",
+            "응답 시간 p95",
+            "토큰",
+            "비용 ({currency})",
+            "좋아요당 비용",
+        ),
+        worst_model="만족도가 가장 낮은 모델: {model} ({rate}, 피드백 {rated}건)",
+        unpriced="가격표에 없는 모델: {models}",
+        anomalies_heading="평소와 다른 날",
+        anomalies_intro="지난 8주의 같은 요일과 크게 다른 날 (robust z의 절댓값 3.5 초과)",
+        anomaly="{day} {metric} {value} — 같은 요일 기준 {baseline}, z = {z}",
+        no_anomalies="평소와 크게 다른 날이 없습니다.",
+        agreement_heading="좋아요·싫어요와 평가 점수",
+        agreement="일치율 {rate} · Cohen's kappa {kappa} ({strength})",
+        agreement_strengths=(
+            "거의 일치하지 않음",
+            "약한 일치",
+            "보통 수준의 일치",
+            "상당한 일치",
+            "거의 완전한 일치",
+        ),
+        score_good="점수 좋음 (≥ {threshold})",
+        score_bad="점수 나쁨 (< {threshold})",
+        disagreements="사용자와 평가가 가장 크게 엇갈린 대화",
+        disagreement_columns=("피드백", "점수", "모델", "대화"),
+        themes_heading="주요 불만",
+        themes_intro="싫어요 의견과 낮은 점수의 평가 사유에 자주 나온 단어",
+        themes_columns=("단어", "이번 주", "지난주", "예시"),
+        highlight_worst_model="만족도가 가장 낮은 모델은 {model}입니다 ({rate}, 전체 {overall})",
+        highlight_rising_theme="늘어난 불만: ‘{term}’ {count}건 (지난주 {previous}건)",
+        slack_significant="유의한 변화: {metric} {change} ({p})",
+    ),
+    highlight_significant="{subject} 지난주보다 {amount} {verb} ({before} → {after}, 유의함)",
 )
 
 EN = Texts(
@@ -216,6 +305,65 @@ EN = Texts(
     empty_previous="The week before had {conversations} conversations.",
     page="Page {page} / {total}",
     generated="Generated {time}",
+    insights=InsightTexts(
+        heading="Insights",
+        changes_heading="Is it real?",
+        changes_columns=("Metric", "Change", "95% interval", "p-value", "Verdict"),
+        significant="significant",
+        verdicts={
+            "significant": "significant — unlikely to be chance",
+            "not_significant": "no significant change — may be chance",
+            "not_enough_data": "not enough data — under 30 in a week",
+        },
+        changes_note=(
+            "Tested against last week. A change is significant only when its p-value is below "
+            "0.05 and both weeks have at least 30 observations. For conversations the interval "
+            "is that of the change in percent."
+        ),
+        models_heading="By model",
+        models_columns=(
+            "Model",
+            "Conversations",
+            "Satisfaction",
+            "Avg score",
+            "Latency p95",
+            "Tokens",
+            "Cost ({currency})",
+            "Cost per like",
+        ),
+        worst_model="Lowest satisfaction: {model} ({rate}, {rated} ratings)",
+        unpriced="Models without a price: {models}",
+        anomalies_heading="Anomalous days",
+        anomalies_intro=(
+            "Days far from the same weekday of the 8 weeks before (|robust z| above 3.5)"
+        ),
+        anomaly="{day} {metric} {value} — same-weekday baseline {baseline}, z = {z}",
+        no_anomalies="No day stood out from its usual level.",
+        agreement_heading="Thumbs vs evaluator",
+        agreement="Agreement {rate} · Cohen's kappa {kappa} ({strength})",
+        agreement_strengths=(
+            "hardly any agreement",
+            "fair agreement",
+            "moderate agreement",
+            "substantial agreement",
+            "almost perfect agreement",
+        ),
+        score_good="Score good (≥ {threshold})",
+        score_bad="Score bad (< {threshold})",
+        disagreements="Where users and the evaluator disagree most",
+        disagreement_columns=("Feedback", "Score", "Model", "Conversation"),
+        themes_heading="Top complaints",
+        themes_intro="Words that recur in dislike comments and in the reasons for low scores",
+        themes_columns=("Term", "This week", "Last week", "Example"),
+        highlight_worst_model=(
+            "The model with the lowest satisfaction is {model} ({rate} vs {overall} overall)."
+        ),
+        highlight_rising_theme="Rising complaint: “{term}” in {count} texts ({previous} last week).",
+        slack_significant="Significant change: {metric} {change} ({p})",
+    ),
+    highlight_significant=(
+        "{subject} {verb} by {amount} from last week ({before} → {after}, significant)."
+    ),
 )
 
 TEXTS: Mapping[Language, Texts] = {"ko": KO, "en": EN}
@@ -271,12 +419,54 @@ def format_score(score: float | None) -> str:
     return NONE if score is None else f"{score:.2f}"
 
 
+def format_p_value(p_value: float | None) -> str:
+    """p < 0.001, p = 0.012, p = 0.43, or – when there is no test."""
+    if p_value is None:
+        return NONE
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {p_value:.3f}" if p_value < 0.1 else f"p = {p_value:.2f}"
+
+
+def format_interval(name: str, low: float | None, high: float | None, texts: Texts) -> str:
+    """A 95% interval of a change as the change reads: -14.1%p ~ -4.7%p, +21.1% ~ +36.4%.
+
+    The interval of conversations bounds the ratio current / previous: shown as percent change.
+    """
+    if low is None or high is None:
+        return NONE
+    if name in RATES:
+        bounds = [f"{v * 100:+.1f}{texts.point_unit}" for v in (low, high)]
+    elif name in SCORES:
+        bounds = [f"{v:+.2f}" for v in (low, high)]
+    else:
+        bounds = [f"{(v - 1) * 100:+.1f}%" for v in (low, high)]
+    return f"{bounds[0]} ~ {bounds[1]}"
+
+
+def format_cost(cost: float | None) -> str:
+    """An amount of money without its currency: 1,234.56, or 0.0123 below 1."""
+    if cost is None:
+        return NONE
+    return f"{cost:,.2f}" if cost >= 1 else f"{cost:.4f}"
+
+
+def format_z(z: float) -> str:
+    """A robust z with its direction: 19.0 ▲, -9.1 ▼."""
+    return f"{z:.1f} {UP if z > 0 else DOWN}"
+
+
 # --- dates ------------------------------------------------------------------------------------
 
 
 def format_day(day: date, texts: Texts) -> str:
     """2026-11-16 (월)"""
     return f"{day.isoformat()} ({texts.weekdays[day.weekday()]})"
+
+
+def format_short_day(day: date, texts: Texts) -> str:
+    """11-18 (수)"""
+    return f"{day:%m-%d} ({texts.weekdays[day.weekday()]})"
 
 
 def period_label(period: Period, texts: Texts) -> str:

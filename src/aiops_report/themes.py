@@ -50,6 +50,8 @@ def _kiwi() -> Kiwi:
 def terms_of(texts: Sequence[str]) -> list[set[str]]:
     """The distinct terms of each text (each distinct text is analysed once)."""
     distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return []  # no need to load the analyser's model (a few hundred MB)
     found = {
         text: {
             term
