@@ -19,3 +19,6 @@ $(VENV)/installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+bench: $(VENV)/installed
+	$(BIN)/python bench/bench.py

@@ -111,7 +111,7 @@ def test_a_signed_slash_command_is_acknowledged_at_once_and_reports_to_its_chann
     }
     [upload] = slack_server.shared_files()
     assert upload.channel_id == GENERAL
-    assert f"{week.start} to {week.days[-1]}" in (upload.initial_comment or "")
+    assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}.pdf"
     [run] = RunLedger(make_engine(slack_settings)).history()
     assert (run.channel, run.status, run.period_start) == (GENERAL, "delivered", week.start)
 
@@ -124,7 +124,7 @@ def test_the_slash_command_takes_a_week(
     status, text, _ = post(slack_settings, body, signed(body))
     assert status == 200 and str(week.start) in json.loads(text)["text"]
     [upload] = slack_server.shared_files()
-    assert f"{week.start} to {week.days[-1]}" in (upload.initial_comment or "")
+    assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}.pdf"  # named by its end
 
 
 def test_the_button_on_a_report_message_delivers_that_week_to_its_channel(
@@ -140,6 +140,7 @@ def test_the_button_on_a_report_message_delivers_that_week_to_its_channel(
     assert (status, text) == (200, "") and took < 3.0
     [upload] = slack_server.shared_files()
     assert upload.channel_id == "C0RANDOM001"
+    assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}.pdf"
 
 
 @pytest.mark.parametrize(

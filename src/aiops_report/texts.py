@@ -44,7 +44,7 @@ class InsightTexts:
     anomaly: str  # template: {day} {metric} {value} {baseline} {z}
     no_anomalies: str
     agreement_heading: str
-    agreement: str  # template: {rate} {kappa} {strength}
+    agreement: str  # template: {rate} {kappa}
     agreement_strengths: tuple[str, str, str, str, str]  # kappa <0.2, <0.4, <0.6, <0.8, higher
     score_good: str  # template: {threshold}
     score_bad: str  # template: {threshold}
@@ -212,7 +212,7 @@ KO = Texts(
         anomaly="{day} {metric} {value} — 같은 요일 기준 {baseline}, z = {z}",
         no_anomalies="평소와 크게 다른 날이 없습니다.",
         agreement_heading="좋아요·싫어요와 평가 점수",
-        agreement="일치율 {rate} · Cohen's kappa {kappa} ({strength})",
+        agreement="일치율 {rate} · Cohen's kappa {kappa}",
         agreement_strengths=(
             "거의 일치하지 않음",
             "약한 일치",
@@ -340,7 +340,7 @@ EN = Texts(
         anomaly="{day} {metric} {value} — same-weekday baseline {baseline}, z = {z}",
         no_anomalies="No day stood out from its usual level.",
         agreement_heading="Thumbs vs evaluator",
-        agreement="Agreement {rate} · Cohen's kappa {kappa} ({strength})",
+        agreement="Agreement {rate} · Cohen's kappa {kappa}",
         agreement_strengths=(
             "hardly any agreement",
             "fair agreement",

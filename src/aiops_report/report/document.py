@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -31,10 +31,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from aiops_report.metrics import ConversationExcerpt, ReportNumbers
+from aiops_report.metrics import Change, ConversationExcerpt, ReportNumbers
 from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
-from aiops_report.report.summary import highlights, shown_metrics, tone
+from aiops_report.report.summary import (
+    highlights,
+    rising_theme,
+    shown_metrics,
+    tone,
+    worst_model,
+)
 from aiops_report.texts import (
     DOWN,
     NONE,
@@ -44,14 +50,22 @@ from aiops_report.texts import (
     Texts,
     chart_day,
     format_change,
+    format_cost,
     format_generated,
+    format_interval,
+    format_p_value,
     format_score,
+    format_short_day,
     format_time,
     format_value,
+    format_z,
     period_label,
     short_period,
     shorten,
 )
+
+if TYPE_CHECKING:
+    from aiops_report.insights import Insights, ModelStats
 
 MARGIN = 16 * mm
 FRAME_PADDING = 6  # reportlab's default padding inside the page's frame
@@ -69,12 +83,18 @@ ZEBRA = colors.HexColor("#F4F6FA")
 HEAD = colors.HexColor("#E8EEF6")
 CALLOUT = colors.HexColor("#F5F8FC")
 NOTICE = colors.HexColor("#FFF6E5")
+WORST = colors.HexColor("#FBE9E7")  # the worst model's row
 TONE_COLORS = {"good": GREEN, "bad": RED, "neutral": MUTED}
 CHART_HEIGHT = 150
 CELL_FONT_SIZE = 7.5
 CELL_PADDING = 6
 MAX_SHORT_COLUMN = 32 * mm  # a longer model name wraps
 EXCERPT_LIMITS = {"question": 90, "answer": 140, "note": 80, "model": 28, "feedback": 12}
+CHANGE_TESTS = ("conversations", "satisfaction_rate", "avg_score")  # as insights.CHANGE_METRICS
+SHOWN_DISAGREEMENTS = 3
+SHOWN_THEMES = 5
+THEME_EXAMPLE_LIMIT = 90
+KAPPA_STRENGTHS = (0.2, 0.4, 0.6, 0.8)  # Landis and Koch's bounds of slight ... almost perfect
 
 
 def write_report(
@@ -202,6 +222,26 @@ class _Report:
             "cell_head": ParagraphStyle(
                 "cell_head", fontName=bold, fontSize=CELL_FONT_SIZE, leading=10, textColor=INK
             ),
+            "subheading": ParagraphStyle(
+                "subheading",
+                fontName=bold,
+                fontSize=10,
+                leading=13,
+                textColor=INK,
+                spaceBefore=10,
+                spaceAfter=4,
+            ),
+            "note": ParagraphStyle(
+                "note", fontName=font, fontSize=CELL_FONT_SIZE, leading=10.5, textColor=MUTED
+            ),
+            "cell_head_right": ParagraphStyle(
+                "cell_head_right",
+                fontName=bold,
+                fontSize=CELL_FONT_SIZE,
+                leading=10,
+                textColor=INK,
+                alignment=TA_RIGHT,
+            ),
             "cell_right": ParagraphStyle(
                 "cell_right",
                 fontName=font,
@@ -243,6 +283,7 @@ class _Report:
         if self.numbers.is_empty:
             return [self.header(), *self.empty_notice()]
         story = [self.header(), *self.kpi_section(), *self.highlights_section()]
+        story += self.insights_section()
         story += self.charts_section()
         texts = self.texts
         for heading, excerpts in [
@@ -471,31 +512,340 @@ class _Report:
             ],
         )
 
+    # --- insights -----------------------------------------------------------------------------
+
+    def insights_section(self) -> list[Flowable]:
+        """What changed, whether it is real, where and why: only the parts the insights have."""
+        insights = self.numbers.insights
+        if insights is None:
+            return []
+        parts = [
+            part
+            for part in (
+                self.changes_part(insights),
+                self.models_part(insights),
+                self.anomalies_part(insights),
+                self.agreement_part(insights),
+                self.themes_part(insights),
+            )
+            if part
+        ]
+        if not parts:
+            return []
+        first, *rest = parts
+        heading = self.heading(self.texts.insights.heading)
+        return [KeepTogether([heading, *first]), *(KeepTogether(part) for part in rest)]
+
+    def subheading(self, text: str) -> Paragraph:
+        return self.paragraph(text, "subheading")
+
+    def changes_part(self, insights: Insights) -> list[Flowable]:
+        """Is it real? Each tested change with its 95% interval, p-value and verdict."""
+        words, texts = self.texts.insights, self.texts
+        shown = set(shown_metrics(self.numbers))
+        tests = [
+            (name, insights.changes[name])
+            for name in CHANGE_TESTS
+            if name in insights.changes and name in shown
+            if insights.changes[name].current is not None
+            or insights.changes[name].previous is not None
+        ]
+        if not tests:
+            return []
+        heads = words.changes_columns
+        rows: list[list[Any]] = [
+            [self.paragraph(heads[0], "cell_head")]
+            + [self.paragraph(h, "cell_head_right") for h in heads[1:4]]
+            + [self.paragraph(heads[4], "cell_head")]
+        ]
+        style: list[Any] = []
+        for row, (name, test) in enumerate(tests, start=1):
+            change = format_change(name, Change(test.delta, test.relative), texts)
+            if test.significant:
+                verdict = words.verdicts["significant"]
+            elif not test.enough_data:
+                verdict = words.verdicts["not_enough_data"]
+            else:
+                verdict = words.verdicts["not_significant"]
+            color = TONE_COLORS[tone(name, test.delta)] if test.significant else MUTED
+            rows.append(
+                [
+                    self.paragraph(texts.metrics[name], "cell"),
+                    self.paragraph(change, "cell_right"),
+                    self.paragraph(
+                        format_interval(name, test.ci_low, test.ci_high, texts), "cell_right"
+                    ),
+                    self.paragraph(format_p_value(test.p_value), "cell_right"),
+                    Paragraph(
+                        f'<font color="#{color.hexval()[2:]}">{self.markup(verdict)}</font>',
+                        self.styles["cell_head" if test.significant else "cell"],
+                    ),
+                ]
+            )
+        table = self.grid(rows, [WIDTH * f for f in (0.17, 0.19, 0.21, 0.11, 0.32)], [*style])
+        return [
+            self.subheading(words.changes_heading),
+            table,
+            Spacer(1, 3),
+            self.paragraph(words.changes_note, "note"),
+        ]
+
+    def models_part(self, insights: Insights) -> list[Flowable]:
+        """By model: the period's numbers of each model, the worst highlighted, cost if priced."""
+        models = insights.by_model
+        if not models:
+            return []
+        words = self.texts.insights
+        heads = words.models_columns
+        columns: list[tuple[str, list[str]]] = [
+            (heads[1], [format_value("conversations", m.conversations) for m in models]),
+            (heads[2], [format_value("satisfaction_rate", m.satisfaction_rate) for m in models]),
+            (heads[3], [format_value("avg_score", m.avg_score) for m in models]),
+        ]
+        if any(m.latency_p95_ms is not None for m in models):
+            columns.append(
+                (heads[4], [format_value("latency_p95_ms", m.latency_p95_ms) for m in models])
+            )
+        if any(m.total_tokens is not None for m in models):
+            columns.append(
+                (heads[5], [format_value("total_tokens", m.total_tokens) for m in models])
+            )
+        if any(m.cost is not None for m in models) or insights.unpriced_models:
+            currency = self.drawable(insights.currency or "", 8)
+            columns.append(
+                (heads[6].format(currency=currency), [format_cost(m.cost) for m in models])
+            )
+            columns.append((heads[7], [format_cost(m.cost_per_like) for m in models]))
+        widths = [self.fit([heading, *values]) for heading, values in columns]
+        header = [self.paragraph(heads[0], "cell_head")]
+        header += [self.paragraph(heading, "cell_head_right") for heading, _ in columns]
+        names = [self.drawable(m.model, EXCERPT_LIMITS["model"]) for m in models]
+        rows: list[list[Any]] = [header]
+        for row, name in enumerate(names):
+            cells = [self.paragraph(name, "cell")]
+            cells += [self.paragraph(values[row], "cell_right") for _, values in columns]
+            rows.append(cells)
+        style: list[Any] = []
+        notes: list[Flowable] = []
+        worst = worst_model(self.numbers)
+        if worst is not None:
+            row = models.index(worst) + 1
+            style += [("BACKGROUND", (0, row), (-1, row), WORST)]
+            rows[row] = [self._emphasized(cell, RED) for cell in rows[row]]
+            notes.append(self._worst_model_note(worst))
+        if insights.unpriced_models:
+            unpriced = ", ".join(insights.unpriced_models)
+            notes.append(self.paragraph(words.unpriced.format(models=unpriced), "note", 300))
+        table = self.grid(rows, [WIDTH - sum(widths), *widths], style)
+        return [self.subheading(words.models_heading), table, Spacer(1, 3), *notes]
+
+    def _worst_model_note(self, worst: ModelStats) -> Paragraph:
+        text = self.texts.insights.worst_model.format(
+            model=self.drawable(worst.model, EXCERPT_LIMITS["model"]),
+            rate=format_value("satisfaction_rate", worst.satisfaction_rate),
+            rated=f"{worst.likes + worst.dislikes:,}",
+        )
+        return Paragraph(
+            f'<font color="#{RED.hexval()[2:]}">{self.markup(text)}</font>', self.styles["note"]
+        )
+
+    def _emphasized(self, cell: Paragraph, color: colors.Color) -> Paragraph:
+        """The same cell in bold and `color` (the worst model's row)."""
+        style = ParagraphStyle(
+            f"{cell.style.name}_emphasized",
+            parent=cell.style,
+            fontName=self.fonts.bold,
+            textColor=color,
+        )
+        return Paragraph(cell.text, style)
+
+    def anomalies_part(self, insights: Insights) -> list[Flowable]:
+        """Anomalous days, one line each; "none" is worth saying too."""
+        words, texts = self.texts.insights, self.texts
+        order = {name: i for i, name in enumerate(CHANGE_TESTS)}
+        shown = set(shown_metrics(self.numbers))
+        anomalies = sorted(
+            (a for a in insights.anomalies if a.metric in shown),
+            key=lambda a: (a.date, order.get(a.metric, len(order))),
+        )
+        lines: list[Flowable] = []
+        for anomaly in anomalies:
+            line = words.anomaly.format(
+                day=format_short_day(anomaly.date, texts),
+                metric=texts.metrics[anomaly.metric],
+                value=format_value(anomaly.metric, anomaly.value),
+                baseline=format_value(
+                    anomaly.metric, _as_shown(anomaly.metric, anomaly.baseline_median)
+                ),
+                z=format_z(anomaly.robust_z),
+            )
+            color = TONE_COLORS[tone(anomaly.metric, anomaly.robust_z)].hexval()[2:]
+            lines.append(
+                Paragraph(
+                    f'<font color="#{color}">•</font> {self.markup(line)}', self.styles["bullet"]
+                )
+            )
+        if not lines:
+            lines.append(self.paragraph(words.no_anomalies, "body"))
+        return [
+            self.subheading(words.anomalies_heading),
+            self.paragraph(words.anomalies_intro, "note"),
+            Spacer(1, 2),
+            *lines,
+        ]
+
+    def agreement_part(self, insights: Insights) -> list[Flowable]:
+        """Thumbs vs evaluator: agreement, kappa, the 2×2 counts and the strongest disagreements."""
+        agreement = insights.agreement
+        if agreement is None:
+            return []
+        words, texts = self.texts.insights, self.texts
+        kappa = NONE
+        if agreement.kappa is not None:
+            strength = sum(agreement.kappa >= bound for bound in KAPPA_STRENGTHS)
+            kappa = f"{agreement.kappa:.2f} ({words.agreement_strengths[strength]})"
+        summary = words.agreement.format(
+            rate=format_value("satisfaction_rate", agreement.agreement_rate), kappa=kappa
+        )
+        threshold = f"{agreement.threshold:.1f}"
+        counts = [
+            [
+                "",
+                words.score_good.format(threshold=threshold),
+                words.score_bad.format(threshold=threshold),
+            ],
+            [texts.like, f"{agreement.like_good:,}", f"{agreement.like_bad:,}"],
+            [texts.dislike, f"{agreement.dislike_good:,}", f"{agreement.dislike_bad:,}"],
+        ]
+        widths = [self.fit([row[0] for row in counts])] + [
+            self.fit([row[i] for row in counts]) for i in (1, 2)
+        ]
+        table = self.grid(
+            [[self.drawable(cell) for cell in row] for row in counts],
+            widths,
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), CELL_FONT_SIZE),
+                ("FONTNAME", (0, 1), (0, -1), self.fonts.bold),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                # The cells where both agree, in bold.
+                ("FONTNAME", (1, 1), (1, 1), self.fonts.bold),
+                ("FONTNAME", (2, 2), (2, 2), self.fonts.bold),
+            ],
+        )
+        part: list[Flowable] = [
+            self.subheading(words.agreement_heading),
+            self.paragraph(summary, "body"),
+            Spacer(1, 4),
+            table,
+        ]
+        shown = agreement.disagreements[:SHOWN_DISAGREEMENTS]
+        if shown:
+            short = self.score_feedback_model(
+                words.disagreement_columns[:3],
+                [d.score for d in shown],
+                [d.feedback for d in shown],
+                [d.model for d in shown],
+            )
+            cells = [self.words_cell(d.user_message, d.ai_response, d.comment) for d in shown]
+            part += [
+                Spacer(1, 8),
+                self.paragraph(words.disagreements, "chart_title"),
+                Spacer(1, 3),
+                self.text_table(short, words.disagreement_columns[3], cells),
+            ]
+        return part
+
+    def themes_part(self, insights: Insights) -> list[Flowable]:
+        """Top complaints: term, this week's and last week's counts, one example."""
+        themes = (insights.themes or [])[:SHOWN_THEMES]
+        if not themes:
+            return []
+        words = self.texts.insights
+        heads = words.themes_columns
+        rising = rising_theme(self.numbers)
+        short = [
+            (heads[0], "cell", [self.drawable(t.term, EXCERPT_LIMITS["model"]) for t in themes]),
+            (heads[1], "cell_right", [f"{t.count:,}" for t in themes]),
+            (heads[2], "cell_right", [f"{t.previous_count:,}" for t in themes]),
+        ]
+        examples = [
+            self.paragraph(t.examples[0], "cell", THEME_EXAMPLE_LIMIT) if t.examples else None
+            for t in themes
+        ]
+        table = self.text_table(short, heads[3], examples)
+        if rising in themes:
+            row = themes.index(rising) + 1
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BACKGROUND", (0, row), (-1, row), WORST),
+                    ]
+                )
+            )
+        return [
+            self.subheading(words.themes_heading),
+            self.paragraph(words.themes_intro, "note"),
+            Spacer(1, 3),
+            table,
+        ]
+
     def excerpt_table(self, excerpts: Sequence[ConversationExcerpt]) -> Table:
         """Time, score, feedback, model and the conversation; columns nobody has are left out."""
         texts, zone, headings = self.texts, self.numbers.period.zone, self.texts.excerpt_columns
-        # The short columns, as (heading, style, one text per row), are as wide as their texts.
         short = [(headings[0], "cell", [format_time(e.created_at, zone, texts) for e in excerpts])]
-        if any(e.score is not None for e in excerpts):
-            short.append((headings[1], "cell_right", [format_score(e.score) for e in excerpts]))
-        if any(e.feedback for e in excerpts):
-            short.append((headings[2], "cell", [self.feedback_label(e.feedback) for e in excerpts]))
-        if any(e.model for e in excerpts):
-            models = [self.drawable(e.model or NONE, EXCERPT_LIMITS["model"]) for e in excerpts]
-            short.append((headings[3], "cell", models))
+        short += self.score_feedback_model(
+            headings[1:4],
+            [e.score for e in excerpts],
+            [e.feedback for e in excerpts],
+            [e.model for e in excerpts],
+        )
+        words = [
+            self.words_cell(e.user_message, e.ai_response, e.comment, e.reason)
+            if _has_words(e)
+            else None
+            for e in excerpts
+        ]
+        return self.text_table(short, headings[4], words)
+
+    def score_feedback_model(
+        self,
+        headings: Sequence[str],
+        scores: Sequence[float | None],
+        feedback: Sequence[str | None],
+        models: Sequence[str | None],
+    ) -> list[tuple[str, str, list[str]]]:
+        """The score, feedback and model columns of conversations; those nobody has are left out."""
+        short = []
+        if any(score is not None for score in scores):
+            short.append((headings[0], "cell_right", [format_score(score) for score in scores]))
+        if any(feedback):
+            short.append((headings[1], "cell", [self.feedback_label(f) for f in feedback]))
+        if any(models):
+            limit = EXCERPT_LIMITS["model"]
+            short.append((headings[2], "cell", [self.drawable(m or NONE, limit) for m in models]))
+        return short
+
+    def text_table(
+        self,
+        short: Sequence[tuple[str, str, list[str]]],
+        words_heading: str,
+        words: Sequence[Paragraph | None],
+    ) -> Table:
+        """Short columns, given as (heading, style, one text per row), as wide as their texts,
+        and a last column of words, left out when no row has any."""
         widths = [
             min(self.fit([heading, *values]), MAX_SHORT_COLUMN) for heading, _, values in short
         ]
         header = [self.paragraph(heading, "cell_head") for heading, _, _ in short]
-        body = [
+        body: list[list[Flowable]] = [
             [self.paragraph(values[row], style) for _, style, values in short]
-            for row in range(len(excerpts))
+            for row in range(len(words))
         ]
-        if any(_has_words(e) for e in excerpts):
-            header.append(self.paragraph(headings[4], "cell_head"))
+        if any(words):
+            header.append(self.paragraph(words_heading, "cell_head"))
             widths.append(WIDTH - sum(widths))
-            for row, excerpt in zip(body, excerpts, strict=True):
-                row.append(self.conversation_cell(excerpt))
+            for row, cell in zip(body, words, strict=True):
+                row.append(cell or Paragraph(NONE, self.styles["cell"]))
         return self.grid([header, *body], widths, [("VALIGN", (0, 0), (-1, -1), "TOP")])
 
     def fit(self, texts: Sequence[str]) -> float:
@@ -510,22 +860,33 @@ class _Report:
             return NONE
         return labels.get(feedback, self.drawable(feedback, EXCERPT_LIMITS["feedback"]))
 
-    def conversation_cell(self, excerpt: ConversationExcerpt) -> Paragraph:
+    def words_cell(
+        self,
+        question: str | None,
+        answer: str | None,
+        comment: str | None,
+        reason: str | None = None,
+    ) -> Paragraph:
         """Short, escaped excerpts of the question, the answer and the comments on them."""
         texts = self.texts
         parts = []
         for label, text, limit in [
-            (texts.question, excerpt.user_message, EXCERPT_LIMITS["question"]),
-            (texts.answer, excerpt.ai_response, EXCERPT_LIMITS["answer"]),
+            (texts.question, question, EXCERPT_LIMITS["question"]),
+            (texts.answer, answer, EXCERPT_LIMITS["answer"]),
         ]:
             shown = self.markup(text or "", limit)
             if shown:
                 parts.append(f"<b>{escape(label)}</b> {shown}")
-        for label, text in [(texts.comment, excerpt.comment), (texts.reason, excerpt.reason)]:
+        for label, text in [(texts.comment, comment), (texts.reason, reason)]:
             note = self.markup(text or "", EXCERPT_LIMITS["note"])
             if note:
                 parts.append(f'<font color="#{MUTED.hexval()[2:]}">{escape(label)}: {note}</font>')
         return Paragraph("<br/>".join(parts) or NONE, self.styles["cell"])
+
+
+def _as_shown(metric: str, value: float) -> float:
+    """A baseline median as its metric is shown: a median of counts may fall between two."""
+    return round(value) if metric == "conversations" else value
 
 
 def _has_words(excerpt: ConversationExcerpt) -> bool:

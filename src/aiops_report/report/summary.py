@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from aiops_report.metrics import ReportNumbers
 from aiops_report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
+
+if TYPE_CHECKING:
+    from aiops_report.insights import ModelStats
+    from aiops_report.themes import Theme
 
 # The KPI table's rows, in order; a metric that needs an optional column is listed with it.
 KPI_METRICS = (
@@ -36,6 +40,8 @@ BETTER_WHEN_HIGHER = frozenset(
     {"conversations", "unique_users", "likes", "satisfaction_rate", "avg_score"}
 )
 BETTER_WHEN_LOWER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
+MIN_RATED_FOR_WORST = 30  # likes + dislikes a model needs before it can be called the worst
+UNKNOWN_MODEL = "(unknown)"  # as insights.UNKNOWN_MODEL: not a model anyone can act on
 
 Tone = Literal["good", "bad", "neutral"]
 
@@ -67,9 +73,44 @@ def shown_metrics(numbers: ReportNumbers) -> list[str]:
     ]
 
 
+def worst_model(numbers: ReportNumbers) -> ModelStats | None:
+    """The model with the lowest satisfaction rate, among at least two with 30 ratings each."""
+    insights = numbers.insights
+    if insights is None or not insights.by_model:
+        return None
+    rated = [
+        m
+        for m in insights.by_model
+        if m.satisfaction_rate is not None
+        and m.likes + m.dislikes >= MIN_RATED_FOR_WORST
+        and m.model != UNKNOWN_MODEL
+    ]
+    if len(rated) < 2:
+        return None
+    return min(rated, key=lambda m: (m.satisfaction_rate or 0.0, m.model))
+
+
+def rising_theme(numbers: ReportNumbers) -> Theme | None:
+    """The complaint that rose most since the previous period (then the most frequent)."""
+    insights = numbers.insights
+    if insights is None or not insights.themes:
+        return None
+    rising = [theme for theme in insights.themes if theme.count > theme.previous_count]
+    if not rising:
+        return None
+    return max(rising, key=lambda theme: (theme.count - theme.previous_count, theme.count))
+
+
+def is_significant(numbers: ReportNumbers, name: str) -> bool:
+    """Whether the insights' test calls the change of `name` significant (never without one)."""
+    insights = numbers.insights
+    return insights is not None and name in insights.changes and insights.changes[name].significant
+
+
 def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
-    """Sentences on the largest changes, largest first: 3 at least (when there are that many
-    changes), up to 5 when the further ones are notable. Rates rank by percentage points."""
+    """Sentences on the week: significant changes first, then the worst model and the rising
+    complaint, then the other changes, largest first. 3 at least (when there are that many),
+    up to 5 when the further ones are notable. Rates rank by percentage points."""
     ranked = []
     for name in shown_metrics(numbers):
         if name in NOT_HIGHLIGHTED:
@@ -79,12 +120,41 @@ def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
         if size is not None and size != 0:
             ranked.append((abs(size) * 100, name))
     ranked.sort(reverse=True)
-    chosen = [
-        name
-        for rank, (size, name) in enumerate(ranked[:MAX_HIGHLIGHTS])
-        if rank < MIN_HIGHLIGHTS or size >= NOTABLE
+    # (notable, sentence): a sentence that is not notable is only one of the first three.
+    candidates = [
+        (True, _sentence(numbers, name, texts))
+        for _, name in ranked
+        if is_significant(numbers, name)
     ]
-    return [_sentence(numbers, name, texts) for name in chosen]
+    candidates += [(True, sentence) for sentence in _insight_sentences(numbers, texts)]
+    candidates += [
+        (size >= NOTABLE, _sentence(numbers, name, texts))
+        for size, name in ranked
+        if not is_significant(numbers, name)
+    ]
+    return [
+        sentence
+        for rank, (notable, sentence) in enumerate(candidates[:MAX_HIGHLIGHTS])
+        if rank < MIN_HIGHLIGHTS or notable
+    ]
+
+
+def _insight_sentences(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
+    """The worst model and the rising complaint, when the insights name them."""
+    words, found = texts.insights, []
+    if worst := worst_model(numbers):
+        text = words.highlight_worst_model.format(
+            model=worst.model,
+            rate=format_value("satisfaction_rate", worst.satisfaction_rate),
+            overall=format_value("satisfaction_rate", numbers.current.satisfaction_rate),
+        )
+        found.append(Highlight(text, went_up=False, tone="bad"))
+    if theme := rising_theme(numbers):
+        text = words.highlight_rising_theme.format(
+            term=theme.term, count=f"{theme.count:,}", previous=f"{theme.previous_count:,}"
+        )
+        found.append(Highlight(text, went_up=True, tone="bad"))
+    return found
 
 
 def _sentence(numbers: ReportNumbers, name: str, texts: Texts) -> Highlight:
@@ -93,7 +163,8 @@ def _sentence(numbers: ReportNumbers, name: str, texts: Texts) -> Highlight:
     went_up = change.absolute > 0
     kind = "level" if name in RATES | SCORES else "duration" if name in DURATIONS else "count"
     up, down = texts.verbs[kind]
-    text = texts.highlight.format(
+    template = texts.highlight_significant if is_significant(numbers, name) else texts.highlight
+    text = template.format(
         subject=texts.subject(texts.subjects[name]),
         amount=format_amount(name, change, texts),
         verb=up if went_up else down,
