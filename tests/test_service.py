@@ -108,11 +108,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="jobs.run_weekly marks the run 'generated' before uploading, and RunLedger.claim "
-    "takes a 'generated' run over: a trigger during the upload sends the report again",
-)
 def test_a_trigger_while_the_first_run_uploads_does_not_deliver_again(
     slack_server: SlackServer, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
+from aiops_report.insights import ChangeTest, Insights
 from aiops_report.metrics import PeriodMetrics, ReportNumbers
 from aiops_report.periods import Period
 from aiops_report.slack import (
@@ -120,6 +122,57 @@ def test_summary_shows_a_dash_for_missing_numbers_never_zero() -> None:
     assert "Satisfaction rate: – · vs last week –" in text
     assert "Average score: – · vs last week –" in text
     assert "No data in this period" in text
+
+
+def change_test(delta: float, relative: float | None, p_value: float, **fields: bool) -> ChangeTest:
+    """A change test; significant and enough_data follow p_value unless given."""
+    values = {"significant": p_value < 0.05, "enough_data": True, **fields}
+    return ChangeTest(None, None, delta, relative, None, None, p_value, **values)
+
+
+def with_changes(**changes: ChangeTest) -> ReportNumbers:
+    insights = Insights(
+        by_model=None,
+        unpriced_models=[],
+        cost=None,
+        currency=None,
+        changes=changes,
+        anomalies=[],
+        agreement=None,
+        themes=None,
+        missing=[],
+    )
+    return replace(NUMBERS, insights=insights)
+
+
+def test_summary_adds_a_line_per_significant_change() -> None:
+    numbers = with_changes(
+        conversations=change_test(120, 120 / 1114, 0.011),
+        satisfaction_rate=change_test(-0.0944, None, 0.00012),
+        avg_score=change_test(-0.12, -0.015, 0.31),
+    )
+    lines = summary_text(numbers, "ko").splitlines()
+
+    assert lines[4:] == [
+        "• 유의한 변화: 대화 수 ▲ +120 (+10.8%) (p = 0.011)",
+        "• 유의한 변화: 만족도 ▼ -9.4%p (p < 0.001)",
+    ]
+    assert summary_text(numbers, "en").splitlines()[5] == (
+        "• Significant change: Satisfaction rate ▼ -9.4 pp (p < 0.001)"
+    )
+
+
+def test_summary_adds_nothing_without_a_significant_change_or_insights() -> None:
+    headline = summary_text(NUMBERS, "ko")
+    # p < 0.05 on too little data is not significant.
+    small = with_changes(
+        satisfaction_rate=change_test(-0.2, None, 0.001, significant=False, enough_data=False),
+        avg_score=change_test(-0.12, -0.015, 0.31),
+    )
+
+    assert summary_text(small, "ko") == headline
+    assert summary_text(with_changes(), "en") == summary_text(NUMBERS, "en")
+    assert NUMBERS.insights is None and len(headline.splitlines()) == 4
 
 
 def test_summary_without_numbers_is_the_title() -> None:

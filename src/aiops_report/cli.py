@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -27,6 +28,8 @@ from aiops_report.jobs import (
     send_report,
 )
 from aiops_report.periods import parse_week
+from aiops_report.scheduler import run_scheduler
+from aiops_report.service import serve as run_service
 
 app = typer.Typer(
     help="Weekly operations reports of an AI chatbot, from its own database tables.",
@@ -233,3 +236,43 @@ def dashboard(
         )
     out.print(f"dashboard: http://{address}:{port}")
     raise typer.Exit(run_dashboard(settings, host, port))
+
+
+def log_to_stderr() -> None:
+    """INFO lines with a time stamp on stderr, for the long-running commands."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+
+
+@app.command()
+def schedule() -> None:
+    """Run the weekly scheduler in the foreground until SIGTERM or Ctrl-C.
+
+    Runs run-weekly on SCHEDULE in REPORT_TIMEZONE, checks the database and Slack 15 minutes
+    before each run, and alerts the channel if the week is not delivered within SCHEDULE_GRACE.
+
+    Example: SCHEDULE="0 9 * * 1" SCHEDULE_GRACE=6h aiops-report schedule
+    """
+    with reported_errors():
+        settings = settings_from_env()
+        log_to_stderr()
+        run_scheduler(make_engine(settings), settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP service: GET /healthz, POST /trigger/weekly, POST /slack/events.
+
+    Example: TRIGGER_TOKEN=change-me aiops-report serve --host 0.0.0.0 --port 8000
+    """
+    with reported_errors():
+        settings = settings_from_env()
+        log_to_stderr()
+        run_service(settings, host, port)

@@ -124,7 +124,8 @@ def run_weekly(
         path, numbers = _report_for(run, engine, settings, period, fresh=force)
         # A forced run sends anew: the file an earlier run posted does not count for it.
         forget = {"slack_file_id": None, "permalink": None} if force else {}
-        run = ledger.update(run.id, status="generated", file_path=str(path), error=None, **forget)
+        # The run stays "running" (its lease holding the week) until Slack has the file.
+        run = ledger.update(run.id, file_path=str(path), error=None, **forget)
         slack = SlackDelivery(settings)
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)

@@ -89,7 +89,7 @@ class RunLedger:
         if not self._ready:
             try:
                 metadata.create_all(self.engine, checkfirst=True)
-            except (OperationalError, ProgrammingError) as exc:
+            except (OperationalError, ProgrammingError, IntegrityError) as exc:
                 # Another process may have created it between the check and the CREATE.
                 if not sa.inspect(self.engine).has_table(TABLE_NAME):
                     raise database_error(self.engine, exc) from None

@@ -47,8 +47,8 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.metrics import ReportNumbers
-from aiops_report.texts import TEXTS, format_change, format_value, short_period
+from aiops_report.metrics import Change, ReportNumbers
+from aiops_report.texts import TEXTS, format_change, format_p_value, format_value, short_period
 
 TIMEOUT_SECONDS = 20
 MAX_RETRIES = 2
@@ -376,10 +376,12 @@ def retry_handlers() -> list[RetryHandler]:
 # --- the message ------------------------------------------------------------------------------
 
 SUMMARY_METRICS = ("conversations", "satisfaction_rate", "avg_score")
+MAX_SIGNIFICANT_LINES = 3
 
 
 def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
-    """The Slack message of a report: title, period and headline numbers with their change.
+    """The Slack message of a report: title, period and headline numbers with their change,
+    then one line per significant change (at most three; none without insights).
 
     Korean unless language is "en"; a missing number is "–", as in the PDF.
     """
@@ -391,6 +393,15 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
         value = format_value(name, getattr(numbers.current, name))
         change = format_change(name, numbers.change[name], words)
         lines.append(f"• {words.metrics[name]}: {value} · {words.versus_previous} {change}")
+    changes = numbers.insights.changes if numbers.insights else {}
+    significant = [(name, test) for name, test in changes.items() if test.significant]
+    for name, test in significant[:MAX_SIGNIFICANT_LINES]:
+        line = words.insights.slack_significant.format(
+            metric=words.metrics.get(name, name),
+            change=format_change(name, Change(test.delta, test.relative), words),
+            p=format_p_value(test.p_value),
+        )
+        lines.append(f"• {line}")
     if numbers.is_empty:
         lines.append(words.empty_heading)
     return "\n".join(lines)

@@ -49,7 +49,6 @@ class InsightTexts:
     score_good: str  # template: {threshold}
     score_bad: str  # template: {threshold}
     disagreements: str
-    disagreement_columns: tuple[str, str, str, str]  # feedback, score, model, conversation
     themes_heading: str
     themes_intro: str
     themes_columns: tuple[str, str, str, str]  # term, count, previous count, example
@@ -223,7 +222,6 @@ KO = Texts(
         score_good="점수 좋음 (≥ {threshold})",
         score_bad="점수 나쁨 (< {threshold})",
         disagreements="사용자와 평가가 가장 크게 엇갈린 대화",
-        disagreement_columns=("피드백", "점수", "모델", "대화"),
         themes_heading="주요 불만",
         themes_intro="싫어요 의견과 낮은 점수의 평가 사유에 자주 나온 단어",
         themes_columns=("단어", "이번 주", "지난주", "예시"),
@@ -351,14 +349,15 @@ EN = Texts(
         score_good="Score good (≥ {threshold})",
         score_bad="Score bad (< {threshold})",
         disagreements="Where users and the evaluator disagree most",
-        disagreement_columns=("Feedback", "Score", "Model", "Conversation"),
         themes_heading="Top complaints",
         themes_intro="Words that recur in dislike comments and in the reasons for low scores",
         themes_columns=("Term", "This week", "Last week", "Example"),
         highlight_worst_model=(
             "The model with the lowest satisfaction is {model} ({rate} vs {overall} overall)."
         ),
-        highlight_rising_theme="Rising complaint: “{term}” in {count} texts ({previous} last week).",
+        highlight_rising_theme=(
+            "Rising complaint: “{term}” in {count} texts ({previous} last week)."
+        ),
         slack_significant="Significant change: {metric} {change} ({p})",
     ),
     highlight_significant=(

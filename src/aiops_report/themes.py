@@ -76,9 +76,9 @@ def top_themes(
     current_terms = terms_of(current)
     counts = Counter(term for found in current_terms for term in found)
     previous_counts = Counter(term for found in terms_of(previous) for term in found)
-    top = sorted(
-        counts.items(), key=lambda item: (-item[1], previous_counts[item[0]], item[0])
-    )[:limit]
+    top = sorted(counts.items(), key=lambda item: (-item[1], previous_counts[item[0]], item[0]))[
+        :limit
+    ]
     themes = []
     for term, count in top:
         holding = [

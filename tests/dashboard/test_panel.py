@@ -17,19 +17,40 @@ from streamlit.testing.v1 import AppTest
 
 from aiops_report.config import Settings
 from aiops_report.dashboard import auth, data
-from aiops_report.dashboard.texts import KO, delta_text
+from aiops_report.dashboard.texts import KO, delta_text, format_cost, format_p_value, plain
+from aiops_report.dashboard.views.insights import worst_model
 from aiops_report.db import reflect_tables
-from aiops_report.demo import fill_demo_data
+from aiops_report.demo import DIP_MODEL, fill_demo_data
+from aiops_report.insights import CHANGE_METRICS, Insights, compute_insights
+from aiops_report.jobs import default_week
 from aiops_report.metrics import compute
+from aiops_report.periods import Period
+from aiops_report.prices import load_prices
 from aiops_report.texts import KO as REPORT_KO
-from aiops_report.texts import format_value
+from aiops_report.texts import format_day, format_value
 from chatbot_tables import Rows, create_tables, insert
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 
 APP = Path(auth.__file__).with_name("app.py")
-PAGES = ["overview", "performance", "feedback", "conversations", "reports", "status"]
+PAGES = [
+    "overview",
+    "performance",
+    "insights",
+    "feedback",
+    "conversations",
+    "reports",
+    "status",
+]
 PASSWORD = "correct horse battery staple"
 MARKUP = "<script>alert('x')</script> **굵게** <b>태그</b> 😀\n두 번째 줄"
+PRICES = """currency = "USD"
+[models."gpt-4o-mini"]
+input = 0.15
+output = 0.60
+[models."gpt-4o.*"]
+input = 2.50
+output = 10.00
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +118,15 @@ def log_in(at: AppTest, password: str) -> AppTest:
     at.text_input(key="aiops_password").input(password)
     at.button[0].click().run()  # the form's submit button
     return at
+
+
+def badges(at: AppTest) -> list[str]:
+    """The labels of the st.badge elements shown."""
+    return [m.value.split("]")[0].split(": ")[-1] for m in at.markdown if "-badge[" in m.value]
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
 
 
 def assert_clean(at: AppTest) -> None:
@@ -306,6 +336,124 @@ def test_conversations_are_searched_filtered_and_shown_as_text(
     at.slider(key="aiops_score_filter").set_range(0.0, 10.0).run()
     at.selectbox(key="aiops_feedback_filter").set_value("dislike").run()
     assert len(at.dataframe[0].value) == 1
+
+
+# --- insights ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rich_demo(app_env: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Nine weeks of demo data (enough for the anomalies' baseline) and a price table."""
+    prices = app_env.report_dir.parent / "prices.toml"
+    prices.write_text(PRICES)
+    monkeypatch.setenv("MODEL_PRICES", str(prices))
+    fill_demo_data(engine, app_env, weeks=9, per_day=40, now=datetime.now(app_env.report_zone))
+    return app_env.model_copy(update={"model_prices": prices})
+
+
+def insights_of(engine: Engine, settings: Settings, period: Period) -> Insights:
+    prices = load_prices(settings.model_prices) if settings.model_prices else None
+    return compute_insights(engine, reflect_tables(engine, settings), period, prices=prices)
+
+
+def pick_range(at: AppTest, period: Period) -> AppTest:
+    last = period.end - timedelta(days=1)
+    at.date_input(key="aiops_range").set_value((period.start, last)).run()
+    return at
+
+
+def test_insights_page_shows_the_library_numbers(rich_demo: Settings, engine: Engine) -> None:
+    week = default_week(rich_demo)  # the demo's dip week
+    expected = insights_of(engine, rich_demo, week)
+    at = pick_range(open_page(started(), "insights"), week)
+    assert_clean(at)
+    shown = captions(at)
+
+    # Changes: the p-values, and a "significant" badge for each significant change only.
+    for name in CHANGE_METRICS:
+        assert format_p_value(expected.changes[name].p_value) in shown
+    significant = [n for n in CHANGE_METRICS if expected.changes[n].significant]
+    assert significant  # the demo plants a real drop in satisfaction
+    assert badges(at).count(KO["badge_significant"]) == len(significant)
+    assert [m.label for m in at.metric][:3] == [REPORT_KO.metrics[n] for n in CHANGE_METRICS]
+
+    # By model: the worst model named, the cost of priced models, the unpriced listed.
+    assert expected.by_model is not None
+    worst = worst_model(expected.by_model)
+    assert worst is not None and worst.model == DIP_MODEL
+    assert any(plain(worst.model) in line for line in shown)  # escaped: shown as written
+    models = at.dataframe[0].value
+    assert list(models[KO["col_model"]]) == [m.model for m in expected.by_model]
+    assert list(models[KO["col_cost"]]) == [format_cost(m.cost, "USD") for m in expected.by_model]
+    assert expected.unpriced_models and "–" in list(models[KO["col_cost"]])
+    assert any(plain(", ".join(expected.unpriced_models)) in line for line in shown)
+
+    # Anomalous days, agreement, complaints.
+    assert expected.anomalies  # the demo plants one
+    anomalies = at.dataframe[1].value
+    assert list(anomalies[KO["col_date"]]) == [
+        format_day(a.date, REPORT_KO) for a in expected.anomalies
+    ]
+    assert expected.agreement is not None
+    rate = format_value("satisfaction_rate", expected.agreement.agreement_rate)
+    assert rate in [m.value for m in at.metric]
+    confusion = at.dataframe[2].value
+    assert confusion.iloc[0, 1:].tolist() == [
+        expected.agreement.like_good,
+        expected.agreement.like_bad,
+    ]
+    disagreements = at.dataframe[3].value
+    assert len(disagreements) == len(expected.agreement.disagreements)
+    assert expected.themes
+    themes = at.dataframe[4].value
+    assert list(themes[KO["col_term"]]) == [theme.term for theme in expected.themes]
+
+
+def test_insights_say_significant_only_for_significant_changes(
+    rich_demo: Settings, engine: Engine
+) -> None:
+    at = open_page(started(), "insights")  # the default four weeks
+    assert_clean(at)
+    expected = insights_of(engine, rich_demo, data.default_range(rich_demo))
+    significant = sum(expected.changes[n].significant for n in CHANGE_METRICS)
+    assert badges(at).count(KO["badge_significant"]) == significant
+    assert len(badges(at)) == len(CHANGE_METRICS)
+
+    last = default_week(rich_demo)
+    before_any_data = Period.week_of(last.start - timedelta(weeks=12), last.zone)
+    at = pick_range(at, before_any_data)
+    assert_clean(at)
+    assert badges(at) == [KO["badge_not_enough"]] * len(CHANGE_METRICS)
+
+
+def test_insights_on_the_minimal_schema_say_which_columns_they_need(
+    app_env: Settings, engine: Engine
+) -> None:
+    create_tables(engine, app_env, style="naive", minimal=True)
+    insert(engine, app_env, minimal_rows(app_env), style="naive")
+    at = open_page(started(), "insights")
+    assert_clean(at)
+    needs = [line for line in captions(at) if "열이 있어야" in line]
+    assert [line.split(":")[0] for line in needs] == [
+        KO["by_model"],
+        KO["agreement_heading"],
+        KO["themes_heading"],
+    ]
+    assert f"{app_env.conversation_table}.model" in needs[0]
+    assert len(badges(at)) == len(CHANGE_METRICS)
+
+
+def test_performance_page_shows_the_models(demo: Settings, engine: Engine) -> None:
+    at = open_page(started(), "performance")
+    assert_clean(at)
+    expected = insights_of(engine, demo, data.default_range(demo)).by_model
+    assert expected is not None
+    table = at.dataframe[0].value
+    assert list(table[KO["col_model"]]) == [m.model for m in expected]
+    assert list(table[REPORT_KO.metrics["avg_score"]]) == [
+        format_value("avg_score", m.avg_score) for m in expected
+    ]
+    assert len(at.get("vega_lite_chart")) == 3  # score over time, distribution, by model
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -7,6 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiops_report.insights import (
+    Agreement,
+    Anomaly,
+    ChangeTest,
+    Disagreement,
+    Insights,
+    ModelStats,
+)
 from aiops_report.metrics import (
     ConversationExcerpt,
     DailyMetrics,
@@ -15,6 +23,7 @@ from aiops_report.metrics import (
     ScoreBucket,
 )
 from aiops_report.periods import Period
+from aiops_report.themes import Theme
 
 ZONE = ZoneInfo("Asia/Seoul")
 PERIOD = Period(date(2026, 11, 16), date(2026, 11, 23), ZONE)
@@ -146,4 +155,152 @@ def minimal_week() -> ReportNumbers:
         lowest_scored=[],
         disliked=[excerpt(score=None, **bare), excerpt(score=None, **bare)],
         features=frozenset(),
+    )
+
+
+# --- insights -----------------------------------------------------------------------------
+
+# One change of each kind: significant, not significant, and p < 0.05 on too little data.
+CHANGES = {
+    "conversations": ChangeTest(
+        current=2034,
+        previous=1974,
+        delta=60,
+        relative=60 / 1974,
+        ci_low=0.97,
+        ci_high=1.10,
+        p_value=0.3541,
+        significant=False,
+        enough_data=True,
+    ),
+    "satisfaction_rate": ChangeTest(
+        current=411 / 659,
+        previous=400 / 550,
+        delta=411 / 659 - 400 / 550,
+        relative=None,
+        ci_low=-0.1562,
+        ci_high=-0.0511,
+        p_value=0.00012,
+        significant=True,
+        enough_data=True,
+    ),
+    "avg_score": ChangeTest(
+        current=6.858224,
+        previous=7.404606,
+        delta=-0.546382,
+        relative=-0.0738,
+        ci_low=-0.9123,
+        ci_high=-0.1804,
+        p_value=0.012,
+        significant=False,
+        enough_data=False,
+    ),
+}
+
+
+def model(name: str, conversations: int, likes: int, dislikes: int, **fields: Any) -> ModelStats:
+    """A model's numbers; `fields` override the defaults."""
+    cost = conversations * 0.0009
+    defaults: dict[str, Any] = {
+        "unique_users": conversations * 2 // 3,
+        "latency_p50_ms": 900.0,
+        "latency_p95_ms": 2100.0,
+        "total_tokens": conversations * 1100,
+        "evaluations": conversations - 30,
+        "avg_score": 7.0,
+        "cost": cost,
+        "cost_per_like": cost / likes if likes else None,
+    }
+    return ModelStats(
+        **{
+            "model": name,
+            "conversations": conversations,
+            "likes": likes,
+            "dislikes": dislikes,
+            "satisfaction_rate": likes / (likes + dislikes) if likes + dislikes else None,
+            **defaults,
+            **fields,
+        }
+    )
+
+
+def disagreement(**fields: Any) -> Disagreement:
+    """A dislike of a conversation the evaluator scored high; `fields` override the defaults."""
+    defaults: dict[str, Any] = {
+        "conversation_id": 17800,
+        "feedback": "dislike",
+        "score": 10.0,
+        "comment": "상담원 연결이 안 돼요",
+        "model": "gpt-4.1-nano",
+        "user_message": "고객센터 영업시간이 어떻게 되나요?",
+        "ai_response": "고객센터는 평일 오전 9시부터 오후 6시까지 운영합니다.",
+    }
+    return Disagreement(**{**defaults, **fields})
+
+
+def insights(**fields: Any) -> Insights:
+    """Every part of the insights, with a clearly worse model; `fields` override parts."""
+    values: dict[str, Any] = {
+        "by_model": [
+            model("gpt-4o-mini", 1100, 280, 60),
+            model("gpt-4.1-nano", 880, 125, 180, avg_score=6.1),
+            # The lowest rate, on too few ratings to be called the worst model.
+            model("tiny-experiment", 40, 2, 8, cost=None, cost_per_like=None),
+            model("(unknown)", 14, 4, 0, cost=None, cost_per_like=None, latency_p95_ms=None),
+        ],
+        "unpriced_models": ["(unknown)", "tiny-experiment"],
+        "cost": None,
+        "currency": "USD",
+        "changes": CHANGES,
+        "anomalies": [
+            Anomaly(date(2026, 11, 18), "conversations", 761, 311.0, 18.970, "up"),
+            Anomaly(date(2026, 11, 17), "satisfaction_rate", 0.6818, 0.7523, -9.075, "down"),
+        ],
+        "agreement": Agreement(
+            threshold=5.0,
+            like_good=450,
+            like_bad=18,
+            dislike_good=101,
+            dislike_bad=132,
+            agreement_rate=582 / 701,
+            kappa=0.5799,
+            disagreements=[
+                disagreement(),
+                disagreement(
+                    conversation_id=17507,
+                    feedback="like",
+                    score=0.1,
+                    comment=None,
+                    model="gpt-4o-mini",
+                    user_message="어제 산 상품을 환불하고 싶어요.",
+                    ai_response="구매 후 7일 이내라면 환불을 신청하실 수 있습니다.",
+                ),
+                disagreement(conversation_id=18323, comment="환불 안내가 틀렸어요"),
+                disagreement(conversation_id=18400, comment="네 번째는 보이지 않는 의견"),
+            ],
+        ),
+        "themes": [
+            Theme("환불", 120, 0, ["환불 규정이 다르게 안내됨", "환불 안내가 틀렸어요"]),
+            Theme("근거", 120, 67, ["근거 없는 내용을 단정적으로 안내함"]),
+            Theme("누락", 95, 71, ["필요한 절차 안내가 누락됨"]),
+        ],
+        "missing": [],
+    }
+    return Insights(**{**values, **fields})
+
+
+def minimal_insights(**fields: Any) -> Insights:
+    """The insights of the minimal schema: no model, agreement or themes; no price table."""
+    return insights(
+        by_model=None,
+        unpriced_models=[],
+        currency=None,
+        agreement=None,
+        themes=None,
+        missing=[
+            "by_model: needs conversations.model",
+            "agreement: needs feedback.conversation_id and evaluations.conversation_id",
+            "themes: needs feedback.comment or evaluations.reason",
+        ],
+        **fields,
     )

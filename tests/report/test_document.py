@@ -6,16 +6,30 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
 from PIL import Image
-from report_numbers import PERIOD, ZONE, empty_week, excerpt, minimal_week, week
+from report_numbers import (
+    CHANGES,
+    PERIOD,
+    ZONE,
+    disagreement,
+    empty_week,
+    excerpt,
+    insights,
+    minimal_insights,
+    minimal_week,
+    model,
+    week,
+)
 from reportlab.pdfbase.ttfonts import TTFont
 
+from aiops_report.insights import ChangeTest
 from aiops_report.metrics import ReportNumbers
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
@@ -24,10 +38,13 @@ from aiops_report.texts import (
     Language,
     format_change,
     format_generated,
+    format_interval,
+    format_short_day,
     format_time,
     format_value,
     period_label,
 )
+from aiops_report.themes import Theme
 
 GENERATED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
 LANGUAGES: list[Language] = ["ko", "en"]
@@ -234,3 +251,159 @@ def test_the_files_get_the_usual_permissions(tmp_path: Path) -> None:
     assert pdf.parent.is_dir()
     for written in (pdf, pdf.with_suffix(".json")):
         assert os.stat(written).st_mode == os.stat(usual).st_mode
+
+
+# --- insights -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_insights_section_follows_the_kpis_with_every_part(
+    tmp_path: Path, language: Language
+) -> None:
+    texts = TEXTS[language]
+    words = texts.insights
+    text = "\n".join(pages_text(build(week(insights=insights()), tmp_path, language)))
+
+    assert (
+        text.index(texts.kpi_heading)
+        < text.index(words.heading)
+        < text.index(words.changes_heading)
+        < text.index(words.models_heading)
+        < text.index(words.anomalies_heading)
+        < text.index(words.agreement_heading)
+        < text.index(words.themes_heading)
+        < text.index(texts.daily_heading)
+    )
+    # Is it real? A verdict per change, with its interval and p-value.
+    for verdict in words.verdicts.values():
+        assert text.count(verdict) == 1
+    assert format_interval("satisfaction_rate", -0.1562, -0.0511, texts) in text
+    assert "p < 0.001" in text and "p = 0.012" in text and "p = 0.35" in text
+    # By model: the worst of those with enough ratings, cost where priced, the unpriced named.
+    for name in ("gpt-4o-mini", "gpt-4.1-nano", "tiny-experiment", "(unknown)"):
+        assert name in text
+    assert words.worst_model.format(model="gpt-4.1-nano", rate="41.0%", rated="305") in text
+    assert words.unpriced.format(models="(unknown), tiny-experiment") in text
+    assert words.models_columns[6].format(currency="USD") in text
+    assert "0.9900" in text and "0.0035" in text
+    # Anomalous days, in date order.
+    november_17 = format_short_day(date(2026, 11, 17), texts)
+    november_18 = format_short_day(date(2026, 11, 18), texts)
+    assert text.index(november_17) < text.index(november_18)
+    assert (
+        words.anomaly.format(
+            day=november_18,
+            metric=texts.metrics["conversations"],
+            value="761",
+            baseline="311",
+            z="19.0 ▲",
+        )
+        in text
+    )
+    # Thumbs vs evaluator: rate, kappa, counts and three of the four disagreements.
+    kappa = f"0.58 ({words.agreement_strengths[2]})"
+    assert words.agreement.format(rate="83.0%", kappa=kappa) in text
+    assert "450" in text and "132" in text
+    assert "상담원 연결이 안 돼요" in text and "환불 안내가 틀렸어요" in text
+    assert "네 번째는 보이지 않는 의견" not in text
+    # Top complaints with an example.
+    assert "환불 규정이 다르게 안내됨" in text and "근거 없는 내용을 단정적으로 안내함" in text
+
+
+def test_an_anomalous_day_reads_as_one_plain_line() -> None:
+    words = TEXTS["ko"].insights
+    line = words.anomaly.format(
+        day=format_short_day(date(2026, 11, 18), TEXTS["ko"]),
+        metric="대화 수",
+        value="761",
+        baseline="311",
+        z="19.0 ▲",
+    )
+    assert line == "11-18 (수) 대화 수 761 — 같은 요일 기준 311, z = 19.0 ▲"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_only_significant_changes_are_called_significant(
+    tmp_path: Path, language: Language
+) -> None:
+    words = TEXTS[language].insights
+    called = f", {words.significant})"  # how a highlight marks a significant change
+    one_real = "\n".join(pages_text(build(week(insights=insights()), tmp_path / "one", language)))
+    # p < 0.05 everywhere, but no test is significant (too little data, say).
+    none_real = insights(
+        changes={
+            name: replace(change, p_value=0.001, significant=False, enough_data=False)
+            for name, change in CHANGES.items()
+        }
+    )
+    pdf = build(week(insights=none_real), tmp_path / "none", language)
+    nothing = "\n".join(pages_text(pdf))
+
+    assert one_real.count(words.verdicts["significant"]) == 1
+    assert one_real.count(called) == 1
+    assert words.verdicts["significant"] not in nothing
+    assert called not in nothing
+    assert nothing.count(words.verdicts["not_enough_data"]) == 3
+
+
+def test_the_minimal_schema_leaves_out_the_insights_it_cannot_have(tmp_path: Path) -> None:
+    words = TEXTS["en"].insights
+    no_scores = ChangeTest(None, None, None, None, None, None, None, False, False)
+    numbers = replace(
+        minimal_week(),
+        insights=minimal_insights(changes={**CHANGES, "avg_score": no_scores}, anomalies=[]),
+    )
+    text = "\n".join(pages_text(build(numbers, tmp_path, "en")))
+
+    for present in (words.heading, words.changes_heading, words.anomalies_heading):
+        assert present in text
+    assert words.no_anomalies in text
+    assert text.count(words.verdicts["not_significant"]) == 1  # conversations
+    assert text.count(words.verdicts["significant"]) == 1  # satisfaction
+    assert words.verdicts["not_enough_data"] not in text  # no scores, no row
+    for absent in (
+        words.models_heading,
+        words.agreement_heading,
+        words.themes_heading,
+        "Models without a price",
+        "lowest satisfaction",
+        "Rising complaint",
+    ):
+        assert absent not in text
+
+
+def test_a_report_without_insights_has_no_insights_section(tmp_path: Path) -> None:
+    text = "\n".join(pages_text(build(week(), tmp_path, "en")))
+    assert TEXTS["en"].insights.heading not in text
+
+
+def hostile_insights(text: str) -> ReportNumbers:
+    """A week whose insights have `text` in every text they show."""
+    full = insights()
+    assert full.agreement is not None
+    fields = ("comment", "model", "user_message", "ai_response", "feedback")
+    return week(
+        insights=insights(
+            by_model=[model(text, 900, 100, 200), model("gpt-4o-mini", 1000, 300, 50)],
+            unpriced_models=[text],
+            agreement=replace(
+                full.agreement, disagreements=[disagreement(**dict.fromkeys(fields, text))] * 3
+            ),
+            themes=[Theme(text, 5, 1, [text])] * 5,
+        )
+    )
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_insight_texts_are_data_and_keep_the_layout(tmp_path: Path, kind: str) -> None:
+    longest = pypdf.PdfReader(build(hostile_insights("가나다라마바사 " * 500), tmp_path / "long"))
+    reader = pypdf.PdfReader(build(hostile_insights(HOSTILE[kind]), tmp_path / "hostile"))
+
+    assert 1 <= len(reader.pages) <= len(longest.pages)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "\ufffd" not in text
+    if kind == "markup":
+        assert '<script>alert("x")</script> & <b>bold</b>' in text  # shown, not interpreted
+    if kind == "emoji":
+        assert "환불이 안 돼요" in text
+        assert not any(ch in text for ch in "👍🔥😡✓")

@@ -6,20 +6,30 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from report_numbers import CURRENT, PERIOD, PREVIOUS, ZONE, week
+from report_numbers import CHANGES, CURRENT, PERIOD, PREVIOUS, ZONE, insights, model, week
 
 from aiops_report.metrics import Change
-from aiops_report.report.summary import MAX_HIGHLIGHTS, MIN_HIGHLIGHTS, highlights, shown_metrics
+from aiops_report.report.summary import (
+    MAX_HIGHLIGHTS,
+    MIN_HIGHLIGHTS,
+    highlights,
+    rising_theme,
+    shown_metrics,
+    worst_model,
+)
 from aiops_report.texts import (
     EN,
     KO,
     format_change,
+    format_interval,
+    format_p_value,
     format_time,
     format_value,
     korean_subject,
     period_label,
     shorten,
 )
+from aiops_report.themes import Theme
 
 
 @pytest.mark.parametrize(
@@ -140,3 +150,75 @@ def test_the_kpi_rows_follow_the_schema() -> None:
         "evaluations",
         "avg_score",
     ]
+
+
+@pytest.mark.parametrize(
+    ("p_value", "shown"),
+    [(0.00012, "p < 0.001"), (0.001, "p = 0.001"), (0.0123, "p = 0.012"), (0.4321, "p = 0.43")],
+)
+def test_p_values_read_plainly(p_value: float, shown: str) -> None:
+    assert format_p_value(p_value) == shown
+    assert format_p_value(None) == "–"
+
+
+@pytest.mark.parametrize(
+    ("name", "low", "high", "ko", "en"),
+    [
+        ("satisfaction_rate", -0.1408, -0.0467, "-14.1%p ~ -4.7%p", "-14.1 pp ~ -4.7 pp"),
+        ("avg_score", -0.3367, -0.0786, "-0.34 ~ -0.08", "-0.34 ~ -0.08"),
+        ("conversations", 1.2112, 1.3642, "+21.1% ~ +36.4%", "+21.1% ~ +36.4%"),  # a ratio
+        ("avg_score", None, 0.2, "–", "–"),
+    ],
+)
+def test_intervals_read_as_their_change(
+    name: str, low: float | None, high: float | None, ko: str, en: str
+) -> None:
+    assert format_interval(name, low, high, KO) == ko
+    assert format_interval(name, low, high, EN) == en
+
+
+def test_highlights_put_significant_changes_first_then_the_worst_model_and_complaint() -> None:
+    numbers = week(insights=insights())
+    found = [h.text for h in highlights(numbers, KO)]
+
+    assert MIN_HIGHLIGHTS <= len(found) <= MAX_HIGHLIGHTS
+    assert found[:3] == [
+        "만족도가 지난주보다 10.4%p 낮아졌습니다 (72.7% → 62.4%, 유의함)",
+        "만족도가 가장 낮은 모델은 gpt-4.1-nano입니다 (41.0%, 전체 62.4%)",
+        "늘어난 불만: ‘환불’ 120건 (지난주 0건)",
+    ]
+    # The average score's p < 0.05 is on too little data: not called significant.
+    assert sum("유의함" in text for text in found) == 1
+    assert highlights(numbers, EN)[0].text == (
+        "The satisfaction rate fell by 10.4 pp from last week (72.7% → 62.4%, significant)."
+    )
+
+
+def test_without_a_significant_change_the_highlights_rank_by_size() -> None:
+    nothing_real = {name: replace(c, significant=False) for name, c in CHANGES.items()}
+    plain = [h.text for h in highlights(week(), KO)]
+    found = [h.text for h in highlights(week(insights=insights(changes=nothing_real)), KO)]
+
+    assert not any("유의함" in text for text in found)
+    assert found[0].startswith("만족도가 가장 낮은 모델은")
+    assert found[2:] == plain[: len(found) - 2]
+
+
+def test_the_worst_model_needs_enough_ratings_and_another_model() -> None:
+    worst = worst_model(week(insights=insights()))
+    assert worst is not None and worst.model == "gpt-4.1-nano"  # not tiny-experiment: 10 ratings
+
+    alone = insights(by_model=[model("gpt-4o-mini", 1000, 300, 50), model("new", 9, 1, 8)])
+    assert worst_model(week(insights=alone)) is None
+    assert worst_model(week(insights=insights(by_model=None))) is None
+    assert worst_model(week()) is None
+
+
+def test_the_rising_complaint_is_the_one_that_rose_most() -> None:
+    themes = [Theme("근거", 120, 67, []), Theme("환불", 90, 2, []), Theme("누락", 95, 99, [])]
+    rising = rising_theme(week(insights=insights(themes=themes)))
+    assert rising is not None and rising.term == "환불"
+
+    fell = [Theme("누락", 95, 99, [])]
+    assert rising_theme(week(insights=insights(themes=fell))) is None
+    assert rising_theme(week(insights=insights(themes=None))) is None

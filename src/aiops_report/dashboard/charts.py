@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar
 
 import altair as alt
 
+from aiops_report.insights import ModelStats
 from aiops_report.metrics import DailyMetrics, ScoreBucket, satisfaction
 
 Granularity = Literal["day", "week"]
@@ -227,3 +228,28 @@ def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> 
         )
     )
     return _finish(chart, t["distribution"])
+
+
+def model_chart(
+    models: Sequence[ModelStats], t: Mapping[str, str], score: str, conversations: str
+) -> alt.Chart:
+    """The average score of each model with evaluations, lowest first."""
+    values = [
+        {"model": m.model, "value": m.avg_score, "conversations": m.conversations}
+        for m in models
+        if m.avg_score is not None
+    ]
+    chart: alt.Chart = (
+        alt.Chart(_data(values))
+        .mark_bar(color="#7c3aed", cornerRadiusTopRight=3, cornerRadiusBottomRight=3)
+        .encode(
+            y=alt.Y("model:N", title=None, sort=alt.SortField("value")),
+            x=alt.X("value:Q", title=None, axis=alt.Axis(format=".1f")),
+            tooltip=[
+                alt.Tooltip("model:N", title=t["col_model"]),
+                alt.Tooltip("value:Q", title=score, format=".2f"),
+                alt.Tooltip("conversations:Q", title=conversations, format=","),
+            ],
+        )
+    )
+    return _finish(chart, t["score_by_model"])

@@ -88,11 +88,11 @@ def range_filter(ctx: Context, *, granularity: bool = True) -> Selection | None:
     return Selection(period, chosen)
 
 
-def range_caption(ctx: Context, numbers: ReportNumbers) -> None:
+def range_caption(ctx: Context, period: Period) -> None:
     st.caption(
         ctx.t["versus_previous"].format(
-            period=period_label(numbers.period, ctx.rt),
-            previous=period_label(numbers.period.previous, ctx.rt).rsplit(",", 1)[0],
+            period=period_label(period, ctx.rt),
+            previous=period_label(period.previous, ctx.rt).rsplit(",", 1)[0],
         )
     )
 

@@ -1,14 +1,14 @@
 """Everything the dashboard reads or runs, through the library: cached and bounded.
 
-No SQL here: the numbers come from `metrics.compute`, the history from the `report_runs`
-ledger, the checks from `doctor` and `slack`, and the buttons call the jobs every trigger calls.
+No SQL here: the numbers come from `metrics.compute`, the insights from
+`insights.compute_insights`, the history from the `report_runs` ledger, the checks from
+`doctor` and `slack`, and the buttons call the jobs every trigger calls.
 Cached functions take `key` (the settings as JSON, secrets masked) to be hashed and `_settings`
 (not hashed, by Streamlit's leading-underscore rule) to be used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +20,10 @@ from aiops_report.config import Settings, load_settings
 from aiops_report.db import ChatbotTables, make_engine, reflect_tables
 from aiops_report.doctor import Finding, database_findings
 from aiops_report.errors import SlackNotConfigured
+from aiops_report.insights import Insights, ModelStats, compute_insights
 from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period
+from aiops_report.prices import load_prices
 from aiops_report.runs import Run, RunLedger
 from aiops_report.slack import SlackDelivery, SlackFinding
 
@@ -96,20 +98,30 @@ def recent_weeks(settings: Settings, now: datetime | None = None) -> list[Period
     ]
 
 
-@dataclass(frozen=True)
-class ModelBreakdown:
-    model: str
-    conversations: int
-    avg_score: float | None
-    latency_p95_ms: float | None
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _insights(key: str, _settings: Settings, start: date, end: date) -> Insights:
+    period = Period(start, end, _settings.report_zone)
+    prices = load_prices(_settings.model_prices) if _settings.model_prices else None
+    return compute_insights(
+        engine(_settings),
+        _tables(key, _settings),
+        period,
+        prices=prices,
+        score_good_threshold=_settings.score_good_threshold,
+    )
 
 
-def model_breakdown(settings: Settings, period: Period) -> list[ModelBreakdown] | None:
-    """The numbers per model, or None while the metrics engine does not offer them.
+def insights(settings: Settings, period: Period) -> Insights:
+    """The insights of `period` (as in the report: MODEL_PRICES, SCORE_GOOD_THRESHOLD).
 
-    The AI performance page shows this section once it returns a list.
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
-    return None
+    return _insights(settings_key(settings), settings, period.start, period.end)
+
+
+def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | None:
+    """The numbers per model, most conversations first; None without a `model` column."""
+    return insights(settings, period).by_model
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from aiops_report.dashboard.texts import plain
 from aiops_report.dashboard.views import (
     conversations,
     feedback,
+    insights,
     overview,
     performance,
     reports,
@@ -30,6 +31,7 @@ from aiops_report.errors import AiopsReportError
 PAGES: dict[str, Callable[[Context], None]] = {
     "overview": overview.render,
     "performance": performance.render,
+    "insights": insights.render,
     "feedback": feedback.render,
     "conversations": conversations.render,
     "reports": reports.render,
@@ -38,6 +40,7 @@ PAGES: dict[str, Callable[[Context], None]] = {
 ICONS = {
     "overview": ":material/dashboard:",
     "performance": ":material/smart_toy:",
+    "insights": ":material/insights:",
     "feedback": ":material/thumbs_up_down:",
     "conversations": ":material/forum:",
     "reports": ":material/picture_as_pdf:",

@@ -7,13 +7,24 @@ import re
 from collections.abc import Mapping
 
 from aiops_report.metrics import Change
-from aiops_report.texts import DOWN, NONE, TEXTS, UP, Language, Texts, format_change
+from aiops_report.texts import (
+    DOWN,
+    NONE,
+    RATES,
+    SCORES,
+    TEXTS,
+    UP,
+    Language,
+    Texts,
+    format_change,
+)
 
 KO: Mapping[str, str] = {
     "title": "AI 챗봇 운영 대시보드",
     "navigation": "메뉴",
     "page_overview": "개요",
     "page_performance": "AI 성능",
+    "page_insights": "인사이트",
     "page_feedback": "피드백",
     "page_conversations": "대화",
     "page_reports": "리포트",
@@ -58,6 +69,64 @@ KO: Mapping[str, str] = {
     "no_latency": "conversation_log에 latency_ms, prompt_tokens, completion_tokens 열이 없어 "
     "응답 시간과 토큰 지표를 표시하지 않습니다.",
     "by_model": "모델별",
+    "score_by_model": "모델별 평균 점수",
+    # insights
+    "changes_heading": "변화는 진짜일까",
+    "changes_caption": (
+        "직전 같은 길이의 기간과 비교한 검정입니다. p < 0.05이고 두 기간 모두 관측이 "
+        "{minimum}건 이상일 때만 '유의함'으로 표시합니다."
+    ),
+    "interval": "95% 구간: {low} ~ {high}",
+    "interval_ratio": "95% 구간 (이번 ÷ 직전): {low} ~ {high}",
+    "badge_significant": "유의함",
+    "badge_chance": "우연일 수 있음",
+    "badge_not_enough": "데이터 부족",
+    "not_enough_help": "두 기간 모두 관측이 {minimum}건 이상이어야 판단합니다.",
+    "worst_model": "평균 점수가 가장 낮은 모델: {model} (평균 점수 {score}, 만족도 {rate})",
+    "col_cost": "비용",
+    "col_cost_per_like": "좋아요당 비용",
+    "total_cost": "기간 총비용: {cost}",
+    "unpriced": "MODEL_PRICES에 가격이 없는 모델 (비용 –): {models}",
+    "no_prices": "MODEL_PRICES가 설정되지 않아 비용을 계산하지 않습니다. "
+    "README의 가격표 예시를 참고하세요.",
+    "anomalies_heading": "평소와 다른 날",
+    "anomalies_caption": (
+        "같은 요일의 직전 {weeks}주와 비교해 robust z의 절댓값이 {limit}를 넘은 날 "
+        "(그날 관측 {day_minimum}건 이상, 비교할 날 {baseline_minimum}일 이상)"
+    ),
+    "no_anomalies": "이 기간에는 평소와 다른 날이 없습니다.",
+    "col_date": "날짜",
+    "col_metric": "지표",
+    "col_baseline": "기준 중앙값",
+    "col_z": "robust z",
+    "col_direction": "방향",
+    "direction_up": "▲ 높음",
+    "direction_down": "▼ 낮음",
+    "agreement_heading": "사용자 평가와 자동 평가",
+    "agreement_caption": (
+        "이 기간의 좋아요·싫어요 중 점수가 있는 대화에 달린 것. 대화의 평균 점수가 "
+        "{threshold} 이상이면 좋은 답변으로 봅니다."
+    ),
+    "agreement_rate": "일치율",
+    "kappa": "카파 (Cohen's κ)",
+    "kappa_help": "0은 우연히 맞는 수준, 1은 완전히 일치",
+    "score_good": "좋은 점수 (≥ {threshold})",
+    "score_bad": "낮은 점수 (< {threshold})",
+    "disagreements": "어긋난 평가",
+    "disagreements_caption": (
+        "좋아요인데 점수가 가장 낮은 대화와 싫어요인데 점수가 가장 높은 대화: "
+        "자동 평가가 놓치는 곳입니다."
+    ),
+    "no_disagreements": "어긋난 평가가 없습니다.",
+    "themes_heading": "주요 불만",
+    "themes_caption": (
+        "싫어요 코멘트와, 싫어요를 받았거나 점수가 낮은 대화의 평가 사유에 자주 나온 단어"
+    ),
+    "no_themes": "이 기간에는 불만 코멘트가 없습니다.",
+    "col_term": "단어",
+    "col_examples": "예시",
+    "part_cost": "비용",
+    "needs": "{part}: {columns} 열이 있어야 표시됩니다.",
     # feedback
     "likes_dislikes": "좋아요 / 싫어요 추이",
     "feedback_kind": "피드백",
@@ -140,6 +209,7 @@ EN: Mapping[str, str] = {
     "navigation": "Menu",
     "page_overview": "Overview",
     "page_performance": "AI performance",
+    "page_insights": "Insights",
     "page_feedback": "Feedback",
     "page_conversations": "Conversations",
     "page_reports": "Reports",
@@ -180,6 +250,63 @@ EN: Mapping[str, str] = {
     "no_latency": "conversation_log has no latency_ms, prompt_tokens or completion_tokens "
     "column, so latency and token metrics are not shown.",
     "by_model": "By model",
+    "score_by_model": "Average score by model",
+    "changes_heading": "Which changes are real",
+    "changes_caption": (
+        "Each change is tested against the previous range of equal length. It is called "
+        "significant only when p < 0.05 and both ranges have at least {minimum} observations."
+    ),
+    "interval": "95% interval: {low} to {high}",
+    "interval_ratio": "95% interval of this ÷ previous: {low} to {high}",
+    "badge_significant": "Significant",
+    "badge_chance": "Could be chance",
+    "badge_not_enough": "Not enough data",
+    "not_enough_help": "A test needs at least {minimum} observations in each range.",
+    "worst_model": "Lowest average score: {model} (average score {score}, satisfaction {rate})",
+    "col_cost": "Cost",
+    "col_cost_per_like": "Cost per like",
+    "total_cost": "Total cost of the range: {cost}",
+    "unpriced": "No price in MODEL_PRICES (cost –): {models}",
+    "no_prices": "MODEL_PRICES is not set, so no cost is computed. "
+    "The README shows an example price table.",
+    "anomalies_heading": "Anomalous days",
+    "anomalies_caption": (
+        "Days more than {limit} robust z from the same weekday of the {weeks} weeks before "
+        "(at least {day_minimum} observations that day and {baseline_minimum} days to compare)"
+    ),
+    "no_anomalies": "No anomalous day in this range.",
+    "col_date": "Date",
+    "col_metric": "Metric",
+    "col_baseline": "Baseline median",
+    "col_z": "Robust z",
+    "col_direction": "Direction",
+    "direction_up": "▲ up",
+    "direction_down": "▼ down",
+    "agreement_heading": "Thumbs vs evaluator",
+    "agreement_caption": (
+        "The range's likes and dislikes of conversations that have a score. A conversation "
+        "is good when its mean score is at least {threshold}."
+    ),
+    "agreement_rate": "Agreement rate",
+    "kappa": "Cohen's kappa",
+    "kappa_help": "0 is the agreement of chance, 1 is full agreement",
+    "score_good": "Good score (≥ {threshold})",
+    "score_bad": "Low score (< {threshold})",
+    "disagreements": "Disagreements",
+    "disagreements_caption": (
+        "Liked but scored lowest, and disliked but scored highest: where the evaluator is blind."
+    ),
+    "no_disagreements": "No disagreement.",
+    "themes_heading": "Top complaints",
+    "themes_caption": (
+        "Words that recur in dislike comments and in the evaluator's reasons for disliked "
+        "or low-scored conversations"
+    ),
+    "no_themes": "No complaint text in this range.",
+    "col_term": "Term",
+    "col_examples": "Examples",
+    "part_cost": "Cost",
+    "needs": "{part} needs {columns}.",
     "likes_dislikes": "Likes and dislikes",
     "feedback_kind": "Feedback",
     "latest_dislike_comments": "Latest dislike comments",
@@ -283,3 +410,31 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def plain(text: str) -> str:
     """`text` escaped for the Markdown of st.info / st.error, so that it shows as written."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def format_p_value(p_value: float | None) -> str:
+    """p = 0.0034, p < 0.0001, or – when there is no test."""
+    if p_value is None:
+        return NONE
+    if p_value < 0.0001:
+        return "p < 0.0001"
+    return f"p = {p_value:.4f}"
+
+
+def format_bound(name: str, value: float | None, texts: Texts) -> str:
+    """One end of a change's interval: ×1.06 (a ratio of counts), +2.1%p, -0.65, or –."""
+    if value is None:
+        return NONE
+    if name in RATES:
+        return f"{value * 100:+.1f}{texts.point_unit}"
+    if name in SCORES:
+        return f"{value:+.2f}"
+    return f"×{value:.2f}"
+
+
+def format_cost(cost: float | None, currency: str | None) -> str:
+    """1,234.50 USD, 0.0444 USD (three significant digits below 1), or –."""
+    if cost is None:
+        return NONE
+    amount = f"{cost:,.2f}" if abs(cost) >= 1 else f"{cost:.3g}"
+    return f"{amount} {currency}" if currency else amount

@@ -558,8 +558,7 @@ class _Report:
             + [self.paragraph(h, "cell_head_right") for h in heads[1:4]]
             + [self.paragraph(heads[4], "cell_head")]
         ]
-        style: list[Any] = []
-        for row, (name, test) in enumerate(tests, start=1):
+        for name, test in tests:
             change = format_change(name, Change(test.delta, test.relative), texts)
             if test.significant:
                 verdict = words.verdicts["significant"]
@@ -582,7 +581,7 @@ class _Report:
                     ),
                 ]
             )
-        table = self.grid(rows, [WIDTH * f for f in (0.17, 0.19, 0.21, 0.11, 0.32)], [*style])
+        table = self.grid(rows, [WIDTH * f for f in (0.17, 0.19, 0.21, 0.11, 0.32)], [])
         return [
             self.subheading(words.changes_heading),
             table,
@@ -673,7 +672,7 @@ class _Report:
             line = words.anomaly.format(
                 day=format_short_day(anomaly.date, texts),
                 metric=texts.metrics[anomaly.metric],
-                value=format_value(anomaly.metric, anomaly.value),
+                value=format_value(anomaly.metric, _as_shown(anomaly.metric, anomaly.value)),
                 baseline=format_value(
                     anomaly.metric, _as_shown(anomaly.metric, anomaly.baseline_median)
                 ),
@@ -740,8 +739,10 @@ class _Report:
         ]
         shown = agreement.disagreements[:SHOWN_DISAGREEMENTS]
         if shown:
+            # The columns of the excerpt tables, but the time.
+            headings = texts.excerpt_columns
             short = self.score_feedback_model(
-                words.disagreement_columns[:3],
+                headings[1:4],
                 [d.score for d in shown],
                 [d.feedback for d in shown],
                 [d.model for d in shown],
@@ -751,7 +752,7 @@ class _Report:
                 Spacer(1, 8),
                 self.paragraph(words.disagreements, "chart_title"),
                 Spacer(1, 3),
-                self.text_table(short, words.disagreement_columns[3], cells),
+                self.text_table(short, headings[4], cells),
             ]
         return part
 
@@ -885,7 +886,8 @@ class _Report:
 
 
 def _as_shown(metric: str, value: float) -> float:
-    """A baseline median as its metric is shown: a median of counts may fall between two."""
+    """A day's value or baseline median as its metric shows: counts as whole numbers (a
+    median of counts may fall between two, and JSON may hand a count back as a float)."""
     return round(value) if metric == "conversations" else value
 
 

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from aiops_report.metrics import ReportNumbers
-from aiops_report.texts import DURATIONS, RATES, SCORES, Texts, format_amount, format_value
+from aiops_report.texts import (
+    DURATIONS,
+    RATES,
+    SCORES,
+    Texts,
+    format_amount,
+    format_value,
+    shorten,
+)
 
 if TYPE_CHECKING:
     from aiops_report.insights import ModelStats
@@ -42,6 +50,7 @@ BETTER_WHEN_HIGHER = frozenset(
 BETTER_WHEN_LOWER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
 MIN_RATED_FOR_WORST = 30  # likes + dislikes a model needs before it can be called the worst
 UNKNOWN_MODEL = "(unknown)"  # as insights.UNKNOWN_MODEL: not a model anyone can act on
+NAME_LIMIT = 40  # characters of a model name or complaint term in a sentence
 
 Tone = Literal["good", "bad", "neutral"]
 
@@ -144,14 +153,16 @@ def _insight_sentences(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
     words, found = texts.insights, []
     if worst := worst_model(numbers):
         text = words.highlight_worst_model.format(
-            model=worst.model,
+            model=shorten(worst.model, NAME_LIMIT),
             rate=format_value("satisfaction_rate", worst.satisfaction_rate),
             overall=format_value("satisfaction_rate", numbers.current.satisfaction_rate),
         )
         found.append(Highlight(text, went_up=False, tone="bad"))
     if theme := rising_theme(numbers):
         text = words.highlight_rising_theme.format(
-            term=theme.term, count=f"{theme.count:,}", previous=f"{theme.previous_count:,}"
+            term=shorten(theme.term, NAME_LIMIT),
+            count=f"{theme.count:,}",
+            previous=f"{theme.previous_count:,}",
         )
         found.append(Highlight(text, went_up=True, tone="bad"))
     return found

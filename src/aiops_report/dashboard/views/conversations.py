@@ -65,7 +65,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers)
+    range_caption(ctx, numbers.period)
     rows = worth_a_look(numbers.lowest_scored, numbers.disliked)
     filters = _filters(t, sorted({e.model for e in rows if e.model}))
     shown = [e for e in rows if filters.keep(e)]

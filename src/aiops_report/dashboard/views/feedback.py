@@ -16,7 +16,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers)
+    range_caption(ctx, numbers.period)
     points = charts.series(numbers.daily, selection.granularity)
     kpi_cards(ctx, numbers, ["feedback_total", "likes", "dislikes", "satisfaction_rate"])
     left, right = st.columns(2)

@@ -13,7 +13,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers)
+    range_caption(ctx, numbers.period)
     points = charts.series(numbers.daily, selection.granularity)
     names = ["conversations"]
     if "users" in numbers.features:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import streamlit as st
 
 from aiops_report.dashboard import charts, data
 from aiops_report.dashboard.common import Context, heading, kpi_cards, range_caption, range_filter
-from aiops_report.texts import format_score, format_value
+from aiops_report.dashboard.texts import plain
+from aiops_report.errors import AiopsReportError
+from aiops_report.periods import Period
+from aiops_report.texts import format_value
 
 
 def render(ctx: Context) -> None:
@@ -14,7 +19,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers)
+    range_caption(ctx, numbers.period)
     points = charts.series(numbers.daily, selection.granularity)
     names = ["avg_score", "evaluations"]
     if "latency" in numbers.features:
@@ -38,22 +43,36 @@ def render(ctx: Context) -> None:
         charts.distribution_chart(numbers.score_distribution, ctx.t), width="stretch"
     )
 
-    by_model = data.model_breakdown(ctx.settings, selection.period)
-    if by_model:
-        heading(ctx.t["by_model"])
-        st.dataframe(
-            [
-                {
-                    ctx.t["col_model"]: row.model,
-                    ctx.rt.metrics["conversations"]: format_value(
-                        "conversations", row.conversations
-                    ),
-                    ctx.rt.metrics["avg_score"]: format_score(row.avg_score),
-                    ctx.rt.metrics["latency_p95_ms"]: format_value(
-                        "latency_p95_ms", row.latency_p95_ms
-                    ),
-                }
-                for row in by_model
-            ],
-            hide_index=True,
-        )
+    _by_model(ctx, selection.period, numbers.features)
+
+
+def _by_model(ctx: Context, period: Period, features: Collection[str]) -> None:
+    """The per-model table and chart, when the conversations have a `model` column."""
+    try:
+        by_model = data.model_breakdown(ctx.settings, period)
+    except AiopsReportError as exc:  # e.g. a broken MODEL_PRICES: the page above still shows
+        st.error(plain(str(exc)))
+        return
+    if not by_model:
+        return
+    rt = ctx.rt
+    names = ["conversations", "evaluations", "avg_score", "satisfaction_rate"]
+    if "latency" in features:
+        names += ["latency_p50_ms", "latency_p95_ms"]
+    if "tokens" in features:
+        names.append("total_tokens")
+    heading(ctx.t["by_model"])
+    left, right = st.columns([3, 2])
+    left.dataframe(
+        [
+            {ctx.t["col_model"]: row.model}
+            | {rt.metrics[name]: format_value(name, getattr(row, name)) for name in names}
+            for row in by_model
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    right.altair_chart(
+        charts.model_chart(by_model, ctx.t, rt.metrics["avg_score"], rt.metrics["conversations"]),
+        width="stretch",
+    )

@@ -17,8 +17,8 @@ from aiops_report.texts import NONE, short_period
 
 def render(ctx: Context) -> None:
     period = _week_picker(ctx)
-    _actions(ctx, period, data.report_history(ctx.settings))
-    history = data.report_history(ctx.settings)  # again: the buttons may have added a run
+    _actions(ctx, period)
+    history = data.report_history(ctx.settings)  # read after the buttons: they may add a run
     _history(ctx, history)
     _downloads(ctx, data.report_files(ctx.settings, history))
 
@@ -39,7 +39,7 @@ def _week_picker(ctx: Context) -> Period:
     )
 
 
-def _actions(ctx: Context, period: Period, history: list[Run]) -> None:
+def _actions(ctx: Context, period: Period) -> None:
     t, settings = ctx.t, ctx.settings
     slack_ready = settings.slack_bot_token is not None
     with st.container(horizontal=True):
@@ -57,11 +57,12 @@ def _actions(ctx: Context, period: Period, history: list[Run]) -> None:
     if not slack_ready:
         st.caption(t["slack_not_configured"])
         return
+    # Read after the buttons, so that "send again" is offered right after a first send.
     delivered = any(
         run.period_start == period.start
         and run.channel == settings.slack_channel
         and run.status == "delivered"
-        for run in history
+        for run in data.report_history(settings)
     )
     if delivered:
         with st.expander(t["send_again_heading"]):
