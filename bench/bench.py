@@ -347,6 +347,42 @@ def main() -> None:
                 f"pdf/floor {r['pdf'] / r['floor']:.2f}  pandas/pdf {r['pandas'] / r['pdf']:.2f}",
                 flush=True,
             )
+    print_targets(results)
+
+
+def print_targets(results: dict[tuple[str, str, str], dict[str, float]]) -> None:
+    """The issue's targets against what was measured: met, or short by how much."""
+    checks = []  # (what, measured, limit, higher_is_better)
+    for database, size, what in results:
+        if what in ("json", "pdf"):
+            peak = results[database, size, what]["rss_mb"]
+            checks.append((f"{database} {size} {what} peak MB", peak, 250.0, False))
+        if size != "1m":
+            continue
+        seconds = {
+            w: results[d, z, w]["seconds"] for d, z, w in results if (d, z) == (database, size)
+        }
+        if what == "json" and "floor" in seconds:
+            checks.append(
+                (f"{database} 1m json/floor", seconds["json"] / seconds["floor"], 2.0, False)
+            )
+        if what == "pdf" and "floor" in seconds:
+            checks.append(
+                (f"{database} 1m pdf/floor", seconds["pdf"] / seconds["floor"], 3.0, False)
+            )
+        if what == "pandas" and "pdf" in seconds:
+            checks.append(
+                (f"{database} 1m pandas/pdf", seconds["pandas"] / seconds["pdf"], 3.0, True)
+            )
+        if what == "overview" and database == "postgresql":
+            checks.append(("postgresql 1m overview s", seconds["overview"], 1.0, False))
+    if checks:
+        print("targets:")
+    for name, measured, limit, higher_is_better in checks:
+        met = measured >= limit if higher_is_better else measured <= limit
+        verdict = "met" if met else f"short by {abs(measured / limit - 1) * 100:.0f}%"
+        sign = ">=" if higher_is_better else "<="
+        print(f"  {name:<32} {measured:>9.2f}  target {sign} {limit:<6g} {verdict}")
 
 
 if __name__ == "__main__":

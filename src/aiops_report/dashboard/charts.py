@@ -232,24 +232,33 @@ def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> 
 
 def model_chart(
     models: Sequence[ModelStats], t: Mapping[str, str], score: str, conversations: str
-) -> alt.Chart:
-    """The average score of each model with evaluations, lowest first."""
+) -> alt.LayerChart:
+    """The average score of each model with evaluations, lowest first.
+
+    Dots on an axis that does not start at 0: the models differ by tenths of a point, which
+    bars from 0 would hide.
+    """
     values = [
         {"model": m.model, "value": m.avg_score, "conversations": m.conversations}
         for m in models
         if m.avg_score is not None
     ]
-    chart: alt.Chart = (
-        alt.Chart(_data(values))
-        .mark_bar(color="#7c3aed", cornerRadiusTopRight=3, cornerRadiusBottomRight=3)
-        .encode(
-            y=alt.Y("model:N", title=None, sort=alt.SortField("value")),
-            x=alt.X("value:Q", title=None, axis=alt.Axis(format=".1f")),
-            tooltip=[
-                alt.Tooltip("model:N", title=t["col_model"]),
-                alt.Tooltip("value:Q", title=score, format=".2f"),
-                alt.Tooltip("conversations:Q", title=conversations, format=","),
-            ],
-        )
+    base = alt.Chart(_data(values)).encode(
+        y=alt.Y("model:N", title=None, sort=alt.SortField("value")),
+        x=alt.X(
+            "value:Q",
+            title=None,
+            scale=alt.Scale(zero=False, padding=30),
+            axis=alt.Axis(format=".1f", tickCount=5),
+        ),
+        tooltip=[
+            alt.Tooltip("model:N", title=t["col_model"]),
+            alt.Tooltip("value:Q", title=score, format=".2f"),
+            alt.Tooltip("conversations:Q", title=conversations, format=","),
+        ],
     )
-    return _finish(chart, t["score_by_model"])
+    dots = base.mark_circle(color="#7c3aed", size=160, opacity=1)
+    labels = base.mark_text(align="left", dx=10, fontSize=12).encode(
+        text=alt.Text("value:Q", format=".2f")
+    )
+    return _finish(alt.LayerChart(layer=[dots, labels]), t["score_by_model"])

@@ -80,8 +80,8 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
         format_value(name, test.current),
         delta=delta_text(name, Change(test.delta, test.relative), ctx.rt),
         delta_color="normal",
-        help=t["previous_value"].format(value=format_value(name, test.previous)),
     )
+    st.caption(t["previous_value"].format(value=format_value(name, test.previous)))
     interval = t["interval_ratio" if name == "conversations" else "interval"]
     st.caption(
         interval.format(
@@ -277,6 +277,11 @@ def _themes(ctx: Context, found: Insights) -> None:
         [_theme_row(ctx, theme) for theme in found.themes],
         hide_index=True,
         width="stretch",
+        column_config={
+            t["count"]: st.column_config.NumberColumn(width="small"),
+            t["previous_range"]: st.column_config.NumberColumn(width="small"),
+            t["col_examples"]: st.column_config.TextColumn(width="large"),
+        },
     )
 
 
