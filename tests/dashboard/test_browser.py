@@ -108,7 +108,7 @@ def page(tmp_path: Path) -> Iterator[Page]:
             browser.close()
 
 
-def test_log_in_see_the_overview_and_the_report_buttons(
+def test_log_in_see_the_overview_the_insights_and_the_report_buttons(
     dashboard_url: str, page: Page, tmp_path: Path
 ) -> None:
     page.goto(dashboard_url)
@@ -129,6 +129,11 @@ def test_log_in_see_the_overview_and_the_report_buttons(
     shot = tmp_path / "dashboard_overview.png"
     page.screenshot(path=shot, full_page=True)
     shutil.copy(shot, SCREENSHOT_COPY)
+
+    page.get_by_text("인사이트", exact=True).click()
+    page.get_by_text("변화는 진짜일까").wait_for(timeout=30_000)
+    page.get_by_text("주요 불만").wait_for(timeout=30_000)
+    assert page.get_by_test_id("stMetric").count() >= 3  # the three change tests
 
     page.get_by_text("리포트", exact=True).click()
     page.get_by_role("button", name="지금 리포트 생성").wait_for()

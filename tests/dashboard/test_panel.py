@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from aiops_report.config import Settings
 from aiops_report.dashboard import auth, data
-from aiops_report.dashboard.texts import KO, delta_text, format_cost, format_p_value, plain
+from aiops_report.dashboard.texts import KO, delta_text, plain
 from aiops_report.dashboard.views.insights import worst_model
 from aiops_report.db import reflect_tables
 from aiops_report.demo import DIP_MODEL, fill_demo_data
@@ -27,7 +27,7 @@ from aiops_report.metrics import compute
 from aiops_report.periods import Period
 from aiops_report.prices import load_prices
 from aiops_report.texts import KO as REPORT_KO
-from aiops_report.texts import format_day, format_value
+from aiops_report.texts import format_cost, format_day, format_p_value, format_value
 from chatbot_tables import Rows, create_tables, insert
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 
@@ -384,8 +384,9 @@ def test_insights_page_shows_the_library_numbers(rich_demo: Settings, engine: En
     assert any(plain(worst.model) in line for line in shown)  # escaped: shown as written
     models = at.dataframe[0].value
     assert list(models[KO["col_model"]]) == [m.model for m in expected.by_model]
-    assert list(models[KO["col_cost"]]) == [format_cost(m.cost, "USD") for m in expected.by_model]
-    assert expected.unpriced_models and "–" in list(models[KO["col_cost"]])
+    costs = list(models[f"{KO['col_cost']} (USD)"])
+    assert costs == [format_cost(m.cost) for m in expected.by_model]
+    assert expected.unpriced_models and "–" in costs
     assert any(plain(", ".join(expected.unpriced_models)) in line for line in shown)
 
     # Anomalous days, agreement, complaints.

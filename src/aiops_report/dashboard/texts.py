@@ -10,8 +10,6 @@ from aiops_report.metrics import Change
 from aiops_report.texts import (
     DOWN,
     NONE,
-    RATES,
-    SCORES,
     TEXTS,
     UP,
     Language,
@@ -76,8 +74,7 @@ KO: Mapping[str, str] = {
         "직전 같은 길이의 기간과 비교한 검정입니다. p < 0.05이고 두 기간 모두 관측이 "
         "{minimum}건 이상일 때만 '유의함'으로 표시합니다."
     ),
-    "interval": "95% 구간: {low} ~ {high}",
-    "interval_ratio": "95% 구간 (이번 ÷ 직전): {low} ~ {high}",
+    "interval": "95% 구간: {interval}",
     "badge_significant": "유의함",
     "badge_chance": "우연일 수 있음",
     "badge_not_enough": "데이터 부족",
@@ -100,8 +97,8 @@ KO: Mapping[str, str] = {
     "col_baseline": "기준 중앙값",
     "col_z": "robust z",
     "col_direction": "방향",
-    "direction_up": "▲ 높음",
-    "direction_down": "▼ 낮음",
+    "direction_up": "높음",
+    "direction_down": "낮음",
     "agreement_heading": "사용자 평가와 자동 평가",
     "agreement_caption": (
         "이 기간의 좋아요·싫어요 중 점수가 있는 대화에 달린 것. 대화의 평균 점수가 "
@@ -256,8 +253,7 @@ EN: Mapping[str, str] = {
         "Each change is tested against the previous range of equal length. It is called "
         "significant only when p < 0.05 and both ranges have at least {minimum} observations."
     ),
-    "interval": "95% interval: {low} to {high}",
-    "interval_ratio": "95% interval of this ÷ previous: {low} to {high}",
+    "interval": "95% interval: {interval}",
     "badge_significant": "Significant",
     "badge_chance": "Could be chance",
     "badge_not_enough": "Not enough data",
@@ -280,8 +276,8 @@ EN: Mapping[str, str] = {
     "col_baseline": "Baseline median",
     "col_z": "Robust z",
     "col_direction": "Direction",
-    "direction_up": "▲ up",
-    "direction_down": "▼ down",
+    "direction_up": "up",
+    "direction_down": "down",
     "agreement_heading": "Thumbs vs evaluator",
     "agreement_caption": (
         "The range's likes and dislikes of conversations that have a score. A conversation "
@@ -410,31 +406,3 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def plain(text: str) -> str:
     """`text` escaped for the Markdown of st.info / st.error, so that it shows as written."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def format_p_value(p_value: float | None) -> str:
-    """p = 0.0034, p < 0.0001, or – when there is no test."""
-    if p_value is None:
-        return NONE
-    if p_value < 0.0001:
-        return "p < 0.0001"
-    return f"p = {p_value:.4f}"
-
-
-def format_bound(name: str, value: float | None, texts: Texts) -> str:
-    """One end of a change's interval: ×1.06 (a ratio of counts), +2.1%p, -0.65, or –."""
-    if value is None:
-        return NONE
-    if name in RATES:
-        return f"{value * 100:+.1f}{texts.point_unit}"
-    if name in SCORES:
-        return f"{value:+.2f}"
-    return f"×{value:.2f}"
-
-
-def format_cost(cost: float | None, currency: str | None) -> str:
-    """1,234.50 USD, 0.0444 USD (three significant digits below 1), or –."""
-    if cost is None:
-        return NONE
-    amount = f"{cost:,.2f}" if abs(cost) >= 1 else f"{cost:.3g}"
-    return f"{amount} {currency}" if currency else amount

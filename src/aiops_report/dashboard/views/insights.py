@@ -13,13 +13,7 @@ import streamlit as st
 
 from aiops_report.dashboard import data
 from aiops_report.dashboard.common import Context, heading, range_caption, range_filter
-from aiops_report.dashboard.texts import (
-    delta_text,
-    format_bound,
-    format_cost,
-    format_p_value,
-    plain,
-)
+from aiops_report.dashboard.texts import delta_text, plain
 from aiops_report.insights import (
     BASELINE_WEEKS,
     CHANGE_METRICS,
@@ -34,7 +28,17 @@ from aiops_report.insights import (
     ModelStats,
 )
 from aiops_report.metrics import Change
-from aiops_report.texts import NONE, format_day, format_score, format_value, shorten
+from aiops_report.texts import (
+    NONE,
+    format_cost,
+    format_day,
+    format_interval,
+    format_p_value,
+    format_score,
+    format_value,
+    format_z,
+    shorten,
+)
 from aiops_report.themes import Theme
 
 TEXT_LIMIT = 300  # characters of a comment, question or answer in a table cell
@@ -82,13 +86,8 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
         delta_color="normal",
     )
     st.caption(t["previous_value"].format(value=format_value(name, test.previous)))
-    interval = t["interval_ratio" if name == "conversations" else "interval"]
-    st.caption(
-        interval.format(
-            low=format_bound(name, test.ci_low, ctx.rt),
-            high=format_bound(name, test.ci_high, ctx.rt),
-        )
-    )
+    interval = format_interval(name, test.ci_low, test.ci_high, ctx.rt)
+    st.caption(t["interval"].format(interval=interval))
     st.caption(format_p_value(test.p_value))
     if test.significant:
         st.badge(t["badge_significant"], icon=":material/check_circle:", color="orange")
@@ -133,14 +132,14 @@ def _by_model(ctx: Context, found: Insights) -> None:
         )
     names = ["conversations", "satisfaction_rate", "avg_score", "latency_p95_ms", "total_tokens"]
     shown = [n for n in names if any(getattr(m, n) is not None for m in found.by_model)]
-    currency = found.currency
+    currency = f" ({found.currency})" if found.currency else ""
     st.dataframe(
         [
             {t["col_model"]: m.model}
             | {rt.metrics[n]: format_value(n, getattr(m, n)) for n in shown}
             | {
-                t["col_cost"]: format_cost(m.cost, currency),
-                t["col_cost_per_like"]: format_cost(m.cost_per_like, currency),
+                t["col_cost"] + currency: format_cost(m.cost),
+                t["col_cost_per_like"] + currency: format_cost(m.cost_per_like),
             }
             for m in found.by_model
         ],
@@ -154,7 +153,7 @@ def _by_model(ctx: Context, found: Insights) -> None:
     if found.unpriced_models:
         st.caption(plain(t["unpriced"].format(models=", ".join(found.unpriced_models))))
     if found.cost is not None:
-        st.caption(t["total_cost"].format(cost=format_cost(found.cost, currency)))
+        st.caption(t["total_cost"].format(cost=format_cost(found.cost) + currency))
 
 
 # --- anomalies --------------------------------------------------------------------------------
@@ -188,7 +187,7 @@ def _anomalies(ctx: Context, anomalies: list[Anomaly]) -> None:
                 t["col_metric"]: rt.metrics[a.metric],
                 t["value"]: format_anomaly_value(a.metric, a.value),
                 t["col_baseline"]: format_anomaly_value(a.metric, a.baseline_median),
-                t["col_z"]: f"{a.robust_z:+.1f}",
+                t["col_z"]: format_z(a.robust_z),
                 t["col_direction"]: t[f"direction_{a.direction}"],
             }
             for a in anomalies
