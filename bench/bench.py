@@ -226,11 +226,21 @@ def full_pdf(settings: Settings) -> Work:
 
 
 def overview(settings: Settings) -> Work:
-    from aiops_report.jobs import report_numbers
+    """What the dashboard's Overview computes for 4 weeks (see dashboard/data.py)."""
+    from aiops_report.dashboard.data import CONVERSATION_LIMIT
+    from aiops_report.db import reflect_tables
+    from aiops_report.metrics import compute
 
     end = WEEK_START + timedelta(days=7)
     four_weeks = Period(end - timedelta(weeks=4), end, ZONE)
-    return lambda: report_numbers(make_engine(settings), settings, four_weeks)
+
+    def work() -> object:
+        engine = make_engine(settings)
+        return compute(
+            engine, reflect_tables(engine, settings), four_weeks, worst_limit=CONVERSATION_LIMIT
+        )
+
+    return work
 
 
 def naive_pandas(settings: Settings) -> Work:
