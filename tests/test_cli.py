@@ -113,6 +113,7 @@ def test_doctor_lists_columns_and_missing_indexes(db_url: str, settings: Setting
     assert "optional columns found: none" in result.output
     assert "absent (their report sections are left out): id, user_id" in result.output
     assert result.output.count("no index on created_at") == 3
+    assert "by_model: left out, needs conversation_log.model" in result.output
     assert "CREATE INDEX" in result.output
 
 

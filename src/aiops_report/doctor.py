@@ -20,6 +20,7 @@ from aiops_report.db import (
     reflect_tables,
 )
 from aiops_report.errors import AiopsReportError, FontMissing, SlackNotConfigured
+from aiops_report.insights import insights_findings
 from aiops_report.report import font_status
 from aiops_report.slack import SlackDelivery
 
@@ -51,6 +52,8 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         if absent:
             line += f"; absent (their report sections are left out): {', '.join(absent)}"
         findings.append(Finding("ok", line))
+    parts = insights_findings(tables)
+    findings.append(Finding("ok", f"insights: {'; '.join(parts)}"))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(
             Finding(
