@@ -32,9 +32,11 @@ from sqlalchemy.exc import OperationalError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.metrics import (
-    UNION_LIMIT,
     change_between,
+    feedback_is,
+    feedback_value,
     mean,
+    per_range,
     percentile_cont,
     satisfaction,
 )
@@ -342,10 +344,6 @@ class _Reader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _feedback_value(self) -> sa.ColumnElement[Any]:
-        """`feedback`, trimmed and lower-cased, compared byte for byte (as in metrics)."""
-        return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
-
     def _within(self, role: TableRole, period: Period | None = None) -> sa.ColumnElement[bool]:
         period = period or self.period
         return self.tables.created_at(role).within(period.start_at, period.end_at)
@@ -356,22 +354,7 @@ class _Reader:
         ranges: Sequence[tuple[datetime, datetime]],
         *aggregates: sa.ColumnElement[Any],
     ) -> list[list[tuple[Any, ...]]]:
-        """The aggregates over each [start, end) of `ranges`: one SELECT a range, UNION ALL.
-
-        As metrics._Reader._per_range: each SELECT reads its own slice of the index.
-        """
-        created_at = self.tables.created_at(role)
-        selects = [
-            sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *aggregates).where(
-                created_at.within(start, end)
-            )
-            for part, (start, end) in enumerate(ranges)
-        ]
-        results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
-        for first in range(0, len(selects), UNION_LIMIT):
-            for row in self.conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
-                results[row.part].append(tuple(row)[1:])
-        return results
+        return per_range(self.conn, self.tables, role, ranges, *aggregates)
 
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
@@ -382,14 +365,13 @@ class _Reader:
         bounds = span.day_boundaries()
         ranges = list(itertools.pairwise(bounds))
         t = self.tables
-        value = self._feedback_value()
         score = t.evaluations.c.score
         conversations = self._per_range("conversations", ranges, sa.func.count())
         feedback = self._per_range(
             "feedback",
             ranges,
-            sa.func.sum(sa.case((value == "like", 1), else_=0)),
-            sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+            sa.func.count(sa.case((feedback_is(t, "like", "dislike"), 1))),
+            sa.func.count(sa.case((feedback_is(t, "dislike", "like"), 1))),
         )
         scores = self._per_range(
             "evaluations",
@@ -511,7 +493,7 @@ class _Reader:
                 for c in ("prompt_tokens", "completion_tokens")
             ],
         )
-        value = self._feedback_value()
+        value = feedback_value(self.tables)
         feedback = self._per_model(
             "feedback",
             sa.func.sum(sa.case((value == "like", 1), else_=0)),
@@ -570,7 +552,7 @@ class _Reader:
     def agreement(self) -> Agreement:
         """Confusion counts, agreement rate, kappa and the strongest disagreements."""
         joined, good, _ = self._rated_feedback()
-        value = self._feedback_value()
+        value = feedback_value(self.tables)
         cells = {
             (feedback, is_good): sa.func.sum(
                 sa.case((sa.and_(value == feedback, good if is_good else ~good), 1), else_=0)
@@ -598,7 +580,7 @@ class _Reader:
         """The ten rows farthest from the threshold: liked but low, disliked but high."""
         joined, good, means = self._rated_feedback()
         fb = self.tables.feedback
-        value = self._feedback_value()
+        value = feedback_value(self.tables)
         comment = fb.c.comment if "comment" in fb.c else sa.null()
         created_at = self.tables.created_at("feedback").column
         rows = []
@@ -645,7 +627,7 @@ class _Reader:
         """Dislike comments, then reasons of disliked or low-scored conversations (newest first)."""
         t = self.tables
         fb, ev = t.feedback, t.evaluations
-        dislike = self._feedback_value() == "dislike"
+        dislike = feedback_value(self.tables) == "dislike"
         queries = []
         if "comment" in fb.c:
             queries.append(

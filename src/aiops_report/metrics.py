@@ -342,6 +342,47 @@ def _compute(
     )
 
 
+def feedback_value(tables: ChatbotTables) -> sa.ColumnElement[Any]:
+    """`feedback`, trimmed and lower-cased, compared byte for byte."""
+    feedback = sa.func.lower(sa.func.trim(tables.feedback.c.feedback))
+    return exact_text(feedback, tables.dialect)
+
+
+def feedback_is(tables: ChatbotTables, value: str, other: str) -> sa.ColumnElement[bool]:
+    """The trimmed, lower-cased feedback is `value`: the common exact spellings are
+    recognised without calling a function (`other` is the other common one)."""
+    raw = exact_text(tables.feedback.c.feedback, tables.dialect)
+    return sa.or_(raw == value, sa.and_(raw != other, feedback_value(tables) == value))
+
+
+def per_range(
+    conn: Connection,
+    tables: ChatbotTables,
+    role: TableRole,
+    ranges: Sequence[tuple[datetime, datetime]],
+    *aggregates: sa.ColumnElement[Any],
+    group_by: Sequence[sa.ColumnElement[Any]] = (),
+) -> list[list[tuple[Any, ...]]]:
+    """The rows (group_by, then aggregates) over each [start, end) of `ranges`.
+
+    One SELECT a range, joined by UNION ALL. Each SELECT is a range on the raw `created_at`,
+    so it reads its own slice of the index: every row is read once, and no per-row
+    expression has to find its day.
+    """
+    created_at = tables.created_at(role)
+    selects = [
+        sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
+        .where(created_at.within(start, end))
+        .group_by(*group_by)
+        for part, (start, end) in enumerate(ranges)
+    ]
+    results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
+    for first in range(0, len(selects), UNION_LIMIT):
+        for row in conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
+            results[row.part].append(tuple(row)[1:])
+    return results
+
+
 class _Reader:
     """The queries of one report: each table over `span`, split in previous and current."""
 
@@ -367,43 +408,6 @@ class _Reader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _feedback_value(self) -> sa.ColumnElement[Any]:
-        """`feedback`, trimmed and lower-cased, compared byte for byte."""
-        return self._text(sa.func.lower(sa.func.trim(self.tables.feedback.c.feedback)))
-
-    def _feedback_is(self, value: str, other: str) -> sa.ColumnElement[bool]:
-        """The trimmed, lower-cased feedback is `value`: the common exact spellings are
-        recognised without calling a function (`other` is the other common one)."""
-        raw = self._text(self.tables.feedback.c.feedback)
-        return sa.or_(raw == value, sa.and_(raw != other, self._feedback_value() == value))
-
-    def _per_range(
-        self,
-        role: TableRole,
-        ranges: Sequence[tuple[datetime, datetime]],
-        *aggregates: sa.ColumnElement[Any],
-        group_by: Sequence[sa.ColumnElement[Any]] = (),
-    ) -> list[list[tuple[Any, ...]]]:
-        """The aggregates over each [start, end) of `ranges`: one SELECT a range, UNION ALL.
-
-        Each SELECT is a range on the raw `created_at`, so it reads its own slice of the
-        index: every row is read once, and no per-row expression has to find its day.
-        """
-        created_at = self.tables.created_at(role)
-        selects = [
-            sa.select(
-                sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates
-            )
-            .where(created_at.within(start, end))
-            .group_by(*group_by)
-            for part, (start, end) in enumerate(ranges)
-        ]
-        results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
-        for first in range(0, len(selects), UNION_LIMIT):
-            for row in self.conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
-                results[row.part].append(tuple(row))
-        return results
-
     def _days(self) -> list[tuple[datetime, datetime]]:
         bounds = self.span.day_boundaries()
         return list(itertools.pairwise(bounds))
@@ -426,33 +430,41 @@ class _Reader:
         latency = [conv.c.latency_ms] if "latency_ms" in conv.c else []
         for totals, rows in zip(
             days,
-            self._per_range(
-                "conversations", self._days(), sa.func.count(), *tokens, group_by=latency
+            per_range(
+                self.conn,
+                self.tables,
+                "conversations",
+                self._days(),
+                sa.func.count(),
+                *tokens,
+                group_by=latency,
             ),
             strict=True,
         ):
             for row in rows:
                 if latency:
-                    value, count, *token_sums = row[1:]
+                    value, count, *token_sums = row
                     if value is not None:
                         totals.latencies.append((float(value), count))
                 else:
-                    count, *token_sums = row[1:]
+                    count, *token_sums = row
                 totals.conversations += count
                 totals.tokens += sum(int(value) for value in token_sums)
 
         for totals, rows in zip(
             days,
-            self._per_range(
+            per_range(
+                self.conn,
+                self.tables,
                 "feedback",
                 self._days(),
                 sa.func.count(),
-                sa.func.count(sa.case((self._feedback_is("like", "dislike"), 1))),
-                sa.func.count(sa.case((self._feedback_is("dislike", "like"), 1))),
+                sa.func.count(sa.case((feedback_is(self.tables, "like", "dislike"), 1))),
+                sa.func.count(sa.case((feedback_is(self.tables, "dislike", "like"), 1))),
             ),
             strict=True,
         ):
-            for _, count, likes, dislikes in rows:
+            for count, likes, dislikes in rows:
                 totals.feedback_total = count
                 totals.likes = likes
                 totals.dislikes = dislikes
@@ -461,12 +473,18 @@ class _Reader:
         at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
         for totals, rows in zip(
             days,
-            self._per_range(
-                "evaluations", self._days(), sa.func.count(score), sa.func.sum(score), *at_least
+            per_range(
+                self.conn,
+                self.tables,
+                "evaluations",
+                self._days(),
+                sa.func.count(score),
+                sa.func.sum(score),
+                *at_least,
             ),
             strict=True,
         ):
-            for _, count, total, *cumulative in rows:
+            for count, total, *cumulative in rows:
                 totals.evaluations = count
                 totals.score_sum = float(total or 0)
                 # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
@@ -479,10 +497,14 @@ class _Reader:
         if not self.tables.has("conversations", "user_id"):
             return None
         user_id = self._text(self.tables.conversations.c.user_id)
-        previous, current = self._per_range(
-            "conversations", self._halves(), sa.func.count(sa.distinct(user_id))
+        previous, current = per_range(
+            self.conn,
+            self.tables,
+            "conversations",
+            self._halves(),
+            sa.func.count(sa.distinct(user_id)),
         )
-        return int(previous[0][1]), int(current[0][1])
+        return int(previous[0][0]), int(current[0][0])
 
     # --- the conversations worth a look ---------------------------------------------------
 
@@ -517,7 +539,7 @@ class _Reader:
             sa.select(created_at.column.label("created_at"), *extra)
             .where(
                 created_at.within(period.start_at, period.end_at),
-                self._feedback_value() == "dislike",
+                feedback_value(self.tables) == "dislike",
             )
             .order_by(*order)
             .limit(limit)
@@ -568,7 +590,7 @@ class _Reader:
         fb = self.tables.feedback
         if not ids or "conversation_id" not in fb.c:
             return {}
-        value = self._feedback_value()
+        value = feedback_value(self.tables)
         comment = fb.c.comment if "comment" in fb.c else sa.null()
         latest: dict[Any, tuple[str | None, str | None]] = {}
         for cid, val, text in self.conn.execute(
