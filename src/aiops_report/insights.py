@@ -532,73 +532,90 @@ class _Reader:
 
     # --- agreement ------------------------------------------------------------------------
 
-    def _rated_feedback(self) -> tuple[sa.FromClause, sa.ColumnElement[Any], Any]:
-        """The period's feedback joined with its conversation's mean score over all time."""
+    def agreement(self) -> Agreement:
+        """Confusion counts, agreement rate, kappa and the strongest disagreements.
+
+        One statement: the period's like/dislike rows with their conversation's mean score
+        over all time (a CTE, computed once where the database materialises it), then the
+        four counts and, per side, the ten rows farthest from the threshold.
+        """
         fb, ev = self.tables.feedback, self.tables.evaluations
+        value = feedback_value(self.tables)
         # Only the conversations that have feedback in the period are averaged.
         in_period = sa.select(fb.c.conversation_id).where(self._within("feedback"))
         means = (
-            sa.select(
-                ev.c.conversation_id.label("conversation_id"),
-                sa.func.avg(ev.c.score).label("score"),
-            )
+            sa.select(ev.c.conversation_id, sa.func.avg(ev.c.score).label("score"))
             .where(ev.c.score.is_not(None), ev.c.conversation_id.in_(in_period))
             .group_by(ev.c.conversation_id)
             .subquery("means")
         )
-        good = means.c.score >= self.threshold - SCORE_TOLERANCE
-        return fb.join(means, fb.c.conversation_id == means.c.conversation_id), good, means
-
-    def agreement(self) -> Agreement:
-        """Confusion counts, agreement rate, kappa and the strongest disagreements."""
-        joined, good, _ = self._rated_feedback()
-        value = feedback_value(self.tables)
-        cells = {
-            (feedback, is_good): sa.func.sum(
-                sa.case((sa.and_(value == feedback, good if is_good else ~good), 1), else_=0)
+        comment = fb.c.comment if "comment" in fb.c else sa.null()
+        rated = (
+            sa.select(
+                fb.c.conversation_id,
+                value.label("feedback"),
+                means.c.score,
+                comment.label("comment"),
+                self.tables.created_at("feedback").column.label("created_at"),
             )
-            for feedback in ("like", "dislike")
-            for is_good in (True, False)
-        }
-        row = self.conn.execute(
-            sa.select(*cells.values()).select_from(joined).where(self._within("feedback"))
-        ).one()
-        like_good, like_bad, dislike_good, dislike_bad = (int(v or 0) for v in row)
-        rated = like_good + like_bad + dislike_good + dislike_bad
+            .select_from(fb.join(means, fb.c.conversation_id == means.c.conversation_id))
+            .where(self._within("feedback"), value.in_(["like", "dislike"]))
+            .cte("rated")
+        )
+        good = rated.c.score >= self.threshold - SCORE_TOLERANCE
+        counts = sa.select(
+            sa.literal("counts").label("part"),
+            sa.null().label("conversation_id"),
+            sa.null().label("score"),
+            sa.null().label("comment"),
+            *[
+                sa.func.count(sa.case((sa.and_(rated.c.feedback == f, g), 1))).label(f"{f}_{n}")
+                for f in ("like", "dislike")
+                for n, g in (("good", good), ("bad", ~good))
+            ],
+        )
+        sides = [
+            sa.select(
+                sa.literal(feedback).label("part"),
+                rated.c.conversation_id,
+                rated.c.score,
+                rated.c.comment,
+                *[sa.cast(sa.null(), sa.Integer())] * 4,  # typed: a subquery's NULL is text
+            )
+            .where(rated.c.feedback == feedback, condition)
+            .order_by(order, rated.c.created_at, rated.c.conversation_id)
+            .limit(DISAGREEMENTS)
+            .subquery()
+            for feedback, condition, order in (
+                ("like", ~good, rated.c.score.asc()),
+                ("dislike", good, rated.c.score.desc()),
+            )
+        ]
+        statement: sa.CompoundSelect[Any] = sa.union_all(
+            counts, *[sa.select(side) for side in sides]
+        )
+        rows = self.conn.execute(statement).all()
+        like_good, like_bad, dislike_good, dislike_bad = (
+            int(v or 0) for v in next(r for r in rows if _as_str(r[0]) == "counts")[4:]
+        )
+        rated_total = like_good + like_bad + dislike_good + dislike_bad
         return Agreement(
             threshold=self.threshold,
             like_good=like_good,
             like_bad=like_bad,
             dislike_good=dislike_good,
             dislike_bad=dislike_bad,
-            agreement_rate=(like_good + dislike_bad) / rated if rated else None,
+            agreement_rate=(like_good + dislike_bad) / rated_total if rated_total else None,
             kappa=cohen_kappa(like_good, like_bad, dislike_good, dislike_bad),
-            disagreements=self.disagreements(),
+            disagreements=self._disagreements(
+                [(_as_str(r[0]), r[1], r[2], r[3]) for r in rows if _as_str(r[0]) != "counts"]
+            ),
         )
 
-    def disagreements(self) -> list[Disagreement]:
+    def _disagreements(self, rows: list[tuple[str, Any, Any, Any]]) -> list[Disagreement]:
         """The ten rows farthest from the threshold: liked but low, disliked but high."""
-        joined, good, means = self._rated_feedback()
-        fb = self.tables.feedback
-        value = feedback_value(self.tables)
-        comment = fb.c.comment if "comment" in fb.c else sa.null()
-        created_at = self.tables.created_at("feedback").column
-        rows = []
-        for feedback, condition, order in (
-            ("like", ~good, means.c.score.asc()),
-            ("dislike", good, means.c.score.desc()),
-        ):
-            rows += [
-                (feedback, *row)
-                for row in self.conn.execute(
-                    sa.select(fb.c.conversation_id, means.c.score, comment)
-                    .select_from(joined)
-                    .where(self._within("feedback"), value == feedback, condition)
-                    .order_by(order, created_at, fb.c.conversation_id)
-                    .limit(DISAGREEMENTS)
-                )
-            ]
-        rows.sort(key=lambda row: -abs(float(row[2]) - self.threshold))
+        side = {"like": 0, "dislike": 1}
+        rows.sort(key=lambda row: (-abs(float(row[2]) - self.threshold), side[row[0]], row[1]))
         rows = rows[:DISAGREEMENTS]
         texts = self._conversation_texts([row[1] for row in rows])
         return [
