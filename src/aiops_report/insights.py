@@ -493,11 +493,10 @@ class _Reader:
                 for c in ("prompt_tokens", "completion_tokens")
             ],
         )
-        value = feedback_value(self.tables)
         feedback = self._per_model(
             "feedback",
-            sa.func.sum(sa.case((value == "like", 1), else_=0)),
-            sa.func.sum(sa.case((value == "dislike", 1), else_=0)),
+            sa.func.count(sa.case((feedback_is(t, "like", "dislike"), 1))),
+            sa.func.count(sa.case((feedback_is(t, "dislike", "like"), 1))),
         )
         score = t.evaluations.c.score
         scores = self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
