@@ -66,6 +66,11 @@ def test_run_weekly_twice_uploads_once(
     assert shared[0].data == Path(first.run.file_path or "").read_bytes()
     assert shared[0].initial_comment and "2026-11-16" in shared[0].initial_comment
     assert first.run.slack_file_id == shared[0].id
+    [button_message] = slack_server.messages  # the "Generate report now" button, once
+    [actions] = [b for b in button_message["blocks"] if b["type"] == "actions"]
+    assert actions["elements"][0]["action_id"] == "generate_report_now"
+    assert actions["elements"][0]["value"] == "2026-11-16"
+    assert button_message["channel"] == "C0AIREPORTS"
 
 
 def test_a_failure_then_a_retry_uploads_the_same_report_once(

@@ -18,7 +18,7 @@ from aiops_report.demo import fill_demo_data
 from aiops_report.jobs import default_week
 from aiops_report.runs import RunLedger
 from aiops_report.service import create_app
-from aiops_report.slack_commands import ACTION_ID, report_button_blocks
+from aiops_report.slack import ACTION_ID, report_button_blocks
 from slack_server import TOKEN, SlackServer
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

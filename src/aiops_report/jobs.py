@@ -7,6 +7,7 @@ functions, so a run behaves the same whoever starts it.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,10 @@ from aiops_report.periods import Period
 from aiops_report.prices import load_prices
 from aiops_report.report import write_report
 from aiops_report.runs import Run, RunLedger
-from aiops_report.slack import Delivery, SlackDelivery
+from aiops_report.slack import Delivery, SlackDelivery, report_button_blocks
+from aiops_report.texts import TEXTS
+
+log = logging.getLogger(__name__)
 
 
 def default_week(settings: Settings, now: datetime | None = None) -> Period:
@@ -150,7 +154,21 @@ def run_weekly(
         error=None,
         lease_until=None,
     )
+    offer_regeneration(slack, period, settings.report_language)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> None:
+    """Post the "Generate report now" button under a delivered report.
+
+    A file upload cannot carry buttons, hence a message of its own; the report is delivered
+    already, so a failure here is logged, not raised.
+    """
+    hint = TEXTS["en" if language == "en" else "ko"].generate_hint
+    try:
+        slack.post_message(hint, report_button_blocks(hint, period, language))
+    except AiopsReportError as exc:
+        log.warning("the report of %s is delivered, but its button is not: %s", period.start, exc)
 
 
 def _report_for(

@@ -4,7 +4,7 @@ slack_sdk is used here and nowhere else. Every failure becomes one SlackDelivery
 names the fix; the bot token never appears in a message, a repr or a log line of ours.
 
 How long a delivery may take is bounded (see `retry_handlers`):
-- each HTTP attempt waits at most `timeout` seconds for the connection and for each read;
+- each HTTP attempt waits at most SLACK_TIMEOUT seconds for the connection and for each read;
 - a Web API call is retried at most MAX_RETRIES times, whatever the cause (slack_sdk keeps one
   attempt counter per call, shared by all its retry handlers): after a connection error or an
   HTTP 500/503 with a backoff of 0.5 s, 1 s (plus up to 1 s of jitter each), so at most 3.5 s
@@ -48,9 +48,9 @@ from aiops_report.errors import (
     SlackUnavailable,
 )
 from aiops_report.metrics import Change, ReportNumbers
+from aiops_report.periods import Period
 from aiops_report.texts import TEXTS, format_change, format_p_value, format_value, short_period
 
-TIMEOUT_SECONDS = 20
 MAX_RETRIES = 2
 RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting, in total, per SlackDelivery
 
@@ -196,6 +196,16 @@ class SlackDelivery:
                     return False
                 raise
         return channel_id in _channels_of(response.get("file") or {})
+
+    def post_message(self, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+        """Post a message to SLACK_CHANNEL; return its ts.
+
+        Raises SlackDeliveryError when Slack refuses it, SlackUnavailable when it cannot.
+        """
+        channel_id = self.channel_id()
+        with self._errors():
+            response = self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+        return str(response.get("ts") or "")
 
     def channel_id(self) -> str:
         """The ID of SLACK_CHANNEL (a name is looked up once); raises SlackDeliveryError."""
@@ -374,6 +384,25 @@ def retry_handlers() -> list[RetryHandler]:
 
 
 # --- the message ------------------------------------------------------------------------------
+
+ACTION_ID = "generate_report_now"  # the button's action, handled in slack_commands.py
+
+
+def report_button_blocks(text: str, period: Period | None, language: str) -> list[dict[str, Any]]:
+    """Block Kit: `text` and the "Generate report now" button (for `period`, else the last week)."""
+    words = TEXTS["en" if language == "en" else "ko"]
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": ACTION_ID,
+        "text": {"type": "plain_text", "text": words.generate_now},
+    }
+    if period is not None:
+        button["value"] = period.start.isoformat()
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "elements": [button]},
+    ]
+
 
 SUMMARY_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 MAX_SIGNIFICANT_LINES = 3

@@ -16,29 +16,24 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
-    SlackDeliveryError,
     SlackNotConfigured,
-    SlackUnavailable,
 )
 from aiops_report.jobs import default_week, run_weekly
 from aiops_report.periods import Period, parse_week
-from aiops_report.slack import TIMEOUT_SECONDS, SlackDelivery, retry_handlers
+from aiops_report.slack import ACTION_ID, SlackDelivery
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/ai-report"
-ACTION_ID = "generate_report_now"
-
 TEXTS = {
     "ko": {
-        "button": "지금 리포트 생성",
         "working": "{week} 주간 리포트를 만들고 있습니다. 잠시 후 이 채널에 올라옵니다.",
         "not_a_date": "'{text}'은(는) 날짜가 아닙니다. `{command} YYYY-MM-DD` 형식으로 원하는 주의 "
         "아무 날짜나 입력하세요 (예: `{command} 2026-11-16`).",
@@ -46,7 +41,6 @@ TEXTS = {
         "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
     },
     "en": {
-        "button": "Generate report now",
         "working": "Building the report of the week {week}; it will be posted here shortly.",
         "not_a_date": "'{text}' is not a date: use `{command} YYYY-MM-DD` with any day of the week "
         "wanted (e.g. `{command} 2026-11-16`).",
@@ -142,42 +136,12 @@ def deliver_to_channel(
         _say(client, channel_id, outcome.message)
 
 
-def report_button_blocks(text: str, period: Period | None, language: str) -> list[dict[str, Any]]:
-    """Block Kit: `text` and the "Generate report now" button (for `period`, else the last week)."""
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": ACTION_ID,
-        "text": {"type": "plain_text", "text": TEXTS["en" if language == "en" else "ko"]["button"]},
-    }
-    if period is not None:
-        button["value"] = period.start.isoformat()
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "elements": [button]},
-    ]
-
-
-def post_notice(settings: Settings, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+def post_notice(settings: Settings, text: str) -> None:
     """Post a message to SLACK_CHANNEL.
 
     Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
     """
-    slack = SlackDelivery(settings)
-    channel_id = slack.channel_id()
-    assert settings.slack_bot_token is not None  # SlackDelivery checked it
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=TIMEOUT_SECONDS,
-        retry_handlers=retry_handlers(),
-    )
-    try:
-        client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        raise SlackDeliveryError(f"Slack refused the message to {slack.where}: {error}") from None
-    except (SlackClientError, OSError) as exc:
-        raise SlackUnavailable(f"Slack is unreachable at {settings.slack_api_url}: {exc}") from None
+    SlackDelivery(settings).post_message(text)
 
 
 def _say(client: WebClient, channel_id: str, text: str) -> None:

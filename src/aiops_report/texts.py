@@ -74,6 +74,8 @@ class Texts:
     subject: Callable[[str], str]  # adds the Korean subject particle
     no_comparison: str
     versus_previous: str  # how a change is introduced in a sentence
+    generate_now: str  # the Slack button under a delivered report
+    generate_hint: str  # the text beside it
     daily_heading: str
     chart_conversations: str
     chart_feedback: str
@@ -151,6 +153,9 @@ KO = Texts(
     subject=korean_subject,
     no_comparison="지난주와 비교해 달라진 지표가 없습니다.",
     versus_previous="지난주 대비",
+    generate_now="지금 리포트 생성",
+    generate_hint="이 주의 리포트를 지금 다시 만들려면 버튼을 누르세요 "
+    "(다른 주는 `/ai-report YYYY-MM-DD`).",
     daily_heading="일별 추이",
     chart_conversations="일별 대화 수",
     chart_feedback="일별 좋아요 / 싫어요",
@@ -274,6 +279,9 @@ EN = Texts(
     subject=str,
     no_comparison="No metric changed from last week.",
     versus_previous="vs last week",
+    generate_now="Generate report now",
+    generate_hint="Press the button to build this week's report again now "
+    "(`/ai-report YYYY-MM-DD` for another week).",
     daily_heading="Day by day",
     chart_conversations="Conversations per day",
     chart_feedback="Likes and dislikes per day",
