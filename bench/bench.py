@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from aiops_report.config import Settings, load_settings
-from aiops_report.db import create_schema, make_engine
+from aiops_report.db import OPTIONAL_COLUMNS, create_schema, make_engine
 from aiops_report.periods import Period
 
 HERE = Path(__file__).resolve().parent
@@ -102,18 +102,8 @@ def day_batches(per_week: int, seed: int = 1) -> Iterator[tuple[list[tuple[Any, 
         yield conversations, feedback, evaluations
 
 
-CONV_COLUMNS = (
-    "id",
-    "user_id",
-    "session_id",
-    "user_message",
-    "ai_response",
-    "model",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "created_at",
-)
+# The rows of day_batches are in this order: the full schema of init-db.
+CONV_COLUMNS = (*OPTIONAL_COLUMNS["conversations"], "created_at")
 FB_COLUMNS = ("id", "conversation_id", "feedback", "comment", "created_at")
 EV_COLUMNS = ("id", "conversation_id", "score", "evaluator", "reason", "created_at")
 

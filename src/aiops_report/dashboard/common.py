@@ -11,7 +11,7 @@ import streamlit as st
 
 from aiops_report.config import Settings
 from aiops_report.dashboard import data
-from aiops_report.dashboard.charts import Granularity
+from aiops_report.dashboard.charts import Granularity, Point, series
 from aiops_report.dashboard.texts import delta_text, report_texts, ui_texts
 from aiops_report.metrics import ReportNumbers
 from aiops_report.periods import Period
@@ -117,3 +117,14 @@ def kpi_cards(
             ),
             border=True,
         )
+
+
+def chosen_range(ctx: Context) -> tuple[ReportNumbers, list[Point]] | None:
+    """The numbers of the range the user picked (its caption shown) and their points by day
+    or by week; None until a complete range is picked."""
+    selection = range_filter(ctx)
+    if selection is None:
+        return None
+    numbers = data.numbers(ctx.settings, selection.period)
+    range_caption(ctx, numbers.period)
+    return numbers, series(numbers.daily, selection.granularity)

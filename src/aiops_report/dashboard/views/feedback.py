@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aiops_report.dashboard import charts, data
-from aiops_report.dashboard.common import Context, heading, kpi_cards, range_caption, range_filter
+from aiops_report.dashboard import charts
+from aiops_report.dashboard.common import Context, chosen_range, heading, kpi_cards
 from aiops_report.texts import NONE, format_score, format_time
 
 COMMENTS_SHOWN = 30
 
 
 def render(ctx: Context) -> None:
-    selection = range_filter(ctx)
-    if selection is None:
+    chosen = chosen_range(ctx)
+    if chosen is None:
         return
-    numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers.period)
-    points = charts.series(numbers.daily, selection.granularity)
+    numbers, points = chosen
     kpi_cards(ctx, numbers, ["feedback_total", "likes", "dislikes", "satisfaction_rate"])
     left, right = st.columns(2)
     left.altair_chart(

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aiops_report.dashboard import charts, data
-from aiops_report.dashboard.common import Context, kpi_cards, range_caption, range_filter
+from aiops_report.dashboard import charts
+from aiops_report.dashboard.common import Context, chosen_range, kpi_cards
 
 
 def render(ctx: Context) -> None:
-    selection = range_filter(ctx)
-    if selection is None:
+    chosen = chosen_range(ctx)
+    if chosen is None:
         return
-    numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers.period)
-    points = charts.series(numbers.daily, selection.granularity)
+    numbers, points = chosen
     names = ["conversations"]
     if "users" in numbers.features:
         names.append("unique_users")

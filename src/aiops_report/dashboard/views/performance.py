@@ -7,7 +7,7 @@ from collections.abc import Collection
 import streamlit as st
 
 from aiops_report.dashboard import charts, data
-from aiops_report.dashboard.common import Context, heading, kpi_cards, range_caption, range_filter
+from aiops_report.dashboard.common import Context, chosen_range, heading, kpi_cards
 from aiops_report.dashboard.texts import plain
 from aiops_report.errors import AiopsReportError
 from aiops_report.periods import Period
@@ -15,12 +15,10 @@ from aiops_report.texts import format_value
 
 
 def render(ctx: Context) -> None:
-    selection = range_filter(ctx)
-    if selection is None:
+    chosen = chosen_range(ctx)
+    if chosen is None:
         return
-    numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers.period)
-    points = charts.series(numbers.daily, selection.granularity)
+    numbers, points = chosen
     names = ["avg_score", "evaluations"]
     if "latency" in numbers.features:
         names += ["latency_p50_ms", "latency_p95_ms"]
@@ -43,7 +41,7 @@ def render(ctx: Context) -> None:
         charts.distribution_chart(numbers.score_distribution, ctx.t), width="stretch"
     )
 
-    _by_model(ctx, selection.period, numbers.features)
+    _by_model(ctx, numbers.period, numbers.features)
 
 
 def _by_model(ctx: Context, period: Period, features: Collection[str]) -> None:
