@@ -27,7 +27,8 @@ from aiops_report.jobs import (
     run_weekly,
     send_report,
 )
-from aiops_report.periods import parse_week
+from aiops_report.periods import parse_day, parse_week
+from aiops_report.rollups import DailyTotalsStore
 from aiops_report.scheduler import run_scheduler
 from aiops_report.service import serve as run_service
 
@@ -214,6 +215,25 @@ def doctor() -> None:
         out.print(f"{marks[finding.level]} {finding.message}")
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)
+
+
+@app.command("forget-totals")
+def forget_totals(
+    since: Annotated[
+        str, typer.Option(help="The first day (YYYY-MM-DD) whose kept totals are forgotten.")
+    ],
+) -> None:
+    """Forget the kept per-day totals from a day on: after rows were written into past days.
+
+    Reports and the dashboard then read those days from the tables again (and keep them anew).
+
+    Example: aiops-report forget-totals --since 2026-11-01
+    """
+    with reported_errors():
+        first = parse_day(since, "--since")
+        engine = make_engine(settings_from_env())
+        forgotten = DailyTotalsStore(engine).forget(first)
+        out.print(f"forgot the kept totals of {forgotten} day(s) from {first} on")
 
 
 @app.command()

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     model_prices: Path | None = None  # a TOML price table per million tokens (README)
     score_good_threshold: float = 5.0  # a conversation whose mean score is at least this is good
+    # Keep the totals of settled days in report_daily_totals (rollups.py); false: always live.
+    keep_daily_totals: bool = True
 
     @field_validator("database_url")
     @classmethod

@@ -17,12 +17,10 @@ says which column it needs.
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,15 +31,16 @@ from sqlalchemy.exc import OperationalError
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.metrics import (
     change_between,
+    daily_totals,
     feedback_is,
     feedback_value,
     mean,
-    per_range,
     percentile_cont,
     satisfaction,
 )
 from aiops_report.periods import Period
 from aiops_report.prices import PriceTable
+from aiops_report.rollups import DailyTotalsStore
 from aiops_report.themes import Theme, top_themes
 
 UNKNOWN_MODEL = "(unknown)"
@@ -248,11 +247,12 @@ def compute_insights(
     *,
     prices: PriceTable | None,
     score_good_threshold: float = 5.0,
+    store: DailyTotalsStore | None = None,
 ) -> Insights:
     """The insights of `period`; raise DatabaseUnreachable when the database cannot be read."""
     try:
         with engine.connect() as conn:
-            reader = _Reader(conn, tables, period, score_good_threshold)
+            reader = _Reader(conn, tables, period, score_good_threshold, store)
             return reader.insights(prices)
     except OperationalError as exc:
         raise database_error(engine, exc) from None
@@ -307,11 +307,19 @@ class _Counts:
 class _Reader:
     """The queries of the insights of one period."""
 
-    def __init__(self, conn: Connection, tables: ChatbotTables, period: Period, threshold: float):
+    def __init__(
+        self,
+        conn: Connection,
+        tables: ChatbotTables,
+        period: Period,
+        threshold: float,
+        store: DailyTotalsStore | None,
+    ):
         self.conn = conn
         self.tables = tables
         self.period = period
         self.threshold = threshold
+        self.store = store  # settled days' totals (rollups.py)
 
     def insights(self, prices: PriceTable | None) -> Insights:
         days = self.daily_counts()
@@ -348,51 +356,25 @@ class _Reader:
         period = period or self.period
         return self.tables.created_at(role).within(period.start_at, period.end_at)
 
-    def _per_range(
-        self,
-        role: TableRole,
-        ranges: Sequence[tuple[datetime, datetime]],
-        *aggregates: sa.ColumnElement[Any],
-    ) -> list[list[tuple[Any, ...]]]:
-        return per_range(self.conn, self.tables, role, ranges, *aggregates)
-
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
     def daily_counts(self) -> dict[date, _Counts]:
         """The counts of each day from 8 weeks (or the previous period) before the period."""
         start = min(self.period.previous.start, self.period.start - timedelta(weeks=8))
         span = Period(start, self.period.end, self.period.zone)
-        bounds = span.day_boundaries()
-        ranges = list(itertools.pairwise(bounds))
-        t = self.tables
-        score = t.evaluations.c.score
-        conversations = self._per_range("conversations", ranges, sa.func.count())
-        feedback = self._per_range(
-            "feedback",
-            ranges,
-            sa.func.count(sa.case((feedback_is(t, "like", "dislike"), 1))),
-            sa.func.count(sa.case((feedback_is(t, "dislike", "like"), 1))),
-        )
-        scores = self._per_range(
-            "evaluations",
-            ranges,
-            sa.func.count(score),
-            sa.func.sum(score),
-            sa.func.sum(score * score),
-        )
-        days = {}
-        for day, (c,), (likes, dislikes), (n, total, squares) in zip(
-            span.days,
-            *([rows[0] for rows in result] for result in (conversations, feedback, scores)),
-            strict=True,
-        ):
-            days[day] = _Counts(
-                int(c),
-                int(likes or 0),
-                int(dislikes or 0),
-                _Scores(int(n), float(total or 0), float(squares or 0)),
+        return {
+            day: _Counts(
+                totals.conversations,
+                totals.likes,
+                totals.dislikes,
+                _Scores(totals.evaluations, totals.score_sum, totals.score_squares),
             )
-        return days
+            for day, totals in zip(
+                span.days,
+                daily_totals(self.conn, self.tables, span.days, span.zone, self.store),
+                strict=True,
+            )
+        }
 
     def changes(self, days: dict[date, _Counts]) -> dict[str, ChangeTest]:
         """The change tests of issue 8, current period against the previous one."""

@@ -23,6 +23,7 @@ from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period
 from aiops_report.prices import load_prices
 from aiops_report.report import write_report
+from aiops_report.rollups import DailyTotalsStore
 from aiops_report.runs import Run, RunLedger
 from aiops_report.slack import Delivery, SlackDelivery, report_button_blocks
 from aiops_report.texts import TEXTS
@@ -44,10 +45,21 @@ def report_numbers(engine: Engine, settings: Settings, period: Period) -> Report
     """
     tables = reflect_tables(engine, settings)
     prices = load_prices(settings.model_prices) if settings.model_prices else None
+    store = totals_store(engine, settings)
     insights = compute_insights(
-        engine, tables, period, prices=prices, score_good_threshold=settings.score_good_threshold
+        engine,
+        tables,
+        period,
+        prices=prices,
+        score_good_threshold=settings.score_good_threshold,
+        store=store,
     )
-    return replace(compute(engine, tables, period), insights=insights)
+    return replace(compute(engine, tables, period, store=store), insights=insights)
+
+
+def totals_store(engine: Engine, settings: Settings) -> DailyTotalsStore | None:
+    """Where settled days' totals are kept, unless KEEP_DAILY_TOTALS is false."""
+    return DailyTotalsStore(engine) if settings.keep_daily_totals else None
 
 
 @dataclass(frozen=True)

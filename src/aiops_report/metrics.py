@@ -7,11 +7,10 @@ database, plus, for the latency percentiles, how often each distinct value occur
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from aiops_report import rollups
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
-from aiops_report.periods import Period
+from aiops_report.periods import Period, midnight
+from aiops_report.rollups import DailyTotalsStore
 
 if TYPE_CHECKING:
     from aiops_report.insights import Insights
@@ -245,22 +246,27 @@ def mean(total: float, count: int) -> float | None:
 
 
 def compute(
-    engine: Engine, tables: ChatbotTables, period: Period, *, worst_limit: int = WORST_LIMIT
+    engine: Engine,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int = WORST_LIMIT,
+    store: DailyTotalsStore | None = None,
 ) -> ReportNumbers:
-    """The numbers of `period` and of the period before it.
+    """The numbers of `period` and of the period before it (settled days from `store`).
 
     Raises DatabaseUnreachable when the database cannot be read.
     """
     try:
         with engine.connect() as conn:
-            return _compute(conn, tables, period, worst_limit)
+            return _compute(conn, tables, period, worst_limit, store)
     except OperationalError as exc:
         raise database_error(engine, exc) from None
 
 
 @dataclass
-class _Totals:
-    """Running sums of one period or one day."""
+class DayTotals:
+    """Running sums of one day or of a period's days."""
 
     conversations: int = 0
     tokens: int = 0
@@ -269,10 +275,11 @@ class _Totals:
     dislikes: int = 0
     evaluations: int = 0
     score_sum: float = 0.0
+    score_squares: float = 0.0
     score_buckets: list[int] = field(default_factory=lambda: [0] * SCORE_BUCKETS)
     latencies: list[tuple[float, int]] = field(default_factory=list)  # (value, how often)
 
-    def add(self, other: _Totals) -> None:
+    def add(self, other: DayTotals) -> None:
         self.conversations += other.conversations
         self.tokens += other.tokens
         self.feedback_total += other.feedback_total
@@ -280,19 +287,56 @@ class _Totals:
         self.dislikes += other.dislikes
         self.evaluations += other.evaluations
         self.score_sum += other.score_sum
+        self.score_squares += other.score_squares
         self.score_buckets = [
             a + b for a, b in zip(self.score_buckets, other.score_buckets, strict=True)
         ]
         self.latencies += other.latencies
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> DayTotals:
+        return cls(**{**values, "latencies": [tuple(pair) for pair in values["latencies"]]})
+
+
+def daily_totals(
+    conn: Connection,
+    tables: ChatbotTables,
+    days: Sequence[date],
+    zone: ZoneInfo,
+    store: DailyTotalsStore | None = None,
+) -> list[DayTotals]:
+    """The totals of each of `days` (in `zone`): settled days from `store` when given."""
+
+    def read_live(wanted: list[date]) -> list[DayTotals]:
+        ranges = [(midnight(day, zone), midnight(day + timedelta(days=1), zone)) for day in wanted]
+        return _read_daily_totals(conn, tables, ranges)
+
+    if store is None:
+        return read_live(list(days))
+    stored = store.totals(
+        conn,
+        rollups.source_of(tables, zone),
+        days,
+        zone,
+        lambda wanted: [totals.to_json() for totals in read_live(wanted)],
+    )
+    return [DayTotals.from_json(values) for values in stored]
+
 
 def _compute(
-    conn: Connection, tables: ChatbotTables, period: Period, worst_limit: int
+    conn: Connection,
+    tables: ChatbotTables,
+    period: Period,
+    worst_limit: int,
+    store: DailyTotalsStore | None,
 ) -> ReportNumbers:
     span = Period(period.previous.start, period.end, period.zone)
     reader = _Reader(conn, tables, span, split=len(period.previous.days))
-    days = reader.daily_totals()
-    periods = [_Totals(), _Totals()]
+    days = daily_totals(conn, tables, span.days, span.zone, store)
+    periods = [DayTotals(), DayTotals()]
     for index, day in enumerate(days):
         periods[index >= reader.split].add(day)
 
@@ -383,6 +427,84 @@ def per_range(
     return results
 
 
+def _read_daily_totals(
+    conn: Connection, tables: ChatbotTables, ranges: Sequence[tuple[datetime, datetime]]
+) -> list[DayTotals]:
+    """One DayTotals per [start, end) of `ranges`, read from the three tables.
+
+    One SELECT a range and table (see `per_range`); with latency, each day's value counts.
+    """
+    days = [DayTotals() for _ in ranges]
+    conv = tables.conversations
+    tokens = [
+        sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
+        for name in ("prompt_tokens", "completion_tokens")
+        if name in conv.c
+    ]
+    # Grouping each day by latency_ms costs little more than counting it, and the value
+    # counts give exact percentiles without a second pass over the rows.
+    latency = [conv.c.latency_ms] if "latency_ms" in conv.c else []
+    for totals, rows in zip(
+        days,
+        per_range(
+            conn, tables, "conversations", ranges, sa.func.count(), *tokens, group_by=latency
+        ),
+        strict=True,
+    ):
+        for row in rows:
+            if latency:
+                value, count, *token_sums = row
+                if value is not None:
+                    totals.latencies.append((float(value), count))
+            else:
+                count, *token_sums = row
+            totals.conversations += count
+            totals.tokens += sum(int(value) for value in token_sums)
+
+    for totals, rows in zip(
+        days,
+        per_range(
+            conn,
+            tables,
+            "feedback",
+            ranges,
+            sa.func.count(),
+            sa.func.count(sa.case((feedback_is(tables, "like", "dislike"), 1))),
+            sa.func.count(sa.case((feedback_is(tables, "dislike", "like"), 1))),
+        ),
+        strict=True,
+    ):
+        for count, likes, dislikes in rows:
+            totals.feedback_total = count
+            totals.likes = likes
+            totals.dislikes = dislikes
+
+    score = tables.evaluations.c.score
+    at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
+    for totals, rows in zip(
+        days,
+        per_range(
+            conn,
+            tables,
+            "evaluations",
+            ranges,
+            sa.func.count(score),
+            sa.func.sum(score),
+            sa.func.sum(score * score),
+            *at_least,
+        ),
+        strict=True,
+    ):
+        for count, total, squares, *cumulative in rows:
+            totals.evaluations = count
+            totals.score_sum = float(total or 0)
+            totals.score_squares = float(squares or 0)
+            # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
+            edges = [count, *cumulative, 0]
+            totals.score_buckets = [edges[i] - edges[i + 1] for i in range(SCORE_BUCKETS)]
+    return days
+
+
 class _Reader:
     """The queries of one report: each table over `span`, split in previous and current."""
 
@@ -408,89 +530,9 @@ class _Reader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _days(self) -> list[tuple[datetime, datetime]]:
-        bounds = self.span.day_boundaries()
-        return list(itertools.pairwise(bounds))
-
     def _halves(self) -> list[tuple[datetime, datetime]]:
         bounds = self.span.day_boundaries()
         return [(bounds[0], bounds[self.split]), (bounds[self.split], bounds[-1])]
-
-    def daily_totals(self) -> list[_Totals]:
-        """One _Totals per day of the span; with latency, also each day's latency histogram."""
-        days = [_Totals() for _ in self.span.days]
-        conv = self.tables.conversations
-        tokens = [
-            sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
-            for name in ("prompt_tokens", "completion_tokens")
-            if name in conv.c
-        ]
-        # Grouping each day by latency_ms costs little more than counting it, and the value
-        # counts give exact percentiles without a second pass over the rows.
-        latency = [conv.c.latency_ms] if "latency_ms" in conv.c else []
-        for totals, rows in zip(
-            days,
-            per_range(
-                self.conn,
-                self.tables,
-                "conversations",
-                self._days(),
-                sa.func.count(),
-                *tokens,
-                group_by=latency,
-            ),
-            strict=True,
-        ):
-            for row in rows:
-                if latency:
-                    value, count, *token_sums = row
-                    if value is not None:
-                        totals.latencies.append((float(value), count))
-                else:
-                    count, *token_sums = row
-                totals.conversations += count
-                totals.tokens += sum(int(value) for value in token_sums)
-
-        for totals, rows in zip(
-            days,
-            per_range(
-                self.conn,
-                self.tables,
-                "feedback",
-                self._days(),
-                sa.func.count(),
-                sa.func.count(sa.case((feedback_is(self.tables, "like", "dislike"), 1))),
-                sa.func.count(sa.case((feedback_is(self.tables, "dislike", "like"), 1))),
-            ),
-            strict=True,
-        ):
-            for count, likes, dislikes in rows:
-                totals.feedback_total = count
-                totals.likes = likes
-                totals.dislikes = dislikes
-
-        score = self.tables.evaluations.c.score
-        at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
-        for totals, rows in zip(
-            days,
-            per_range(
-                self.conn,
-                self.tables,
-                "evaluations",
-                self._days(),
-                sa.func.count(score),
-                sa.func.sum(score),
-                *at_least,
-            ),
-            strict=True,
-        ):
-            for count, total, *cumulative in rows:
-                totals.evaluations = count
-                totals.score_sum = float(total or 0)
-                # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
-                edges = [count, *cumulative, 0]
-                totals.score_buckets = [edges[i] - edges[i + 1] for i in range(SCORE_BUCKETS)]
-        return days
 
     def unique_users(self) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""

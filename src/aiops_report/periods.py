@@ -60,12 +60,16 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone)
 
 
-def parse_week(text: str, zone: ZoneInfo) -> Period:
-    """The week holding the date `text` (YYYY-MM-DD); InvalidInput when it is not a date."""
+def parse_day(text: str, option: str) -> date:
+    """The date `text` (YYYY-MM-DD) given as `option`; InvalidInput when it is not a date."""
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"--week {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
+            f"{option} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
         ) from None
-    return Period.week_of(day, zone)
+
+
+def parse_week(text: str, zone: ZoneInfo) -> Period:
+    """The week holding the date `text` (YYYY-MM-DD); InvalidInput when it is not a date."""
+    return Period.week_of(parse_day(text, "--week"), zone)

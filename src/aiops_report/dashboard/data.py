@@ -73,7 +73,13 @@ def _tables(key: str, _settings: Settings) -> ChatbotTables:
 def _numbers(key: str, _settings: Settings, start: date, end: date) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone)
     tables = _tables(key, _settings)
-    return compute(engine(_settings), tables, period, worst_limit=CONVERSATION_LIMIT)
+    return compute(
+        engine(_settings),
+        tables,
+        period,
+        worst_limit=CONVERSATION_LIMIT,
+        store=jobs.totals_store(engine(_settings), _settings),
+    )
 
 
 def numbers(settings: Settings, period: Period) -> ReportNumbers:
@@ -108,6 +114,7 @@ def _insights(key: str, _settings: Settings, start: date, end: date) -> Insights
         period,
         prices=prices,
         score_good_threshold=_settings.score_good_threshold,
+        store=jobs.totals_store(engine(_settings), _settings),
     )
 
 
