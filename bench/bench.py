@@ -14,7 +14,8 @@ its peak RSS is its own, the median wall time of several runs of:
                   earlier days are kept (rollups.py) by last week's report, the week is read
   (c) pdf         the full `generate`: numbers, PDF and JSON files, on Monday morning
   (d) overview    the dashboard Overview's numbers for 4 weeks (cold: a new process), after
-                  the Monday report ran
+                  the Monday report ran; all but the unique users card, which follows:
+  users           the Overview's unique users of the 4 weeks and the 4 before
   (e) pandas      the naive approach: read_sql of the two weeks' rows, numbers in pandas
   json_cold       `generate --json` on a database where no day's totals are kept yet
 """
@@ -22,6 +23,7 @@ its peak RSS is its own, the median wall time of several runs of:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -220,14 +222,12 @@ def full_pdf(settings: Settings) -> Work:
 
 
 def overview(settings: Settings) -> Work:
-    """What the dashboard's Overview computes for 4 weeks (see dashboard/data.py)."""
-    from aiops_report.dashboard.data import CONVERSATION_LIMIT
+    """What the dashboard's Overview shows first for 4 weeks (dashboard/data.py `totals`)."""
     from aiops_report.db import reflect_tables
     from aiops_report.jobs import totals_store
     from aiops_report.metrics import compute
 
-    end = WEEK_START + timedelta(days=7)
-    four_weeks = Period(end - timedelta(weeks=4), end, ZONE)
+    four_weeks = four_weeks_reported()
 
     def work() -> object:
         engine = make_engine(settings)
@@ -235,11 +235,29 @@ def overview(settings: Settings) -> Work:
             engine,
             reflect_tables(engine, settings),
             four_weeks,
-            worst_limit=CONVERSATION_LIMIT,
+            worst_limit=0,
             store=totals_store(engine, settings),
+            count_users=False,
         )
 
     return work
+
+
+def overview_users(settings: Settings) -> Work:
+    """The Overview's last card: distinct users of the 4 weeks and of the 4 before."""
+    from aiops_report.db import reflect_tables
+    from aiops_report.metrics import unique_users
+
+    def work() -> object:
+        engine = make_engine(settings)
+        return unique_users(engine, reflect_tables(engine, settings), four_weeks_reported())
+
+    return work
+
+
+def four_weeks_reported() -> Period:
+    end = WEEK_START + timedelta(days=7)
+    return Period(end - timedelta(weeks=4), end, ZONE)
 
 
 def naive_pandas(settings: Settings) -> Work:
@@ -293,6 +311,7 @@ MEASURES: dict[str, Callable[[Settings], Work]] = {
     "overview": overview,
     "pandas": naive_pandas,
     "json_cold": numbers_json,
+    "users": overview_users,
 }
 
 
@@ -356,8 +375,17 @@ def child(what: str, database: str, size: str) -> None:
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, as ru_maxrss keeps the high-water mark of
+    the process that started this one (Linux carries it across exec)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

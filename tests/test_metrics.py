@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,13 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables
 from aiops_report.demo import fill_demo_data
-from aiops_report.metrics import METRIC_NAMES, ReportNumbers, compute, percentile_cont
+from aiops_report.metrics import (
+    METRIC_NAMES,
+    ReportNumbers,
+    compute,
+    percentile_cont,
+    unique_users,
+)
 from aiops_report.periods import Period
 from chatbot_tables import STYLES, Rows, create_tables, insert, reference
 from conftest import SERVER_URLS, server_url
@@ -404,3 +411,30 @@ def test_numbers_survive_their_json(engine: Engine, settings: Settings) -> None:
     document = json.loads(json.dumps(numbers.to_dict(), ensure_ascii=False))
 
     assert ReportNumbers.from_dict(document) == numbers
+
+
+def test_the_fast_numbers_of_a_range_leave_out_only_users_and_conversations(
+    engine: Engine, settings: Settings
+) -> None:
+    """The dashboard's ranges: unique users counted apart, the rest the same numbers."""
+    fill_demo_data(engine, settings, weeks=4, per_day=30, now=datetime(2026, 11, 26, tzinfo=SEOUL))
+    tables = reflect_tables(engine, settings)
+    four_weeks = Period(date(2026, 10, 26), date(2026, 11, 23), SEOUL)
+    full = compute(engine, tables, four_weeks)
+
+    fast = compute(engine, tables, four_weeks, worst_limit=0, count_users=False)
+
+    assert fast.current.unique_users is None and fast.previous.unique_users is None
+    assert fast.lowest_scored == [] and fast.disliked == []
+    users = (full.previous.unique_users, full.current.unique_users)
+    assert users[1] and unique_users(engine, tables, four_weeks) == users
+    assert (
+        replace(
+            fast,
+            current=replace(fast.current, unique_users=users[1]),
+            previous=replace(fast.previous, unique_users=users[0]),
+            lowest_scored=full.lowest_scored,
+            disliked=full.disliked,
+        )
+        == full
+    )

@@ -252,14 +252,17 @@ def compute(
     *,
     worst_limit: int = WORST_LIMIT,
     store: DailyTotalsStore | None = None,
+    count_users: bool = True,
 ) -> ReportNumbers:
     """The numbers of `period` and of the period before it (settled days from `store`).
 
+    `count_users=False` leaves the unique users out (None): over long ranges, counting
+    distinct users is the one part that reads every conversation (see `unique_users`).
     Raises DatabaseUnreachable when the database cannot be read.
     """
     try:
         with engine.connect() as conn:
-            return _compute(conn, tables, period, worst_limit, store)
+            return _compute(conn, tables, period, worst_limit, store, count_users)
     except OperationalError as exc:
         raise database_error(engine, exc) from None
 
@@ -332,6 +335,7 @@ def _compute(
     period: Period,
     worst_limit: int,
     store: DailyTotalsStore | None,
+    count_users: bool,
 ) -> ReportNumbers:
     span = Period(period.previous.start, period.end, period.zone)
     reader = _Reader(conn, tables, span, split=len(period.previous.days))
@@ -340,7 +344,7 @@ def _compute(
     for index, day in enumerate(days):
         periods[index >= reader.split].add(day)
 
-    users = reader.unique_users()
+    users = reader.unique_users() if count_users else None
     features = reader.features()
 
     def headline(which: int) -> PeriodMetrics:
@@ -380,10 +384,21 @@ def _compute(
             ScoreBucket(low, low + 1, periods[1].score_buckets[low], periods[0].score_buckets[low])
             for low in range(SCORE_BUCKETS)
         ],
-        lowest_scored=reader.lowest_scored(period, worst_limit),
-        disliked=reader.disliked(period, worst_limit),
+        lowest_scored=reader.lowest_scored(period, worst_limit) if worst_limit else [],
+        disliked=reader.disliked(period, worst_limit) if worst_limit else [],
         features=features,
     )
+
+
+def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple[int, int] | None:
+    """Distinct non-NULL user_id of the period before `period` and of `period`; None without
+    a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
+    span = Period(period.previous.start, period.end, period.zone)
+    try:
+        with engine.connect() as conn:
+            return _Reader(conn, tables, span, split=len(period.previous.days)).unique_users()
+    except OperationalError as exc:
+        raise database_error(engine, exc) from None
 
 
 def feedback_value(tables: ChatbotTables) -> sa.ColumnElement[Any]:

@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from aiops_report.config import Settings
 from aiops_report.dashboard import data
 from aiops_report.dashboard.charts import Granularity, Point, series
 from aiops_report.dashboard.texts import delta_text, report_texts, ui_texts
-from aiops_report.metrics import ReportNumbers
+from aiops_report.metrics import ReportNumbers, change_between
 from aiops_report.periods import Period
 from aiops_report.texts import Language, Texts, format_value, period_label
 
@@ -101,30 +102,56 @@ def kpi_cards(
     ctx: Context,
     numbers: ReportNumbers,
     names: Sequence[str],
-) -> None:
-    """One st.metric per metric, with its change vs the previous range."""
+    *,
+    later: Sequence[str] = (),
+) -> dict[str, DeltaGenerator]:
+    """One st.metric per metric, with its change vs the previous range.
+
+    The metrics in `later` get an empty card, returned by name, for `kpi_card` to fill once
+    their number is known.
+    """
+    slots = {}
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
-        change = numbers.change[name]
-        color: Literal["normal", "inverse"] = "inverse" if name in LOWER_IS_BETTER else "normal"
-        column.metric(
-            ctx.rt.metrics[name],
-            format_value(name, getattr(numbers.current, name)),
-            delta=delta_text(name, change, ctx.rt),
-            delta_color=color,
-            help=ctx.t["previous_value"].format(
-                value=format_value(name, getattr(numbers.previous, name))
-            ),
-            border=True,
-        )
+        if name in later:
+            slots[name] = column.empty()
+            slots[name].metric(ctx.rt.metrics[name], "…", border=True)
+        else:
+            current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
+            kpi_card(ctx, column, name, current, previous)
+    return slots
 
 
-def chosen_range(ctx: Context) -> tuple[ReportNumbers, list[Point]] | None:
+def kpi_card(
+    ctx: Context,
+    where: DeltaGenerator,
+    name: str,
+    current: float | None,
+    previous: float | None,
+) -> None:
+    color: Literal["normal", "inverse"] = "inverse" if name in LOWER_IS_BETTER else "normal"
+    where.metric(
+        ctx.rt.metrics[name],
+        format_value(name, current),
+        delta=delta_text(name, change_between(current, previous, name), ctx.rt),
+        delta_color=color,
+        help=ctx.t["previous_value"].format(value=format_value(name, previous)),
+        border=True,
+    )
+
+
+def chosen_range(
+    ctx: Context, *, with_conversations: bool = False
+) -> tuple[ReportNumbers, list[Point]] | None:
     """The numbers of the range the user picked (its caption shown) and their points by day
-    or by week; None until a complete range is picked."""
+    or by week; None until a complete range is picked.
+
+    Without the unique users, and with the worst conversations only when asked for: the
+    rest comes from kept per-day totals, fast for any range.
+    """
     selection = range_filter(ctx)
     if selection is None:
         return None
-    numbers = data.numbers(ctx.settings, selection.period)
+    numbers = (data.numbers if with_conversations else data.totals)(ctx.settings, selection.period)
     range_caption(ctx, numbers.period)
     return numbers, series(numbers.daily, selection.granularity)

@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from aiops_report import jobs, scheduler
+from aiops_report import jobs, metrics, scheduler
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import ChatbotTables, make_engine, reflect_tables
 from aiops_report.doctor import Finding, database_findings
@@ -88,6 +88,40 @@ def numbers(settings: Settings, period: Period) -> ReportNumbers:
     Raises MissingTable, MissingColumn, DatabaseUnreachable.
     """
     return _numbers(settings_key(settings), settings, period.start, period.end)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _totals(key: str, _settings: Settings, start: date, end: date) -> ReportNumbers:
+    period = Period(start, end, _settings.report_zone)
+    return compute(
+        engine(_settings),
+        _tables(key, _settings),
+        period,
+        worst_limit=0,
+        store=jobs.totals_store(engine(_settings), _settings),
+        count_users=False,
+    )
+
+
+def totals(settings: Settings, period: Period) -> ReportNumbers:
+    """The metrics of `period` and the period before it, by day, without the unique users
+    and the worst conversations: what reads kept per-day totals only, for any range.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return _totals(settings_key(settings), settings, period.start, period.end)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _unique_users(key: str, _settings: Settings, start: date, end: date) -> tuple[int, int] | None:
+    period = Period(start, end, _settings.report_zone)
+    return metrics.unique_users(engine(_settings), _tables(key, _settings), period)
+
+
+def unique_users(settings: Settings, period: Period) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period` (None without user_id):
+    counted over every conversation of both, so the slowest number of a long range."""
+    return _unique_users(settings_key(settings), settings, period.start, period.end)
 
 
 def default_range(settings: Settings, now: datetime | None = None) -> Period:

@@ -12,7 +12,7 @@ COMMENTS_SHOWN = 30
 
 
 def render(ctx: Context) -> None:
-    chosen = chosen_range(ctx)
+    chosen = chosen_range(ctx, with_conversations=True)
     if chosen is None:
         return
     numbers, points = chosen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aiops_report.dashboard import charts
-from aiops_report.dashboard.common import Context, chosen_range, kpi_cards
+from aiops_report.dashboard import charts, data
+from aiops_report.dashboard.common import Context, chosen_range, kpi_card, kpi_cards
 
 
 def render(ctx: Context) -> None:
@@ -19,11 +19,17 @@ def render(ctx: Context) -> None:
     names += ["satisfaction_rate", "avg_score"]
     if "latency" in numbers.features:
         names.append("latency_p95_ms")
-    kpi_cards(ctx, numbers, names)
+    # Distinct users are counted over every conversation of the range: their card is filled
+    # last, so that the rest of the page (kept per-day totals) shows at once.
+    slots = kpi_cards(ctx, numbers, names, later=["unique_users"])
     if numbers.is_empty:
         st.info(ctx.t["empty"])
-        return
-    st.altair_chart(charts.conversations_chart(points, ctx.t), width="stretch")
-    left, right = st.columns(2)
-    left.altair_chart(charts.satisfaction_chart(points, ctx.t), width="stretch")
-    right.altair_chart(charts.score_chart(points, ctx.t), width="stretch")
+    else:
+        st.altair_chart(charts.conversations_chart(points, ctx.t), width="stretch")
+        left, right = st.columns(2)
+        left.altair_chart(charts.satisfaction_chart(points, ctx.t), width="stretch")
+        right.altair_chart(charts.score_chart(points, ctx.t), width="stretch")
+    if "unique_users" in slots:
+        users = data.unique_users(ctx.settings, numbers.period)
+        previous, current = users if users else (None, None)
+        kpi_card(ctx, slots["unique_users"], "unique_users", current, previous)
