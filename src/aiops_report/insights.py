@@ -58,6 +58,7 @@ THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the theme
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (metrics.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
+LINK_WINDOW = timedelta(days=1)  # feedback and scores mostly follow their conversation soon
 
 
 # --- the parts, as plain data -------------------------------------------------------------
@@ -424,10 +425,10 @@ class _Reader:
             model = self._text(conv.c.model)
             query = sa.select(model, *aggregates).group_by(model)
         elif self._linked(role):
-            model = self._text(conv.c.model)
+            model, link = self._linked_model(table)
             query = (
                 sa.select(model, *aggregates)
-                .select_from(table.outerjoin(conv, table.c.conversation_id == conv.c.id))
+                .select_from(table.outerjoin(conv, link))
                 .group_by(model)
             )
         else:  # no link to a conversation: every row is of an unknown model
@@ -438,6 +439,33 @@ class _Reader:
             previous = grouped.get(key, (0,) * len(values))
             grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
         return grouped
+
+    def _linked_model(
+        self, table: sa.Table
+    ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[bool]]:
+        """The model of a row of `table`, and the condition joining conversation_log to it.
+
+        PostgreSQL hash-joins, and would hash every conversation ever logged: there the join
+        takes those of the period and the day before (a range of the created_at index), and a
+        row whose conversation is older looks its model up by id. SQLite and MySQL look each
+        conversation up by its key anyway.
+        """
+        conv = self.tables.conversations
+        model = self._text(conv.c.model)
+        link = table.c.conversation_id == conv.c.id
+        if self.tables.dialect != "postgresql":
+            return model, link
+        recent = self.tables.created_at("conversations").within(
+            self.period.start_at - LINK_WINDOW, self.period.end_at
+        )
+        older = conv.alias("older")
+        model_of_older = (
+            sa.select(self._text(older.c.model))
+            .where(older.c.id == table.c.conversation_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        return sa.case((conv.c.id.is_not(None), model), else_=model_of_older), sa.and_(link, recent)
 
     def _latency_per_model(self) -> dict[str, list[tuple[float, int]]]:
         conv = self.tables.conversations

@@ -297,7 +297,8 @@ class DayTotals:
         self.latencies += other.latencies
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # vars(), not asdict(): asdict deep-copies every (value, count) pair of the latencies.
+        return dict(vars(self))
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> DayTotals:
