@@ -545,29 +545,28 @@ class _Reader:
         """Confusion counts, agreement rate, kappa and the strongest disagreements.
 
         One statement: the period's like/dislike rows with their conversation's mean score
-        over all time (a CTE, computed once where the database materialises it), then the
-        four counts and, per side, the ten rows farthest from the threshold.
+        over all time (looked up by conversation_id for each row; a CTE, computed once where
+        the database materialises it), then the four counts and, per side, the ten rows
+        farthest from the threshold.
         """
         fb, ev = self.tables.feedback, self.tables.evaluations
         value = feedback_value(self.tables)
-        # Only the conversations that have feedback in the period are averaged.
-        in_period = sa.select(fb.c.conversation_id).where(self._within("feedback"))
-        means = (
-            sa.select(ev.c.conversation_id, sa.func.avg(ev.c.score).label("score"))
-            .where(ev.c.score.is_not(None), ev.c.conversation_id.in_(in_period))
-            .group_by(ev.c.conversation_id)
-            .subquery("means")
+        mean_score = (  # AVG skips NULL scores; NULL when the conversation has none
+            sa.select(sa.func.avg(ev.c.score))
+            .where(ev.c.conversation_id == fb.c.conversation_id)
+            .scalar_subquery()
         )
         comment = fb.c.comment if "comment" in fb.c else sa.null()
+        # A row whose conversation has no score keeps a NULL score, which every comparison
+        # below leaves out (filtering it here would look each mean up twice on SQLite).
         rated = (
             sa.select(
                 fb.c.conversation_id,
                 value.label("feedback"),
-                means.c.score,
+                mean_score.label("score"),
                 comment.label("comment"),
                 self.tables.created_at("feedback").column.label("created_at"),
             )
-            .select_from(fb.join(means, fb.c.conversation_id == means.c.conversation_id))
             .where(self._within("feedback"), value.in_(["like", "dislike"]))
             .cte("rated")
         )
