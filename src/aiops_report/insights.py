@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from scipy.stats import binomtest, norm, t, ttest_ind_from_stats
@@ -58,6 +60,9 @@ THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the theme
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (metrics.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
+PARALLEL_PARTS = 3  # by model, agreement and themes, each on a connection of its own
+
+T = TypeVar("T")
 LINK_WINDOW = timedelta(days=1)  # feedback and scores mostly follow their conversation soon
 
 
@@ -250,13 +255,98 @@ def compute_insights(
     score_good_threshold: float = 5.0,
     store: DailyTotalsStore | None = None,
 ) -> Insights:
-    """The insights of `period`; raise DatabaseUnreachable when the database cannot be read."""
-    try:
-        with engine.connect() as conn:
-            reader = _Reader(conn, tables, period, score_good_threshold, store)
-            return reader.insights(prices)
-    except OperationalError as exc:
-        raise database_error(engine, exc) from None
+    """The insights of `period`; raise DatabaseUnreachable when the database cannot be read.
+
+    The day counts come first (they may keep settled days: a write); then the parts that
+    read rows (by model, agreement, themes) run at the same time, each on a connection of its
+    own, as independent queries use the database's cores.
+    """
+
+    def read(part: Callable[[_Reader], T]) -> T:
+        try:
+            with engine.connect() as conn:
+                return part(_Reader(conn, tables, period, score_good_threshold, store))
+        except OperationalError as exc:
+            raise database_error(engine, exc) from None
+
+    days = read(_Reader.daily_counts)
+    missing = _left_out(tables)
+    priced = prices if _token_columns(tables) else None  # no tokens, no cost
+    with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
+        by_model = (
+            pool.submit(read, lambda reader: reader.by_model(priced))
+            if _available(tables, "by_model")
+            else None
+        )
+        agreement = (
+            pool.submit(read, _Reader.agreement) if _available(tables, "agreement") else None
+        )
+        themes = pool.submit(read, _Reader.themes) if _available(tables, "themes") else None
+        models = by_model.result() if by_model else None
+    if models is not None:
+        if prices is None:
+            missing.append("cost: needs a price table (MODEL_PRICES)")
+        elif priced is None:
+            missing.append(
+                f"cost: needs {tables.conversations.name}.prompt_tokens or completion_tokens"
+            )
+    return Insights(
+        by_model=models,
+        unpriced_models=_unpriced(models, priced) if models is not None else [],
+        cost=_total_cost(models, priced) if models is not None else None,
+        currency=prices.currency if prices else None,
+        changes=changes(days, period),
+        anomalies=anomalies(days, period),
+        agreement=agreement.result() if agreement else None,
+        themes=themes.result() if themes else None,
+        missing=missing,
+    )
+
+
+def baseline_span(period: Period) -> Period:
+    """The days the change tests and the anomalies compare: 8 weeks (at least the previous
+    period) before `period`, and `period`."""
+    start = min(period.previous.start, period.start - timedelta(weeks=BASELINE_WEEKS))
+    return Period(start, period.end, period.zone)
+
+
+def changes(days: dict[date, _Counts], period: Period) -> dict[str, ChangeTest]:
+    """The change tests of issue 8, `period` against the previous one."""
+    current, previous = (
+        sum((days[day] for day in p.days), _Counts()) for p in (period, period.previous)
+    )
+    return {
+        "conversations": count_test(current.conversations, previous.conversations),
+        "satisfaction_rate": proportion_test(
+            current.likes,
+            current.likes + current.dislikes,
+            previous.likes,
+            previous.likes + previous.dislikes,
+        ),
+        "avg_score": mean_test(current.scores, previous.scores),
+    }
+
+
+def anomalies(days: dict[date, _Counts], period: Period) -> list[Anomaly]:
+    """The anomalous days of `period`, by date then metric."""
+    found = []
+    for day in period.days:
+        for metric in CHANGE_METRICS:
+            value, observations = days[day].value(metric)
+            baseline = [
+                v
+                for week in range(1, BASELINE_WEEKS + 1)
+                if (v := days[day - timedelta(weeks=week)].value(metric)[0]) is not None
+            ]
+            anomaly = robust_anomaly(day, metric, value, observations, baseline)
+            if anomaly:
+                found.append(anomaly)
+    return found
+
+
+def _token_columns(tables: ChatbotTables) -> list[str]:
+    conv = tables.conversations
+    return [c for c in ("prompt_tokens", "completion_tokens") if c in conv.c]
 
 
 @dataclass(frozen=True)
@@ -322,32 +412,6 @@ class _Reader:
         self.threshold = threshold
         self.store = store  # settled days' totals (rollups.py)
 
-    def insights(self, prices: PriceTable | None) -> Insights:
-        days = self.daily_counts()
-        missing = _left_out(self.tables)
-        by_model = None
-        priced = prices if self._token_columns() else None  # no tokens, no cost
-        if _available(self.tables, "by_model"):
-            by_model = self.by_model(priced)
-            if prices is None:
-                missing.append("cost: needs a price table (MODEL_PRICES)")
-            elif priced is None:
-                missing.append(
-                    f"cost: needs {self.tables.conversations.name}.prompt_tokens "
-                    "or completion_tokens"
-                )
-        return Insights(
-            by_model=by_model,
-            unpriced_models=_unpriced(by_model, priced) if by_model is not None else [],
-            cost=_total_cost(by_model, priced) if by_model is not None else None,
-            currency=prices.currency if prices else None,
-            changes=self.changes(days),
-            anomalies=self.anomalies(days),
-            agreement=self.agreement() if _available(self.tables, "agreement") else None,
-            themes=self.themes() if _available(self.tables, "themes") else None,
-            missing=missing,
-        )
-
     # --- helpers ------------------------------------------------------------------------
 
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -361,8 +425,7 @@ class _Reader:
 
     def daily_counts(self) -> dict[date, _Counts]:
         """The counts of each day from 8 weeks (or the previous period) before the period."""
-        start = min(self.period.previous.start, self.period.start - timedelta(weeks=8))
-        span = Period(start, self.period.end, self.period.zone)
+        span = baseline_span(self.period)
         return {
             day: _Counts(
                 totals.conversations,
@@ -376,39 +439,6 @@ class _Reader:
                 strict=True,
             )
         }
-
-    def changes(self, days: dict[date, _Counts]) -> dict[str, ChangeTest]:
-        """The change tests of issue 8, current period against the previous one."""
-        current, previous = (
-            sum((days[day] for day in p.days), _Counts())
-            for p in (self.period, self.period.previous)
-        )
-        return {
-            "conversations": count_test(current.conversations, previous.conversations),
-            "satisfaction_rate": proportion_test(
-                current.likes,
-                current.likes + current.dislikes,
-                previous.likes,
-                previous.likes + previous.dislikes,
-            ),
-            "avg_score": mean_test(current.scores, previous.scores),
-        }
-
-    def anomalies(self, days: dict[date, _Counts]) -> list[Anomaly]:
-        """The anomalous days of the period, by date then metric."""
-        found = []
-        for day in self.period.days:
-            for metric in CHANGE_METRICS:
-                value, observations = days[day].value(metric)
-                baseline = [
-                    v
-                    for week in range(1, BASELINE_WEEKS + 1)
-                    if (v := days[day - timedelta(weeks=week)].value(metric)[0]) is not None
-                ]
-                anomaly = robust_anomaly(day, metric, value, observations, baseline)
-                if anomaly:
-                    found.append(anomaly)
-        return found
 
     # --- by model -------------------------------------------------------------------------
 
@@ -480,10 +510,6 @@ class _Reader:
             histograms.setdefault(key, []).append((float(value), int(count)))
         return histograms
 
-    def _token_columns(self) -> list[str]:
-        conv = self.tables.conversations
-        return [c for c in ("prompt_tokens", "completion_tokens") if c in conv.c]
-
     def by_model(self, prices: PriceTable | None) -> list[ModelStats]:
         """One entry per model, the most conversations first; cost only with `prices`."""
         t = self.tables
@@ -492,7 +518,7 @@ class _Reader:
             t.has("conversations", "user_id"),
             t.has("conversations", "latency_ms"),
         )
-        has_tokens = bool(self._token_columns())
+        has_tokens = bool(_token_columns(t))
         zero = sa.literal(0)
         conversations = self._per_model(
             "conversations",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +19,8 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings
 from aiops_report.db import reflect_tables
 from aiops_report.errors import AiopsReportError, InvalidInput, SlackNotConfigured
-from aiops_report.insights import compute_insights
-from aiops_report.metrics import ReportNumbers, compute
+from aiops_report.insights import baseline_span, compute_insights
+from aiops_report.metrics import ReportNumbers, compute, keep_daily_totals
 from aiops_report.periods import Period
 from aiops_report.prices import load_prices
 from aiops_report.report import write_report
@@ -46,15 +47,19 @@ def report_numbers(engine: Engine, settings: Settings, period: Period) -> Report
     tables = reflect_tables(engine, settings)
     prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
-    insights = compute_insights(
-        engine,
-        tables,
-        period,
-        prices=prices,
-        score_good_threshold=settings.score_good_threshold,
-        store=store,
-    )
-    return replace(compute(engine, tables, period, store=store), insights=insights)
+    if store:  # read and keep the settled days once, before the parts below read them at once
+        keep_daily_totals(engine, tables, baseline_span(period), store)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        numbers = pool.submit(compute, engine, tables, period, store=store)
+        insights = compute_insights(
+            engine,
+            tables,
+            period,
+            prices=prices,
+            score_good_threshold=settings.score_good_threshold,
+            store=store,
+        )
+        return replace(numbers.result(), insights=insights)
 
 
 def totals_store(engine: Engine, settings: Settings) -> DailyTotalsStore | None:

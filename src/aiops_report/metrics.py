@@ -330,6 +330,17 @@ def daily_totals(
     return [DayTotals.from_json(values) for values in stored]
 
 
+def keep_daily_totals(
+    engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
+) -> None:
+    """Read the settled days of `span` that `store` lacks, and keep them."""
+    try:
+        with engine.connect() as conn:
+            daily_totals(conn, tables, span.days, span.zone, store)
+    except OperationalError as exc:
+        raise database_error(engine, exc) from None
+
+
 def _compute(
     conn: Connection,
     tables: ChatbotTables,
