@@ -60,7 +60,7 @@ THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the theme
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (metrics.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
-PARALLEL_PARTS = 3  # by model, agreement and themes, each on a connection of its own
+PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each
 
 T = TypeVar("T")
 LINK_WINDOW = timedelta(days=1)  # feedback and scores mostly follow their conversation soon
@@ -273,16 +273,32 @@ def compute_insights(
     missing = _left_out(tables)
     priced = prices if _token_columns(tables) else None  # no tokens, no cost
     with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
-        by_model = (
-            pool.submit(read, lambda reader: reader.by_model(priced))
-            if _available(tables, "by_model")
-            else None
-        )
+        # The longest reads are submitted first, so that the short ones fill in around them.
         agreement = (
             pool.submit(read, _Reader.agreement) if _available(tables, "agreement") else None
         )
+        per_model = (
+            (
+                pool.submit(read, _Reader.model_conversations),
+                pool.submit(read, _Reader.model_feedback),
+                pool.submit(read, _Reader.model_scores),
+                pool.submit(read, _Reader.model_latencies),
+            )
+            if _available(tables, "by_model")
+            else None
+        )
         themes = pool.submit(read, _Reader.themes) if _available(tables, "themes") else None
-        models = by_model.result() if by_model else None
+        models = None
+        if per_model:
+            conversations, feedback, scores, latencies = per_model
+            models = by_model(
+                tables,
+                priced,
+                conversations.result(),
+                feedback.result(),
+                scores.result(),
+                latencies.result(),
+            )
     if models is not None:
         if prices is None:
             missing.append("cost: needs a price table (MODEL_PRICES)")
@@ -342,6 +358,47 @@ def anomalies(days: dict[date, _Counts], period: Period) -> list[Anomaly]:
             if anomaly:
                 found.append(anomaly)
     return found
+
+
+def by_model(
+    tables: ChatbotTables,
+    prices: PriceTable | None,
+    conversations: dict[str, tuple[Any, ...]],
+    feedback: dict[str, tuple[Any, ...]],
+    scores: dict[str, tuple[Any, ...]],
+    latency: dict[str, list[tuple[float, int]]],
+) -> list[ModelStats]:
+    """One entry per model from the per-model reads, the most conversations first; cost only
+    with `prices`."""
+    has_users = tables.has("conversations", "user_id")
+    has_latency = tables.has("conversations", "latency_ms")
+    has_tokens = bool(_token_columns(tables))
+    entries = []
+    for model in set(conversations) | set(feedback) | set(scores):
+        count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
+        likes, dislikes = (int(v) for v in feedback.get(model, (0, 0)))
+        n, total = scores.get(model, (0, 0.0))
+        price = prices.price_of(model) if prices else None
+        cost = price.cost(prompt, completion) if price else None
+        histogram = latency.get(model, [])
+        entries.append(
+            ModelStats(
+                model=model,
+                conversations=count,
+                unique_users=users if has_users else None,
+                latency_p50_ms=percentile_cont(histogram, 0.5) if has_latency else None,
+                latency_p95_ms=percentile_cont(histogram, 0.95) if has_latency else None,
+                total_tokens=prompt + completion if has_tokens else None,
+                likes=likes,
+                dislikes=dislikes,
+                satisfaction_rate=satisfaction(likes, dislikes),
+                evaluations=int(n),
+                avg_score=mean(float(total), int(n)),
+                cost=cost,
+                cost_per_like=cost / likes if cost is not None and likes else None,
+            )
+        )
+    return sorted(entries, key=lambda m: (-m.conversations, m.model))
 
 
 def _token_columns(tables: ChatbotTables) -> list[str]:
@@ -497,8 +554,11 @@ class _Reader:
         )
         return sa.case((conv.c.id.is_not(None), model), else_=model_of_older), sa.and_(link, recent)
 
-    def _latency_per_model(self) -> dict[str, list[tuple[float, int]]]:
+    def model_latencies(self) -> dict[str, list[tuple[float, int]]]:
+        """Per model: how often each latency_ms occurs ({} without the column)."""
         conv = self.tables.conversations
+        if "latency_ms" not in conv.c:
+            return {}
         model, latency = self._text(conv.c.model), conv.c.latency_ms
         histograms: dict[str, list[tuple[float, int]]] = {}
         for name, value, count in self.conn.execute(
@@ -510,60 +570,33 @@ class _Reader:
             histograms.setdefault(key, []).append((float(value), int(count)))
         return histograms
 
-    def by_model(self, prices: PriceTable | None) -> list[ModelStats]:
-        """One entry per model, the most conversations first; cost only with `prices`."""
-        t = self.tables
-        conv = t.conversations
-        has_users, has_latency = (
-            t.has("conversations", "user_id"),
-            t.has("conversations", "latency_ms"),
-        )
-        has_tokens = bool(_token_columns(t))
+    def model_conversations(self) -> dict[str, tuple[Any, ...]]:
+        """Per model: conversations, distinct users, prompt and completion tokens."""
+        conv = self.tables.conversations
         zero = sa.literal(0)
-        conversations = self._per_model(
+        return self._per_model(
             "conversations",
             sa.func.count(),
-            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if has_users else zero,
+            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if "user_id" in conv.c else zero,
             *[
                 sa.func.sum(sa.func.coalesce(conv.c[c], 0)) if c in conv.c else zero
                 for c in ("prompt_tokens", "completion_tokens")
             ],
         )
-        feedback = self._per_model(
+
+    def model_feedback(self) -> dict[str, tuple[Any, ...]]:
+        """Per model: likes and dislikes."""
+        t = self.tables
+        return self._per_model(
             "feedback",
             sa.func.count(sa.case((feedback_is(t, "like", "dislike"), 1))),
             sa.func.count(sa.case((feedback_is(t, "dislike", "like"), 1))),
         )
-        score = t.evaluations.c.score
-        scores = self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
-        latency = self._latency_per_model() if has_latency else {}
 
-        entries = []
-        for model in set(conversations) | set(feedback) | set(scores):
-            count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
-            likes, dislikes = (int(v) for v in feedback.get(model, (0, 0)))
-            n, total = scores.get(model, (0, 0.0))
-            price = prices.price_of(model) if prices else None
-            cost = price.cost(prompt, completion) if price else None
-            histogram = latency.get(model, [])
-            entries.append(
-                ModelStats(
-                    model=model,
-                    conversations=count,
-                    unique_users=users if has_users else None,
-                    latency_p50_ms=percentile_cont(histogram, 0.5) if has_latency else None,
-                    latency_p95_ms=percentile_cont(histogram, 0.95) if has_latency else None,
-                    total_tokens=prompt + completion if has_tokens else None,
-                    likes=likes,
-                    dislikes=dislikes,
-                    satisfaction_rate=satisfaction(likes, dislikes),
-                    evaluations=int(n),
-                    avg_score=mean(float(total), int(n)),
-                    cost=cost,
-                    cost_per_like=cost / likes if cost is not None and likes else None,
-                )
-            )
-        return sorted(entries, key=lambda m: (-m.conversations, m.model))
+    def model_scores(self) -> dict[str, tuple[Any, ...]]:
+        """Per model: the number and the sum of scores."""
+        score = self.tables.evaluations.c.score
+        return self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
 
     # --- agreement ------------------------------------------------------------------------
 
