@@ -17,8 +17,8 @@ from aiops_report.cli import app
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables
 from aiops_report.demo import fill_demo_data
-from aiops_report.insights import compute_insights
-from aiops_report.metrics import compute
+from aiops_report.insights import baseline_span, compute_insights
+from aiops_report.metrics import compute, keep_daily_totals
 from aiops_report.periods import Period
 from aiops_report.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
 
@@ -136,3 +136,17 @@ def test_a_read_only_database_is_read_live_with_one_warning(
     assert "per-day totals are not kept in report_daily_totals" in warnings[0]
     assert kept_days(demo) == []
     engine.dispose()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_days_kept_by_reading_the_three_tables_at_once_are_the_same(
+    demo: Engine, settings: Settings
+) -> None:
+    tables = reflect_tables(demo, settings)
+    store = DailyTotalsStore(demo)
+    nine_weeks = baseline_span(WEEK)
+
+    keep_daily_totals(demo, tables, nine_weeks, store)  # a connection per table
+
+    assert kept_days(demo) == nine_weeks.days[:-1]
+    assert compute(demo, tables, WEEK, store=store) == compute(demo, tables, WEEK)

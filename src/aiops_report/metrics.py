@@ -8,7 +8,8 @@ database, plus, for the latency percentiles, how often each distinct value occur
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -311,12 +312,18 @@ def daily_totals(
     days: Sequence[date],
     zone: ZoneInfo,
     store: DailyTotalsStore | None = None,
+    *,
+    live_from: Engine | None = None,
 ) -> list[DayTotals]:
-    """The totals of each of `days` (in `zone`): settled days from `store` when given."""
+    """The totals of each of `days` (in `zone`): settled days from `store` when given.
+
+    Days read from the tables are read on `conn`, or with `live_from` the three tables at
+    the same time, a connection each.
+    """
 
     def read_live(wanted: list[date]) -> list[DayTotals]:
         ranges = [(midnight(day, zone), midnight(day + timedelta(days=1), zone)) for day in wanted]
-        return _read_daily_totals(conn, tables, ranges)
+        return _read_daily_totals(live_from or conn, tables, ranges)
 
     if store is None:
         return read_live(list(days))
@@ -333,10 +340,11 @@ def daily_totals(
 def keep_daily_totals(
     engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
 ) -> None:
-    """Read the settled days of `span` that `store` lacks, and keep them."""
+    """Read the settled days of `span` that `store` lacks (the three tables at the same
+    time), and keep them."""
     try:
         with engine.connect() as conn:
-            daily_totals(conn, tables, span.days, span.zone, store)
+            daily_totals(conn, tables, span.days, span.zone, store, live_from=engine)
     except OperationalError as exc:
         raise database_error(engine, exc) from None
 
@@ -455,13 +463,36 @@ def per_range(
 
 
 def _read_daily_totals(
-    conn: Connection, tables: ChatbotTables, ranges: Sequence[tuple[datetime, datetime]]
+    source: Connection | Engine,
+    tables: ChatbotTables,
+    ranges: Sequence[tuple[datetime, datetime]],
 ) -> list[DayTotals]:
-    """One DayTotals per [start, end) of `ranges`, read from the three tables.
-
-    One SELECT a range and table (see `per_range`); with latency, each day's value counts.
-    """
+    """One DayTotals per [start, end) of `ranges`, read from the three tables: one after the
+    other on a connection, or at the same time on connections of an engine."""
     days = [DayTotals() for _ in ranges]
+    parts = (_add_conversations, _add_feedback, _add_evaluations)  # each sets its own fields
+    if isinstance(source, Connection):
+        for part in parts:
+            part(source, tables, ranges, days)
+        return days
+
+    def run(part: Callable[..., None]) -> None:
+        with source.connect() as conn:
+            part(conn, tables, ranges, days)
+
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        for done in [pool.submit(run, part) for part in parts]:
+            done.result()
+    return days
+
+
+def _add_conversations(
+    conn: Connection,
+    tables: ChatbotTables,
+    ranges: Sequence[tuple[datetime, datetime]],
+    days: list[DayTotals],
+) -> None:
+    """Each day's conversations and tokens; with latency, how often each value occurs."""
     conv = tables.conversations
     tokens = [
         sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
@@ -488,6 +519,14 @@ def _read_daily_totals(
             totals.conversations += count
             totals.tokens += sum(int(value) for value in token_sums)
 
+
+def _add_feedback(
+    conn: Connection,
+    tables: ChatbotTables,
+    ranges: Sequence[tuple[datetime, datetime]],
+    days: list[DayTotals],
+) -> None:
+    """Each day's feedback rows, likes and dislikes."""
     for totals, rows in zip(
         days,
         per_range(
@@ -506,6 +545,14 @@ def _read_daily_totals(
             totals.likes = likes
             totals.dislikes = dislikes
 
+
+def _add_evaluations(
+    conn: Connection,
+    tables: ChatbotTables,
+    ranges: Sequence[tuple[datetime, datetime]],
+    days: list[DayTotals],
+) -> None:
+    """Each day's scores: count, sum, sum of squares and buckets."""
     score = tables.evaluations.c.score
     at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
     for totals, rows in zip(
@@ -529,7 +576,6 @@ def _read_daily_totals(
             # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
             edges = [count, *cumulative, 0]
             totals.score_buckets = [edges[i] - edges[i + 1] for i in range(SCORE_BUCKETS)]
-    return days
 
 
 class _Reader:
