@@ -312,27 +312,16 @@ def daily_totals(
     days: Sequence[date],
     zone: ZoneInfo,
     store: DailyTotalsStore | None = None,
-    *,
-    live_from: Engine | None = None,
 ) -> list[DayTotals]:
-    """The totals of each of `days` (in `zone`): settled days from `store` when given.
-
-    Days read from the tables are read on `conn`, or with `live_from` the three tables at
-    the same time, a connection each.
-    """
-
-    def read_live(wanted: list[date]) -> list[DayTotals]:
-        ranges = [(midnight(day, zone), midnight(day + timedelta(days=1), zone)) for day in wanted]
-        return _read_daily_totals(live_from or conn, tables, ranges)
-
+    """The totals of each of `days` (in `zone`): settled days from `store` when given."""
     if store is None:
-        return read_live(list(days))
+        return _read_daily_totals(conn, tables, _day_ranges(days, zone))
     stored = store.totals(
         conn,
         rollups.source_of(tables, zone),
         days,
         zone,
-        lambda wanted: [totals.to_json() for totals in read_live(wanted)],
+        _json_reader(conn, tables, zone),
     )
     return [DayTotals.from_json(values) for values in stored]
 
@@ -341,12 +330,34 @@ def keep_daily_totals(
     engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
 ) -> None:
     """Read the settled days of `span` that `store` lacks (the three tables at the same
-    time), and keep them."""
+    time, a connection each), and keep them."""
     try:
         with engine.connect() as conn:
-            daily_totals(conn, tables, span.days, span.zone, store, live_from=engine)
+            store.keep(
+                conn,
+                rollups.source_of(tables, span.zone),
+                span.days,
+                span.zone,
+                _json_reader(engine, tables, span.zone),
+            )
     except OperationalError as exc:
         raise database_error(engine, exc) from None
+
+
+def _json_reader(
+    source: Connection | Engine, tables: ChatbotTables, zone: ZoneInfo
+) -> Callable[[list[date]], list[rollups.Totals]]:
+    """What a store calls for the days it lacks: their totals read from `source`, as JSON."""
+
+    def read(days: list[date]) -> list[rollups.Totals]:
+        live = _read_daily_totals(source, tables, _day_ranges(days, zone))
+        return [totals.to_json() for totals in live]
+
+    return read
+
+
+def _day_ranges(days: Sequence[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    return [(midnight(day, zone), midnight(day + timedelta(days=1), zone)) for day in days]
 
 
 def _compute(
@@ -357,8 +368,8 @@ def _compute(
     store: DailyTotalsStore | None,
     count_users: bool,
 ) -> ReportNumbers:
-    span = Period(period.previous.start, period.end, period.zone)
-    reader = _Reader(conn, tables, span, split=len(period.previous.days))
+    reader = _Reader.of(conn, tables, period)
+    span = reader.span
     days = daily_totals(conn, tables, span.days, span.zone, store)
     periods = [DayTotals(), DayTotals()]
     for index, day in enumerate(days):
@@ -413,10 +424,9 @@ def _compute(
 def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple[int, int] | None:
     """Distinct non-NULL user_id of the period before `period` and of `period`; None without
     a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
-    span = Period(period.previous.start, period.end, period.zone)
     try:
         with engine.connect() as conn:
-            return _Reader(conn, tables, span, split=len(period.previous.days)).unique_users()
+            return _Reader.of(conn, tables, period).unique_users()
     except OperationalError as exc:
         raise database_error(engine, exc) from None
 
@@ -586,6 +596,12 @@ class _Reader:
         self.tables = tables
         self.span = span
         self.split = split  # index of the first day of the current period
+
+    @classmethod
+    def of(cls, conn: Connection, tables: ChatbotTables, period: Period) -> _Reader:
+        """The reader of `period` and the period before it."""
+        span = Period(period.previous.start, period.end, period.zone)
+        return cls(conn, tables, span, split=len(period.previous.days))
 
     def features(self) -> frozenset[str]:
         t = self.tables

@@ -64,8 +64,16 @@ def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
     return source
 
 
-def is_settled(day: date, zone: ZoneInfo, now: datetime) -> bool:
-    return midnight(day + timedelta(days=1), zone) <= now - SETTLED_AFTER
+def _rows_of(source: str, days: Sequence[date]) -> sa.ColumnElement[bool]:
+    """The stored rows of `source` from the first to the last of `days`."""
+    t = report_daily_totals
+    return sa.and_(t.c.source == source, t.c.day >= min(days), t.c.day <= max(days))
+
+
+def settled_days(days: Sequence[date], zone: ZoneInfo) -> list[date]:
+    """Those of `days` that ended more than SETTLED_AFTER ago."""
+    boundary = datetime.now(UTC) - SETTLED_AFTER
+    return [day for day in days if midnight(day + timedelta(days=1), zone) <= boundary]
 
 
 class DailyTotalsStore:
@@ -87,14 +95,35 @@ class DailyTotalsStore:
 
         The settled days among those read live are stored for next time.
         """
-        now = datetime.now(UTC)
-        settled = [day for day in days if is_settled(day, zone, now)]
+        settled = settled_days(days, zone)
         stored = self._load(conn, source, settled) if settled and self._ready(conn) else {}
         missing = [day for day in days if day not in stored]
         live = dict(zip(missing, read_live(missing), strict=True)) if missing else {}
         if self.usable:
             self._save(conn, source, {day: live[day] for day in settled if day in live})
         return [stored[day] if day in stored else live[day] for day in days]
+
+    def keep(
+        self,
+        conn: Connection,
+        source: str,
+        days: Sequence[date],
+        zone: ZoneInfo,
+        read_live: Callable[[list[date]], list[Totals]],
+    ) -> None:
+        """Store the settled days of `days` not stored yet, read with `read_live`; the
+        stored ones are not read back."""
+        settled = settled_days(days, zone)
+        if not settled or not self._ready(conn):
+            return
+        stored = set(
+            conn.execute(
+                sa.select(report_daily_totals.c.day).where(_rows_of(source, settled))
+            ).scalars()
+        )
+        missing = [day for day in settled if day not in stored]
+        if missing:
+            self._save(conn, source, dict(zip(missing, read_live(missing), strict=True)))
 
     def forget(self, since: date) -> int:
         """Delete the stored totals of `since` and later days; return how many went."""
@@ -125,11 +154,7 @@ class DailyTotalsStore:
 
     def _load(self, conn: Connection, source: str, days: list[date]) -> dict[date, Totals]:
         t = report_daily_totals
-        rows = conn.execute(
-            sa.select(t.c.day, t.c.totals).where(
-                t.c.source == source, t.c.day >= min(days), t.c.day <= max(days)
-            )
-        )
+        rows = conn.execute(sa.select(t.c.day, t.c.totals).where(_rows_of(source, days)))
         wanted = set(days)
         return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
 
