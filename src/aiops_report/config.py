@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     conversation_table: str = "conversation_log"
     feedback_table: str = "feedback_log"
     evaluation_table: str = "conversation_evaluation"
+    # A TOML file mapping the team's own table and column names, feedback words and score range
+    # (mapping.py; README "Your own database").
+    schema_file: Path | None = None
     slack_bot_token: SecretStr | None = None
     slack_channel: str = "#ai-reports"
     slack_api_url: str = "https://slack.com/api/"
@@ -39,7 +42,9 @@ class Settings(BaseSettings):
     trigger_token: SecretStr | None = None
     admin_password: SecretStr | None = None
     model_prices: Path | None = None  # a TOML price table per million tokens (README)
-    score_good_threshold: float = 5.0  # a conversation whose mean score is at least this is good
+    # A conversation whose mean score is at least this is good; default: the middle of the
+    # score range (SCHEMA_FILE's score_range, 0-10: 5).
+    score_good_threshold: float | None = None
     # Keep the totals of settled days in report_daily_totals (rollups.py); false: always live.
     keep_daily_totals: bool = True
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -15,7 +17,6 @@ from sqlalchemy.exc import (
     DBAPIError,
     NoSuchModuleError,
     NoSuchTableError,
-    OperationalError,
 )
 
 from aiops_report.config import Settings
@@ -27,39 +28,47 @@ from aiops_report.errors import (
     MissingColumn,
     MissingTable,
 )
+from aiops_report.mapping import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    ROLES,
+    SchemaMapping,
+    TableMapping,
+    TableRole,
+    TimeUnit,
+    load_mapping,
+)
 
-TableRole = Literal["conversations", "feedback", "evaluations"]
-ROLES: tuple[TableRole, ...] = ("conversations", "feedback", "evaluations")
-
-REQUIRED_COLUMNS: dict[TableRole, tuple[str, ...]] = {
-    "conversations": ("created_at",),
-    "feedback": ("feedback", "created_at"),
-    "evaluations": ("score", "created_at"),
-}
-OPTIONAL_COLUMNS: dict[TableRole, tuple[str, ...]] = {
-    "conversations": (
-        "id",
-        "user_id",
-        "session_id",
-        "user_message",
-        "ai_response",
-        "model",
-        "latency_ms",
-        "prompt_tokens",
-        "completion_tokens",
-    ),
-    "feedback": ("conversation_id", "comment"),
-    "evaluations": ("conversation_id", "evaluator", "reason"),
-}
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ROLES",
+    "ChatbotTables",
+    "TableRole",
+    "TimeColumn",
+    "check_connection",
+    "create_schema",
+    "database_error",
+    "describe",
+    "exact_text",
+    "make_engine",
+    "mapping_of",
+    "missing_created_at_indexes",
+    "reflect_tables",
+    "schema",
+]
 
 
-def table_name(settings: Settings, role: TableRole) -> str:
-    """The configured name of the table that plays `role`."""
-    return {
-        "conversations": settings.conversation_table,
-        "feedback": settings.feedback_table,
-        "evaluations": settings.evaluation_table,
-    }[role]
+def mapping_of(settings: Settings) -> SchemaMapping:
+    """The schema mapping of SCHEMA_FILE, tables defaulting to the *_TABLE settings."""
+    return load_mapping(
+        settings.schema_file,
+        {
+            "conversations": settings.conversation_table,
+            "feedback": settings.feedback_table,
+            "evaluations": settings.evaluation_table,
+        },
+    )
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -73,9 +82,17 @@ def make_engine(settings: Settings) -> Engine:
         # more than it saves (measured: 5.4 s with JIT, 3.1 s without, on a million rows).
         connect_args["options"] = "-c jit=off"
     try:
-        return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
         raise ConfigError(f"DATABASE_URL cannot be used: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _add_sqlite_functions)
+    return engine
+
+
+def _add_sqlite_functions(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite has no test of "is this text a number": `ChatbotTables.score` calls this one."""
+    dbapi_connection.create_function("aiops_number", 1, sqlite_number, deterministic=True)
 
 
 def describe(engine: Engine) -> str:
@@ -88,7 +105,7 @@ def check_connection(engine: Engine) -> None:
     try:
         with engine.connect():
             pass
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
 
@@ -104,7 +121,7 @@ def database_error(engine: Engine, exc: DBAPIError) -> AiopsReportError:
     try:  # "operational" covers a lost server and a locked table alike: tell them apart
         with engine.connect():
             pass
-    except OperationalError:
+    except DBAPIError:
         return DatabaseUnreachable(
             f"cannot reach the {engine.dialect.name} database at {where} "
             f"({describe(engine)}): {reason}"
@@ -121,7 +138,8 @@ _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb
 def schema(settings: Settings) -> sa.MetaData:
     """The full schema of DESIGN.md, with an index on every `created_at`."""
     metadata = sa.MetaData()
-    conv, fb, ev = (table_name(settings, role) for role in ROLES)
+    mapping = mapping_of(settings)
+    conv, fb, ev = (mapping.table(role).table for role in ROLES)
     sa.Table(
         conv,
         metadata,
@@ -175,23 +193,72 @@ def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
     try:
         existing = set(sa.inspect(engine).get_table_names())
         metadata.create_all(engine, checkfirst=True)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return {name: name not in existing for name in metadata.tables}
 
 
 # --- the chatbot's tables, as they are ----------------------------------------------------
 
+ValueKind = Literal["text", "integer", "number", "boolean"]
+# A number written as text: what a text score must look like to count (POSIX classes read the
+# same on PostgreSQL and MariaDB/MySQL; Python's float() accepts the same strings).
+NUMBER_PATTERN = r"^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", re.ASCII)
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+
+
+def value_kind(column: sa.ColumnElement[Any]) -> ValueKind:
+    """How a feedback or score column's values compare: as text, integers, numbers, booleans."""
+    column_type = column.type
+    if isinstance(column_type, sa.Boolean):
+        return "boolean"
+    if isinstance(column_type, sa.Integer):  # MySQL's BOOLEAN is TINYINT(1): 0 and 1
+        return "integer"
+    if isinstance(column_type, sa.Numeric | sa.Float):  # Float is no Numeric in SQLAlchemy 2.1
+        return "number"
+    return "text"
+
+
+def typed_word(word: str, kind: ValueKind) -> Any:
+    """A feedback word as a value of a column of `kind`; None when such a column cannot hold it."""
+    if kind == "text":
+        return word
+    if word in _TRUE_WORDS | _FALSE_WORDS and not _NUMBER.fullmatch(word):
+        number: Any = int(word in _TRUE_WORDS)
+    elif _NUMBER.fullmatch(word):
+        number = Decimal(word.strip())
+    else:
+        return None
+    if kind == "boolean":
+        return {0: False, 1: True}.get(int(number)) if number in (0, 1) else None
+    if kind == "integer":
+        return int(number) if number == int(number) else None
+    return number
+
+
+def sqlite_number(value: Any) -> float | None:
+    """SQLite's `aiops_number(text)`: the text as a number, NULL when it is not one."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return float(value)
+    return None
+
 
 @dataclass(frozen=True)
 class ChatbotTables:
-    """The three reflected tables; optional columns are used only when present."""
+    """The three reflected tables, each column keyed by the part it plays (SCHEMA_FILE).
+
+    `tables.feedback.c.feedback` is the team's feedback column whatever its name; optional
+    columns are used only when present. Columns that play no part are keyed `~name`.
+    """
 
     conversations: sa.Table
     feedback: sa.Table
     evaluations: sa.Table
     dialect: str
     db_zone: ZoneInfo
+    mapping: SchemaMapping
 
     def table(self, role: TableRole) -> sa.Table:
         return {
@@ -206,37 +273,177 @@ class ChatbotTables:
         return all(name in table.c for name in columns)
 
     def created_at(self, role: TableRole) -> TimeColumn:
-        return TimeColumn.of(self.table(role).c.created_at, self.dialect, self.db_zone)
+        return TimeColumn.of(
+            self.table(role).c.created_at,
+            self.dialect,
+            self.db_zone,
+            self.mapping.table(role).created_at_unit,
+        )
 
     def optional_columns(self, role: TableRole) -> list[str]:
         """The optional columns found on the table, in DESIGN.md's order."""
         return [name for name in OPTIONAL_COLUMNS[role] if self.has(role, name)]
 
+    def column_name(self, role: TableRole, part: str) -> str:
+        """`table.column` of the team's column that plays `part`, for messages."""
+        table = self.table(role)
+        return f"{table.name}.{table.c[part].name if part in table.c else part}"
+
+    # --- feedback and scores, whatever their type -------------------------------------------
+
+    def feedback_words(self, kind: str) -> list[Any]:
+        """The like (or dislike) words of SCHEMA_FILE as values of the feedback column."""
+        words = self.mapping.like if kind == "like" else self.mapping.dislike
+        column_kind = value_kind(self.feedback.c.feedback)
+        typed = [typed_word(word, column_kind) for word in words]
+        return list(dict.fromkeys(value for value in typed if value is not None))
+
+    def feedback_is(self, kind: str) -> sa.ColumnElement[bool]:
+        """The row's feedback is a like (`kind` "like") or a dislike ("dislike").
+
+        Text is compared trimmed and lower-cased, byte for byte; the exact spellings are
+        recognised without calling a function on each row.
+        """
+        column = self.feedback.c.feedback
+        words = self.feedback_words(kind)
+        if not words:
+            return sa.false()
+        if value_kind(column) != "text":
+            return column.in_(words)
+        others = self.feedback_words("dislike" if kind == "like" else "like")
+        raw = exact_text(column, self.dialect)
+        trimmed = exact_text(sa.func.lower(sa.func.trim(column)), self.dialect)
+        return sa.or_(raw.in_(words), sa.and_(raw.not_in(others), trimmed.in_(words)))
+
+    def feedback_kind(self) -> sa.ColumnElement[Any]:
+        """'like', 'dislike', or NULL for every other value."""
+        return sa.case(
+            (self.feedback_is("like"), sa.literal("like")),
+            (self.feedback_is("dislike"), sa.literal("dislike")),
+            else_=sa.null(),
+        )
+
+    def score(self) -> sa.ColumnElement[Any]:
+        """The score as a number; NULL when it is NULL or text that is not a number."""
+        column = self.evaluations.c.score
+        kind = value_kind(column)
+        if self.dialect == "sqlite":  # SQLite keeps what was written, whatever the column's type
+            number = sa.case(
+                {"real": column, "integer": column, "text": sa.func.aiops_number(column)},
+                value=sa.func.typeof(column),
+                else_=sa.null(),
+            )
+            return sa.type_coerce(number, sa.Float())
+        if kind == "boolean":
+            return sa.cast(column, sa.Integer())
+        if kind != "text":
+            return column
+        trimmed = sa.type_coerce(sa.func.trim(column), sa.Float())
+        # MySQL has no CAST to a floating type before 8.0.17: adding 0 converts the text.
+        as_number = (
+            trimmed + 0
+            if self.dialect in {"mysql", "mariadb"}
+            else sa.cast(sa.func.trim(column), sa.Float())
+        )
+        return sa.case((column.regexp_match(NUMBER_PATTERN), as_number), else_=sa.null())
+
 
 def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
-    """Reflect the three tables; raise MissingTable / MissingColumn naming what is missing."""
+    """Reflect the three tables as SCHEMA_FILE maps them.
+
+    Raises MissingTable / MissingColumn naming what is missing and where it is set,
+    ConfigError for a column whose type cannot play its part, DatabaseUnreachable.
+    """
+    mapping = mapping_of(settings)
     metadata = sa.MetaData()
     tables: dict[TableRole, sa.Table] = {}
     try:
         for role in ROLES:
-            name = table_name(settings, role)
-            try:
-                table = sa.Table(name, metadata, autoload_with=engine)
-            except NoSuchTableError:
-                raise MissingTable(
-                    f"table {name!r} does not exist in {describe(engine)}; "
-                    "`aiops-report init-db` creates it (or set its name in the settings)"
-                ) from None
-            missing = [c for c in REQUIRED_COLUMNS[role] if c not in table.c]
-            if missing:
-                raise MissingColumn(
-                    f"table {name!r} lacks the required column(s) {', '.join(missing)}; "
-                    "`aiops-report init-db` creates the full schema for a new install"
-                )
-            tables[role] = table
-    except OperationalError as exc:
+            tables[role] = _reflect(engine, metadata, mapping.table(role))
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
-    return ChatbotTables(**tables, dialect=engine.dialect.name, db_zone=settings.db_zone)
+    found = ChatbotTables(
+        **tables, dialect=engine.dialect.name, db_zone=settings.db_zone, mapping=mapping
+    )
+    for role in ROLES:
+        _check_created_at(engine, found, role)
+    return found
+
+
+def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa.Table:
+    """The table of `mapping`, its columns keyed by their parts; MissingTable/MissingColumn."""
+    parts = {column: part for part, column in mapping.columns.items()}
+
+    def key_by_part(inspector: Any, table: sa.Table, column_info: dict[str, Any]) -> None:
+        name = column_info["name"]
+        column_info["key"] = parts.get(name, f"~{name}")
+
+    try:
+        table = sa.Table(
+            mapping.table,
+            metadata,
+            autoload_with=engine,
+            listeners=[("column_reflect", key_by_part)],
+        )
+    except NoSuchTableError:
+        where = f"{mapping.setting('table')} or the *_TABLE setting"
+        raise MissingTable(
+            f"table {mapping.table!r} does not exist in {describe(engine)}; "
+            f"`aiops-report init-db` creates it, or name your table in {where}"
+        ) from None
+    required = REQUIRED_COLUMNS[mapping.role]
+    for part in [*required, *sorted(mapping.explicit - set(required))]:
+        if part in table.c:
+            continue
+        column = mapping.columns.get(part, part)
+        if part in mapping.explicit:
+            problem = (
+                f"{mapping.setting(part)} = {column!r}, but table {table.name!r} has no such column"
+            )
+        else:
+            problem = (
+                f"table {table.name!r} lacks the required column {column!r}; "
+                f"name the column that holds it in {mapping.setting(part)}"
+            )
+        columns = ", ".join(c.name for c in table.c)
+        raise MissingColumn(f"{problem} (its columns: {columns})")
+    return table
+
+
+def _check_created_at(engine: Engine, tables: ChatbotTables, role: TableRole) -> None:
+    """An integer `created_at` needs its unit; a unit needs an integer column."""
+    column = tables.table(role).c.created_at
+    unit = tables.mapping.table(role).created_at_unit
+    where = tables.column_name(role, "created_at")
+    setting = tables.mapping.table(role).setting("created_at_unit")
+    if unit is None:
+        integer = isinstance(column.type, sa.Integer) or (
+            engine.dialect.name == "sqlite" and _sqlite_stores_numbers(engine, column)
+        )
+        if integer:
+            raise ConfigError(
+                f'{where} holds integers: say which epoch unit they are in, {setting} = "s" or "ms"'
+            )
+    elif (
+        not isinstance(column.type, sa.Integer | sa.Numeric | sa.Float)
+        and engine.dialect.name != "sqlite"
+    ):
+        raise ConfigError(
+            f"{setting} = {unit!r}, but {where} is a {column.type} column, not an integer epoch; "
+            "remove the setting"
+        )
+
+
+def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
+    """True when the first row's value is a number (SQLite stores any type in any column)."""
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(sa.func.typeof(column)).where(column.is_not(None)).limit(1)
+            ).scalar()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return stored in {"integer", "real"}
 
 
 def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:
@@ -246,17 +453,19 @@ def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[st
     missing = {}
     for role in ROLES:
         name = tables.table(role).name
+        column = tables.table(role).c.created_at.name
         indexed = [index["column_names"][:1] for index in inspector.get_indexes(name)]
-        if ["created_at"] not in indexed:
+        if [column] not in indexed:
             missing[name] = (
-                f"CREATE INDEX {quote(f'ix_{name}_created_at')} ON {quote(name)} (created_at);"
+                f"CREATE INDEX {quote(f'ix_{name}_{column}')} ON {quote(name)} ({quote(column)});"
             )
     return missing
 
 
 # --- time-range predicates ------------------------------------------------------------------
 
-TimeStyle = Literal["aware", "naive", "sqlite_text"]
+TimeStyle = Literal["aware", "naive", "sqlite_text", "epoch"]
+EPOCH_FACTOR: dict[TimeUnit, int] = {"s": 1, "ms": 1000}
 
 
 @dataclass(frozen=True)
@@ -270,10 +479,19 @@ class TimeColumn:
     column: sa.ColumnElement[Any]
     style: TimeStyle
     db_zone: ZoneInfo
+    unit: TimeUnit = "s"  # of an integer epoch
 
     @classmethod
-    def of(cls, column: sa.Column[Any], dialect_name: str, db_zone: ZoneInfo) -> TimeColumn:
-        """Decide the storage style from the dialect and the reflected type."""
+    def of(
+        cls,
+        column: sa.Column[Any],
+        dialect_name: str,
+        db_zone: ZoneInfo,
+        unit: TimeUnit | None = None,
+    ) -> TimeColumn:
+        """Decide the storage style from the epoch unit, the dialect and the reflected type."""
+        if unit is not None:
+            return cls(sa.type_coerce(column, sa.BigInteger()), "epoch", db_zone, unit)
         if dialect_name == "sqlite":  # SQLite keeps timestamps as text: compare them as text
             return cls(sa.type_coerce(column, sa.String()), "sqlite_text", db_zone)
         if isinstance(column.type, sa.DateTime) and column.type.timezone:
@@ -281,6 +499,8 @@ class TimeColumn:
         return cls(column, "naive", db_zone)
 
     def _bound(self, instant: datetime) -> Any:
+        if self.style == "epoch":  # whole seconds: the report's bounds are midnights
+            return sa.literal(int(instant.timestamp()) * EPOCH_FACTOR[self.unit], sa.BigInteger())
         if self.style == "aware":
             return sa.literal(instant, sa.DateTime(timezone=True))
         return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
@@ -319,8 +539,10 @@ class TimeColumn:
     def _literal(text: str) -> sa.ColumnElement[str]:
         return sa.literal(text, sa.String())
 
-    def to_instant(self, value: datetime | str) -> datetime:
+    def to_instant(self, value: datetime | str | int | float) -> datetime:
         """A stored value as an aware datetime."""
+        if isinstance(value, int | float):  # an epoch (the only style that stores numbers)
+            return datetime.fromtimestamp(value / EPOCH_FACTOR[self.unit], UTC)
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:

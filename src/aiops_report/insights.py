@@ -28,14 +28,12 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from scipy.stats import binomtest, norm, t, ttest_ind_from_stats
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.metrics import (
     change_between,
     daily_totals,
-    feedback_is,
-    feedback_value,
     mean,
     percentile_cont,
     satisfaction,
@@ -252,7 +250,7 @@ def compute_insights(
     period: Period,
     *,
     prices: PriceTable | None,
-    score_good_threshold: float = 5.0,
+    score_good_threshold: float | None = None,
     store: DailyTotalsStore | None = None,
 ) -> Insights:
     """The insights of `period`; raise DatabaseUnreachable when the database cannot be read.
@@ -262,11 +260,15 @@ def compute_insights(
     own, as independent queries use the database's cores.
     """
 
+    threshold = (
+        tables.mapping.scale.midpoint if score_good_threshold is None else score_good_threshold
+    )
+
     def read(part: Callable[[_Reader], T]) -> T:
         try:
             with engine.connect() as conn:
-                return part(_Reader(conn, tables, period, score_good_threshold, store))
-        except OperationalError as exc:
+                return part(_Reader(conn, tables, period, threshold, store))
+        except DBAPIError as exc:
             raise database_error(engine, exc) from None
 
     days = read(_Reader.daily_counts)
@@ -589,13 +591,13 @@ class _Reader:
         t = self.tables
         return self._per_model(
             "feedback",
-            sa.func.count(sa.case((feedback_is(t, "like", "dislike"), 1))),
-            sa.func.count(sa.case((feedback_is(t, "dislike", "like"), 1))),
+            sa.func.count(sa.case((t.feedback_is("like"), 1))),
+            sa.func.count(sa.case((t.feedback_is("dislike"), 1))),
         )
 
     def model_scores(self) -> dict[str, tuple[Any, ...]]:
         """Per model: the number and the sum of scores."""
-        score = self.tables.evaluations.c.score
+        score = self.tables.score()
         return self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
 
     # --- agreement ------------------------------------------------------------------------
@@ -609,9 +611,9 @@ class _Reader:
         farthest from the threshold.
         """
         fb, ev = self.tables.feedback, self.tables.evaluations
-        value = feedback_value(self.tables)
+        value = self.tables.feedback_kind()
         mean_score = (  # AVG skips NULL scores; NULL when the conversation has none
-            sa.select(sa.func.avg(ev.c.score))
+            sa.select(sa.func.avg(self.tables.score()))
             .where(ev.c.conversation_id == fb.c.conversation_id)
             .scalar_subquery()
         )
@@ -626,7 +628,7 @@ class _Reader:
                 comment.label("comment"),
                 self.tables.created_at("feedback").column.label("created_at"),
             )
-            .where(self._within("feedback"), value.in_(["like", "dislike"]))
+            .where(self._within("feedback"), value.is_not(None))
             .cte("rated")
         )
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE
@@ -711,7 +713,7 @@ class _Reader:
         """Dislike comments, then reasons of disliked or low-scored conversations (newest first)."""
         t = self.tables
         fb, ev = t.feedback, t.evaluations
-        dislike = feedback_value(self.tables) == "dislike"
+        dislike = t.feedback_is("dislike")
         queries = []
         if "comment" in fb.c:
             queries.append(
@@ -720,7 +722,7 @@ class _Reader:
                 .order_by(t.created_at("feedback").column.desc())
             )
         if "reason" in ev.c:
-            low = ev.c.score < self.threshold
+            low = t.score() < self.threshold
             if "conversation_id" in ev.c and "conversation_id" in fb.c:
                 disliked = sa.select(fb.c.conversation_id).where(
                     self._within("feedback", period), dislike

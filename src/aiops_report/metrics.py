@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report import rollups
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 # order); averages are rounded so that every database reports the same number.
 SCORE_DECIMALS = 6
 WORST_LIMIT = 10
-SCORE_BUCKETS = 10  # [0,1), [1,2), ... [9,10]: the evaluator's 0-10 scale
 UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 
 
@@ -78,8 +77,8 @@ class DailyMetrics:
 class ScoreBucket:
     """How many scores fell in [low, high) in each period (the last bucket includes high)."""
 
-    low: int
-    high: int
+    low: float
+    high: float
     current: int
     previous: int
 
@@ -264,7 +263,7 @@ def compute(
     try:
         with engine.connect() as conn:
             return _compute(conn, tables, period, worst_limit, store, count_users)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
 
@@ -280,7 +279,7 @@ class DayTotals:
     evaluations: int = 0
     score_sum: float = 0.0
     score_squares: float = 0.0
-    score_buckets: list[int] = field(default_factory=lambda: [0] * SCORE_BUCKETS)
+    score_buckets: list[int] = field(default_factory=list)  # per bucket of the score scale
     latencies: list[tuple[float, int]] = field(default_factory=list)  # (value, how often)
 
     def add(self, other: DayTotals) -> None:
@@ -293,7 +292,12 @@ class DayTotals:
         self.score_sum += other.score_sum
         self.score_squares += other.score_squares
         self.score_buckets = [
-            a + b for a, b in zip(self.score_buckets, other.score_buckets, strict=True)
+            a + b
+            for a, b in zip(
+                self.score_buckets or [0] * len(other.score_buckets),
+                other.score_buckets,
+                strict=True,
+            )
         ]
         self.latencies += other.latencies
 
@@ -340,7 +344,7 @@ def keep_daily_totals(
                 span.zone,
                 _json_reader(engine, tables, span.zone),
             )
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
 
@@ -411,14 +415,26 @@ def _compute(
         current=headline(1),
         previous=headline(0),
         daily=daily,
-        score_distribution=[
-            ScoreBucket(low, low + 1, periods[1].score_buckets[low], periods[0].score_buckets[low])
-            for low in range(SCORE_BUCKETS)
-        ],
+        score_distribution=score_distribution(
+            tables.mapping.scale.bucket_edges(), periods[1], periods[0]
+        ),
         lowest_scored=reader.lowest_scored(period, worst_limit) if worst_limit else [],
         disliked=reader.disliked(period, worst_limit) if worst_limit else [],
         features=features,
     )
+
+
+def score_distribution(
+    edges: Sequence[float], current: DayTotals, previous: DayTotals
+) -> list[ScoreBucket]:
+    """The buckets between `edges` with the counts of both periods."""
+    empty = [0] * (len(edges) - 1)
+    return [
+        ScoreBucket(edges[i], edges[i + 1], now, before)
+        for i, (now, before) in enumerate(
+            zip(current.score_buckets or empty, previous.score_buckets or empty, strict=True)
+        )
+    ]
 
 
 def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple[int, int] | None:
@@ -427,21 +443,8 @@ def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple
     try:
         with engine.connect() as conn:
             return _Reader.of(conn, tables, period).unique_users()
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise database_error(engine, exc) from None
-
-
-def feedback_value(tables: ChatbotTables) -> sa.ColumnElement[Any]:
-    """`feedback`, trimmed and lower-cased, compared byte for byte."""
-    feedback = sa.func.lower(sa.func.trim(tables.feedback.c.feedback))
-    return exact_text(feedback, tables.dialect)
-
-
-def feedback_is(tables: ChatbotTables, value: str, other: str) -> sa.ColumnElement[bool]:
-    """The trimmed, lower-cased feedback is `value`: the common exact spellings are
-    recognised without calling a function (`other` is the other common one)."""
-    raw = exact_text(tables.feedback.c.feedback, tables.dialect)
-    return sa.or_(raw == value, sa.and_(raw != other, feedback_value(tables) == value))
 
 
 def per_range(
@@ -545,8 +548,8 @@ def _add_feedback(
             "feedback",
             ranges,
             sa.func.count(),
-            sa.func.count(sa.case((feedback_is(tables, "like", "dislike"), 1))),
-            sa.func.count(sa.case((feedback_is(tables, "dislike", "like"), 1))),
+            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
+            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
         ),
         strict=True,
     ):
@@ -563,8 +566,9 @@ def _add_evaluations(
     days: list[DayTotals],
 ) -> None:
     """Each day's scores: count, sum, sum of squares and buckets."""
-    score = tables.evaluations.c.score
-    at_least = [sa.func.count(sa.case((score >= low, 1))) for low in range(1, SCORE_BUCKETS)]
+    score = tables.score()
+    edges = tables.mapping.scale.bucket_edges()
+    at_least = [sa.func.count(sa.case((score >= low, 1))) for low in edges[1:-1]]
     for totals, rows in zip(
         days,
         per_range(
@@ -579,13 +583,17 @@ def _add_evaluations(
         ),
         strict=True,
     ):
+        totals.score_buckets = [0] * (len(edges) - 1)
         for count, total, squares, *cumulative in rows:
             totals.evaluations = count
             totals.score_sum = float(total or 0)
             totals.score_squares = float(squares or 0)
-            # [0,1) holds what is below 1 (negatives too), [9,10] what is 9 or more.
-            edges = [count, *cumulative, 0]
-            totals.score_buckets = [edges[i] - edges[i + 1] for i in range(SCORE_BUCKETS)]
+            # The first bucket holds what is below its top (under the range too), the last
+            # what is at least its bottom (above the range too).
+            at_or_above = [count, *cumulative, 0]
+            totals.score_buckets = [
+                at_or_above[i] - at_or_above[i + 1] for i in range(len(edges) - 1)
+            ]
 
 
 class _Reader:
@@ -650,11 +658,12 @@ class _Reader:
         """The period's evaluations with the lowest scores (ties: earliest first)."""
         ev = self.tables.evaluations
         created_at = self.tables.created_at("evaluations")
+        score = self.tables.score()
         extra = [ev.c[c] for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
-        order = [ev.c.score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
+        order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
         rows = self.conn.execute(
-            sa.select(created_at.column.label("created_at"), ev.c.score, *extra)
-            .where(created_at.within(period.start_at, period.end_at), ev.c.score.is_not(None))
+            sa.select(created_at.column.label("created_at"), score.label("score"), *extra)
+            .where(created_at.within(period.start_at, period.end_at), score.is_not(None))
             .order_by(*order)
             .limit(limit)
         ).mappings()
@@ -670,7 +679,7 @@ class _Reader:
             sa.select(created_at.column.label("created_at"), *extra)
             .where(
                 created_at.within(period.start_at, period.end_at),
-                feedback_value(self.tables) == "dislike",
+                self.tables.feedback_is("dislike"),
             )
             .order_by(*order)
             .limit(limit)
@@ -721,12 +730,12 @@ class _Reader:
         fb = self.tables.feedback
         if not ids or "conversation_id" not in fb.c:
             return {}
-        value = feedback_value(self.tables)
+        kind = self.tables.feedback_kind()
         comment = fb.c.comment if "comment" in fb.c else sa.null()
         latest: dict[Any, tuple[str | None, str | None]] = {}
         for cid, val, text in self.conn.execute(
-            sa.select(fb.c.conversation_id, value, comment)
-            .where(fb.c.conversation_id.in_(ids), value.in_(["like", "dislike"]))
+            sa.select(fb.c.conversation_id, kind, comment)
+            .where(fb.c.conversation_id.in_(ids), kind.is_not(None))
             .order_by(fb.c.created_at)
         ):
             latest[cid] = (_as_str(val), text)
@@ -736,10 +745,11 @@ class _Reader:
         ev = self.tables.evaluations
         if not ids or "conversation_id" not in ev.c:
             return {}
+        score = self.tables.score()
         return {
             cid: mean(total, count)
             for cid, total, count in self.conn.execute(
-                sa.select(ev.c.conversation_id, sa.func.sum(ev.c.score), sa.func.count(ev.c.score))
+                sa.select(ev.c.conversation_id, sa.func.sum(score), sa.func.count(score))
                 .where(ev.c.conversation_id.in_(ids))
                 .group_by(ev.c.conversation_id)
             )

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 TABLE_NAME = "report_daily_totals"
 SETTLED_AFTER = timedelta(days=1)
-FORMAT = 1  # the version of what a row holds: rows of another version are not used
+FORMAT = 2  # the version of what a row holds: rows of another version are not used
 SOURCE_LENGTH = 255
 
 metadata = sa.MetaData()
@@ -54,10 +54,13 @@ Totals = dict[str, Any]  # one day's totals as JSON-ready values (metrics.DayTot
 def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
     """What stored totals depend on: the tables, the columns they have, and the time zones."""
     described = " ".join(
-        f"{table.name}({','.join(sorted(table.c.keys()))})"
+        f"{table.name}({','.join(sorted(f'{c.key}={c.name}' for c in table.c if c.key[0] != '~'))})"
         for table in (tables.conversations, tables.feedback, tables.evaluations)
     )
-    source = f"v{FORMAT} {described} db={tables.db_zone.key} day={zone.key}"
+    source = (
+        f"v{FORMAT} {described} {tables.mapping.fingerprint()} "
+        f"db={tables.db_zone.key} day={zone.key}"
+    )
     if len(source) > SOURCE_LENGTH:
         digest = hashlib.sha256(source.encode()).hexdigest()[:32]
         source = f"{source[: SOURCE_LENGTH - 34]} #{digest}"
