@@ -205,16 +205,19 @@ ValueKind = Literal["text", "integer", "number", "boolean"]
 # same on PostgreSQL and MariaDB/MySQL; Python's float() accepts the same strings).
 NUMBER_PATTERN = r"^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", re.ASCII)
-_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "on"})
+_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
 
 
 def value_kind(column: sa.ColumnElement[Any]) -> ValueKind:
     """How a feedback or score column's values compare: as text, integers, numbers, booleans."""
     column_type = column.type
-    if isinstance(column_type, sa.Boolean):
+    # MySQL's BOOLEAN is TINYINT(1): its values are 0 and 1, its words true and false.
+    if isinstance(column_type, sa.Boolean) or (
+        isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1
+    ):
         return "boolean"
-    if isinstance(column_type, sa.Integer):  # MySQL's BOOLEAN is TINYINT(1): 0 and 1
+    if isinstance(column_type, sa.Integer):
         return "integer"
     if isinstance(column_type, sa.Numeric | sa.Float):  # Float is no Numeric in SQLAlchemy 2.1
         return "number"
@@ -225,14 +228,13 @@ def typed_word(word: str, kind: ValueKind) -> Any:
     """A feedback word as a value of a column of `kind`; None when such a column cannot hold it."""
     if kind == "text":
         return word
-    if word in _TRUE_WORDS | _FALSE_WORDS and not _NUMBER.fullmatch(word):
-        number: Any = int(word in _TRUE_WORDS)
-    elif _NUMBER.fullmatch(word):
-        number = Decimal(word.strip())
-    else:
-        return None
     if kind == "boolean":
-        return {0: False, 1: True}.get(int(number)) if number in (0, 1) else None
+        if word in _TRUE_WORDS:
+            return True
+        return False if word in _FALSE_WORDS else None
+    if not _NUMBER.fullmatch(word):
+        return None
+    number = Decimal(word.strip())
     if kind == "integer":
         return int(number) if number == int(number) else None
     return number
@@ -367,7 +369,21 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     )
     for role in ROLES:
         _check_created_at(engine, found, role)
+    _check_feedback_words(found)
     return found
+
+
+def _check_feedback_words(tables: ChatbotTables) -> None:
+    """A like and a dislike word must be values the feedback column can hold."""
+    column = tables.feedback.c.feedback
+    for kind, words in (("like", tables.mapping.like), ("dislike", tables.mapping.dislike)):
+        if not tables.feedback_words(kind):
+            raise ConfigError(
+                f"{tables.column_name('feedback', 'feedback')} is a {column.type} column, and "
+                f"none of the {kind} words {list(words)} is a value it can hold: say which of "
+                'its values are likes and dislikes, e.g. like = ["1"] and dislike = ["-1"] '
+                "under [feedback] in SCHEMA_FILE"
+            )
 
 
 def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa.Table:

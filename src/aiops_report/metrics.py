@@ -659,7 +659,7 @@ class _Reader:
         ev = self.tables.evaluations
         created_at = self.tables.created_at("evaluations")
         score = self.tables.score()
-        extra = [ev.c[c] for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
+        extra = [ev.c[c].label(c) for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
         order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
         rows = self.conn.execute(
             sa.select(created_at.column.label("created_at"), score.label("score"), *extra)
@@ -673,7 +673,7 @@ class _Reader:
         """The period's latest dislikes."""
         fb = self.tables.feedback
         created_at = self.tables.created_at("feedback")
-        extra = [fb.c[c] for c in ("conversation_id", "comment") if c in fb.c]
+        extra = [fb.c[c].label(c) for c in ("conversation_id", "comment") if c in fb.c]
         order = [created_at.column.desc(), *([fb.c.id.desc()] if "id" in fb.c else [])]
         rows = self.conn.execute(
             sa.select(created_at.column.label("created_at"), *extra)
@@ -721,7 +721,9 @@ class _Reader:
             return {}
         conv = self.tables.conversations
         rows = self.conn.execute(
-            sa.select(conv.c.id, *[conv.c[c] for c in columns]).where(conv.c.id.in_(ids))
+            sa.select(conv.c.id.label("id"), *[conv.c[c].label(c) for c in columns]).where(
+                conv.c.id.in_(ids)
+            )
         ).mappings()
         return {row["id"]: dict(row) for row in rows}
 
