@@ -15,8 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
+from aiops_report.cli import app
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables, typed_word
 from aiops_report.errors import ConfigError, MissingColumn
@@ -24,6 +27,7 @@ from aiops_report.insights import compute_insights
 from aiops_report.mapping import load_mapping
 from aiops_report.metrics import compute
 from aiops_report.periods import Period
+from chatbot_tables import create_tables
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -363,3 +367,103 @@ def test_a_text_score_that_is_no_number_is_not_averaged_as_zero(tmp_path: Path) 
     numbers = compute(engine, reflect_tables(engine, settings), WEEK)
 
     assert (numbers.current.evaluations, numbers.current.avg_score) == (2, 7.0)
+
+
+# --- as a user meets it: the command line ------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_doctor_shows_how_a_mapped_schema_is_read(mapped: Settings, db_url: str) -> None:
+    engine = make_engine(mapped)
+    team_tables(engine, VARIANTS[0])
+    # The rows of the variant are in the week of DAY; doctor looks at the 8 weeks before now.
+    with time_machine.travel(DAY + timedelta(days=3), tick=False):
+        result = runner.invoke(
+            app, ["doctor"], env={"DATABASE_URL": db_url, "SCHEMA_FILE": str(mapped.schema_file)}
+        )
+
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith(
+            "ok    table chat_turns (conversations): created_at = ts (integer epoch in seconds)"
+        )
+        and "model = llm" in line
+        for line in lines
+    ), result.output
+    assert any(
+        "ratings (feedback): created_at = rated_at (integer epoch in milliseconds)" in line
+        and "feedback as integer" in line
+        for line in lines
+    )
+    assert (
+        "ok    feedback values of the last 8 weeks: "
+        "1 ×2 like; -1 ×1 dislike; 0 ×1 neither; None ×1 neither"
+    ) in lines
+    assert "ok    scores of the last 8 weeks: 3 numbers (0 below 1, 0 above 5)" in lines
+    assert any(line.startswith("ok    the report's queries ran on 2026-11-20") for line in lines)
+    assert not any(line.startswith("error") for line in lines), result.output
+
+
+def test_feedback_words_nobody_mapped_are_shown_not_counted_as_zero(db_url: str) -> None:
+    """The reproduction: up/down feedback gave likes 0, dislikes 0, and doctor said ok."""
+    settings = load_settings(database_url=db_url)
+    engine = make_engine(settings)
+    create_tables(engine, settings, style="naive", minimal=True)
+    day = DAY.astimezone(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO feedback_log (feedback, created_at) VALUES (:f, :at)"),
+            [{"f": f, "at": day} for f in ["up", "up", "down"]],
+        )
+    env = {"DATABASE_URL": db_url}
+
+    with time_machine.travel(DAY + timedelta(days=6), tick=False):
+        doctor = runner.invoke(app, ["doctor"], env=env)
+        generate = runner.invoke(app, ["generate", "--json", "--week", "2026-11-16"], env=env)
+
+    assert (
+        "ok    feedback values of the last 8 weeks: 'up' ×2 neither; 'down' ×1 neither"
+        in doctor.output
+    )
+    assert (
+        "warn  3 of 3 feedback rows are neither a like nor a dislike ('up', 'down'); likes are "
+        "['like'], dislikes ['dislike']: to count others, list them in like = [...] and "
+        "dislike = [...] under [feedback] in SCHEMA_FILE"
+    ) in doctor.output
+    assert generate.exit_code == 0, generate.output
+    assert "none of the week's 3 feedback rows is a like or a dislike" in generate.stderr
+
+
+def test_integers_in_a_sqlite_datetime_column_are_one_line(tmp_path: Path) -> None:
+    """The reproduction: an integer-epoch created_at on SQLite gave 0 conversations, exit 0."""
+    url = f"sqlite:///{tmp_path / 'chatbot.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE conversation_log (created_at DATETIME)")
+        conn.exec_driver_sql("CREATE TABLE feedback_log (feedback TEXT, created_at DATETIME)")
+        conn.exec_driver_sql(
+            "CREATE TABLE conversation_evaluation (score REAL, created_at DATETIME)"
+        )
+        conn.exec_driver_sql("INSERT INTO conversation_log VALUES (1763427600)")
+
+    result = runner.invoke(app, ["generate", "--json"], env={"DATABASE_URL": url})
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: conversation_log.created_at holds integers: say which epoch unit they are in, "
+        'SCHEMA_FILE [conversations] created_at_unit = "s" or "ms"\n'
+    )
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    garbage = tmp_path / "chatbot.db"
+    garbage.write_bytes(bytes(range(256)) * 20)
+
+    for command in (["generate", "--json"], ["run-weekly"], ["doctor"]):
+        result = runner.invoke(app, command, env={"DATABASE_URL": f"sqlite:///{garbage}"})
+
+        assert result.exit_code == 1, command
+        errors = [line for line in result.output.splitlines() if "error" in line]
+        assert len(errors) == 1 and "file is not a database" in errors[0], result.output
+        assert "Traceback" not in result.output

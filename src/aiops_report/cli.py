@@ -12,7 +12,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report.config import Settings, load_settings
 from aiops_report.dashboard_server import listen_address, run_dashboard
@@ -27,6 +29,7 @@ from aiops_report.jobs import (
     run_weekly,
     send_report,
 )
+from aiops_report.metrics import ReportNumbers
 from aiops_report.periods import parse_day, parse_week
 from aiops_report.rollups import DailyTotalsStore
 from aiops_report.scheduler import run_scheduler
@@ -53,7 +56,11 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except AiopsReportError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except DBAPIError as exc:  # a statement the library did not name an error for
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        err.print(f"[red]error:[/red] the database refused a statement: {escape(reason)}")
         raise typer.Exit(1) from None
 
 
@@ -74,7 +81,9 @@ def init_db() -> None:
         engine = make_engine(settings)
         check_connection(engine)
         for table, created in create_schema(engine, settings).items():
-            out.print(f"{table}: {'created' if created else 'already exists, left as it is'}")
+            out.print(
+                f"{escape(table)}: {'created' if created else 'already exists, left as it is'}"
+            )
 
 
 @app.command("demo-data")
@@ -113,7 +122,9 @@ def demo_data(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         if summary.skipped_reason:
-            out.print(f"demo data not written: {summary.skipped_reason} (use --append to add)")
+            out.print(
+                f"demo data not written: {escape(summary.skipped_reason)} (use --append to add)"
+            )
             return
         out.print(
             f"wrote {summary.conversations} conversations, {summary.feedback} feedback rows and "
@@ -149,10 +160,12 @@ def generate(
         if as_json:
             numbers = report_numbers(engine, settings, period)
             typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
+            warn_of_unread_feedback(numbers)
             return
         report = generate_report(
             engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
         )
+        warn_of_unread_feedback(report.numbers)
         if report.numbers.is_empty:
             err.print(f"note: no conversations, feedback or evaluations in {period.start} week")
         if settings.slack_bot_token is None:
@@ -160,6 +173,17 @@ def generate(
         else:
             err.print("not uploaded: `aiops-report send PATH` uploads it")
         typer.echo(report.path)
+
+
+def warn_of_unread_feedback(numbers: ReportNumbers) -> None:
+    """Say so when feedback rows exist but none is a like or a dislike: the words may differ."""
+    current = numbers.current
+    if current.feedback_total and not current.likes + current.dislikes:
+        err.print(
+            f"[yellow]warning:[/yellow] none of the week's {current.feedback_total} feedback "
+            "rows is a like or a dislike; `aiops-report doctor` shows the values found, and "
+            "SCHEMA_FILE's like = [...] and dislike = [...] say which count"
+        )
 
 
 @app.command()
@@ -194,7 +218,7 @@ def run_weekly_command(
         settings = settings_from_env()
         period = parse_week(week, settings.report_zone) if week else None
         outcome = run_weekly(make_engine(settings), settings, period=period, force=force)
-        out.print(outcome.message)
+        out.print(escape(outcome.message))
 
 
 @app.command()
@@ -212,7 +236,7 @@ def doctor() -> None:
         "error": "[red]error[/red]",
     }
     for finding in findings:
-        out.print(f"{marks[finding.level]} {finding.message}")
+        out.print(f"{marks[finding.level]} {escape(finding.message)}")
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)
 

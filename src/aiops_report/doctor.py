@@ -5,26 +5,35 @@ The database checks run first; the font and Slack checks are added by `all_findi
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.engine import Engine
 
+from aiops_report.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
 from aiops_report.config import Settings
 from aiops_report.db import (
-    OPTIONAL_COLUMNS,
-    ROLES,
+    ChatbotTables,
     check_connection,
     describe,
     missing_created_at_indexes,
     reflect_tables,
+    value_kind,
 )
 from aiops_report.errors import AiopsReportError, FontMissing, SlackNotConfigured
 from aiops_report.insights import insights_findings
+from aiops_report.jobs import report_numbers
+from aiops_report.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
+from aiops_report.periods import Period
 from aiops_report.report import font_status
 from aiops_report.slack import SlackDelivery
 
 Level = Literal["ok", "warn", "error"]
+CENSUS_WEEKS = 8
+CENSUS_SPAN = timedelta(weeks=CENSUS_WEEKS)
+NEITHER_SHARE = 0.05  # more feedback rows than this that are neither: the words may be wrong
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,8 @@ class Finding:
 
 
 def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
-    """Connection, tables, optional columns and `created_at` indexes."""
+    """Connection, tables and how each column is read, what the columns hold, indexes, and
+    the report's queries run on one day."""
     try:
         check_connection(engine)
     except AiopsReportError as exc:
@@ -44,25 +54,127 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         tables = reflect_tables(engine, settings)
     except AiopsReportError as exc:
         return [*findings, Finding("error", str(exc))]
-    for role in ROLES:
-        table = tables.table(role)
-        found = tables.optional_columns(role)
-        absent = [c for c in OPTIONAL_COLUMNS[role] if c not in found]
-        line = f"table {table.name}: optional columns found: {', '.join(found) or 'none'}"
-        if absent:
-            line += f"; absent (their report sections are left out): {', '.join(absent)}"
-        findings.append(Finding("ok", line))
+    if tables.mapping.source:
+        findings.append(Finding("ok", f"schema mapping read from {tables.mapping.source}"))
+    findings += [Finding("ok", _columns_line(tables, role)) for role in ROLES]
     parts = insights_findings(tables)
     findings.append(Finding("ok", f"insights: {'; '.join(parts)}"))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(
             Finding(
                 "warn",
-                f"table {name}: no index on created_at, so every report scans the "
+                f"table {name}: no index on its created_at column, so every report scans the "
                 f"whole table; to fix: {statement}",
             )
         )
+    now = datetime.now(settings.report_zone)
+    try:
+        findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
+        findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
+        findings.append(_trial_run(engine, settings, now))
+    except AiopsReportError as exc:
+        findings.append(Finding("error", str(exc)))
     return findings
+
+
+def _columns_line(tables: ChatbotTables, role: TableRole) -> str:
+    """Which column plays which part, how created_at is read, and the optional parts absent."""
+    table = tables.table(role)
+    played = [
+        f"{part} = {table.c[part].name}" if table.c[part].name != part else part
+        for part in column_parts(role)
+        if part in table.c and part != "created_at"
+    ]
+    created_at = table.c.created_at
+    line = (
+        f"table {table.name} ({role}): created_at = {created_at.name} "
+        f"({tables.created_at(role).describe()})"
+    )
+    if role == "feedback":
+        line += f"; feedback as {value_kind(table.c.feedback)} ({table.c.feedback.type})"
+    if role == "evaluations":
+        scale = tables.mapping.scale
+        line += f"; scores {scale.low:g} to {scale.high:g} ({table.c.score.type})"
+    if played:
+        line += f"; columns: {', '.join(played)}"
+    absent = [part for part in OPTIONAL_COLUMNS[role] if part not in table.c]
+    if absent:
+        line += f"; absent (their report sections are left out): {', '.join(absent)}"
+    return line
+
+
+def _feedback_findings(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> list[Finding]:
+    """The feedback values of recent weeks, and what each counts as."""
+    values = feedback_values(engine, tables, start, end)
+    total = sum(v.count for v in values)
+    if not total:
+        return [Finding("warn", f"no feedback rows in the last {CENSUS_WEEKS} weeks")]
+    shown = "; ".join(
+        f"{v.value!r} ×{v.count} {v.kind or 'neither'}" for v in values[:FEEDBACK_VALUES_SHOWN]
+    )
+    if len(values) > FEEDBACK_VALUES_SHOWN:
+        shown += f"; {len(values) - FEEDBACK_VALUES_SHOWN} more values"
+    findings = [Finding("ok", f"feedback values of the last {CENSUS_WEEKS} weeks: {shown}")]
+    neither = sum(v.count for v in values if v.kind is None and v.value is not None)
+    kinds = {v.kind for v in values}
+    if neither > total * NEITHER_SHARE or not {"like", "dislike"} <= kinds:
+        odd = ", ".join(repr(v.value) for v in values if v.kind is None and v.value is not None)
+        findings.append(
+            Finding(
+                "warn",
+                f"{neither} of {total} feedback rows are neither a like nor a dislike "
+                f"({odd or 'none'}); likes are {list(tables.mapping.like)}, dislikes "
+                f"{list(tables.mapping.dislike)}: to count others, list them in like = [...] "
+                "and dislike = [...] under [feedback] in SCHEMA_FILE",
+            )
+        )
+    return findings
+
+
+def _score_findings(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> list[Finding]:
+    """How recent scores read: numbers, not numbers, outside the score range."""
+    census = score_census(engine, tables, start, end)
+    scale = tables.mapping.scale
+    where = tables.column_name("evaluations", "score")
+    findings = [
+        Finding(
+            "ok",
+            f"scores of the last {CENSUS_WEEKS} weeks: {census.numbers} numbers "
+            f"({census.below} below {scale.low:g}, {census.above} above {scale.high:g})",
+        )
+    ]
+    if census.not_numbers:
+        findings.append(
+            Finding(
+                "warn",
+                f"{census.not_numbers} values of {where} are not numbers "
+                f"({', '.join(repr(v) for v in census.examples_not_numbers)}): they are left "
+                "out of every score",
+            )
+        )
+    if census.below or census.above:
+        findings.append(
+            Finding(
+                "warn",
+                f"{census.below + census.above} scores lie outside {scale.low:g} to "
+                f"{scale.high:g}: if the scale differs, set score_range = [lowest, highest] "
+                "under [evaluations] in SCHEMA_FILE",
+            )
+        )
+    return findings
+
+
+def _trial_run(engine: Engine, settings: Settings, now: datetime) -> Finding:
+    """Every query of the report, run on yesterday: "ok" means `generate` works."""
+    yesterday = now.date() - timedelta(days=1)
+    started = time.monotonic()
+    report_numbers(engine, settings, Period(yesterday, now.date(), settings.report_zone))
+    seconds = time.monotonic() - started
+    return Finding("ok", f"the report's queries ran on {yesterday} (one day) in {seconds:.1f} s")
 
 
 def font_findings() -> list[Finding]:
