@@ -47,7 +47,7 @@ def feedback_values(
     engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
 ) -> list[FeedbackValue]:
     """The feedback values of [start, end), the most frequent first (NULL included)."""
-    column = tables.feedback.c.feedback
+    column: sa.ColumnElement[Any] = tables.feedback.c.feedback
     if value_kind(column) == "text":  # as the report compares it: byte for byte
         column = exact_text(column, tables.dialect)
     kind = tables.feedback_kind()
