@@ -4,6 +4,12 @@ Texts are tokenised with Kiwi (kiwipiepy, a Korean morphological analyser whose 
 in the kiwipiepy_model wheel, so nothing is downloaded at run time). A term is a common or
 proper noun (NNG, NNP), or a Latin-script word (SL) lower-cased, of at least two letters;
 the stop words below are removed; a term counts once per text.
+
+Negation stays with what it negates, so that a complaint is never counted under the word it
+denies:
+
+- A negative prefix (부, 불, 비, 미, 무, tagged XPN) is joined to the noun or root it precedes:
+  '답변이 부정확해요' gives 부정확, not 정확; likewise 불친절, 불가능, 비정상, 미응답, 부적절.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kiwipiepy import Kiwi
+from kiwipiepy import Kiwi, Token
 
-TERM_TAGS = frozenset({"NNG", "NNP", "SL"})
+NOUN_TAGS = frozenset({"NNG", "NNP"})
+NEGATIVE_PREFIXES = frozenset({"부", "불", "비", "미", "무"})
 # Nouns and words that say nothing about what went wrong, separated by spaces: Korean bound
 # and generic nouns, the words every chatbot complaint uses, and English function words.
 KOREAN_STOP_WORDS = (
@@ -55,16 +62,35 @@ def terms_of(texts: Sequence[str]) -> list[set[str]]:
     if not distinct:
         return []  # no need to load the analyser's model (a few hundred MB)
     found = {
-        text: {
-            term
-            for token in tokens
-            if token.tag in TERM_TAGS
-            and (term := token.form.lower()) not in STOP_WORDS
-            and (token.tag != "SL" or len(term) >= 2)
-        }
+        text: _terms(tokens)
         for text, tokens in zip(distinct, _kiwi().tokenize(distinct), strict=True)
     }
     return [found[text] for text in texts]
+
+
+def _terms(tokens: Sequence[Token]) -> set[str]:
+    """The terms of one analysed text."""
+    terms = set()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            token.tag == "XPN"
+            and token.form in NEGATIVE_PREFIXES
+            and following is not None
+            and following.tag in NOUN_TAGS | {"XR"}
+        ):
+            terms.add(token.form + following.form)
+            i += 1  # the noun is part of the term
+        elif token.tag == "SL":
+            term = token.form.lower()
+            if len(term) >= 2 and term not in STOP_WORDS:
+                terms.add(term)
+        elif token.tag in NOUN_TAGS and token.form not in STOP_WORDS:
+            terms.add(token.form)
+        i += 1
+    return terms
 
 
 def top_themes(
