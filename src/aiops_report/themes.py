@@ -10,6 +10,16 @@ denies:
 
 - A negative prefix (부, 불, 비, 미, 무, tagged XPN) is joined to the noun or root it precedes:
   '답변이 부정확해요' gives 부정확, not 정확; likewise 불친절, 불가능, 비정상, 미응답, 부적절.
+- A negated verb or adjective is a term: its stem followed by '지 않음' when 안 comes before it
+  or 않다 after it, by '지 못함' for 못 or 못하다. Short and long negation give the same term:
+  '결제가 안 돼요' and '결제되지 않아요' both give 결제 and 되지 않음; '못 찾아요' gives
+  찾지 못함. Verbs and adjectives are no terms otherwise.
+- An adjective made from a noun (정확하다, 친절하다, 정상적이다) counts as that noun, unless it
+  is negated: then it is only the negated term, so '답변이 정확하지 않아요' gives 정확하지 않음
+  and not 정확. A verb made from a noun (작동하다, 결제되다) keeps its noun, which is what the
+  text is about: '작동 안 해요' gives 작동 and 하지 않음.
+
+없다 and 아니다 are left alone: the noun before them stays a term ('정보가 없어요' gives 정보).
 """
 
 from __future__ import annotations
@@ -23,6 +33,14 @@ from kiwipiepy import Kiwi, Token
 
 NOUN_TAGS = frozenset({"NNG", "NNP"})
 NEGATIVE_PREFIXES = frozenset({"부", "불", "비", "미", "무"})
+# What negates a predicate (the adverbs 안 and 못 before it, the auxiliaries 않다 and 못하다
+# after its -지, or 못 하다 there), and how the term of the negated predicate ends.
+NEGATORS = {
+    ("MAG", "안"): "않음",
+    ("VX", "않"): "않음",
+    ("MAG", "못"): "못함",
+    ("VX", "못하"): "못함",
+}
 # Nouns and words that say nothing about what went wrong, separated by spaces: Korean bound
 # and generic nouns, the words every chatbot complaint uses, and English function words.
 KOREAN_STOP_WORDS = (
@@ -68,28 +86,107 @@ def terms_of(texts: Sequence[str]) -> list[set[str]]:
     return [found[text] for text in texts]
 
 
-def _terms(tokens: Sequence[Token]) -> set[str]:
-    """The terms of one analysed text."""
-    terms = set()
+@dataclass
+class _Word:
+    """A noun, a predicate (the stem of a verb or adjective) or another morpheme of a text."""
+
+    kind: str  # "noun", "predicate", or the Kiwi tag of another morpheme
+    form: str  # the noun, the predicate's stem (되, 찾, 정확하), or the morpheme
+    noun: str = ""  # the noun a predicate is made from (정확하다: 정확), when it is a term
+    adjective: bool = False  # the predicate says what its noun is (정확하다, 정상적이다)
+    negation: str = ""  # the predicate is negated: "않음" or "못함"
+
+
+def _tag(tokens: Sequence[Token], i: int) -> str:
+    """The tag of the `i`th token without its conjugation mark (VV-R, VV-I: VV); "" past the
+    end."""
+    return str(tokens[i].tag).split("-")[0] if i < len(tokens) else ""
+
+
+def _words(tokens: Sequence[Token]) -> list[_Word]:
+    """The morphemes of a text, a noun joined to its negative prefix, and a predicate to the
+    noun it is made from and to its auxiliaries."""
+    words = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        form = tokens[i].form
+        # A negative prefix joins the noun or root after it: 부+정확, 불+친절, 부+적절.
         if (
-            token.tag == "XPN"
-            and token.form in NEGATIVE_PREFIXES
-            and following is not None
-            and following.tag in NOUN_TAGS | {"XR"}
+            _tag(tokens, i) == "XPN"
+            and form in NEGATIVE_PREFIXES
+            and _tag(tokens, i + 1) in NOUN_TAGS | {"XR"}
         ):
-            terms.add(token.form + following.form)
-            i += 1  # the noun is part of the term
-        elif token.tag == "SL":
-            term = token.form.lower()
-            if len(term) >= 2 and term not in STOP_WORDS:
-                terms.add(term)
-        elif token.tag in NOUN_TAGS and token.form not in STOP_WORDS:
-            terms.add(token.form)
+            i += 1
+            form += tokens[i].form
+            kind = "noun"
+        else:
+            kind = "noun" if _tag(tokens, i) in NOUN_TAGS else _tag(tokens, i)
+        noun = form if kind == "noun" else ""  # a root (XR) alone is no term
+        # An adjective made from a noun or root: 정확+하, 만족+스럽, 정상+적+이.
+        suffix = i + 2 if _tag(tokens, i + 1) == "XSN" else i + 1
+        if kind in {"noun", "XR"} and _tag(tokens, suffix) in {"XSA", "VCP"}:
+            stem = form + "".join(token.form for token in tokens[i + 1 : suffix + 1])
+            words.append(_Word("predicate", stem, noun, adjective=True))
+            i = suffix
+        # A verb made from a noun: 작동+하, 연결+되.
+        elif kind in {"noun", "XR"} and _tag(tokens, i + 1) == "XSV":
+            i += 1
+            words.append(_Word("predicate", tokens[i].form, noun))
+        elif kind in {"VV", "VA"}:
+            words.append(_Word("predicate", form))
+        else:
+            words.append(_Word(kind, form))
         i += 1
+        if words[-1].kind == "predicate":
+            # Auxiliaries are part of the predicate: 알리+어+주 (알려주다) is 알리.
+            while _tag(tokens, i) == "EC" and tokens[i].form in {"어", "아"}:
+                if _tag(tokens, i + 1) != "VX":
+                    break
+                i += 2
+    return words
+
+
+def _negate(words: list[_Word]) -> None:
+    """Mark the predicates negated by 안 or 못 before them, or by -지 않다 or -지 못하다 after
+    them."""
+    for k, word in enumerate(words):
+        negation = NEGATORS.get((word.kind, word.form))
+        if negation is None:
+            continue
+        before = k - 1
+        while before >= 0 and words[before].kind == "JX":  # 되지는 않아요
+            before -= 1
+        if before >= 1 and (words[before].kind, words[before].form) == ("EC", "지"):
+            if words[before - 1].kind == "predicate":
+                words[before - 1].negation = negation  # 되지 않아요, 받지 못했어요
+        elif word.kind == "MAG" and k + 1 < len(words) and words[k + 1].kind == "predicate":
+            words[k + 1].negation = negation  # 안 돼요, 못 찾아요
+
+
+def _terms(tokens: Sequence[Token]) -> set[str]:
+    """The terms of one analysed text."""
+    words = _words(tokens)
+    _negate(words)
+    terms = set()
+    for word in words:
+        if word.kind == "SL":
+            term = word.form.lower()
+            if len(term) < 2:
+                continue
+        elif word.kind == "noun":
+            term = word.form
+        elif word.kind == "predicate":
+            if word.negation:
+                terms.add(f"{word.form}지 {word.negation}")
+            # A negated adjective denies its noun (정확하지 않아요); a verb's noun stays what
+            # the text is about (결제되지 않아요: 결제).
+            if not word.noun or (word.negation and word.adjective):
+                continue
+            term = word.noun
+        else:
+            continue
+        if term not in STOP_WORDS:
+            terms.add(term)
     return terms
 
 
