@@ -66,6 +66,24 @@ def test_a_negated_verb_or_adjective_is_a_term(comment: str, terms: set[str]) ->
 
 
 @pytest.mark.parametrize(
+    ("comment", "terms"),
+    [
+        ("It doesn't work", {"not work"}),
+        ("It doesn’t work", {"not work"}),
+        ("doesnt work", {"not work"}),
+        ("The app is NOT working", {"app", "not working"}),
+        ("I can't find my order", {"not find", "order"}),
+        ("It isn't accurate", {"not accurate"}),
+        ("not very helpful", {"not helpful"}),  # the stop words in between are skipped
+        ("not, helpful", {"helpful"}),  # punctuation ends the negation
+        ("No response from the bot", {"response", "bot"}),  # what is missing is the term
+    ],
+)
+def test_a_negated_english_word_is_a_term(comment: str, terms: set[str]) -> None:
+    assert terms_of([comment]) == [terms]
+
+
+@pytest.mark.parametrize(
     ("comment", "term"),
     [
         ("정확한 답변 감사합니다", "정확"),

@@ -19,7 +19,12 @@ denies:
   and not 정확. A verb made from a noun (작동하다, 결제되다) keeps its noun, which is what the
   text is about: '작동 안 해요' gives 작동 and 하지 않음.
 
-없다 and 아니다 are left alone: the noun before them stays a term ('정보가 없어요' gives 정보).
+- In English, not, never, cannot and a contraction in n't join the next word that is no stop
+  word, which then counts only so: 'It doesn't work' gives 'not work', 'not very helpful'
+  gives 'not helpful', 'The app is not working' gives app and 'not working'.
+
+없다, 아니다 and no are left alone: the noun after no or before the others stays a term
+('정보가 없어요' gives 정보, 'no response' gives response).
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ NEGATORS = {
     ("MAG", "못"): "못함",
     ("VX", "못하"): "못함",
 }
+# The English words that negate the next one (as does a word in n't: doesn't, can't), with
+# the contractions people type without their apostrophe.
+ENGLISH_NEGATION_WORDS = "not never cannot dont doesnt didnt isnt arent wasnt werent cant wont"
+ENGLISH_NEGATORS = frozenset(ENGLISH_NEGATION_WORDS.split())
 # Nouns and words that say nothing about what went wrong, separated by spaces: Korean bound
 # and generic nouns, the words every chatbot complaint uses, and English function words.
 KOREAN_STOP_WORDS = (
@@ -50,10 +59,13 @@ ENGLISH_STOP_WORDS = """
     a an the and or but if then than so as of to in on at by for with from about into
     is are was were be been being am do does did done have has had having it its this that
     these those there here i me my we our you your he she they them their not no nor
-    can could would should will just very too also what which who whom how when where why
-    answer answers question questions
+    can could would should will just very really too also what which who whom how when where
+    why answer answers question questions
+    don doesn didn isn aren wasn weren haven hasn hadn won wouldn couldn shouldn
 """
-STOP_WORDS = frozenset(KOREAN_STOP_WORDS.split()) | frozenset(ENGLISH_STOP_WORDS.split())
+STOP_WORDS = (
+    frozenset(KOREAN_STOP_WORDS.split()) | frozenset(ENGLISH_STOP_WORDS.split()) | ENGLISH_NEGATORS
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class _Word:
     form: str  # the noun, the predicate's stem (되, 찾, 정확하), or the morpheme
     noun: str = ""  # the noun a predicate is made from (정확하다: 정확), when it is a term
     adjective: bool = False  # the predicate says what its noun is (정확하다, 정상적이다)
-    negation: str = ""  # the predicate is negated: "않음" or "못함"
+    negation: str = ""  # negated: "않음" or "못함" for a predicate, "not" for an English word
 
 
 def _tag(tokens: Sequence[Token], i: int) -> str:
@@ -148,8 +160,16 @@ def _words(tokens: Sequence[Token]) -> list[_Word]:
 
 def _negate(words: list[_Word]) -> None:
     """Mark the predicates negated by 안 or 못 before them, or by -지 않다 or -지 못하다 after
-    them."""
+    them, and the English words negated by a word before them."""
     for k, word in enumerate(words):
+        if word.kind == "SL" and _negates(words, k):
+            for following in words[k + 1 :]:
+                if following.kind != "SL":  # punctuation, Korean: the negation ends there
+                    break
+                if following.form.lower() not in STOP_WORDS:  # not very helpful: helpful
+                    following.negation = "not"
+                    break
+            continue
         negation = NEGATORS.get((word.kind, word.form))
         if negation is None:
             continue
@@ -163,6 +183,21 @@ def _negate(words: list[_Word]) -> None:
             words[k + 1].negation = negation  # 안 돼요, 못 찾아요
 
 
+def _negates(words: list[_Word], k: int) -> bool:
+    """Whether the `k`th word, a Latin-script one, is an English negation (not, doesn't)."""
+    form = words[k].form.lower()
+    if form in ENGLISH_NEGATORS:
+        return True
+    # Kiwi splits doesn't into doesn, the apostrophe and t.
+    return (
+        form == "t"
+        and k >= 2
+        and words[k - 1].form in {"'", "’"}
+        and words[k - 2].kind == "SL"
+        and words[k - 2].form.lower().endswith("n")
+    )
+
+
 def _terms(tokens: Sequence[Token]) -> set[str]:
     """The terms of one analysed text."""
     words = _words(tokens)
@@ -173,6 +208,8 @@ def _terms(tokens: Sequence[Token]) -> set[str]:
             term = word.form.lower()
             if len(term) < 2:
                 continue
+            if word.negation:
+                term = f"not {term}"
         elif word.kind == "noun":
             term = word.form
         elif word.kind == "predicate":
