@@ -89,6 +89,7 @@ def test_a_negated_english_word_is_a_term(comment: str, terms: set[str]) -> None
         ("정확한 답변 감사합니다", "정확"),
         ("친절한 상담원", "친절"),
         ("정상적인 응답", "정상"),
+        ("답변이 미흡해요", "미흡"),  # Kiwi keeps 미흡 (insufficient) whole
         ("원하는 정보가 없어요", "정보"),  # 없다 is left alone: what is missing is the term
     ],
 )
