@@ -18,7 +18,6 @@ denies:
   is negated: then it is only the negated term, so '답변이 정확하지 않아요' gives 정확하지 않음
   and not 정확. A verb made from a noun (작동하다, 결제되다) keeps its noun, which is what the
   text is about: '작동 안 해요' gives 작동 and 하지 않음.
-
 - In English, not, never, cannot and a contraction in n't join the next word that is no stop
   word, which then counts only so: 'It doesn't work' gives 'not work', 'not very helpful'
   gives 'not helpful', 'The app is not working' gives app and 'not working'.
