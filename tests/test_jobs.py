@@ -27,7 +27,7 @@ from aiops_report.errors import (
     WeekNotOver,
     WeekNotStarted,
 )
-from aiops_report.jobs import run_weekly
+from aiops_report.jobs import requested_week, run_weekly, send_week_to_date
 from aiops_report.periods import Period
 from aiops_report.runs import RunLedger, report_runs, utcnow
 from slack_server import TOKEN, SlackServer
@@ -239,3 +239,23 @@ def test_a_week_that_is_not_over_is_never_recorded(
     assert str(raised.value) == message
     assert RunLedger(demo_engine).history() == []
     assert slack_server.shared_files() == []
+
+
+def test_a_week_to_date_is_posted_but_not_recorded(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    with time_machine.travel(TUESDAY, tick=False):
+        period = requested_week(settings, "2026-12-01")
+        report, delivery = send_week_to_date(demo_engine, settings, period)
+        monday = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert report.path.name == "weekly_report_2026_12_07_partial.pdf"
+    assert report.numbers.period.partial
+    [shared, _] = slack_server.shared_files()
+    assert shared.filename == report.path.name and delivery.file_id == shared.id
+    assert shared.initial_comment and "중간 집계" in shared.initial_comment  # partial, in Korean
+    # Only the complete week that was delivered is in the ledger.
+    assert [(r.period_start, r.status) for r in RunLedger(demo_engine).history()] == [
+        (monday.period.start, "delivered")
+    ]
