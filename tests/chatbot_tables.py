@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,13 +169,17 @@ def reference(
     def when(row: dict[str, Any]) -> datetime:
         return as_read(row["created_at"], style, db_zone)
 
-    def within(p: Period, table_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in table_rows if p.start_at <= when(r) < p.end_at]
+    def within(
+        start: datetime, end: datetime, table_rows: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        return [r for r in table_rows if start <= when(r) < end]
 
-    def headline(p: Period) -> dict[str, Any]:
-        conv = within(p, rows.conversations)
-        fb = within(p, rows.feedback)
-        scores = [r["score"] for r in within(p, rows.evaluations) if r["score"] is not None]
+    def headline(start: datetime, end: datetime) -> dict[str, Any]:
+        conv = within(start, end, rows.conversations)
+        fb = within(start, end, rows.feedback)
+        scores = [
+            r["score"] for r in within(start, end, rows.evaluations) if r["score"] is not None
+        ]
         values = [normalized_feedback(r["feedback"]) for r in fb]
         likes, dislikes = values.count("like"), values.count("dislike")
         latencies = [float(r["latency_ms"]) for r in conv if r.get("latency_ms") is not None]
@@ -197,9 +201,11 @@ def reference(
             else sum((r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0) for r in conv),
         }
 
+    # A partial period (cut at `through`) ends there, its last day too, and the previous
+    # period is cut as far into its own span (Period.previous).
     daily: dict[date, dict[str, Any]] = {}
-    for day in period.days:
-        h = headline(Period(day, day + timedelta(days=1), period.zone))
+    for day, (start, end) in zip(period.days, period.day_ranges(), strict=True):
+        h = headline(start, end)
         daily[day] = {
             k: h[k]
             for k in (
@@ -211,4 +217,9 @@ def reference(
                 "avg_score",
             )
         }
-    return {"current": headline(period), "previous": headline(period.previous), "daily": daily}
+    previous = period.previous
+    return {
+        "current": headline(period.start_at, period.end_at),
+        "previous": headline(previous.start_at, previous.end_at),
+        "daily": daily,
+    }

@@ -1,13 +1,20 @@
 """The `aiops-report` command, called in-process as a user would call it."""
 
 import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from aiops_report.cli import app
 from aiops_report.config import Settings
+from aiops_report.db import make_engine
+from aiops_report.demo import fill_demo_data
+from aiops_report.runs import RunLedger
 from chatbot_tables import create_tables
 
 runner = CliRunner()
@@ -125,3 +132,78 @@ def test_doctor_fails_when_tables_are_missing(tmp_path) -> None:  # type: ignore
 
     assert result.exit_code == 1
     assert "error" in result.output and "init-db" in result.output
+
+
+# --- weeks in progress, in the future, out of range ----------------------------------------
+
+TUESDAY = datetime(2026, 12, 1, 16, 47, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+@pytest.mark.parametrize("command", ["generate", "run-weekly"])
+@pytest.mark.parametrize(
+    "day", ["9999-12-31", "0001-01-01", "1899-12-31"], ids=["9999", "0001", "1899"]
+)
+def test_a_date_out_of_range_is_one_line(command: str, day: str) -> None:
+    result = run(command, "--week", day)
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: --week {day} is out of range: use a date from 1900-01-01 to 9999-12-17"
+    ]
+
+
+def test_generate_of_the_week_in_progress_writes_a_week_to_date_report(
+    db_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=20, now=TUESDAY)
+    engine.dispose()
+    with time_machine.travel(TUESDAY, tick=False):
+        pdf = run("generate", "--week", "2026-12-02", "--out", str(tmp_path), DATABASE_URL=db_url)
+        printed = run("generate", "--week", "2026-12-02", "--json", DATABASE_URL=db_url)
+
+    assert pdf.exit_code == 0, pdf.output
+    assert pdf.stdout.strip() == str(tmp_path / "weekly_report_2026_12_07_partial.pdf")
+    assert "note: week to date, until 2026-12-01 16:47 KST" in pdf.output
+    document = json.loads(printed.stdout)
+    assert document["period"]["partial"] is True
+    assert document["period"]["through"] == "2026-12-01T16:47:00+09:00"
+    assert document["previous_period"]["through"] == "2026-11-24T16:47:00+09:00"
+    assert [day["date"] for day in document["daily"]] == ["2026-11-30", "2026-12-01"]
+    assert document == json.loads((tmp_path / "weekly_report_2026_12_07_partial.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("command", "day", "message"),
+    [
+        (
+            "generate",
+            "2026-12-09",
+            "the week of 2026-12-07 has not started yet (it starts 2026-12-07 00:00 KST)",
+        ),
+        (
+            "run-weekly",
+            "2026-12-09",
+            "the week of 2026-12-07 has not started yet (it starts 2026-12-07 00:00 KST)",
+        ),
+        (
+            "run-weekly",
+            "2026-12-01",
+            "the week of 2026-11-30 is not over until 2026-12-07 00:00 KST: run-weekly "
+            "delivers complete weeks; `generate --week` makes a week-to-date report",
+        ),
+    ],
+    ids=["generate future", "run-weekly future", "run-weekly current"],
+)
+def test_a_week_that_is_not_over_is_one_line_and_not_recorded(
+    db_url: str, settings: Settings, command: str, day: str, message: str
+) -> None:
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5, now=TUESDAY)
+    with time_machine.travel(TUESDAY, tick=False):
+        result = run(command, "--week", day, DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-test")
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {message}"]
+    assert RunLedger(engine).history() == []  # next Monday's run still delivers the week
+    engine.dispose()

@@ -377,6 +377,59 @@ def test_anomalies_against_a_plain_robust_z(
         assert a.robust_z == pytest.approx(0.6745 * (a.value - median) / mad)
 
 
+@pytest.mark.parametrize("weeks", [3, 9])
+def test_anomalies_say_when_the_history_is_too_short(
+    engine: Engine, settings: Settings, weeks: int
+) -> None:
+    """With the week and 2 before it, no day can be judged: saying "no unusual day" would
+    claim what is not known."""
+    rows, _ = nine_weeks(planted=True)
+    since = WEEK.start - timedelta(weeks=weeks - 1)
+    for table_rows in (rows.conversations, rows.feedback, rows.evaluations):
+        table_rows[:] = [r for r in table_rows if r["created_at"] >= at(since, 0)]
+    tables = load(engine, settings, rows)
+
+    insights = insights_of(engine, tables)
+
+    enough = weeks == 9
+    assert insights.to_dict()["anomalies_status"] == {
+        "enough_history": enough,
+        "baseline_days": weeks - 1,
+        "needed": 6,
+        "days_judged": 7,
+    }
+    assert bool(insights.anomalies) is enough  # the planted days are found only with history
+
+
+def test_a_week_to_date_is_tested_on_the_same_span_and_judged_on_whole_days(
+    engine: Engine, settings: Settings
+) -> None:
+    rows, _ = nine_weeks(planted=True)
+    tables = load(engine, settings, rows)
+    friday = WEEK.start + timedelta(days=4)  # its satisfaction is planted low
+    cut = at(friday, 10, 10)  # its conversations (9:00) are in, 10 of its 25 feedback rows
+    period = WEEK.as_of(cut)
+
+    insights = compute_insights(engine, tables, period, prices=None)
+
+    def count(table_rows: list[dict[str, Any]], start: datetime, end: datetime) -> list[Any]:
+        return [r for r in table_rows if start <= r["created_at"] < end]
+
+    for p, which in ((period, "current"), (period.previous, "previous")):
+        conversations = count(rows.conversations, p.start_at, p.end_at)
+        feedback = [r["feedback"] for r in count(rows.feedback, p.start_at, p.end_at)]
+        change = insights.changes["conversations"]
+        assert getattr(change, which) == len(conversations)
+        assert getattr(insights.changes["satisfaction_rate"], which) == pytest.approx(
+            feedback.count("like") / len(feedback)
+        )
+    # Wednesday's planted conversations are found; Friday is in progress, not judged.
+    assert [(a.date.weekday(), a.metric) for a in insights.anomalies] == [(2, "conversations")]
+    assert insights.anomalies_status is not None
+    assert insights.anomalies_status.days_judged == 4
+    assert insights.anomalies_status.enough_history
+
+
 @pytest.mark.parametrize(
     ("value", "observations", "baseline", "flagged"),
     [

@@ -14,13 +14,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
 from aiops_report.demo import fill_demo_data
-from aiops_report.errors import SlackDeliveryError, SlackNotConfigured, SlackTimeout
-from aiops_report.jobs import run_weekly
+from aiops_report.errors import (
+    SlackDeliveryError,
+    SlackNotConfigured,
+    SlackTimeout,
+    WeekNotOver,
+    WeekNotStarted,
+)
+from aiops_report.jobs import requested_week, run_weekly, send_week_to_date
 from aiops_report.periods import Period
 from aiops_report.runs import RunLedger, report_runs, utcnow
 from slack_server import TOKEN, SlackServer
@@ -192,3 +199,63 @@ def test_two_processes_at_the_same_moment_deliver_once(
     assert [p.returncode for p in processes] == [0, 0], outputs
     assert len(slack_server.shared_files()) == 1
     assert sum("delivered to #ai-reports" in output for output in outputs) == 1
+
+
+# --- weeks that are not over ------------------------------------------------------------------
+
+TUESDAY = datetime(2026, 12, 1, 16, 47, tzinfo=SEOUL)
+
+
+@pytest.mark.parametrize(
+    ("day", "error", "message"),
+    [
+        (
+            date(2026, 12, 3),
+            WeekNotOver,
+            "the week of 2026-11-30 is not over until 2026-12-07 00:00 KST: run-weekly delivers "
+            "complete weeks; `generate --week` makes a week-to-date report",
+        ),
+        (
+            date(2027, 1, 6),
+            WeekNotStarted,
+            "the week of 2027-01-04 has not started yet (it starts 2027-01-04 00:00 KST)",
+        ),
+    ],
+    ids=["current", "future"],
+)
+def test_a_week_that_is_not_over_is_never_recorded(
+    demo_engine: Engine,
+    settings: Settings,
+    slack_server: SlackServer,
+    day: date,
+    error: type[Exception],
+    message: str,
+) -> None:
+    """Recording it as delivered would skip the real run next Monday."""
+    settings = with_slack(settings, slack_server)
+    with time_machine.travel(TUESDAY, tick=False), pytest.raises(error) as raised:
+        run_weekly(demo_engine, settings, period=Period.week_of(day, SEOUL))
+
+    assert str(raised.value) == message
+    assert RunLedger(demo_engine).history() == []
+    assert slack_server.shared_files() == []
+
+
+def test_a_week_to_date_is_posted_but_not_recorded(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    with time_machine.travel(TUESDAY, tick=False):
+        period = requested_week(settings, "2026-12-01")
+        report, delivery = send_week_to_date(demo_engine, settings, period)
+        monday = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert report.path.name == "weekly_report_2026_12_07_partial.pdf"
+    assert report.numbers.period.partial
+    [shared, _] = slack_server.shared_files()
+    assert shared.filename == report.path.name and delivery.file_id == shared.id
+    assert shared.initial_comment and "중간 집계" in shared.initial_comment  # partial, in Korean
+    # Only the complete week that was delivered is in the ledger.
+    assert [(r.period_start, r.status) for r in RunLedger(demo_engine).history()] == [
+        (monday.period.start, "delivered")
+    ]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -18,9 +19,11 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables
 from aiops_report.demo import fill_demo_data
+from aiops_report.jobs import report_numbers, requested_week
 from aiops_report.metrics import (
     METRIC_NAMES,
     ReportNumbers,
+    change_between,
     compute,
     percentile_cont,
     unique_users,
@@ -242,6 +245,21 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     zone = ZoneInfo(draw(st.sampled_from(ZONES)))
     period = Period.week_of(draw(st.sampled_from(WEEKS)), zone)
     boundaries = Period(period.previous.start, period.end, zone).day_boundaries()
+    # A week to date: cut at a midnight, or inside a day (seconds after a midnight).
+    cut = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                lambda day, seconds: boundaries[7 + day] + timedelta(seconds=seconds),
+                st.integers(0, 6),
+                st.sampled_from([0, 1, 3600, 59_399, 86_399]),
+            ),
+        )
+    )
+    if cut is not None and cut > period.start_at:
+        period = Period(period.start, period.end, zone, cut)
+        cuts = [period.through, period.previous.through]
+        boundaries += [c + timedelta(seconds=s) for c in cuts if c for s in (-1, 0, 1)]
     near_boundary = st.builds(
         lambda b, s: b + timedelta(seconds=s),
         st.sampled_from(boundaries),
@@ -403,14 +421,187 @@ def test_same_json_on_every_database(tmp_path_factory: pytest.TempPathFactory) -
         assert document == documents[0]
 
 
-def test_numbers_survive_their_json(engine: Engine, settings: Settings) -> None:
+@pytest.mark.parametrize("cut", [None, at("2026-11-18", "13:30:00")], ids=["week", "to date"])
+def test_numbers_survive_their_json(
+    engine: Engine, settings: Settings, cut: datetime | None
+) -> None:
     """A past report can be resent identically from the JSON stored beside its PDF."""
     fill_demo_data(engine, settings, weeks=2, per_day=30, now=datetime(2026, 11, 26, tzinfo=SEOUL))
-    numbers = numbers_for(engine, settings)
+    numbers = numbers_for(engine, settings, WEEK.as_of(cut) if cut else WEEK)
 
     document = json.loads(json.dumps(numbers.to_dict(), ensure_ascii=False))
 
     assert ReportNumbers.from_dict(document) == numbers
+    assert document["period"]["partial"] is (cut is not None)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_json_written_before_partial_weeks_is_still_read(
+    engine: Engine, settings: Settings
+) -> None:
+    """Reports written before periods could be cut lack `partial`, `through` and `new`."""
+    fill_demo_data(engine, settings, weeks=2, per_day=30, now=datetime(2026, 11, 26, tzinfo=SEOUL))
+    document = json.loads(json.dumps(numbers_for(engine, settings).to_dict()))
+    for period in (document["period"], document["previous_period"]):
+        del period["partial"], period["through"]
+    for change in document["change"].values():
+        del change["new"]
+
+    numbers = ReportNumbers.from_dict(document)
+
+    assert numbers.period == WEEK and not numbers.period.partial
+    assert numbers == numbers_for(engine, settings)
+
+
+# --- a week still in progress ------------------------------------------------------------------
+
+CUT = at("2026-12-01", "16:47:00")  # a Tuesday afternoon
+WEEK_TO_DATE = Period.week_of(CUT.date(), SEOUL).as_of(CUT)
+
+
+def week_to_date_rows() -> Rows:
+    """Rows on both sides of the cut, this week and the same point of the week before."""
+    second = timedelta(seconds=1)
+    rows = Rows()
+    plan = [
+        # (when, user, score, feedback), counted when before the cut of its week
+        (at("2026-11-30", "10:00:00"), "u1", 8.0, "like"),
+        (CUT - second, "u2", 2.0, "dislike"),
+        (CUT, "u3", 0.5, "dislike"),  # at the cut: after it
+        (at("2026-12-01", "20:00:00"), "u4", 1.0, "dislike"),
+        (at("2026-11-23", "09:00:00"), "u1", 6.0, "like"),  # the week before
+        (at("2026-11-24", "16:46:59"), "u5", 7.0, "like"),
+        (at("2026-11-24", "16:47:00"), "u6", 3.0, "dislike"),
+        (at("2026-11-24", "23:00:00"), "u7", 4.0, "dislike"),
+        (at("2026-11-26", "12:00:00"), "u8", 5.0, "dislike"),
+    ]
+    for cid, (when, user, score, feedback) in enumerate(plan, start=1):
+        rows.conversations.append(
+            {
+                "id": cid,
+                "user_id": user,
+                "model": "m-a" if cid % 2 else "m-b",
+                "latency_ms": 100 * cid,
+                "prompt_tokens": cid,
+                "completion_tokens": 10,
+                "user_message": f"질문 {cid}",
+                "created_at": when,
+            }
+        )
+        rows.feedback.append(
+            {
+                "id": cid,
+                "conversation_id": cid,
+                "feedback": feedback,
+                "comment": f"의견 {cid}",
+                "created_at": when,
+            }
+        )
+        rows.evaluations.append(
+            {"id": cid, "conversation_id": cid, "score": score, "created_at": when}
+        )
+    return rows
+
+
+def test_a_week_to_date_counts_the_rows_up_to_the_cut_and_the_same_span_before(
+    engine: Engine, settings: Settings
+) -> None:
+    create_tables(engine, settings, style="naive", minimal=False)
+    rows = week_to_date_rows()
+    insert(engine, settings, rows, style="naive")
+    with time_machine.travel(CUT, tick=False):
+        period = requested_week(settings, "2026-12-03")
+        numbers = report_numbers(engine, settings, period)  # keeps the settled whole days
+
+    assert period == WEEK_TO_DATE
+    # By hand: Monday 10:00 and Tuesday 16:46:59; the week before, its Monday 09:00 and
+    # Tuesday 16:46:59.
+    assert numbers.current.conversations == 2 and numbers.previous.conversations == 2
+    assert (numbers.current.likes, numbers.current.dislikes) == (1, 1)
+    assert numbers.current.unique_users == 2  # u1, u2: not u3 and u4, after the cut
+    assert numbers.current.avg_score == 5.0 and numbers.previous.avg_score == 6.5
+    assert numbers.current.total_tokens == 1 + 2 + 20
+    assert [(d.date, d.conversations) for d in numbers.daily] == [
+        (date(2026, 11, 30), 1),
+        (date(2026, 12, 1), 1),
+    ]
+    assert [e.score for e in numbers.lowest_scored] == [2.0, 8.0]
+    assert [e.conversation_id for e in numbers.disliked] == [2]
+    expected = reference(rows, period, style="naive", db_zone=settings.db_zone, minimal=False)
+    for name in METRIC_NAMES:
+        assert getattr(numbers.current, name) == expected["current"][name], name
+        assert getattr(numbers.previous, name) == expected["previous"][name], name
+    # The insights read the same span: by model, agreement and the change test.
+    insights = numbers.insights
+    assert insights is not None and insights.by_model is not None
+    assert sum(m.conversations for m in insights.by_model) == 2
+    assert insights.agreement is not None
+    assert insights.agreement.like_good + insights.agreement.dislike_bad == 2
+    assert (
+        insights.changes["conversations"].current,
+        insights.changes["conversations"].previous,
+    ) == (2, 2)
+    assert insights.anomalies_status is not None and insights.anomalies_status.days_judged == 1
+    document = numbers.to_dict()
+    assert document["period"]["partial"] is True
+    assert document["period"]["through"] == "2026-12-01T16:47:00+09:00"
+    assert document["period"]["end_at"] == document["period"]["through"]
+    assert document["previous_period"]["through"] == "2026-11-24T16:47:00+09:00"
+    assert len(document["daily"]) == 2
+
+    # The week before's Tuesday was kept whole (a cut day is never kept): its own report
+    # counts all its rows.
+    with time_machine.travel(CUT, tick=False):
+        before = report_numbers(engine, settings, WEEK_TO_DATE.previous.whole)
+    assert before.current.conversations == 5
+    assert [d.conversations for d in before.daily][:2] == [1, 3]
+
+
+def test_a_change_against_nothing_is_new(engine: Engine, settings: Settings) -> None:
+    """A first week: nothing the week before, so the change is "new", not +N."""
+    create_tables(engine, settings, style="naive", minimal=False)
+    day = at("2026-11-17", "10:00:00")
+    insert(
+        engine,
+        settings,
+        Rows(
+            conversations=[{"id": i, "user_id": "u", "created_at": day} for i in range(3)],
+            feedback=[{"id": 1, "feedback": "like", "created_at": day}],
+        ),
+        style="naive",
+    )
+
+    numbers = numbers_for(engine, settings)
+
+    change = numbers.change
+    assert change["conversations"].new and change["conversations"].absolute == 3
+    assert change["satisfaction_rate"].new  # 100% against no rating at all
+    assert not change["evaluations"].new  # 0 against 0
+    assert not change["avg_score"].new  # no score either week
+    assert numbers.to_dict()["change"]["conversations"] == {
+        "absolute": 3,
+        "relative": None,
+        "new": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "current", "previous", "new"),
+    [
+        ("conversations", 1118, 0, True),
+        ("conversations", 0, 0, False),
+        ("conversations", 5, 4, False),
+        ("satisfaction_rate", 0.5, None, True),
+        ("satisfaction_rate", 0.5, 0.0, False),  # a rate of 0 is a value: +50 pp
+        ("avg_score", 6.0, 0.0, False),
+        ("avg_score", None, 6.0, False),
+        ("latency_p95_ms", 900.0, None, True),
+    ],
+)
+def test_new_means_nothing_to_compare_with(
+    name: str, current: float | None, previous: float | None, new: bool
+) -> None:
+    assert change_between(current, previous, name).new is new
 
 
 def test_the_fast_numbers_of_a_range_leave_out_only_users_and_conversations(

@@ -6,7 +6,7 @@ import logging
 import socket
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -113,6 +113,29 @@ def test_summary_in_english() -> None:
         "• Satisfaction rate: 82.5% · vs last week ▲ +1.2 pp\n"
         "• Average score: 7.85 · vs last week ▼ -0.12 (-1.5%)"
     )
+
+
+def test_a_week_to_date_says_so_in_its_title_and_first_line() -> None:
+    cut = datetime(2026, 11, 11, 16, 47, tzinfo=ZoneInfo("Asia/Seoul"))
+    numbers = replace(NUMBERS, period=NUMBERS.period.as_of(cut))
+
+    lines = summary_text(numbers, "en").splitlines()
+
+    assert lines[:2] == [
+        "*AI chatbot weekly operations report (week to date) 2026-11-09 – 2026-11-11 16:47*",
+        "_Week to date: until 11-11 (Wed) 16:47, compared with the same span of last week_",
+    ]
+    assert summary_text(numbers, "ko").splitlines()[1] == (
+        "_중간 집계: 11-11 (수) 16:47까지, 지난주 같은 구간과 비교_"
+    )
+
+
+def test_a_change_against_nothing_is_new_in_the_message() -> None:
+    numbers = report_numbers(metrics(1118, 0.6, 7.0), metrics(0, None, None))
+    text = summary_text(numbers, "en")
+    assert "Conversations: 1,118 · vs last week new" in text
+    assert "Satisfaction rate: 60.0% · vs last week new" in text
+    assert "+1,118" not in text
 
 
 def test_summary_shows_a_dash_for_missing_numbers_never_zero() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -16,6 +16,7 @@ from aiops_report.config import Settings
 from aiops_report.db import make_engine
 from aiops_report.demo import fill_demo_data
 from aiops_report.jobs import default_week
+from aiops_report.periods import Period
 from aiops_report.runs import RunLedger
 from aiops_report.service import create_app
 from aiops_report.slack import ACTION_ID, report_button_blocks
@@ -149,6 +150,8 @@ def test_the_button_on_a_report_message_delivers_that_week_to_its_channel(
         ("next tuesday", "'next tuesday' is not a date: use `/ai-report YYYY-MM-DD`"),
         ("<!channel>", "'&lt;!channel&gt;' is not a date"),
         ("2999-01-04", "The week 2998-12-31 – 2999-01-06 has not started yet."),
+        ("9999-12-31", "'9999-12-31' is out of the range reports cover: use a date from 1900"),
+        ("0001-01-01", "'0001-01-01' is out of the range reports cover"),
     ],
 )
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -191,3 +194,24 @@ def test_a_failed_report_is_told_in_the_channel(
     assert message["channel"] == GENERAL
     assert message["text"].startswith("The report of the week ")
     assert "could not be delivered: the bot is not in channel C0GENERAL01" in message["text"]
+
+
+def test_the_week_in_progress_gets_its_week_to_date_report_never_recorded(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    """Recording the week as delivered would skip its real report next Monday."""
+    today = datetime.now(slack_settings.report_zone)
+    body = slash_command(today.date().isoformat())
+    status, text, took = post(slack_settings, body, signed(body))
+
+    week = Period.week_of(today.date(), slack_settings.report_zone)
+    answer = json.loads(text)["text"]
+    assert status == 200 and took < 3.0
+    assert answer.startswith(f"The week {week.start} – {today.date()} is not over: building its ")
+    assert "week-to-date report (until " in answer
+    [upload] = slack_server.shared_files()
+    assert upload.channel_id == GENERAL
+    assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}_partial.pdf"
+    assert upload.title and "(week to date)" in upload.title
+    assert upload.initial_comment and "_Week to date: until " in upload.initial_comment
+    assert RunLedger(make_engine(slack_settings)).history() == []

@@ -23,14 +23,14 @@ from aiops_report.demo import fill_demo_data
 from aiops_report.doctor import all_findings
 from aiops_report.errors import AiopsReportError
 from aiops_report.jobs import (
-    default_week,
     generate_report,
     report_numbers,
+    requested_week,
     run_weekly,
     send_report,
 )
 from aiops_report.metrics import ReportNumbers
-from aiops_report.periods import parse_day, parse_week
+from aiops_report.periods import format_instant, parse_day, parse_week
 from aiops_report.rollups import DailyTotalsStore
 from aiops_report.scheduler import run_scheduler
 from aiops_report.service import serve as run_service
@@ -137,7 +137,10 @@ def demo_data(
 def generate(
     week: Annotated[
         str | None,
-        typer.Option(help="Any date (YYYY-MM-DD) in the week wanted; default: last full week."),
+        typer.Option(
+            help="Any date (YYYY-MM-DD) in the week wanted; default: last full week. "
+            "The week in progress gives a week-to-date report."
+        ),
     ] = None,
     lang: Annotated[
         Language | None, typer.Option(help="Report language; default: REPORT_LANGUAGE.")
@@ -151,11 +154,14 @@ def generate(
 ) -> None:
     """Build the PDF report of a week (and the JSON of its numbers beside it).
 
+    The week in progress gives a week-to-date report, marked partial and compared with the
+    same span of the week before (weekly_report_YYYY_MM_DD_partial.pdf).
+
     Example: aiops-report generate --week 2026-11-18 --lang en
     """
     with reported_errors():
         settings = settings_from_env()
-        period = parse_week(week, settings.report_zone) if week else default_week(settings)
+        period = requested_week(settings, week)
         engine = make_engine(settings)
         if as_json:
             numbers = report_numbers(engine, settings, period)
@@ -166,6 +172,11 @@ def generate(
             engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
         )
         warn_of_unread_feedback(report.numbers)
+        if period.through is not None:
+            err.print(
+                f"note: week to date, until {format_instant(period.through)}, compared with "
+                "the same span of the week before"
+            )
         if report.numbers.is_empty:
             err.print(f"note: no conversations, feedback or evaluations in {period.start} week")
         if settings.slack_bot_token is None:
@@ -211,6 +222,9 @@ def run_weekly_command(
     ] = False,
 ) -> None:
     """Build and deliver a week's report once: safe to call from cron as often as you like.
+
+    Only complete weeks are delivered: a week still in progress is refused (exit 1), and
+    `generate --week` makes its week-to-date report.
 
     Example: aiops-report run-weekly   # in crontab: 0 9 * * 1 (REPORT_TIMEZONE)
     """

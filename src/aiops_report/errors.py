@@ -32,6 +32,18 @@ class InvalidInput(AiopsReportError):
     """A command-line value cannot be used (for example a week that is not a date)."""
 
 
+class DateOutOfRange(InvalidInput):
+    """A date the reports cannot cover: before 1900, or so late that its week cannot end."""
+
+
+class WeekNotStarted(InvalidInput):
+    """A week asked for starts in the future: there is nothing to report yet."""
+
+
+class WeekNotOver(InvalidInput):
+    """A week still in progress was asked to be delivered: only complete weeks are delivered."""
+
+
 class FontMissing(AiopsReportError):
     """The TrueType font with Hangul that the PDF embeds is not installed or not readable."""
 

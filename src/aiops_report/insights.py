@@ -32,10 +32,11 @@ from sqlalchemy.exc import DBAPIError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.metrics import (
+    DayTotals,
     change_between,
-    daily_totals,
     mean,
     percentile_cont,
+    period_days,
     satisfaction,
 )
 from aiops_report.periods import Period
@@ -90,7 +91,8 @@ class ModelStats:
 class ChangeTest:
     """A metric in both periods, the change, its 95% interval and p-value.
 
-    `significant` is `p_value < 0.05` and `enough_data` (30 observations in each period).
+    `significant` is `p_value < 0.05` and `enough_data` (30 observations in each period);
+    `new` when the previous period had nothing to compare with (metrics.change_between).
     """
 
     current: float | None
@@ -102,6 +104,23 @@ class ChangeTest:
     p_value: float | None
     significant: bool
     enough_data: bool
+    new: bool = False  # absent from reports written before it
+
+
+@dataclass(frozen=True)
+class AnomaliesStatus:
+    """Whether the period's days could be judged at all.
+
+    `baseline_days`: the fewest days with conversations that one of the period's days has
+    among the same weekdays of the 8 weeks before; `enough_history` when that is at least
+    `needed` (6). `days_judged`: the whole days of the period (a day cut short by a
+    week-to-date report is not judged against whole days).
+    """
+
+    enough_history: bool
+    baseline_days: int
+    needed: int
+    days_judged: int
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,7 @@ class Insights:
     agreement: Agreement | None
     themes: list[Theme] | None
     missing: list[str]  # "part: needs table.column", one line per part left out
+    anomalies_status: AnomaliesStatus | None = None  # None in reports written before it
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (no NaN or infinity: those are null)."""
@@ -166,6 +186,9 @@ class Insights:
             "currency": self.currency,
             "changes": {name: asdict(change) for name, change in self.changes.items()},
             "anomalies": [{**asdict(a), "date": a.date.isoformat()} for a in self.anomalies],
+            "anomalies_status": (
+                None if self.anomalies_status is None else asdict(self.anomalies_status)
+            ),
             "agreement": None if self.agreement is None else asdict(self.agreement),
             "themes": None if self.themes is None else [asdict(theme) for theme in self.themes],
             "missing": self.missing,
@@ -173,11 +196,12 @@ class Insights:
 
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> Insights:
-        """The insights of a `to_dict` document."""
-        by_model, agreement, themes = (
+        """The insights of a `to_dict` document (older ones lack `anomalies_status`)."""
+        by_model, agreement, themes, status = (
             document["by_model"],
             document["agreement"],
             document["themes"],
+            document.get("anomalies_status"),
         )
         return cls(
             by_model=None if by_model is None else [ModelStats(**m) for m in by_model],
@@ -199,6 +223,7 @@ class Insights:
             ),
             themes=None if themes is None else [Theme(**theme) for theme in themes],
             missing=document["missing"],
+            anomalies_status=None if status is None else AnomaliesStatus(**status),
         )
 
 
@@ -315,6 +340,7 @@ def compute_insights(
         currency=prices.currency if prices else None,
         changes=changes(days, period),
         anomalies=anomalies(days, period),
+        anomalies_status=anomalies_status(days, period),
         agreement=agreement.result() if agreement else None,
         themes=themes.result() if themes else None,
         missing=missing,
@@ -323,16 +349,15 @@ def compute_insights(
 
 def baseline_span(period: Period) -> Period:
     """The days the change tests and the anomalies compare: 8 weeks (at least the previous
-    period) before `period`, and `period`."""
+    period) before `period`, and `period` (cut where it is cut)."""
     start = min(period.previous.start, period.start - timedelta(weeks=BASELINE_WEEKS))
-    return Period(start, period.end, period.zone)
+    return Period(start, period.end, period.zone, period.through)
 
 
-def changes(days: dict[date, _Counts], period: Period) -> dict[str, ChangeTest]:
-    """The change tests of issue 8, `period` against the previous one."""
-    current, previous = (
-        sum((days[day] for day in p.days), _Counts()) for p in (period, period.previous)
-    )
+def changes(days: DailyCounts, period: Period) -> dict[str, ChangeTest]:
+    """The change tests of issue 8, `period` against the previous one (a partial period
+    against the same elapsed span of the previous one)."""
+    current, previous = (days.total(p) for p in (period, period.previous))
     return {
         "conversations": count_test(current.conversations, previous.conversations),
         "satisfaction_rate": proportion_test(
@@ -345,21 +370,39 @@ def changes(days: dict[date, _Counts], period: Period) -> dict[str, ChangeTest]:
     }
 
 
-def anomalies(days: dict[date, _Counts], period: Period) -> list[Anomaly]:
-    """The anomalous days of `period`, by date then metric."""
+def anomalies(days: DailyCounts, period: Period) -> list[Anomaly]:
+    """The anomalous days of `period`, by date then metric; only whole days are judged (a
+    day cut short is not comparable with whole days)."""
     found = []
-    for day in period.days:
+    for day in period.whole_days:
         for metric in CHANGE_METRICS:
-            value, observations = days[day].value(metric)
+            value, observations = days.whole[day].value(metric)
             baseline = [
                 v
                 for week in range(1, BASELINE_WEEKS + 1)
-                if (v := days[day - timedelta(weeks=week)].value(metric)[0]) is not None
+                if (v := days.whole[day - timedelta(weeks=week)].value(metric)[0]) is not None
             ]
             anomaly = robust_anomaly(day, metric, value, observations, baseline)
             if anomaly:
                 found.append(anomaly)
     return found
+
+
+def anomalies_status(days: DailyCounts, period: Period) -> AnomaliesStatus:
+    """Whether there is history enough to judge the days of `period` (see AnomaliesStatus)."""
+    baseline_days = min(
+        sum(
+            days.whole[day - timedelta(weeks=week)].conversations > 0
+            for week in range(1, BASELINE_WEEKS + 1)
+        )
+        for day in period.days
+    )
+    return AnomaliesStatus(
+        enough_history=baseline_days >= MIN_BASELINE_DAYS,
+        baseline_days=baseline_days,
+        needed=MIN_BASELINE_DAYS,
+        days_judged=len(period.whole_days),
+    )
 
 
 def by_model(
@@ -445,6 +488,15 @@ class _Counts:
             self.scores + other.scores,
         )
 
+    @classmethod
+    def of(cls, totals: DayTotals) -> _Counts:
+        return cls(
+            totals.conversations,
+            totals.likes,
+            totals.dislikes,
+            _Scores(totals.evaluations, totals.score_sum, totals.score_squares),
+        )
+
     def value(self, metric: str) -> tuple[float | None, int]:
         """The metric and its number of observations; None when there is none."""
         if metric == "conversations":
@@ -452,6 +504,23 @@ class _Counts:
         if metric == "satisfaction_rate":
             return satisfaction(self.likes, self.dislikes), self.likes + self.dislikes
         return mean(self.scores.total, self.scores.n), self.scores.n
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    """The counts the change tests and the anomalies read: each whole day of the baseline
+    span, and the days that a partial period and the one before it are cut on, up to the
+    cut (kept apart: the previous period's cut day is a whole day of the baseline)."""
+
+    whole: dict[date, _Counts]
+    cut: dict[date, _Counts]
+
+    def total(self, period: Period) -> _Counts:
+        """The counts of `period`, its cut day up to the cut."""
+        return sum(
+            (self.cut[day] if day == period.cut_day else self.whole[day] for day in period.days),
+            _Counts(),
+        )
 
 
 class _Reader:
@@ -482,22 +551,22 @@ class _Reader:
 
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
-    def daily_counts(self) -> dict[date, _Counts]:
-        """The counts of each day from 8 weeks (or the previous period) before the period."""
-        span = baseline_span(self.period)
-        return {
-            day: _Counts(
-                totals.conversations,
-                totals.likes,
-                totals.dislikes,
-                _Scores(totals.evaluations, totals.score_sum, totals.score_squares),
-            )
-            for day, totals in zip(
-                span.days,
-                daily_totals(self.conn, self.tables, span.days, span.zone, self.store),
-                strict=True,
-            )
+    def daily_counts(self) -> DailyCounts:
+        """The counts of each day from 8 weeks (or the previous period) before the period,
+        and of the days the period and the previous one are cut on (metrics.period_days)."""
+        span, previous = baseline_span(self.period), self.period.previous
+        span_days, previous_days = period_days(self.conn, self.tables, [span, previous], self.store)
+        whole = {
+            day: _Counts.of(totals)
+            for day, totals in zip(span.days, span_days, strict=True)
+            if day != span.cut_day
         }
+        cut = {
+            p.cut_day: _Counts.of(each[-1])  # a cut day is a period's last
+            for p, each in ((span, span_days), (previous, previous_days))
+            if p.cut_day
+        }
+        return DailyCounts(whole, cut)
 
     # --- by model -------------------------------------------------------------------------
 
@@ -798,6 +867,7 @@ def _test(
         p_value=p,
         significant=enough and p is not None and p < SIGNIFICANCE,
         enough_data=enough,
+        new=change.new,
     )
 
 

@@ -18,10 +18,15 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
 from aiops_report.db import reflect_tables
-from aiops_report.errors import AiopsReportError, InvalidInput, SlackNotConfigured
+from aiops_report.errors import (
+    AiopsReportError,
+    InvalidInput,
+    SlackNotConfigured,
+    WeekNotOver,
+)
 from aiops_report.insights import baseline_span, compute_insights
 from aiops_report.metrics import ReportNumbers, compute, keep_daily_totals
-from aiops_report.periods import Period
+from aiops_report.periods import Period, format_instant, parse_week
 from aiops_report.prices import load_prices
 from aiops_report.report import write_report
 from aiops_report.rollups import DailyTotalsStore
@@ -39,8 +44,20 @@ def default_week(settings: Settings, now: datetime | None = None) -> Period:
     )
 
 
+def requested_week(settings: Settings, text: str | None, now: datetime | None = None) -> Period:
+    """The week holding the date `text` (YYYY-MM-DD) as known now: whole once it is over,
+    week-to-date (cut now) while it runs; the last complete week when `text` is None.
+
+    Raises InvalidInput when `text` is not a date, DateOutOfRange, WeekNotStarted.
+    """
+    now = now or datetime.now(settings.report_zone)
+    if text is None:
+        return default_week(settings, now)
+    return parse_week(text, settings.report_zone).as_of(now)
+
+
 def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:
-    """The numbers and insights of `period`.
+    """The numbers and insights of `period` (week-to-date when it is cut).
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
@@ -48,7 +65,8 @@ def report_numbers(engine: Engine, settings: Settings, period: Period) -> Report
     prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
-        keep_daily_totals(engine, tables, baseline_span(period), store)
+        # Only whole days are kept: a day cut short is read live each time.
+        keep_daily_totals(engine, tables, baseline_span(period).before_cut, store)
     with ThreadPoolExecutor(max_workers=1) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store)
         insights = compute_insights(
@@ -81,7 +99,8 @@ def generate_report(
     language: str | None = None,
     out_dir: Path | None = None,
 ) -> GeneratedReport:
-    """Compute the week's numbers and write its PDF (and the JSON beside it)."""
+    """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
+    (week-to-date) period gets a PDF of its own, marked partial."""
     numbers = report_numbers(engine, settings, period)
     path = write_report(
         numbers,
@@ -122,6 +141,17 @@ class WeeklyOutcome:
     run: Run
 
 
+def refuse_unfinished(settings: Settings, period: Period, now: datetime | None = None) -> None:
+    """Raise WeekNotOver (or WeekNotStarted) unless `period` is over: only complete weeks
+    are delivered and recorded in report_runs."""
+    known = period.as_of(now or datetime.now(settings.report_zone))
+    if known.partial:
+        raise WeekNotOver(
+            f"the week of {period.start} is not over until {format_instant(known.whole.end_at)}: "
+            "run-weekly delivers complete weeks; `generate --week` makes a week-to-date report"
+        )
+
+
 def run_weekly(
     engine: Engine,
     settings: Settings,
@@ -133,9 +163,11 @@ def run_weekly(
 
     A week already delivered to SLACK_CHANNEL is skipped (unless `force`); after a failure the
     report already written is uploaded again, after checking that Slack did not in fact post
-    it. Raises the error that stopped the run, after recording it in `report_runs`.
+    it. Raises the error that stopped the run, after recording it in `report_runs`; a week
+    that is not over is refused before anything is recorded (WeekNotOver, WeekNotStarted).
     """
     period = period or default_week(settings)
+    refuse_unfinished(settings, period)
     ledger = RunLedger(engine)
     claim = ledger.claim(period, settings.slack_channel, force=force)
     if not claim.claimed:
@@ -173,6 +205,24 @@ def run_weekly(
     )
     offer_regeneration(slack, period, settings.report_language)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def send_week_to_date(
+    engine: Engine, settings: Settings, period: Period
+) -> tuple[GeneratedReport, Delivery]:
+    """Build the week-to-date report of `period` (cut: partial) and upload it to
+    SLACK_CHANNEL, without recording it in report_runs: the week is delivered for real by
+    run_weekly once it is over.
+
+    Raises InvalidInput for a whole period, and what generate_report and the upload raise.
+    """
+    if not period.partial:
+        raise InvalidInput(f"the period from {period.start} is complete: run_weekly delivers it")
+    report = generate_report(engine, settings, period)
+    delivery = SlackDelivery(settings).upload_report(
+        report.path, report.numbers, settings.report_language
+    )
+    return report, delivery
 
 
 def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> None:

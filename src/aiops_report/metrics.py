@@ -54,12 +54,28 @@ class PeriodMetrics:
 METRIC_NAMES = tuple(f.name for f in fields(PeriodMetrics))
 # A relative change of a rate is not meaningful: its change is shown in percentage points.
 NO_RELATIVE_CHANGE = frozenset({"satisfaction_rate"})
+# Metrics that count things: 0 of them is "nothing" (a rate or an average of 0 is a value).
+COUNT_METRICS = frozenset(
+    {
+        "conversations",
+        "unique_users",
+        "feedback_total",
+        "likes",
+        "dislikes",
+        "evaluations",
+        "total_tokens",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Change:
+    """The change of a metric from the previous period; `new` when the previous period had
+    nothing to compare with (no value, or a count of 0) and this one has a value."""
+
     absolute: float | None
     relative: float | None
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,11 +163,7 @@ class ReportNumbers:
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> ReportNumbers:
         """The numbers of a `to_dict` document (a report's JSON), to resend it identically."""
-        period = Period(
-            date.fromisoformat(document["period"]["start"]),
-            date.fromisoformat(document["period"]["end"]),
-            ZoneInfo(document["period"]["timezone"]),
-        )
+        period = period_of(document["period"])
         worst = document["worst_conversations"]
 
         def excerpts(items: list[dict[str, Any]]) -> list[ConversationExcerpt]:
@@ -181,14 +193,32 @@ class ReportNumbers:
         )
 
 
-def period_dict(period: Period) -> dict[str, str]:
+def period_dict(period: Period) -> dict[str, Any]:
+    """The period in JSON: its days, and the instants it covers, [start_at, end_at).
+
+    A week still in progress is `partial`: it ends at `through` (= end_at), and `end` is the
+    day the whole week would end.
+    """
     return {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "timezone": period.zone.key,
         "start_at": period.start_at.isoformat(),
         "end_at": period.end_at.isoformat(),
+        "partial": period.partial,
+        "through": period.through.isoformat() if period.through else None,
     }
+
+
+def period_of(document: dict[str, Any]) -> Period:
+    """The period of a `period_dict` (JSON written before partial periods has no `through`)."""
+    through = document.get("through")
+    return Period(
+        date.fromisoformat(document["start"]),
+        date.fromisoformat(document["end"]),
+        ZoneInfo(document["timezone"]),
+        datetime.fromisoformat(through) if through else None,
+    )
 
 
 def excerpt_dict(excerpt: ConversationExcerpt, period: Period) -> dict[str, Any]:
@@ -199,16 +229,23 @@ def excerpt_dict(excerpt: ConversationExcerpt, period: Period) -> dict[str, Any]
 
 
 def change_between(current: float | None, previous: float | None, name: str) -> Change:
-    """Absolute and relative change; None where either side is None (or previous is 0)."""
+    """Absolute and relative change; None where either side is None (or previous is 0).
+
+    `new` when the previous period had nothing (None, or a count of 0) and this one has a
+    value: a change against nothing is not a growth.
+    """
+    new = current is not None and (
+        previous is None or (name in COUNT_METRICS and previous == 0 and current != 0)
+    )
     if current is None or previous is None:
-        return Change(None, None)
+        return Change(None, None, new)
     absolute = current - previous
     if isinstance(absolute, float):
         absolute = round(absolute, SCORE_DECIMALS + 2)
     relative = None
     if name not in NO_RELATIVE_CHANGE and previous != 0:
         relative = absolute / previous
-    return Change(absolute, relative)
+    return Change(absolute, relative, new)
 
 
 def percentile_cont(histogram: Iterable[tuple[float, int]], fraction: float) -> float | None:
@@ -364,6 +401,31 @@ def _day_ranges(days: Sequence[date], zone: ZoneInfo) -> list[tuple[datetime, da
     return [(midnight(day, zone), midnight(day + timedelta(days=1), zone)) for day in days]
 
 
+def period_days(
+    conn: Connection,
+    tables: ChatbotTables,
+    periods: Sequence[Period],
+    store: DailyTotalsStore | None = None,
+) -> list[list[DayTotals]]:
+    """The totals of each day of each of `periods`.
+
+    Whole days come from `daily_totals` (from `store` when settled); the day a partial period
+    is cut on is read live up to its `through`, never kept: `store` keys whole days.
+    """
+    whole = sorted({day for period in periods for day in period.whole_days})
+    totals = (
+        dict(zip(whole, daily_totals(conn, tables, whole, periods[0].zone, store), strict=True))
+        if whole
+        else {}
+    )
+    cut = [period.day_ranges([period.cut_day])[0] for period in periods if period.cut_day]
+    live = iter(_read_daily_totals(conn, tables, cut) if cut else [])
+    return [
+        [totals[day] if day != period.cut_day else next(live) for day in period.days]
+        for period in periods
+    ]
+
+
 def _compute(
     conn: Connection,
     tables: ChatbotTables,
@@ -372,12 +434,12 @@ def _compute(
     store: DailyTotalsStore | None,
     count_users: bool,
 ) -> ReportNumbers:
-    reader = _Reader.of(conn, tables, period)
-    span = reader.span
-    days = daily_totals(conn, tables, span.days, span.zone, store)
+    reader = _Reader(conn, tables, period)
+    before, days = period_days(conn, tables, [period.previous, period], store)
     periods = [DayTotals(), DayTotals()]
-    for index, day in enumerate(days):
-        periods[index >= reader.split].add(day)
+    for total, each_day in zip(periods, (before, days), strict=True):
+        for day in each_day:
+            total.add(day)
 
     users = reader.unique_users() if count_users else None
     features = reader.features()
@@ -408,7 +470,7 @@ def _compute(
             evaluations=t.evaluations,
             avg_score=mean(t.score_sum, t.evaluations),
         )
-        for day, t in zip(period.days, days[reader.split :], strict=True)
+        for day, t in zip(period.days, days, strict=True)
     ]
     return ReportNumbers(
         period=period,
@@ -442,7 +504,7 @@ def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple
     a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
     try:
         with engine.connect() as conn:
-            return _Reader.of(conn, tables, period).unique_users()
+            return _Reader(conn, tables, period).unique_users()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
@@ -597,19 +659,12 @@ def _add_evaluations(
 
 
 class _Reader:
-    """The queries of one report: each table over `span`, split in previous and current."""
+    """The queries of one report: rows of `period` and of the period before it."""
 
-    def __init__(self, conn: Connection, tables: ChatbotTables, span: Period, split: int):
+    def __init__(self, conn: Connection, tables: ChatbotTables, period: Period):
         self.conn = conn
         self.tables = tables
-        self.span = span
-        self.split = split  # index of the first day of the current period
-
-    @classmethod
-    def of(cls, conn: Connection, tables: ChatbotTables, period: Period) -> _Reader:
-        """The reader of `period` and the period before it."""
-        span = Period(period.previous.start, period.end, period.zone)
-        return cls(conn, tables, span, split=len(period.previous.days))
+        self.period = period
 
     def features(self) -> frozenset[str]:
         t = self.tables
@@ -628,8 +683,8 @@ class _Reader:
         return exact_text(expression, self.tables.dialect)
 
     def _halves(self) -> list[tuple[datetime, datetime]]:
-        bounds = self.span.day_boundaries()
-        return [(bounds[0], bounds[self.split]), (bounds[self.split], bounds[-1])]
+        """[start, end) of the previous period and of the period (cut ones end at `through`)."""
+        return [(p.start_at, p.end_at) for p in (self.period.previous, self.period)]
 
     def unique_users(self) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""

@@ -49,7 +49,15 @@ from aiops_report.errors import (
 )
 from aiops_report.metrics import Change, ReportNumbers
 from aiops_report.periods import Period
-from aiops_report.texts import TEXTS, format_change, format_p_value, format_value, short_period
+from aiops_report.texts import (
+    TEXTS,
+    format_change,
+    format_p_value,
+    format_time,
+    format_value,
+    report_title,
+    short_period,
+)
 
 MAX_RETRIES = 2
 RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting, in total, per SlackDelivery
@@ -418,6 +426,11 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
     if numbers is None:
         return f"*{words.title}*"
     lines = [f"*{_title(numbers, language)}*"]
+    period = numbers.period
+    if period.through is not None:  # week to date: said before any number
+        lines.append(
+            words.slack_partial.format(through=format_time(period.through, period.zone, words))
+        )
     for name in SUMMARY_METRICS:
         value = format_value(name, getattr(numbers.current, name))
         change = format_change(name, numbers.change[name], words)
@@ -427,7 +440,7 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
     for name, test in significant[:MAX_SIGNIFICANT_LINES]:
         line = words.insights.slack_significant.format(
             metric=words.metrics.get(name, name),
-            change=format_change(name, Change(test.delta, test.relative), words),
+            change=format_change(name, Change(test.delta, test.relative, test.new), words),
             p=format_p_value(test.p_value),
         )
         lines.append(f"• {line}")
@@ -440,7 +453,7 @@ def _title(numbers: ReportNumbers | None, language: str) -> str | None:
     if numbers is None:
         return None
     words = TEXTS["en" if language == "en" else "ko"]
-    return f"{words.title} {short_period(numbers.period)}"
+    return f"{report_title(numbers.period, words)} {short_period(numbers.period)}"
 
 
 # --- Slack's payloads -------------------------------------------------------------------------

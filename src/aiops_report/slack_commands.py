@@ -1,9 +1,11 @@
 """Slack as a trigger: the `/ai-report [week]` slash command and the "Generate report now" button.
 
 Both acknowledge at once (Slack gives 3 seconds), then hand the report to the `jobs` executor,
-which runs `run_weekly` for that week with the channel the request came from. slack_bolt
-verifies each request's signature and age with SLACK_SIGNING_SECRET (forged or older than
-5 minutes: 401). Handlers are registered in `register`.
+which runs `run_weekly` for that week with the channel the request came from. A week still in
+progress gets its week-to-date report posted there (`send_week_to_date`), not recorded as the
+week's delivery: the week's own report still goes out when it is over. slack_bolt verifies
+each request's signature and age with SLACK_SIGNING_SECRET (forged or older than 5 minutes:
+401). Handlers are registered in `register`.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings
 from aiops_report.errors import (
     AiopsReportError,
+    DateOutOfRange,
     InvalidInput,
     SlackNotConfigured,
+    WeekNotStarted,
 )
-from aiops_report.jobs import default_week, run_weekly
-from aiops_report.periods import Period, parse_week
+from aiops_report.jobs import default_week, run_weekly, send_week_to_date
+from aiops_report.periods import EARLIEST, Period, parse_week
 from aiops_report.slack import ACTION_ID, SlackDelivery
+from aiops_report.texts import TEXTS as REPORT_TEXTS
+from aiops_report.texts import Texts, format_time
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +41,24 @@ COMMAND = "/ai-report"
 TEXTS = {
     "ko": {
         "working": "{week} 주간 리포트를 만들고 있습니다. 잠시 후 이 채널에 올라옵니다.",
+        "working_partial": "{week} 주는 아직 진행 중이라 {through}까지의 중간 집계 리포트를 "
+        "만들고 있습니다. 잠시 후 이 채널에 올라옵니다 (주간 리포트는 주가 끝난 뒤 나옵니다).",
         "not_a_date": "'{text}'은(는) 날짜가 아닙니다. `{command} YYYY-MM-DD` 형식으로 원하는 주의 "
         "아무 날짜나 입력하세요 (예: `{command} 2026-11-16`).",
+        "out_of_range": "'{text}'은(는) 리포트할 수 있는 범위 밖의 날짜입니다. "
+        "{earliest}부터 오늘까지의 날짜를 입력하세요.",
         "future": "{week} 주는 아직 시작되지 않았습니다.",
         "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
     },
     "en": {
         "working": "Building the report of the week {week}; it will be posted here shortly.",
+        "working_partial": "The week {week} is not over: building its week-to-date report "
+        "(until {through}); it will be posted here shortly (the weekly report comes once the "
+        "week is over).",
         "not_a_date": "'{text}' is not a date: use `{command} YYYY-MM-DD` with any day of the week "
         "wanted (e.g. `{command} 2026-11-16`).",
+        "out_of_range": "'{text}' is out of the range reports cover: use a date from {earliest} "
+        "to today.",
         "future": "The week {week} has not started yet.",
         "failed": "The report of the week {week} could not be delivered: {error}",
     },
@@ -85,7 +100,12 @@ def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> No
             return
         # Queued before the ack, so that a shutdown right after the ack still runs it.
         jobs.submit(deliver_to_channel, settings, engine, command["channel_id"], period, client)
-        ack(_text(settings, "working", week=_week(period)), response_type="ephemeral")
+        if period.through is not None:
+            through = format_time(period.through, period.zone, _words(settings))
+            answer = _text(settings, "working_partial", week=_week(period), through=through)
+        else:
+            answer = _text(settings, "working", week=_week(period))
+        ack(answer, response_type="ephemeral")
 
     def on_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         value = str(body["actions"][0].get("value") or "")
@@ -102,26 +122,40 @@ def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> No
 
 
 def requested_week(settings: Settings, text: str) -> Period:
-    """The week named by `text` (any date in it), or the last full week when empty.
+    """The week named by `text` (any date in it), or the last full week when empty; the week
+    in progress is cut now (week to date).
 
-    Raises InvalidInput with a message for Slack when `text` is not a date or the week is ahead.
+    Raises InvalidInput with a message for Slack when `text` is not a date, is out of range,
+    or the week is ahead.
     """
     if not text:
         return default_week(settings)
     try:
         period = parse_week(text, settings.report_zone)
+    except DateOutOfRange:
+        raise InvalidInput(
+            _text(settings, "out_of_range", text=_escape(text), earliest=EARLIEST)
+        ) from None
     except InvalidInput:
         raise InvalidInput(_text(settings, "not_a_date", text=_escape(text))) from None
-    if period.start > datetime.now(settings.report_zone).date():
-        raise InvalidInput(_text(settings, "future", week=_week(period)))
-    return period
+    try:
+        return period.as_of(datetime.now(settings.report_zone))
+    except WeekNotStarted:
+        raise InvalidInput(_text(settings, "future", week=_week(period))) from None
 
 
 def deliver_to_channel(
     settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
 ) -> None:
-    """Build the week's report and upload it to `channel_id`; say there when that fails."""
+    """Build the week's report and upload it to `channel_id`; say there when that fails.
+
+    A week still in progress (`period` cut) gets its week-to-date report, which report_runs
+    does not record: the week's own report is still delivered when it is over.
+    """
     here = settings.model_copy(update={"slack_channel": channel_id})
+    if period.partial:
+        _post_week_to_date(here, engine, channel_id, period, client)
+        return
     try:
         outcome = run_weekly(engine, here, period=period, force=True)
     except AiopsReportError as exc:  # recorded in report_runs by run_weekly
@@ -134,6 +168,21 @@ def deliver_to_channel(
     log.info("on-demand report of the week of %s: %s", period.start, outcome.message)
     if outcome.status == "skipped":  # another request for the same week is at work on it
         _say(client, channel_id, outcome.message)
+
+
+def _post_week_to_date(
+    settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
+) -> None:
+    try:
+        report, _ = send_week_to_date(engine, settings, period)
+    except AiopsReportError as exc:
+        log.error("week-to-date report of the week of %s failed: %s", period.start, exc)
+        _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
+        return
+    except Exception:  # a bug must not pass silently inside the executor
+        log.exception("week-to-date report of the week of %s failed unexpectedly", period.start)
+        return
+    log.info("week-to-date report of the week of %s: %s posted", period.start, report.path.name)
 
 
 def post_notice(settings: Settings, text: str) -> None:
@@ -154,6 +203,11 @@ def _say(client: WebClient, channel_id: str, text: str) -> None:
 def _text(settings: Settings, key: str, **values: object) -> str:
     texts = TEXTS["en" if settings.report_language == "en" else "ko"]
     return texts[key].format(command=COMMAND, **values)
+
+
+def _words(settings: Settings) -> Texts:
+    """The report's words in the settings' language (dates and times as reports show them)."""
+    return REPORT_TEXTS["en" if settings.report_language == "en" else "ko"]
 
 
 def _week(period: Period) -> str:

@@ -6,11 +6,14 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from aiops_report.metrics import Change
 from aiops_report.periods import Period
+
+if TYPE_CHECKING:
+    from aiops_report.insights import AnomaliesStatus
 
 Language = Literal["ko", "en"]
 
@@ -32,6 +35,8 @@ class InsightTexts:
     changes_columns: tuple[str, str, str, str, str]  # metric, change, interval, p, verdict
     significant: str  # the word a highlight or verdict uses for a significant change
     verdicts: Mapping[str, str]  # significant, not_significant, not_enough_data
+    changes_tested: str  # against what the changes are tested: the first sentence of the note
+    changes_tested_partial: str  # the same, in a week-to-date report
     changes_note: str
     models_heading: str
     # model, conversations, satisfaction, avg score, p95 latency, tokens; cost and cost per
@@ -43,6 +48,9 @@ class InsightTexts:
     anomalies_intro: str
     anomaly: str  # template: {day} {metric} {value} {baseline} {z}
     no_anomalies: str
+    not_enough_history: str  # template: {have} {needed}
+    no_whole_day: str  # a week-to-date report cut on its first day: nothing judged yet
+    cut_day_not_judged: str  # template: {day}
     agreement_heading: str
     agreement: str  # template: {rate} {kappa}
     agreement_strengths: tuple[str, str, str, str, str]  # kappa <0.2, <0.4, <0.6, <0.8, higher
@@ -62,12 +70,18 @@ class Texts:
     """The words of one language."""
 
     title: str
+    partial_mark: str  # what marks a week-to-date report, after its title
+    partial_note: str  # template: {through} {previous} {end}
     weekdays: tuple[str, str, str, str, str, str, str]  # Monday first
     metrics: Mapping[str, str]  # KPI table labels
     subjects: Mapping[str, str]  # the metric as the subject of a highlight sentence
     point_unit: str  # percentage points
     kpi_heading: str
     kpi_columns: tuple[str, str, str, str]
+    kpi_columns_partial: tuple[str, str, str, str]  # a week-to-date report's
+    new: str  # the change of a metric that had nothing to compare with last week
+    highlight_new: str  # template: {metrics}
+    slack_partial: str  # template: {through}
     highlights_heading: str
     highlight: str  # template: {subject} {amount} {verb} {before} {after}
     verbs: Mapping[str, tuple[str, str]]  # kind of metric -> (went up, went down)
@@ -113,6 +127,12 @@ def korean_subject(word: str) -> str:
 
 KO = Texts(
     title="AI 챗봇 주간 운영 리포트",
+    partial_mark="중간 집계",
+    partial_note=(
+        "이 주가 아직 끝나지 않아 {through}까지의 중간 집계입니다. 지난주의 같은 구간"
+        "({previous})과 비교하므로 변화와 검정은 같은 시간을 견줍니다. 주간 리포트는 "
+        "{end}에 이 주가 끝난 뒤 나옵니다."
+    ),
     weekdays=("월", "화", "수", "목", "금", "토", "일"),
     metrics={
         "conversations": "대화 수",
@@ -143,6 +163,10 @@ KO = Texts(
     point_unit="%p",
     kpi_heading="주요 지표",
     kpi_columns=("지표", "이번 주", "지난주", "변화"),
+    kpi_columns_partial=("지표", "이번 주 (지금까지)", "지난주 같은 구간", "변화"),
+    new="신규",
+    highlight_new="신규 (지난주 기록 없음): {metrics}",
+    slack_partial="_중간 집계: {through}까지, 지난주 같은 구간과 비교_",
     highlights_heading="이번 주 요약",
     highlight="{subject} 지난주보다 {amount} {verb} ({before} → {after})",
     verbs={
@@ -194,9 +218,11 @@ KO = Texts(
             "not_significant": "유의한 변화 없음 — 우연일 수 있음",
             "not_enough_data": "데이터 부족 — 한 기간이 30건 미만",
         },
+        changes_tested="지난주와 비교한 검정입니다.",
+        changes_tested_partial="지난주의 같은 구간과 비교한 검정입니다.",
         changes_note=(
-            "지난주와 비교한 검정입니다. p-값이 0.05보다 작고 두 기간 모두 30건 이상일 때만 "
-            "유의하다고 봅니다. 대화 수의 구간은 지난주 대비 증감률의 구간입니다."
+            "p-값이 0.05보다 작고 두 기간 모두 30건 이상일 때만 유의하다고 봅니다. "
+            "대화 수의 구간은 지난주 대비 증감률의 구간입니다."
         ),
         models_heading="모델별",
         models_columns=(
@@ -215,6 +241,12 @@ KO = Texts(
         anomalies_intro="지난 8주의 같은 요일과 크게 다른 날 (robust z의 절댓값 3.5 초과)",
         anomaly="{day} {metric} {value} — 같은 요일 기준 {baseline}, z = {z}",
         no_anomalies="평소와 크게 다른 날이 없습니다.",
+        not_enough_history=(
+            "이력 부족: 같은 요일 {needed}일 중 {have}일뿐이라 평소와 다른 날인지 판단할 수 "
+            "없습니다."
+        ),
+        no_whole_day="아직 하루 전체가 지난 날이 없어 평소와 다른 날을 판단하지 않았습니다.",
+        cut_day_not_judged="{day}은(는) 아직 진행 중이라 판단하지 않았습니다.",
         agreement_heading="좋아요·싫어요와 평가 점수",
         agreement="일치율 {rate} · Cohen's kappa {kappa}",
         agreement_strengths=(
@@ -239,6 +271,12 @@ KO = Texts(
 
 EN = Texts(
     title="AI chatbot weekly operations report",
+    partial_mark="week to date",
+    partial_note=(
+        "This week is not over: these are its numbers until {through}, compared with the "
+        "same span of the week before ({previous}), so that changes and tests compare equal "
+        "time. The weekly report comes once the week is over, on {end}."
+    ),
     weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     metrics={
         "conversations": "Conversations",
@@ -269,6 +307,10 @@ EN = Texts(
     point_unit=" pp",
     kpi_heading="Key metrics",
     kpi_columns=("Metric", "This week", "Last week", "Change"),
+    kpi_columns_partial=("Metric", "This week so far", "Last week, same span", "Change"),
+    new="new",
+    highlight_new="New this week (nothing last week): {metrics}.",
+    slack_partial="_Week to date: until {through}, compared with the same span of last week_",
     highlights_heading="This week in brief",
     highlight="{subject} {verb} by {amount} from last week ({before} → {after}).",
     verbs={
@@ -321,10 +363,12 @@ EN = Texts(
             "not_significant": "no significant change — may be chance",
             "not_enough_data": "not enough data — under 30 in a week",
         },
+        changes_tested="Tested against last week.",
+        changes_tested_partial="Tested against the same span of last week.",
         changes_note=(
-            "Tested against last week. A change is significant only when its p-value is below "
-            "0.05 and both weeks have at least 30 observations. For conversations the interval "
-            "is that of the change in percent."
+            "A change is significant only when its p-value is below 0.05 and both weeks have "
+            "at least 30 observations. For conversations the interval is that of the change "
+            "in percent."
         ),
         models_heading="By model",
         models_columns=(
@@ -345,6 +389,12 @@ EN = Texts(
         ),
         anomaly="{day} {metric} {value} — same-weekday baseline {baseline}, z = {z}",
         no_anomalies="No day stood out from its usual level.",
+        not_enough_history=(
+            "Not enough history: {have} of {needed} same-weekday days, too few to tell an "
+            "unusual day."
+        ),
+        no_whole_day="No whole day has passed yet: days are judged once they are over.",
+        cut_day_not_judged="{day} is still in progress and is not judged.",
         agreement_heading="Thumbs vs evaluator",
         agreement="Agreement {rate} · Cohen's kappa {kappa}",
         agreement_strengths=(
@@ -402,7 +452,10 @@ def format_amount(name: str, change: Change, texts: Texts) -> str:
 
 
 def format_change(name: str, change: Change, texts: Texts) -> str:
-    """The change column: ▲ +60 (+3.0%), ▼ -10.4%p, ▼ -0.55 (-7.4%), or – when unknown."""
+    """The change column: ▲ +60 (+3.0%), ▼ -10.4%p, ▼ -0.55 (-7.4%), "new" against nothing,
+    or – when unknown."""
+    if change.new:
+        return texts.new
     absolute = change.absolute
     if absolute is None:
         return NONE
@@ -477,14 +530,39 @@ def format_short_day(day: date, texts: Texts) -> str:
 
 
 def period_label(period: Period, texts: Texts) -> str:
-    """2026-11-16 (월) – 2026-11-22 (일), Asia/Seoul (the last day shown is included)."""
-    last = period.end - timedelta(days=1)
-    return f"{format_day(period.start, texts)} – {format_day(last, texts)}, {period.zone.key}"
+    """2026-11-16 (월) – 2026-11-22 (일), Asia/Seoul (the last day shown is included);
+    a partial period ends at its cut: 2026-11-30 (월) – 2026-12-01 (화) 16:47, Asia/Seoul."""
+    if period.through is not None:
+        through = period.through
+        last = f"{format_day(through.date(), texts)} {through:%H:%M}"
+    else:
+        last = format_day(period.end - timedelta(days=1), texts)
+    return f"{format_day(period.start, texts)} – {last}, {period.zone.key}"
 
 
 def short_period(period: Period) -> str:
-    """2026-11-16 – 2026-11-22"""
+    """2026-11-16 – 2026-11-22; a partial period: 2026-11-30 – 2026-12-01 16:47"""
+    if period.through is not None:
+        return f"{period.start.isoformat()} – {period.through:%Y-%m-%d %H:%M}"
     return f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"
+
+
+def report_title(period: Period, texts: Texts) -> str:
+    """The report's title, marked when the period is week-to-date."""
+    return f"{texts.title} ({texts.partial_mark})" if period.partial else texts.title
+
+
+def partial_note(period: Period, texts: Texts) -> str:
+    """What a week-to-date report says of its span and of the one it is compared with."""
+    assert period.through is not None
+    previous = period.previous
+    assert previous.through is not None
+    return texts.partial_note.format(
+        through=format_time(period.through, period.zone, texts),
+        previous=f"{format_time(previous.start_at, period.zone, texts)} – "
+        f"{format_time(previous.through, period.zone, texts)}",
+        end=format_time(period.whole.end_at, period.zone, texts),
+    )
 
 
 def chart_day(day: date, texts: Texts) -> str:
@@ -514,3 +592,32 @@ def shorten(text: str, limit: int | None = None) -> str:
     if limit is None or len(line) <= limit:
         return line
     return line[: limit - 1].rstrip() + ELLIPSIS
+
+
+# --- what the anomalies could tell ------------------------------------------------------------
+
+
+def anomalies_notes(
+    status: AnomaliesStatus | None, period: Period, texts: Texts, *, found: bool
+) -> list[str]:
+    """The sentences beside the list of anomalous days: that no whole day has passed yet,
+    that the history is too short to tell, or that no day stood out (only when each day
+    could be judged); and that a day still in progress was not judged.
+
+    `status` is None in reports written before it: then "no day stood out" when none did.
+    """
+    words = texts.insights
+    if status is None:
+        return [] if found else [words.no_anomalies]
+    if status.days_judged == 0:
+        return [words.no_whole_day]
+    notes = []
+    if not status.enough_history:
+        notes.append(
+            words.not_enough_history.format(have=status.baseline_days, needed=status.needed)
+        )
+    elif not found:
+        notes.append(words.no_anomalies)
+    if period.cut_day is not None:
+        notes.append(words.cut_day_not_judged.format(day=format_short_day(period.cut_day, texts)))
+    return notes

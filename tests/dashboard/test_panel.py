@@ -27,7 +27,13 @@ from aiops_report.metrics import compute
 from aiops_report.periods import Period
 from aiops_report.prices import load_prices
 from aiops_report.texts import KO as REPORT_KO
-from aiops_report.texts import format_cost, format_day, format_p_value, format_value
+from aiops_report.texts import (
+    format_cost,
+    format_day,
+    format_p_value,
+    format_value,
+    period_label,
+)
 from chatbot_tables import Rows, create_tables, insert
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 
@@ -519,3 +525,56 @@ def test_without_slack_token_sending_is_disabled(demo: Settings) -> None:
     assert at.button(key="aiops_send").disabled
     open_page(at, "status")
     assert at.info[0].value == KO["slack_off"]
+
+
+# --- a range reaching today, a range with nothing before it, a short history -----------------
+
+
+def test_a_range_reaching_today_is_compared_with_the_same_span_before(
+    app_env: Settings, engine: Engine
+) -> None:
+    now = datetime(2026, 12, 1, 16, 47, tzinfo=app_env.report_zone)  # a Tuesday afternoon
+    fill_demo_data(engine, app_env, weeks=3, per_day=20, now=now)
+    today = now.date()
+    with time_machine.travel(now, tick=False):
+        at = started()
+        at.date_input(key="aiops_range").set_value((today - timedelta(days=6), today)).run()
+    assert_clean(at)
+
+    # Cut at 16:45 (the caches' five minutes): today so far against last Tuesday until 16:45.
+    cut = Period(today - timedelta(days=6), today + timedelta(days=1), app_env.report_zone)
+    cut = cut.as_of(now.replace(minute=45))
+    caption = KO["versus_previous_partial"].format(
+        period=period_label(cut, REPORT_KO),
+        previous=period_label(cut.previous, REPORT_KO).rsplit(",", 1)[0],
+    )
+    assert caption in captions(at)
+    assert "16:45" in caption
+    numbers = compute(engine, reflect_tables(engine, app_env), cut)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[REPORT_KO.metrics["conversations"]] == format_value(
+        "conversations", numbers.current.conversations
+    )
+
+
+def test_a_range_with_nothing_before_it_shows_new_not_growth(
+    demo: Settings, engine: Engine
+) -> None:
+    last = default_week(demo)
+    first_week = Period.week_of(last.start - timedelta(weeks=5), last.zone)  # the demo's first
+    at = pick_range(started(), first_week)
+    assert_clean(at)
+
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas[REPORT_KO.metrics["conversations"]] == REPORT_KO.new
+    assert deltas[REPORT_KO.metrics["satisfaction_rate"]] == REPORT_KO.new
+
+
+def test_the_insights_page_says_when_the_history_is_too_short(demo: Settings) -> None:
+    """Six weeks of data: the default four weeks' first days have two weeks before them."""
+    at = open_page(started(), "insights")
+    assert_clean(at)
+
+    short = REPORT_KO.insights.not_enough_history.format(have=2, needed=6)
+    assert short in [w.value for w in at.warning]
+    assert KO["no_anomalies"] not in [i.value for i in at.info]

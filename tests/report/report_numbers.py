@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiops_report.insights import (
     Agreement,
+    AnomaliesStatus,
     Anomaly,
     ChangeTest,
     Disagreement,
@@ -304,3 +305,24 @@ def minimal_insights(**fields: Any) -> Insights:
         ],
         **fields,
     )
+
+
+THROUGH = datetime(2026, 11, 19, 15, 30, tzinfo=ZONE)  # a Thursday afternoon
+WEEK_TO_DATE = PERIOD.as_of(THROUGH)
+
+
+def week_to_date(**fields: Any) -> ReportNumbers:
+    """The week until Thursday 15:30, against the week before until its Thursday 15:30."""
+    return week(period=WEEK_TO_DATE, daily=daily()[: len(WEEK_TO_DATE.days)], **fields)
+
+
+def first_week(**fields: Any) -> ReportNumbers:
+    """A first week: nothing at all the week before."""
+    return week(
+        previous=NOTHING,
+        score_distribution=[ScoreBucket(b.low, b.high, b.current, 0) for b in score_distribution()],
+        **fields,
+    )
+
+
+SHORT_HISTORY = AnomaliesStatus(enough_history=False, baseline_days=2, needed=6, days_judged=7)

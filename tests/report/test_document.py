@@ -17,15 +17,19 @@ from PIL import Image
 from report_numbers import (
     CHANGES,
     PERIOD,
+    SHORT_HISTORY,
+    WEEK_TO_DATE,
     ZONE,
     disagreement,
     empty_week,
     excerpt,
+    first_week,
     insights,
     minimal_insights,
     minimal_week,
     model,
     week,
+    week_to_date,
 )
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -42,6 +46,7 @@ from aiops_report.texts import (
     format_short_day,
     format_time,
     format_value,
+    partial_note,
     period_label,
 )
 from aiops_report.themes import Theme
@@ -407,3 +412,72 @@ def test_insight_texts_are_data_and_keep_the_layout(tmp_path: Path, kind: str) -
     if kind == "emoji":
         assert "환불이 안 돼요" in text
         assert not any(ch in text for ch in "👍🔥😡✓")
+
+
+# --- a week to date, a first week, a short history ----------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_week_to_date_says_so_and_is_filed_apart(tmp_path: Path, language: Language) -> None:
+    texts = TEXTS[language]
+    numbers = week_to_date(insights=insights(anomalies_status=None))
+    pdf = build(numbers, tmp_path, language)
+    pages = pages_text(pdf)
+    first = pages[0]
+
+    assert pdf.name == "weekly_report_2026_11_23_partial.pdf"  # never the week's own report
+    assert f"{texts.title} ({texts.partial_mark})" in first
+    assert period_label(WEEK_TO_DATE, texts) in first
+    assert "2026-11-19" in period_label(WEEK_TO_DATE, texts) and "15:30" in first
+    assert partial_note(WEEK_TO_DATE, texts) in " ".join(first.split("\n"))
+    assert "11-12" in partial_note(WEEK_TO_DATE, texts)  # the same span of the week before
+    for column in texts.kpi_columns_partial:
+        assert column in first
+    text = " ".join("\n".join(pages).split("\n"))
+    assert texts.insights.changes_tested_partial in text
+    for page in pages:
+        assert texts.partial_mark in page  # in the footer of every page
+    document = json.loads(pdf.with_suffix(".json").read_text("utf-8"))
+    assert document["period"]["partial"] is True
+    assert document["period"]["through"] == "2026-11-19T15:30:00+09:00"
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_a_week_to_date_renders_its_notice_under_the_title(tmp_path: Path) -> None:
+    pdf = build(week_to_date(insights=insights()), tmp_path, "en")
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    with Image.open(next(tmp_path.glob("page*.png"))) as image:
+        picture = image.convert("RGB")
+
+    # Below the dark title band, the notice's warm tint, as in an empty week's notice.
+    column = [picture.getpixel((picture.width // 2, y)) for y in range(40, 200)]
+    assert (255, 246, 229) in column
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_first_week_is_new_not_growth(tmp_path: Path, language: Language) -> None:
+    texts = TEXTS[language]
+    numbers = first_week()
+    text = "\n".join(pages_text(build(numbers, tmp_path, language)))
+
+    # The KPI row: metric, this week, last week, change (a cell a line).
+    assert f"{texts.metrics['likes']}\n411\n0\n{texts.new}\n" in text
+    assert "+2,034" not in text and "+411" not in text  # no growth from nothing
+    one_line = " ".join(text.split("\n"))
+    metrics = ", ".join(texts.metrics[name] for name in ("conversations", "unique_users"))
+    assert texts.highlight_new.split("{metrics}")[0] + metrics in one_line
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_short_history_is_said_instead_of_no_unusual_day(
+    tmp_path: Path, language: Language
+) -> None:
+    words = TEXTS[language].insights
+    numbers = week(insights=insights(anomalies=[], anomalies_status=SHORT_HISTORY))
+    text = " ".join("\n".join(pages_text(build(numbers, tmp_path, language))).split("\n"))
+
+    assert words.not_enough_history.format(have=2, needed=6) in text
+    assert words.no_anomalies not in text

@@ -6,7 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from report_numbers import CHANGES, CURRENT, PERIOD, PREVIOUS, ZONE, insights, model, week
+from report_numbers import (
+    CHANGES,
+    CURRENT,
+    PERIOD,
+    PREVIOUS,
+    WEEK_TO_DATE,
+    ZONE,
+    insights,
+    model,
+    week,
+)
 
 from aiops_report.metrics import Change
 from aiops_report.report.summary import (
@@ -26,7 +36,10 @@ from aiops_report.texts import (
     format_time,
     format_value,
     korean_subject,
+    partial_note,
     period_label,
+    report_title,
+    short_period,
     shorten,
 )
 from aiops_report.themes import Theme
@@ -58,7 +71,8 @@ def test_values_read_as_the_kpi_table_shows_them(name: str, value: float, shown:
         ("satisfaction_rate", Change(-0.1036005, None), "▼ -10.4%p", "▼ -10.4 pp"),
         ("avg_score", Change(-0.546382, -0.0738), "▼ -0.55 (-7.4%)", "▼ -0.55 (-7.4%)"),
         ("latency_p95_ms", Change(-406.6, -0.1625), "▼ -407 ms (-16.2%)", "▼ -407 ms (-16.2%)"),
-        ("likes", Change(5, None), "▲ +5", "▲ +5"),  # last week had none
+        ("likes", Change(5, None, new=True), "신규", "new"),  # last week had none
+        ("satisfaction_rate", Change(None, None, new=True), "신규", "new"),
         ("likes", Change(0, 0.0), "0 (0.0%)", "0 (0.0%)"),
         ("satisfaction_rate", Change(0.0, None), "0.0%p", "0.0 pp"),
         ("avg_score", Change(None, None), "–", "–"),
@@ -74,6 +88,17 @@ def test_changes_carry_a_mark_a_sign_and_percent_or_points(
 def test_the_period_names_its_first_and_last_day_and_zone() -> None:
     assert period_label(PERIOD, KO) == "2026-11-16 (월) – 2026-11-22 (일), Asia/Seoul"
     assert period_label(PERIOD, EN) == "2026-11-16 (Mon) – 2026-11-22 (Sun), Asia/Seoul"
+
+
+def test_a_week_to_date_names_its_cut() -> None:
+    assert period_label(WEEK_TO_DATE, KO) == "2026-11-16 (월) – 2026-11-19 (목) 15:30, Asia/Seoul"
+    assert short_period(WEEK_TO_DATE) == "2026-11-16 – 2026-11-19 15:30"
+    assert report_title(WEEK_TO_DATE, EN) == "AI chatbot weekly operations report (week to date)"
+    assert report_title(PERIOD, KO) == KO.title
+    assert partial_note(WEEK_TO_DATE, EN).startswith(
+        "This week is not over: these are its numbers until 11-19 (Thu) 15:30, compared with "
+        "the same span of the week before (11-09 (Mon) 00:00 – 11-12 (Thu) 15:30)"
+    )
 
 
 def test_times_are_shown_in_the_report_zone() -> None:

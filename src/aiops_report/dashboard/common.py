@@ -86,12 +86,14 @@ def range_filter(ctx: Context, *, granularity: bool = True) -> Selection | None:
         start = last - timedelta(days=data.MAX_RANGE_DAYS - 1)
         st.warning(t["range_capped"].format(days=data.MAX_RANGE_DAYS, start=start))
     period = Period(start, last + timedelta(days=1), ctx.settings.report_zone)
-    return Selection(period, chosen)
+    return Selection(data.range_as_of(period, ctx.now()), chosen)
 
 
 def range_caption(ctx: Context, period: Period) -> None:
+    """The range and the one it is compared with; a range cut today says it is partial."""
+    key = "versus_previous_partial" if period.partial else "versus_previous"
     st.caption(
-        ctx.t["versus_previous"].format(
+        ctx.t[key].format(
             period=period_label(period, ctx.rt),
             previous=period_label(period.previous, ctx.rt).rsplit(",", 1)[0],
         )
@@ -129,12 +131,15 @@ def kpi_card(
     current: float | None,
     previous: float | None,
 ) -> None:
-    color: Literal["normal", "inverse"] = "inverse" if name in LOWER_IS_BETTER else "normal"
+    change = change_between(current, previous, name)
+    color: Literal["normal", "inverse", "off"] = "inverse" if name in LOWER_IS_BETTER else "normal"
     where.metric(
         ctx.rt.metrics[name],
         format_value(name, current),
-        delta=delta_text(name, change_between(current, previous, name), ctx.rt),
-        delta_color=color,
+        delta=delta_text(name, change, ctx.rt),
+        # "new" (nothing in the previous range) is neither good nor bad, nor a rise.
+        delta_color="off" if change.new else color,
+        delta_arrow="off" if change.new else "auto",
         help=ctx.t["previous_value"].format(value=format_value(name, previous)),
         border=True,
     )

@@ -9,7 +9,7 @@ Cached functions take `key` (the settings as JSON, secrets masked) to be hashed 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import streamlit as st
@@ -70,8 +70,10 @@ def _tables(key: str, _settings: Settings) -> ChatbotTables:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
-def _numbers(key: str, _settings: Settings, start: date, end: date) -> ReportNumbers:
-    period = Period(start, end, _settings.report_zone)
+def _numbers(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> ReportNumbers:
+    period = Period(start, end, _settings.report_zone, through)
     tables = _tables(key, _settings)
     return compute(
         engine(_settings),
@@ -87,12 +89,14 @@ def numbers(settings: Settings, period: Period) -> ReportNumbers:
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable.
     """
-    return _numbers(settings_key(settings), settings, period.start, period.end)
+    return _numbers(settings_key(settings), settings, period.start, period.end, period.through)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
-def _totals(key: str, _settings: Settings, start: date, end: date) -> ReportNumbers:
-    period = Period(start, end, _settings.report_zone)
+def _totals(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> ReportNumbers:
+    period = Period(start, end, _settings.report_zone, through)
     return compute(
         engine(_settings),
         _tables(key, _settings),
@@ -109,19 +113,35 @@ def totals(settings: Settings, period: Period) -> ReportNumbers:
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable.
     """
-    return _totals(settings_key(settings), settings, period.start, period.end)
+    return _totals(settings_key(settings), settings, period.start, period.end, period.through)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
-def _unique_users(key: str, _settings: Settings, start: date, end: date) -> tuple[int, int] | None:
-    period = Period(start, end, _settings.report_zone)
+def _unique_users(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> tuple[int, int] | None:
+    period = Period(start, end, _settings.report_zone, through)
     return metrics.unique_users(engine(_settings), _tables(key, _settings), period)
 
 
 def unique_users(settings: Settings, period: Period) -> tuple[int, int] | None:
     """Distinct users of the period before `period` and of `period` (None without user_id):
     counted over every conversation of both, so the slowest number of a long range."""
-    return _unique_users(settings_key(settings), settings, period.start, period.end)
+    return _unique_users(settings_key(settings), settings, period.start, period.end, period.through)
+
+
+def range_as_of(period: Period, now: datetime) -> Period:
+    """The range as known at `now`: one that reaches today is cut at `now` (today so far),
+    and so compared with the same span of the range before it.
+
+    The cut is rounded down to CACHE_TTL: the numbers are that old at most anyway, and the
+    caches, keyed by it, keep working. A range whose cut would fall on its start is left whole.
+    """
+    step = timedelta(seconds=CACHE_TTL)
+    cut = now - (now - datetime(1970, 1, 1, tzinfo=UTC)) % step
+    if not period.start_at < cut < period.whole.end_at:
+        return period
+    return Period(period.start, period.end, period.zone, cut)
 
 
 def default_range(settings: Settings, now: datetime | None = None) -> Period:
@@ -139,8 +159,10 @@ def recent_weeks(settings: Settings, now: datetime | None = None) -> list[Period
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
-def _insights(key: str, _settings: Settings, start: date, end: date) -> Insights:
-    period = Period(start, end, _settings.report_zone)
+def _insights(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> Insights:
+    period = Period(start, end, _settings.report_zone, through)
     prices = load_prices(_settings.model_prices) if _settings.model_prices else None
     return compute_insights(
         engine(_settings),
@@ -157,7 +179,7 @@ def insights(settings: Settings, period: Period) -> Insights:
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
-    return _insights(settings_key(settings), settings, period.start, period.end)
+    return _insights(settings_key(settings), settings, period.start, period.end, period.through)
 
 
 def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | None:

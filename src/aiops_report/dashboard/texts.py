@@ -48,6 +48,8 @@ KO: Mapping[str, str] = {
     "pick_end": "기간의 마지막 날짜를 선택하세요.",
     "range_capped": "기간은 최대 {days}일까지 볼 수 있어 {start}부터로 줄였습니다.",
     "versus_previous": "{period} · 변화는 직전 같은 길이의 기간({previous}) 대비",
+    "versus_previous_partial": "{period} (오늘은 진행 중: 중간 집계) · 변화는 직전 기간의 "
+    "같은 구간({previous}) 대비",
     "previous_value": "직전 기간: {value}",
     "empty": "이 기간에는 기록된 대화, 피드백, 평가가 없습니다.",
     # overview
@@ -230,6 +232,8 @@ EN: Mapping[str, str] = {
     "pick_end": "Pick the last day of the range.",
     "range_capped": "A range holds at most {days} days; it now starts on {start}.",
     "versus_previous": "{period} · changes vs the previous range of equal length ({previous})",
+    "versus_previous_partial": "{period} (today is in progress: to date) · changes vs the same "
+    "span of the previous range ({previous})",
     "previous_value": "Previous range: {value}",
     "empty": "No conversation, feedback or evaluation was recorded in this range.",
     "trend_conversations": "Conversations",

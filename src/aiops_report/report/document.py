@@ -48,6 +48,7 @@ from aiops_report.texts import (
     UP,
     Language,
     Texts,
+    anomalies_notes,
     chart_day,
     format_change,
     format_cost,
@@ -59,7 +60,9 @@ from aiops_report.texts import (
     format_time,
     format_value,
     format_z,
+    partial_note,
     period_label,
+    report_title,
     short_period,
     shorten,
 )
@@ -100,7 +103,8 @@ KAPPA_STRENGTHS = (0.2, 0.4, 0.6, 0.8)  # Landis and Koch's bounds of slight ...
 def write_report(
     numbers: ReportNumbers, out_dir: Path, *, language: Language, generated_at: datetime
 ) -> Path:
-    """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end) to `out_dir`.
+    """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
+    a week-to-date report) to `out_dir`.
 
     Each file is written to a temporary file first and then renamed, so a reader never sees
     half a report; the JSON comes first, so that every PDF has its numbers next to it.
@@ -108,7 +112,9 @@ def write_report(
     """
     fonts = report_fonts()
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}"
+    # A week-to-date report is named apart: it never stands in for the week's own report.
+    partial = "_partial" if numbers.period.partial else ""
+    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{partial}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
     _write_atomically(out_dir / f"{stem}.json", lambda p: p.write_text(document, "utf-8"))
@@ -254,9 +260,10 @@ class _Report:
 
     def build(self, path: Path, language: Language) -> None:
         """Lay the report out into the PDF file `path`."""
-        texts, font = self.texts, self.fonts.regular
+        texts, font, period = self.texts, self.fonts.regular, self.numbers.period
+        title = report_title(period, texts)
         footer = _Footer(
-            left=self.drawable(f"{texts.title}  ·  {short_period(self.numbers.period)}"),
+            left=self.drawable(f"{title}  ·  {short_period(period)}"),
             generated=self.drawable(
                 texts.generated.format(time=format_generated(self.generated_at))
             ),
@@ -270,8 +277,8 @@ class _Report:
             rightMargin=MARGIN,
             topMargin=MARGIN,
             bottomMargin=MARGIN + 4 * mm,
-            title=texts.title,
-            subject=period_label(self.numbers.period, texts),
+            title=title,
+            subject=period_label(period, texts),
             author="aiops-report",
             creator="aiops-report",
             lang=language,
@@ -280,9 +287,10 @@ class _Report:
         document.build(self.story(), canvasmaker=partial(_NumberedCanvas, footer=footer))
 
     def story(self) -> list[Flowable]:
+        header = [self.header(), *self.partial_notice()]
         if self.numbers.is_empty:
-            return [self.header(), *self.empty_notice()]
-        story = [self.header(), *self.kpi_section(), *self.highlights_section()]
+            return [*header, *self.empty_notice()]
+        story = [*header, *self.kpi_section(), *self.highlights_section()]
         story += self.insights_section()
         story += self.charts_section()
         texts = self.texts
@@ -367,9 +375,10 @@ class _Report:
 
     def header(self) -> Table:
         """The title band."""
+        period = self.numbers.period
         rows = [
-            [self.paragraph(self.texts.title, "title")],
-            [self.paragraph(period_label(self.numbers.period, self.texts), "subtitle")],
+            [self.paragraph(report_title(period, self.texts), "title")],
+            [self.paragraph(period_label(period, self.texts), "subtitle")],
         ]
         return self.table(
             rows,
@@ -382,6 +391,14 @@ class _Report:
             ],
             cornerRadii=[4, 4, 4, 4],
         )
+
+    def partial_notice(self) -> list[Flowable]:
+        """A week-to-date report says so under its title, and what it is compared with."""
+        period = self.numbers.period
+        if not period.partial:
+            return []
+        note = self.paragraph(partial_note(period, self.texts), "body")
+        return [Spacer(1, 8), self.box([note], NOTICE)]
 
     def empty_notice(self) -> list[Flowable]:
         """What an empty week shows instead of numbers."""
@@ -401,7 +418,8 @@ class _Report:
 
     def kpi_section(self) -> list[Flowable]:
         numbers, texts = self.numbers, self.texts
-        rows: list[list[str]] = [list(texts.kpi_columns)]
+        columns = texts.kpi_columns_partial if numbers.period.partial else texts.kpi_columns
+        rows: list[list[str]] = [list(columns)]
         style: list[Any] = [
             ("FONTNAME", (1, 1), (1, -1), self.fonts.bold),
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
@@ -419,11 +437,11 @@ class _Report:
                     format_change(name, change, texts),
                 ]
             )
-            color = TONE_COLORS[tone(name, change.absolute)]
+            color = BLUE if change.new else TONE_COLORS[tone(name, change.absolute)]
             style.append(("TEXTCOLOR", (3, row), (3, row), color))
         table = self.grid(
             [[self.drawable(cell) for cell in row] for row in rows],
-            [WIDTH * 0.31, WIDTH * 0.19, WIDTH * 0.19, WIDTH * 0.31],
+            [WIDTH * 0.28, WIDTH * 0.21, WIDTH * 0.21, WIDTH * 0.30],
             style,
         )
         return [self.heading(texts.kpi_heading), table]
@@ -559,7 +577,7 @@ class _Report:
             + [self.paragraph(heads[4], "cell_head")]
         ]
         for name, test in tests:
-            change = format_change(name, Change(test.delta, test.relative), texts)
+            change = format_change(name, Change(test.delta, test.relative, test.new), texts)
             if test.significant:
                 verdict = words.verdicts["significant"]
             elif not test.enough_data:
@@ -586,8 +604,16 @@ class _Report:
             self.subheading(words.changes_heading),
             table,
             Spacer(1, 3),
-            self.paragraph(words.changes_note, "note"),
+            self.paragraph(self._changes_note(), "note"),
         ]
+
+    def _changes_note(self) -> str:
+        """How the changes were tested; a week-to-date report's first sentence says against
+        what."""
+        words = self.texts.insights
+        partial = self.numbers.period.partial
+        tested = words.changes_tested_partial if partial else words.changes_tested
+        return f"{tested} {words.changes_note}"
 
     def models_part(self, insights: Insights) -> list[Flowable]:
         """By model: the period's numbers of each model, the worst highlighted, cost if priced."""
@@ -684,8 +710,10 @@ class _Report:
                     f'<font color="#{color}">•</font> {self.markup(line)}', self.styles["bullet"]
                 )
             )
-        if not lines:
-            lines.append(self.paragraph(words.no_anomalies, "body"))
+        for note in anomalies_notes(
+            insights.anomalies_status, self.numbers.period, texts, found=bool(lines)
+        ):
+            lines.append(self.paragraph(note, "body"))
         return [
             self.subheading(words.anomalies_heading),
             self.paragraph(words.anomalies_intro, "note"),

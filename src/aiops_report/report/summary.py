@@ -118,7 +118,8 @@ def is_significant(numbers: ReportNumbers, name: str) -> bool:
 
 def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
     """Sentences on the week: significant changes first, then the worst model and the rising
-    complaint, then the other changes, largest first. 3 at least (when there are that many),
+    complaint, then the metrics that are new (nothing to compare with last week: one
+    sentence), then the other changes, largest first. 3 at least (when there are that many),
     up to 5 when the further ones are notable. Rates rank by percentage points."""
     ranked = []
     for name in shown_metrics(numbers):
@@ -126,7 +127,7 @@ def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
             continue
         change = numbers.change[name]
         size = change.absolute if name in RATES else change.relative
-        if size is not None and size != 0:
+        if size is not None and size != 0 and not change.new:
             ranked.append((abs(size) * 100, name))
     ranked.sort(reverse=True)
     # (notable, sentence): a sentence that is not notable is only one of the first three.
@@ -136,6 +137,8 @@ def highlights(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
         if is_significant(numbers, name)
     ]
     candidates += [(True, sentence) for sentence in _insight_sentences(numbers, texts)]
+    if new := _new_sentence(numbers, texts):
+        candidates.append((True, new))
     candidates += [
         (size >= NOTABLE, _sentence(numbers, name, texts))
         for size, name in ranked
@@ -166,6 +169,20 @@ def _insight_sentences(numbers: ReportNumbers, texts: Texts) -> list[Highlight]:
         )
         found.append(Highlight(text, went_up=True, tone="bad"))
     return found
+
+
+def _new_sentence(numbers: ReportNumbers, texts: Texts) -> Highlight | None:
+    """One sentence naming the metrics that have a value now and had none (or no count) last
+    week: a change against nothing is not a growth."""
+    new = [
+        name
+        for name in shown_metrics(numbers)
+        if name not in NOT_HIGHLIGHTED and numbers.change[name].new
+    ]
+    if not new:
+        return None
+    listed = ", ".join(texts.metrics[name] for name in new)
+    return Highlight(texts.highlight_new.format(metrics=listed), went_up=True, tone="neutral")
 
 
 def _sentence(numbers: ReportNumbers, name: str, texts: Texts) -> Highlight:

@@ -22,12 +22,12 @@ from aiops_report.insights import (
     MIN_TEST_OBSERVATIONS,
     ROBUST_Z_LIMIT,
     Agreement,
-    Anomaly,
     ChangeTest,
     Insights,
     ModelStats,
 )
 from aiops_report.metrics import Change
+from aiops_report.periods import Period
 from aiops_report.texts import (
     NONE,
     format_cost,
@@ -52,7 +52,7 @@ def render(ctx: Context) -> None:
     found = data.insights(ctx.settings, selection.period)
     _changes(ctx, found.changes)
     _by_model(ctx, found)
-    _anomalies(ctx, found.anomalies)
+    _anomalies(ctx, found, selection.period)
     _agreement(ctx, found)
     _themes(ctx, found)
 
@@ -82,8 +82,9 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
     st.metric(
         ctx.rt.metrics[name],
         format_value(name, test.current),
-        delta=delta_text(name, Change(test.delta, test.relative), ctx.rt),
-        delta_color="normal",
+        delta=delta_text(name, Change(test.delta, test.relative, test.new), ctx.rt),
+        delta_color="off" if test.new else "normal",
+        delta_arrow="off" if test.new else "auto",
     )
     st.caption(t["previous_value"].format(value=format_value(name, test.previous)))
     interval = format_interval(name, test.ci_low, test.ci_high, ctx.rt)
@@ -166,8 +167,8 @@ def format_anomaly_value(metric: str, value: float) -> str:
     return format_value(metric, value)
 
 
-def _anomalies(ctx: Context, anomalies: list[Anomaly]) -> None:
-    t, rt = ctx.t, ctx.rt
+def _anomalies(ctx: Context, found: Insights, period: Period) -> None:
+    t, rt, anomalies = ctx.t, ctx.rt, found.anomalies
     heading(t["anomalies_heading"])
     st.caption(
         t["anomalies_caption"].format(
@@ -177,8 +178,21 @@ def _anomalies(ctx: Context, anomalies: list[Anomaly]) -> None:
             baseline_minimum=MIN_BASELINE_DAYS,
         )
     )
-    if not anomalies:
+    status = found.anomalies_status
+    if status is not None and status.days_judged == 0:
+        st.info(rt.insights.no_whole_day, icon=":material/hourglass_empty:")
+        return
+    if status is not None and not status.enough_history:
+        # Too little history to call a day unusual: "no anomalous day" would not be known.
+        st.warning(
+            rt.insights.not_enough_history.format(have=status.baseline_days, needed=status.needed),
+            icon=":material/history:",
+        )
+    elif not anomalies:
         st.info(t["no_anomalies"], icon=":material/check:")
+    if period.cut_day is not None:
+        st.caption(rt.insights.cut_day_not_judged.format(day=format_day(period.cut_day, rt)))
+    if not anomalies:
         return
     st.dataframe(
         [
