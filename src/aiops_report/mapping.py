@@ -49,14 +49,20 @@ OPTIONAL_COLUMNS: dict[TableRole, tuple[str, ...]] = {
         "prompt_tokens",
         "completion_tokens",
     ),
-    "feedback": ("id", "conversation_id", "comment"),
-    "evaluations": ("id", "conversation_id", "evaluator", "reason"),
+    "feedback": ("conversation_id", "comment"),
+    "evaluations": ("conversation_id", "evaluator", "reason"),
+}
+# Columns that only order rows of equal time (the latest dislikes, the lowest scores).
+TIEBREAK_COLUMNS: dict[TableRole, tuple[str, ...]] = {
+    "conversations": (),
+    "feedback": ("id",),
+    "evaluations": ("id",),
 }
 
 
 def column_parts(role: TableRole) -> tuple[str, ...]:
     """The parts a column of the table of `role` can play."""
-    return (*REQUIRED_COLUMNS[role], *OPTIONAL_COLUMNS[role])
+    return (*REQUIRED_COLUMNS[role], *OPTIONAL_COLUMNS[role], *TIEBREAK_COLUMNS[role])
 
 
 def normalized(word: str) -> str:
