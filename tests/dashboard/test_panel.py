@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 import time_machine
 from sqlalchemy.engine import Engine
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from aiops_report.config import Settings
 from aiops_report.dashboard import auth, data
 from aiops_report.dashboard.texts import KO, delta_text, plain
+from aiops_report.dashboard.views import conversations
 from aiops_report.dashboard.views.insights import worst_model
 from aiops_report.db import reflect_tables
 from aiops_report.demo import DIP_MODEL, fill_demo_data
@@ -336,6 +338,40 @@ def test_conversations_are_searched_filtered_and_shown_as_text(
     at.slider(key="aiops_score_filter").set_range(0.0, 10.0).run()
     at.selectbox(key="aiops_feedback_filter").set_value("dislike").run()
     assert len(at.dataframe[0].value) == 1
+
+
+def test_a_megabyte_answer_is_shown_shortened_with_a_download_of_the_whole(
+    app_env: Settings, engine: Engine
+) -> None:
+    create_tables(engine, app_env, style="naive", minimal=False)
+    if engine.dialect.name in ("mysql", "mariadb"):  # TEXT holds 64 KB there; a team's holds more
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(f"ALTER TABLE {app_env.conversation_table} MODIFY ai_response LONGTEXT")
+            )
+    answer = ("한 줄의 긴 답변입니다. " * 80 + "\n") * 1_000 + "끝"
+    assert len(answer) > 1_000_000
+    at_time = datetime.now(app_env.report_zone) - timedelta(days=8)
+    conversation = {"id": 7, "user_message": "요약해 주세요", "ai_response": answer}
+    rows = Rows(
+        conversations=[{**conversation, "model": "model-a", "created_at": at_time}],
+        evaluations=[{"id": 1, "conversation_id": 7, "score": 1.0, "created_at": at_time}],
+    )
+    insert(engine, app_env, rows, style="naive")
+
+    at = open_page(started(), "conversations")
+    assert_clean(at)
+    assert at.selectbox(key="aiops_conversation").value == 0  # opened
+
+    texts = [t.value for t in at.text]
+    assert "요약해 주세요" in texts
+    assert max(len(text) for text in texts) <= conversations.FULL_TEXT + 1
+    assert answer[: conversations.FULL_TEXT] + "…" in texts
+    shown = f"{conversations.FULL_TEXT:,}"
+    assert KO["text_cut"].format(shown=shown, total=f"{len(answer):,}") in captions(at)
+    (download,) = at.get("download_button")
+    assert download.label == KO["download_text"]
+    assert download.proto.url.endswith(".txt")
 
 
 # --- insights ---------------------------------------------------------------------------------

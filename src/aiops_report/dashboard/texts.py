@@ -154,6 +154,8 @@ KO: Mapping[str, str] = {
     "col_reason": "평가 사유",
     "conversation_id": "대화 ID",
     "evaluator": "평가자",
+    "text_cut": "처음 {shown}자만 보입니다 (전체 {total}자).",
+    "download_text": "전체 내려받기 (.txt)",
     # reports
     "generate_heading": "리포트 만들기와 보내기",
     "week": "주",
@@ -332,6 +334,8 @@ EN: Mapping[str, str] = {
     "col_reason": "Evaluator's reason",
     "conversation_id": "Conversation ID",
     "evaluator": "Evaluator",
+    "text_cut": "Showing the first {shown} of {total} characters.",
+    "download_text": "Download the whole text (.txt)",
     "generate_heading": "Generate and send",
     "week": "Week",
     "last_week_mark": "{period} (last week)",
