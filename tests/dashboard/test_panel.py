@@ -5,6 +5,7 @@ The app reads its settings from the environment, as `aiops-report dashboard` han
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -161,6 +162,12 @@ def test_wrong_password_is_refused_and_the_right_one_admitted(
     assert at.text_input(key="aiops_password")
 
 
+def locked_out(settings: Settings, seconds: int) -> str:
+    """The lockout message of a wait of `seconds` from now."""
+    until = datetime.fromtimestamp(time.time() + seconds, settings.report_zone)
+    return KO["locked_out"].format(seconds=seconds, time=f"{until:%H:%M:%S %Z}")
+
+
 def test_repeated_failures_lock_the_session_out_for_longer_each_time(
     demo: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,15 +176,38 @@ def test_repeated_failures_lock_the_session_out_for_longer_each_time(
         at = started()
         for _ in range(auth.FREE_ATTEMPTS):
             log_in(at, "guess")
-        assert at.error[0].value == KO["locked_out"].format(seconds=5)
+        assert at.error[0].value == locked_out(demo, 5)
+        assert "(19:00:05 KST)" in at.error[0].value  # the time to try again, in Asia/Seoul
 
         log_in(at, PASSWORD)  # right, but too soon
         assert not at.metric
-        assert "5" in at.error[0].value
+        assert at.error[0].value == locked_out(demo, 5)
 
         clock.shift(timedelta(seconds=6))
         log_in(at, PASSWORD)
         assert len(at.metric) >= 4
+
+
+def test_failures_are_counted_across_sessions(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", auth.hash_password(PASSWORD, iterations=1_000))
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0), tick=False) as clock:
+        first = started()
+        for _ in range(auth.FREE_ATTEMPTS - 1):
+            log_in(first, "guess")
+        assert [e.value for e in first.error] == [KO["wrong_password"]]
+
+        second = log_in(started(), "guess")  # a reload, or another browser: the same address
+        assert [e.value for e in second.error] == [locked_out(demo, 5)]
+
+        third = log_in(started(), PASSWORD)  # right, but too soon
+        assert not third.metric
+        assert [e.value for e in third.error] == [locked_out(demo, 5)]
+
+        clock.shift(timedelta(seconds=6))
+        assert len(log_in(started(), PASSWORD).metric) >= 4
+        assert [e.value for e in log_in(started(), "guess").error] == [KO["wrong_password"]]
 
 
 def test_without_a_password_the_panel_is_open_with_a_warning(demo: Settings) -> None:

@@ -34,7 +34,11 @@ KO: Mapping[str, str] = {
     "login_sso": "SSO로 로그인",
     "logout": "로그아웃",
     "wrong_password": "비밀번호가 맞지 않습니다.",
-    "locked_out": "로그인 실패가 반복되었습니다. {seconds}초 후에 다시 시도하세요.",
+    "locked_out": "로그인 실패가 반복되었습니다. {seconds}초 후({time})에 다시 시도하세요.",
+    "locked_out_everyone": (
+        "이 대시보드에 로그인 실패가 너무 많아 모든 접속의 로그인을 막았습니다. "
+        "{seconds}초 후({time})에 다시 시도하세요."
+    ),
     "no_password": (
         "ADMIN_PASSWORD가 설정되지 않아 로그인 없이 열려 있습니다. "
         "`aiops-report dashboard`는 이 경우 이 컴퓨터(127.0.0.1)에서만 접속을 받습니다."
@@ -219,7 +223,11 @@ EN: Mapping[str, str] = {
     "login_sso": "Log in with SSO",
     "logout": "Log out",
     "wrong_password": "Wrong password.",
-    "locked_out": "Too many failed logins. Try again in {seconds} s.",
+    "locked_out": "Too many failed logins. Try again in {seconds} s (at {time}).",
+    "locked_out_everyone": (
+        "Too many failed logins on this dashboard, from all addresses: logins are closed for "
+        "everyone. Try again in {seconds} s (at {time})."
+    ),
     "no_password": (
         "ADMIN_PASSWORD is not set, so there is no login. "
         "`aiops-report dashboard` then accepts connections from this machine (127.0.0.1) only."
