@@ -29,6 +29,7 @@ from aiops_report.slack import (
     RATE_LIMIT_BUDGET,
     SlackDelivery,
     SlackFinding,
+    hide_credentials,
     summary_text,
 )
 from slack_server import TOKEN, SlackServer, slack_server_fixture
@@ -403,12 +404,16 @@ def test_a_slow_slack_is_a_timeout(slack_server: SlackServer, pdf: Path) -> None
     assert slack_server.count("files.completeUploadExternal") == 1  # never sent twice
 
 
-def test_an_unreachable_slack(pdf: Path, waits: list[float]) -> None:
+def closed_port() -> int:
+    """A port of 127.0.0.1 nothing listens on."""
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
+        return int(unused.getsockname()[1])
+
+
+def test_an_unreachable_slack(pdf: Path, waits: list[float]) -> None:
     settings = Settings(
-        slack_bot_token=SecretStr(TOKEN), slack_api_url=f"http://127.0.0.1:{port}/api/"
+        slack_bot_token=SecretStr(TOKEN), slack_api_url=f"http://127.0.0.1:{closed_port()}/api/"
     )
     with pytest.raises(
         SlackUnavailable, match=r"Slack is unreachable at http://127\.0\.0\.1"
@@ -466,3 +471,37 @@ def test_the_token_is_never_logged_or_shown(
     assert "Authorization" in caplog.text  # slack_sdk logged its requests, redacted
     assert TOKEN not in caplog.text
     assert TOKEN not in repr(slack)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("http://user:pass@127.0.0.1:9/api/", "http://***@127.0.0.1:9/api/"),
+        ("https://xoxp-token@proxy.example/slack/api/", "https://***@proxy.example/slack/api/"),
+        ("https://user:p@ss@proxy.example/api/", "https://***@proxy.example/api/"),
+        ("url: http://u:p@h/api/x, body: a@b", "url: http://***@h/api/x, body: a@b"),
+        ("https://slack.com/api/", "https://slack.com/api/"),
+        ("write to ops@example.com", "write to ops@example.com"),
+    ],
+)
+def test_hide_credentials(text: str, shown: str) -> None:
+    assert hide_credentials(text) == shown
+
+
+def test_credentials_in_slack_api_url_are_never_shown(
+    pdf: Path, waits: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url = f"http://ops:s3cret-pass@127.0.0.1:{closed_port()}/api/"
+    slack = SlackDelivery(Settings(slack_bot_token=SecretStr(TOKEN), slack_api_url=url))
+    with pytest.raises(SlackUnavailable) as caught:
+        slack.upload_report(pdf, NUMBERS)
+    findings = slack.check()  # what `aiops-report doctor` prints
+
+    assert str(caught.value).startswith("Slack is unreachable at http://***@127.0.0.1:")
+    assert [f.level for f in findings] == ["error"]
+    assert findings[0].message.startswith("Slack is unreachable at http://***@127.0.0.1:")
+    assert "Going to retry" in caplog.text  # slack_sdk logged each request's URL
+    for shown in [str(caught.value), repr(slack), findings[0].message, caplog.text]:
+        assert "pass" not in shown
+        assert "ops:" not in shown

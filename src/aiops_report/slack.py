@@ -17,6 +17,7 @@ How long a delivery may take is bounded (see `retry_handlers`):
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -69,6 +70,35 @@ CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+# The user and password of a URL: `scheme://user:password@`, up to the last `@` before the
+# path, so that an unencoded `@` in the password is hidden too.
+URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#]*@")
+
+
+def hide_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it shown as `***`.
+
+    `http://user:pass@proxy:8080/api/` becomes `http://***@proxy:8080/api/`, as a database
+    URL's password is hidden; a URL without credentials is unchanged.
+    """
+    return URL_CREDENTIALS.sub(r"\1***@", text)
+
+
+class _HideCredentials(logging.Filter):
+    """Rewrites a log record whose message holds a URL with credentials (slack_sdk logs every
+    request's URL, and each retry's at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = hide_credentials(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+# The logger slack_sdk's WebClient writes to (its default, named after its module).
+_SDK_LOGGER = logging.getLogger("slack_sdk.web.base_client")
+_SDK_LOGGER.addFilter(_HideCredentials())
 
 
 class _FileIdReportingClient(WebClient):
@@ -129,12 +159,18 @@ class SlackDelivery:
             base_url=settings.slack_api_url,
             timeout=self.timeout,
             retry_handlers=retry_handlers(),
+            logger=_SDK_LOGGER,
         )
         self._channel_id: str | None = None
         self._identity: _Identity | None = None
 
     def __repr__(self) -> str:
-        return f"SlackDelivery(channel={self.channel!r}, api_url={self.api_url!r})"
+        return f"SlackDelivery(channel={self.channel!r}, api_url={self.shown_url!r})"
+
+    @property
+    def shown_url(self) -> str:
+        """SLACK_API_URL as messages show it: its user and password, if any, as `***`."""
+        return hide_credentials(self.api_url)
 
     @property
     def where(self) -> str:
@@ -301,9 +337,11 @@ class SlackDelivery:
             ) from exc
         except (OSError, HTTPException) as exc:  # URLError, connection reset, ...
             reason = exc.reason if isinstance(exc, URLError) else exc
-            raise SlackUnavailable(f"Slack is unreachable at {self.api_url} ({reason})") from exc
-        except SlackRequestError as exc:
-            raise SlackDeliveryError(f"Slack request failed: {exc}") from exc
+            # The reason may name the host as urllib parsed it, credentials and all.
+            message = f"Slack is unreachable at {self.api_url} ({reason})"
+            raise SlackUnavailable(hide_credentials(message)) from exc
+        except SlackRequestError as exc:  # e.g. "Invalid URL detected: <the request's URL>"
+            raise SlackDeliveryError(hide_credentials(f"Slack request failed: {exc}")) from exc
 
     def _refused(self, response: SlackResponse) -> SlackDeliveryError:
         status = response.status_code

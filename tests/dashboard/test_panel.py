@@ -5,11 +5,13 @@ The app reads its settings from the environment, as `aiops-report dashboard` han
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import streamlit as st
 import time_machine
 from sqlalchemy.engine import Engine
@@ -18,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from aiops_report.config import Settings
 from aiops_report.dashboard import auth, data
 from aiops_report.dashboard.texts import KO, delta_text, plain
+from aiops_report.dashboard.views import conversations
 from aiops_report.dashboard.views.insights import worst_model
 from aiops_report.db import reflect_tables
 from aiops_report.demo import DIP_MODEL, fill_demo_data
@@ -165,6 +168,12 @@ def test_wrong_password_is_refused_and_the_right_one_admitted(
     assert at.text_input(key="aiops_password")
 
 
+def locked_out(settings: Settings, seconds: int) -> str:
+    """The lockout message of a wait of `seconds` from now."""
+    until = datetime.fromtimestamp(time.time() + seconds, settings.report_zone)
+    return KO["locked_out"].format(seconds=seconds, time=f"{until:%H:%M:%S %Z}")
+
+
 def test_repeated_failures_lock_the_session_out_for_longer_each_time(
     demo: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,15 +182,38 @@ def test_repeated_failures_lock_the_session_out_for_longer_each_time(
         at = started()
         for _ in range(auth.FREE_ATTEMPTS):
             log_in(at, "guess")
-        assert at.error[0].value == KO["locked_out"].format(seconds=5)
+        assert at.error[0].value == locked_out(demo, 5)
+        assert "(19:00:05 KST)" in at.error[0].value  # the time to try again, in Asia/Seoul
 
         log_in(at, PASSWORD)  # right, but too soon
         assert not at.metric
-        assert "5" in at.error[0].value
+        assert at.error[0].value == locked_out(demo, 5)
 
         clock.shift(timedelta(seconds=6))
         log_in(at, PASSWORD)
         assert len(at.metric) >= 4
+
+
+def test_failures_are_counted_across_sessions(
+    demo: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_PASSWORD", auth.hash_password(PASSWORD, iterations=1_000))
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0), tick=False) as clock:
+        first = started()
+        for _ in range(auth.FREE_ATTEMPTS - 1):
+            log_in(first, "guess")
+        assert [e.value for e in first.error] == [KO["wrong_password"]]
+
+        second = log_in(started(), "guess")  # a reload, or another browser: the same address
+        assert [e.value for e in second.error] == [locked_out(demo, 5)]
+
+        third = log_in(started(), PASSWORD)  # right, but too soon
+        assert not third.metric
+        assert [e.value for e in third.error] == [locked_out(demo, 5)]
+
+        clock.shift(timedelta(seconds=6))
+        assert len(log_in(started(), PASSWORD).metric) >= 4
+        assert [e.value for e in log_in(started(), "guess").error] == [KO["wrong_password"]]
 
 
 def test_without_a_password_the_panel_is_open_with_a_warning(demo: Settings) -> None:
@@ -342,6 +374,40 @@ def test_conversations_are_searched_filtered_and_shown_as_text(
     at.slider(key="aiops_score_filter").set_range(0.0, 10.0).run()
     at.selectbox(key="aiops_feedback_filter").set_value("dislike").run()
     assert len(at.dataframe[0].value) == 1
+
+
+def test_a_megabyte_answer_is_shown_shortened_with_a_download_of_the_whole(
+    app_env: Settings, engine: Engine
+) -> None:
+    create_tables(engine, app_env, style="naive", minimal=False)
+    if engine.dialect.name in ("mysql", "mariadb"):  # TEXT holds 64 KB there; a team's holds more
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(f"ALTER TABLE {app_env.conversation_table} MODIFY ai_response LONGTEXT")
+            )
+    answer = ("한 줄의 긴 답변입니다. " * 80 + "\n") * 1_000 + "끝"
+    assert len(answer) > 1_000_000
+    at_time = datetime.now(app_env.report_zone) - timedelta(days=8)
+    conversation = {"id": 7, "user_message": "요약해 주세요", "ai_response": answer}
+    rows = Rows(
+        conversations=[{**conversation, "model": "model-a", "created_at": at_time}],
+        evaluations=[{"id": 1, "conversation_id": 7, "score": 1.0, "created_at": at_time}],
+    )
+    insert(engine, app_env, rows, style="naive")
+
+    at = open_page(started(), "conversations")
+    assert_clean(at)
+    assert at.selectbox(key="aiops_conversation").value == 0  # opened
+
+    texts = [t.value for t in at.text]
+    assert "요약해 주세요" in texts
+    assert max(len(text) for text in texts) <= conversations.FULL_TEXT + 1
+    assert answer[: conversations.FULL_TEXT] + "…" in texts
+    shown = f"{conversations.FULL_TEXT:,}"
+    assert KO["text_cut"].format(shown=shown, total=f"{len(answer):,}") in captions(at)
+    (download,) = at.get("download_button")
+    assert download.label == KO["download_text"]
+    assert download.proto.url.endswith(".txt")
 
 
 # --- insights ---------------------------------------------------------------------------------

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from aiops_report.config import Settings, load_settings
-from aiops_report.dashboard.auth import hash_password, lockout_seconds, password_matches
+from aiops_report.dashboard.auth import (
+    CEILING,
+    CEILING_WINDOW,
+    FORGET_AFTER,
+    FREE_ATTEMPTS,
+    Lockout,
+    LoginThrottle,
+    hash_password,
+    lockout_seconds,
+    password_matches,
+)
 from aiops_report.dashboard.charts import series
 from aiops_report.dashboard.texts import EN, KO
 from aiops_report.dashboard_server import (
@@ -48,6 +58,70 @@ def test_hashes_are_salted() -> None:
 def test_lockout_doubles_after_three_failures_up_to_a_cap() -> None:
     assert [lockout_seconds(n) for n in range(7)] == [0, 0, 0, 5, 10, 20, 40]
     assert lockout_seconds(50) == 900
+
+
+def fail(throttle: LoginThrottle, address: str, times: int, at: float = 0.0) -> None:
+    for _ in range(times):
+        assert throttle.attempt(address, at) is None
+
+
+def test_throttle_locks_an_address_out_and_not_the_others() -> None:
+    throttle = LoginThrottle()
+    fail(throttle, "203.0.113.7", FREE_ATTEMPTS, at=100.0)
+    assert throttle.attempt("203.0.113.7", 101.0) == Lockout(until=105.0, everyone=False)
+    assert throttle.failures("203.0.113.7") == FREE_ATTEMPTS  # a refused attempt is not one
+    assert throttle.lockout("198.51.100.1", 101.0) is None
+
+    fail(throttle, "203.0.113.7", 1, at=105.0)  # the wait is over: one more try, then 10 s
+    assert throttle.lockout("203.0.113.7", 105.0) == Lockout(until=115.0, everyone=False)
+
+
+def test_attempts_at_the_same_moment_are_counted_before_the_password_is_checked() -> None:
+    throttle = LoginThrottle()
+    refused = [throttle.attempt("203.0.113.7", 0.0) for _ in range(10)]
+    assert refused.count(None) == FREE_ATTEMPTS
+
+
+def test_a_success_forgets_its_own_address_only() -> None:
+    throttle = LoginThrottle()
+    fail(throttle, "203.0.113.7", FREE_ATTEMPTS)
+    fail(throttle, "198.51.100.1", FREE_ATTEMPTS - 1)
+    assert throttle.attempt("198.51.100.1", 1.0) is None
+    throttle.succeeded("198.51.100.1", 1.0)
+
+    assert throttle.failures("198.51.100.1") == 0
+    assert throttle.failures("203.0.113.7") == FREE_ATTEMPTS
+    assert throttle.lockout("203.0.113.7", 1.0) == Lockout(until=5.0, everyone=False)
+
+
+def test_rotating_addresses_meet_the_ceiling() -> None:
+    throttle = LoginThrottle()
+    for i in range(CEILING):
+        fail(throttle, f"10.0.{i // 250}.{i % 250}", 1, at=float(i))
+    refused = Lockout(until=CEILING_WINDOW, everyone=True)  # when the first leaves the window
+    assert throttle.attempt("192.0.2.1", float(CEILING)) == refused
+    assert throttle.lockout("10.0.0.0", float(CEILING)) == refused
+    assert throttle.attempt("192.0.2.1", CEILING_WINDOW) is None
+
+
+def test_a_success_is_not_counted_towards_the_ceiling() -> None:
+    throttle = LoginThrottle(ceiling=2)
+    fail(throttle, "203.0.113.7", 1)
+    assert throttle.attempt("198.51.100.1", 1.0) is None
+    throttle.succeeded("198.51.100.1", 1.0)
+    assert throttle.lockout("192.0.2.1", 2.0) is None
+
+
+def test_failures_are_forgotten_after_a_quiet_hour() -> None:
+    throttle = LoginThrottle()
+    fail(throttle, "203.0.113.7", FREE_ATTEMPTS, at=0.0)
+    fail(throttle, "203.0.113.7", 1, at=5.0)
+    fail(throttle, "203.0.113.7", 1, at=15.0)  # the last failure; the next waits 20 s
+    assert throttle.lockout("203.0.113.7", 34.0) == Lockout(until=35.0, everyone=False)
+    assert throttle.lockout("203.0.113.7", 15.0 + FORGET_AFTER - 1) is None
+    assert throttle.failures("203.0.113.7") == FREE_ATTEMPTS + 2  # waited, not forgotten
+    fail(throttle, "203.0.113.7", 1, at=15.0 + FORGET_AFTER)
+    assert throttle.failures("203.0.113.7") == 1
 
 
 def test_without_a_login_the_dashboard_listens_on_loopback_only(tmp_path: Path) -> None:

@@ -34,7 +34,11 @@ KO: Mapping[str, str] = {
     "login_sso": "SSO로 로그인",
     "logout": "로그아웃",
     "wrong_password": "비밀번호가 맞지 않습니다.",
-    "locked_out": "로그인 실패가 반복되었습니다. {seconds}초 후에 다시 시도하세요.",
+    "locked_out": "로그인 실패가 반복되었습니다. {seconds}초 후({time})에 다시 시도하세요.",
+    "locked_out_everyone": (
+        "이 대시보드에 로그인 실패가 너무 많아 모든 접속의 로그인을 막았습니다. "
+        "{seconds}초 후({time})에 다시 시도하세요."
+    ),
     "no_password": (
         "ADMIN_PASSWORD가 설정되지 않아 로그인 없이 열려 있습니다. "
         "`aiops-report dashboard`는 이 경우 이 컴퓨터(127.0.0.1)에서만 접속을 받습니다."
@@ -156,6 +160,8 @@ KO: Mapping[str, str] = {
     "col_reason": "평가 사유",
     "conversation_id": "대화 ID",
     "evaluator": "평가자",
+    "text_cut": "처음 {shown}자만 보입니다 (전체 {total}자).",
+    "download_text": "전체 내려받기 (.txt)",
     # reports
     "generate_heading": "리포트 만들기와 보내기",
     "week": "주",
@@ -219,7 +225,11 @@ EN: Mapping[str, str] = {
     "login_sso": "Log in with SSO",
     "logout": "Log out",
     "wrong_password": "Wrong password.",
-    "locked_out": "Too many failed logins. Try again in {seconds} s.",
+    "locked_out": "Too many failed logins. Try again in {seconds} s (at {time}).",
+    "locked_out_everyone": (
+        "Too many failed logins on this dashboard, from all addresses: logins are closed for "
+        "everyone. Try again in {seconds} s (at {time})."
+    ),
     "no_password": (
         "ADMIN_PASSWORD is not set, so there is no login. "
         "`aiops-report dashboard` then accepts connections from this machine (127.0.0.1) only."
@@ -336,6 +346,8 @@ EN: Mapping[str, str] = {
     "col_reason": "Evaluator's reason",
     "conversation_id": "Conversation ID",
     "evaluator": "Evaluator",
+    "text_cut": "Showing the first {shown} of {total} characters.",
+    "download_text": "Download the whole text (.txt)",
     "generate_heading": "Generate and send",
     "week": "Week",
     "last_week_mark": "{period} (last week)",

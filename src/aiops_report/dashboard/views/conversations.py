@@ -1,11 +1,13 @@
 """Conversations: the range's lowest-scored and disliked ones, filtered, searched and opened.
 
 Every text written by a user or the model is shown with st.text / st.dataframe: as text,
-never as Markdown or HTML.
+never as Markdown or HTML. An opened conversation shows at most FULL_TEXT characters of each
+text (a browser takes minutes to lay out a megabyte of text) and offers the whole as a .txt.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,10 +16,11 @@ import streamlit as st
 from aiops_report.dashboard import data
 from aiops_report.dashboard.common import Context, range_caption, range_filter
 from aiops_report.metrics import ConversationExcerpt
-from aiops_report.texts import NONE, format_score, format_time, shorten
+from aiops_report.texts import ELLIPSIS, NONE, format_score, format_time, shorten
 
 SCORE_SCALE = (0.0, 10.0)
 EXCERPT = 80  # characters of a text shown in the table
+FULL_TEXT = 4_000  # characters of a text shown in an opened conversation; the rest is downloaded
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,39 @@ def _details(e: ConversationExcerpt, ctx: Context, feedback_words: Mapping[str, 
         for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
             column.caption(label)
             column.text(value)
-        for label, text in (
-            (t["col_question"], e.user_message),
-            (t["col_answer"], e.ai_response),
-            (t["col_reason"], e.reason),
-            (t["col_comment"], e.comment),
+        for part, label, text in (
+            ("question", t["col_question"], e.user_message),
+            ("answer", t["col_answer"], e.ai_response),
+            ("reason", t["col_reason"], e.reason),
+            ("comment", t["col_comment"], e.comment),
         ):
             st.caption(label)
-            st.text(text if text else NONE)
+            _text(text, part, e, t)
+
+
+def _text(text: str | None, part: str, e: ConversationExcerpt, t: Mapping[str, str]) -> None:
+    """The text, or its first FULL_TEXT characters with a note and a download of the whole."""
+    if not text:
+        st.text(NONE)
+        return
+    if len(text) <= FULL_TEXT:
+        st.text(text)
+        return
+    st.text(text[:FULL_TEXT] + ELLIPSIS)
+    note, download = st.columns([3, 1], vertical_alignment="center")
+    note.caption(t["text_cut"].format(shown=f"{FULL_TEXT:,}", total=f"{len(text):,}"))
+    download.download_button(
+        t["download_text"],
+        data=text,
+        file_name=f"{_file_stem(e)}_{part}.txt",
+        mime="text/plain",
+        icon=":material/download:",
+        on_click="ignore",  # no rerun: the opened conversation stays as it is
+        key=f"aiops_download_{part}",
+    )
+
+
+def _file_stem(e: ConversationExcerpt) -> str:
+    """`conversation_<id>` (or its time when the schema has no id), safe as a file name."""
+    name = f"{e.created_at:%Y%m%d_%H%M%S}" if e.conversation_id is None else str(e.conversation_id)
+    return "conversation_" + re.sub(r"[^0-9A-Za-z_-]+", "_", name)[:64]

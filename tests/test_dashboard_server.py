@@ -1,0 +1,114 @@
+"""`aiops-report dashboard` as a real process: stopping the command stops its Streamlit server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parents[1] / "src"
+# The script the package installs, beside the interpreter that runs the tests (the venv's).
+COMMAND = Path(sys.executable).with_name("aiops-report")
+STARTUP = 60.0  # seconds Streamlit may take to answer on its port
+SHUTDOWN = 30.0  # seconds the command may take to stop (its STOP_GRACE is 10)
+
+pytestmark = pytest.mark.skipif(not COMMAND.exists(), reason=f"needs {COMMAND}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie, ended but not yet reaped, is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def within(seconds: float, condition: Callable[[], bool]) -> bool:
+    """Whether `condition()` comes true within `seconds` (a real process: polled, not faked)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, list[int]]]:
+    """`aiops-report dashboard --port N` running from this source tree, its port answering.
+
+    Yields the command, its port and its child processes (the Streamlit server); whatever of
+    them is still running at the end is killed.
+    """
+    port = free_port()
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}  # this source tree, not the venv's installed copy
+    log = (tmp_path / "dashboard.log").open("wb")
+    command = subprocess.Popen(
+        [str(COMMAND), "dashboard", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    started: list[int] = []
+    try:
+        up = within(STARTUP, lambda: answers(port) or command.poll() is not None)
+        assert up and command.poll() is None, (tmp_path / "dashboard.log").read_text()
+        started += children(command.pid)
+        assert started
+        yield command, port, started
+    finally:
+        for pid in [*started, command.pid]:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        command.wait(timeout=SHUTDOWN)
+        log.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_stopping_the_command_stops_the_server(
+    dashboard: tuple[subprocess.Popen[bytes], int, list[int]], signum: signal.Signals
+) -> None:
+    command, port, server = dashboard
+    command.send_signal(signum)
+
+    command.wait(timeout=SHUTDOWN)
+    assert not answers(port)
+    assert not any(running(pid) for pid in server)
+    # Streamlit stops cleanly (0), or is ended by the SIGTERM before its handler is set (143).
+    assert command.returncode in (0, 128 + signal.SIGTERM)
