@@ -28,7 +28,7 @@ from aiops_report.insights import (
     proportion_test,
     robust_anomaly,
 )
-from aiops_report.metrics import compute
+from aiops_report.metrics import LINKED_ROWS_WINDOW, compute
 from aiops_report.periods import Period
 from aiops_report.prices import ModelPrice, PriceTable
 from chatbot_tables import STYLES, Rows, create_tables, insert, normalized_feedback
@@ -504,10 +504,13 @@ def test_agreement_against_plain_confusion_counts(engine: Engine, settings: Sett
 
     agreement = insights_of(engine, tables).agreement
 
+    # A conversation's score: the mean of its evaluations near the week (LINKED_ROWS_WINDOW).
+    near = (WEEK.start_at - LINKED_ROWS_WINDOW, WEEK.end_at + LINKED_ROWS_WINDOW)
     scores: dict[int, list[float]] = {}
     for r in rows.evaluations:
-        if r["score"] is not None:
+        if r["score"] is not None and near[0] <= r["created_at"] < near[1]:
             scores.setdefault(r["conversation_id"], []).append(r["score"])
+    assert 0 < len(scores) < 50  # some conversations are scored only long before the week
     rated = [
         (
             normalized_feedback(r["feedback"]) == "like",

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.metrics import (
+    LINKED_ROWS_WINDOW,
     DayTotals,
     change_between,
     mean,
@@ -671,33 +672,53 @@ class _Reader:
 
     # --- agreement ------------------------------------------------------------------------
 
+    def scores_of_conversations(self, ids: sa.Select[Any]) -> sa.Select[Any]:
+        """(conversation_id, score): the mean score of each conversation among `ids`.
+
+        A conversation's score is the mean of its evaluations written from LINKED_ROWS_WINDOW
+        before the period to LINKED_ROWS_WINDOW after it: one range of the created_at index and a
+        semi-join with `ids`, never a lookup per conversation (conversation_id is seldom
+        indexed). AVG skips NULL scores.
+        """
+        ev = self.tables.evaluations
+        window = self.tables.created_at("evaluations").within(
+            self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
+        )
+        return (
+            sa.select(ev.c.conversation_id, sa.func.avg(self.tables.score()).label("score"))
+            .where(window, ev.c.conversation_id.in_(ids))
+            .group_by(ev.c.conversation_id)
+        )
+
     def agreement(self) -> Agreement:
         """Confusion counts, agreement rate, kappa and the strongest disagreements.
 
-        One statement: the period's like/dislike rows with their conversation's mean score
-        over all time (looked up by conversation_id for each row; a CTE, computed once where
-        the database materialises it), then the four counts and, per side, the ten rows
-        farthest from the threshold.
+        One statement, set-based so that its cost follows the rows it reads whatever indexes
+        exist beyond created_at: the period's like/dislike rows; the mean score of each of
+        their conversations (`scores_of_conversations`); the two joined once; then the four
+        counts and, per side, the ten rows farthest from the threshold.
         """
-        fb, ev = self.tables.feedback, self.tables.evaluations
+        fb = self.tables.feedback
         value = self.tables.feedback_kind()
-        mean_score = (  # AVG skips NULL scores; NULL when the conversation has none
-            sa.select(sa.func.avg(self.tables.score()))
-            .where(ev.c.conversation_id == fb.c.conversation_id)
-            .scalar_subquery()
-        )
         comment = fb.c.comment if "comment" in fb.c else sa.null()
-        # A row whose conversation has no score keeps a NULL score, which every comparison
-        # below leaves out (filtering it here would look each mean up twice on SQLite).
-        rated = (
+        thumbs = (
             sa.select(
                 fb.c.conversation_id,
                 value.label("feedback"),
-                mean_score.label("score"),
                 comment.label("comment"),
                 self.tables.created_at("feedback").column.label("created_at"),
             )
             .where(self._within("feedback"), value.is_not(None))
+            .cte("thumbs")
+        )
+        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte("scores")
+        # A row whose conversation has no score keeps a NULL score, which every comparison
+        # below leaves out.
+        rated = (
+            sa.select(thumbs, scores.c.score)
+            .select_from(
+                thumbs.outerjoin(scores, scores.c.conversation_id == thumbs.c.conversation_id)
+            )
             .cte("rated")
         )
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE

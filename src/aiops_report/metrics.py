@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 SCORE_DECIMALS = 6
 WORST_LIMIT = 10
 UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
+# How far before and after a period the feedback and evaluations of its conversations are
+# read: a range of the created_at index, as conversation_id is seldom indexed.
+LINKED_ROWS_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -782,6 +785,12 @@ class _Reader:
         ).mappings()
         return {row["id"]: dict(row) for row in rows}
 
+    def _linked_rows(self, role: TableRole) -> sa.ColumnElement[bool]:
+        """The rows of `role` near enough the period to be about its conversations."""
+        return self.tables.created_at(role).within(
+            self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
+        )
+
     def _latest_feedback(self, ids: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
         """The latest like or dislike (and its comment) given to each conversation."""
         fb = self.tables.feedback
@@ -792,8 +801,8 @@ class _Reader:
         latest: dict[Any, tuple[str | None, str | None]] = {}
         for cid, val, text in self.conn.execute(
             sa.select(fb.c.conversation_id, kind, comment)
-            .where(fb.c.conversation_id.in_(ids), kind.is_not(None))
-            .order_by(fb.c.created_at)
+            .where(self._linked_rows("feedback"), fb.c.conversation_id.in_(ids), kind.is_not(None))
+            .order_by(self.tables.created_at("feedback").column)
         ):
             latest[cid] = (_as_str(val), text)
         return latest
@@ -807,7 +816,7 @@ class _Reader:
             cid: mean(total, count)
             for cid, total, count in self.conn.execute(
                 sa.select(ev.c.conversation_id, sa.func.sum(score), sa.func.count(score))
-                .where(ev.c.conversation_id.in_(ids))
+                .where(self._linked_rows("evaluations"), ev.c.conversation_id.in_(ids))
                 .group_by(ev.c.conversation_id)
             )
         }
