@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     score_good_threshold: float | None = None
     # Keep the totals of settled days in report_daily_totals (rollups.py); false: always live.
     keep_daily_totals: bool = True
+    # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
+    statement_timeout: timedelta = timedelta(minutes=10)
 
     @field_validator("database_url")
     @classmethod
@@ -68,14 +70,20 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
         return value
 
-    @field_validator("schedule_grace", mode="before")
+    @field_validator("schedule_grace", "statement_timeout", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        """Accept '6h', '90m', '45s' or seconds, besides ISO 8601 durations ('PT6H')."""
+        """Accept '6h', '90m', '45s', '250ms' or seconds, besides ISO 8601 durations ('PT6H')."""
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+)\s*([hms]?)\s*", value)
+            match = re.fullmatch(r"\s*(\d+)\s*(ms|[hms]?)\s*", value)
             if match:
-                unit = {"h": "hours", "m": "minutes", "s": "seconds", "": "seconds"}[match[2]]
+                unit = {
+                    "h": "hours",
+                    "m": "minutes",
+                    "s": "seconds",
+                    "ms": "milliseconds",
+                    "": "seconds",
+                }[match[2]]
                 return timedelta(**{unit: int(match[1])})
         return value
 

@@ -20,6 +20,10 @@ class DatabaseError(AiopsReportError):
     """The database refused a statement (a lock, a permission, a broken table)."""
 
 
+class StatementTimeout(DatabaseError):
+    """A statement ran longer than STATEMENT_TIMEOUT and the database stopped it."""
+
+
 class MissingTable(AiopsReportError):
     """A table the report reads does not exist."""
 

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.limits import reading
 from aiops_report.metrics import (
     LINKED_ROWS_WINDOW,
     DayTotals,
@@ -292,7 +293,7 @@ def compute_insights(
 
     def read(part: Callable[[_Reader], T]) -> T:
         try:
-            with engine.connect() as conn:
+            with reading(f"the insights ({part.__name__})"), engine.connect() as conn:
                 return part(_Reader(conn, tables, period, threshold, store))
         except DBAPIError as exc:
             raise database_error(engine, exc) from None

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from aiops_report import rollups
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.limits import reading
 from aiops_report.periods import Period, midnight
 from aiops_report.rollups import DailyTotalsStore
 
@@ -301,7 +302,7 @@ def compute(
     Raises DatabaseUnreachable when the database cannot be read.
     """
     try:
-        with engine.connect() as conn:
+        with reading("the week's numbers"), engine.connect() as conn:
             return _compute(conn, tables, period, worst_limit, store, count_users)
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
@@ -376,7 +377,7 @@ def keep_daily_totals(
     """Read the settled days of `span` that `store` lacks (the three tables at the same
     time, a connection each), and keep them."""
     try:
-        with engine.connect() as conn:
+        with reading("the per-day totals"), engine.connect() as conn:
             store.keep(
                 conn,
                 rollups.source_of(tables, span.zone),
