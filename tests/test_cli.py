@@ -1,6 +1,8 @@
 """The `aiops-report` command, called in-process as a user would call it."""
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -207,3 +209,24 @@ def test_a_week_that_is_not_over_is_one_line_and_not_recorded(
     assert result.output.strip().splitlines() == [f"error: {message}"]
     assert RunLedger(engine).history() == []  # next Monday's run still delivers the week
     engine.dispose()
+
+
+def test_help_starts_without_the_heavy_libraries() -> None:
+    """`--help` (and any command before it runs) imports no analysis, PDF, Slack or web code:
+    the CLI's start-up stays a fraction of a second (bench/bench.py measures it)."""
+    script = (
+        "import sys\n"
+        "from aiops_report.cli import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('scipy', 'kiwipiepy', 'reportlab', 'fastapi', 'slack_sdk', 'streamlit',\n"
+        "         'apscheduler', 'pandas', 'sqlalchemy')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "[]"

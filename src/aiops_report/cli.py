@@ -8,32 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import DBAPIError
 
-from aiops_report.config import Settings, load_settings
-from aiops_report.dashboard_server import listen_address, run_dashboard
-from aiops_report.db import check_connection, create_schema, describe, make_engine
-from aiops_report.demo import fill_demo_data
-from aiops_report.doctor import all_findings
 from aiops_report.errors import AiopsReportError
-from aiops_report.jobs import (
-    generate_report,
-    report_numbers,
-    requested_week,
-    run_weekly,
-    send_report,
-)
-from aiops_report.metrics import ReportNumbers
-from aiops_report.periods import format_instant, parse_day, parse_week
-from aiops_report.rollups import DailyTotalsStore
-from aiops_report.scheduler import run_scheduler
-from aiops_report.service import serve as run_service
+
+if TYPE_CHECKING:
+    from aiops_report.config import Settings
+    from aiops_report.metrics import ReportNumbers
+
+# Each command imports what it uses when it runs: `--help` and the light commands start
+# without the analysis (scipy, the Korean analyser), the PDF, Slack or the web service.
 
 app = typer.Typer(
     help="Weekly operations reports of an AI chatbot, from its own database tables.",
@@ -53,6 +41,8 @@ class Language(StrEnum):
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn the library's errors into one line on stderr and exit code 1."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
         yield
     except AiopsReportError as exc:
@@ -65,6 +55,8 @@ def reported_errors() -> Iterator[None]:
 
 
 def settings_from_env() -> Settings:
+    from aiops_report.config import load_settings
+
     return load_settings()
 
 
@@ -76,6 +68,8 @@ def init_db() -> None:
 
     Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/chatbot aiops-report init-db
     """
+    from aiops_report.db import check_connection, create_schema, make_engine
+
     with reported_errors():
         settings = settings_from_env()
         engine = make_engine(settings)
@@ -99,6 +93,11 @@ def demo_data(
 
     Example: aiops-report demo-data --weeks 8 --per-day 300
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aiops_report.db import check_connection, describe, make_engine
+    from aiops_report.demo import fill_demo_data
+
     with reported_errors():
         settings = settings_from_env()
         engine = make_engine(settings)
@@ -159,6 +158,10 @@ def generate(
 
     Example: aiops-report generate --week 2026-11-18 --lang en
     """
+    from aiops_report.db import make_engine
+    from aiops_report.jobs import generate_report, report_numbers, requested_week
+    from aiops_report.periods import format_instant
+
     with reported_errors():
         settings = settings_from_env()
         period = requested_week(settings, week)
@@ -205,6 +208,8 @@ def send(
 
     Example: aiops-report send reports/weekly_report_2026_11_23.pdf
     """
+    from aiops_report.jobs import send_report
+
     with reported_errors():
         settings = settings_from_env()
         delivery = send_report(settings, path)
@@ -228,6 +233,10 @@ def run_weekly_command(
 
     Example: aiops-report run-weekly   # in crontab: 0 9 * * 1 (REPORT_TIMEZONE)
     """
+    from aiops_report.db import make_engine
+    from aiops_report.jobs import run_weekly
+    from aiops_report.periods import parse_week
+
     with reported_errors():
         settings = settings_from_env()
         period = parse_week(week, settings.report_zone) if week else None
@@ -241,6 +250,9 @@ def doctor() -> None:
 
     Example: aiops-report doctor
     """
+    from aiops_report.db import make_engine
+    from aiops_report.doctor import all_findings
+
     with reported_errors():
         settings = settings_from_env()
         findings = all_findings(make_engine(settings), settings)
@@ -267,6 +279,10 @@ def forget_totals(
 
     Example: aiops-report forget-totals --since 2026-11-01
     """
+    from aiops_report.db import make_engine
+    from aiops_report.periods import parse_day
+    from aiops_report.rollups import DailyTotalsStore
+
     with reported_errors():
         first = parse_day(since, "--since")
         engine = make_engine(settings_from_env())
@@ -285,6 +301,8 @@ def dashboard(
 
     Example: ADMIN_PASSWORD=change-me aiops-report dashboard --host 0.0.0.0 --port 8501
     """
+    from aiops_report.dashboard_server import listen_address, run_dashboard
+
     with reported_errors():
         settings = settings_from_env()
     address = listen_address(settings, host)
@@ -313,6 +331,9 @@ def schedule() -> None:
 
     Example: SCHEDULE="0 9 * * 1" SCHEDULE_GRACE=6h aiops-report schedule
     """
+    from aiops_report.db import make_engine
+    from aiops_report.scheduler import run_scheduler
+
     with reported_errors():
         settings = settings_from_env()
         log_to_stderr()
@@ -330,6 +351,8 @@ def serve(
 
     Example: TRIGGER_TOKEN=change-me aiops-report serve --host 0.0.0.0 --port 8000
     """
+    from aiops_report.service import serve as run_service
+
     with reported_errors():
         settings = settings_from_env()
         log_to_stderr()
