@@ -1,5 +1,6 @@
 """The `aiops-report` command, called in-process as a user would call it."""
 
+import io
 import json
 import subprocess
 import sys
@@ -9,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from rich.console import Console
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from aiops_report import cli
 from aiops_report.cli import app
 from aiops_report.config import Settings
 from aiops_report.db import make_engine
@@ -230,3 +233,22 @@ def test_help_starts_without_the_heavy_libraries() -> None:
     )
 
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_generate_shows_its_steps_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    run("demo-data", "--weeks", "2", "--per-day", "20", DATABASE_URL=url)
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=terminal, force_terminal=True, width=100))
+
+    shown = run("generate", "--out", str(tmp_path / "shown"), DATABASE_URL=url)
+    monkeypatch.setattr(cli, "err", Console(file=io.StringIO(), force_terminal=False))
+    piped = run("generate", "--out", str(tmp_path / "piped"), DATABASE_URL=url)
+
+    assert shown.exit_code == 0, shown.output
+    for step in ("reading the tables", "reading the week and its insights", "writing the PDF"):
+        assert step in terminal.getvalue()
+    assert piped.exit_code == 0
+    assert "reading" not in piped.output

@@ -17,6 +17,8 @@ from rich.markup import escape
 from aiops_report.errors import AiopsReportError
 
 if TYPE_CHECKING:
+    from rich.status import Status
+
     from aiops_report.config import Settings
     from aiops_report.metrics import ReportNumbers
 
@@ -52,6 +54,35 @@ def reported_errors() -> Iterator[None]:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         err.print(f"[red]error:[/red] the database refused a statement: {escape(reason)}")
         raise typer.Exit(1) from None
+
+
+class StepOnStatus(logging.Handler):
+    """Each step a job logs becomes the text of a spinner."""
+
+    def __init__(self, status: Status):
+        super().__init__()
+        self.status = status
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(escape(record.getMessage()))
+
+
+@contextmanager
+def showing_steps() -> Iterator[None]:
+    """On a terminal, a spinner on stderr says which step the job is at (jobs.steps); piped
+    or redirected, nothing is shown."""
+    if not err.is_terminal:
+        yield
+        return
+    steps = logging.getLogger("aiops_report.steps")
+    with err.status("starting") as status:
+        handler = StepOnStatus(status)
+        steps.addHandler(handler)
+        steps.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            steps.removeHandler(handler)
 
 
 def settings_from_env() -> Settings:
@@ -171,9 +202,10 @@ def generate(
             typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
             warn_of_unread_feedback(numbers)
             return
-        report = generate_report(
-            engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
-        )
+        with showing_steps():
+            report = generate_report(
+                engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
+            )
         warn_of_unread_feedback(report.numbers)
         if period.through is not None:
             err.print(
@@ -240,7 +272,8 @@ def run_weekly_command(
     with reported_errors():
         settings = settings_from_env()
         period = parse_week(week, settings.report_zone) if week else None
-        outcome = run_weekly(make_engine(settings), settings, period=period, force=force)
+        with showing_steps():
+            outcome = run_weekly(make_engine(settings), settings, period=period, force=force)
         out.print(escape(outcome.message))
 
 

@@ -35,6 +35,8 @@ from aiops_report.slack import Delivery, SlackDelivery, report_button_blocks
 from aiops_report.texts import TEXTS
 
 log = logging.getLogger(__name__)
+# What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
+steps = logging.getLogger("aiops_report.steps")
 
 
 def default_week(settings: Settings, now: datetime | None = None) -> Period:
@@ -61,12 +63,14 @@ def report_numbers(engine: Engine, settings: Settings, period: Period) -> Report
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
+    steps.info("reading the tables")
     tables = reflect_tables(engine, settings)
     prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
         # Only whole days are kept: a day cut short is read live each time.
         keep_daily_totals(engine, tables, baseline_span(period).before_cut, store)
+    steps.info("reading the week and its insights")
     with ThreadPoolExecutor(max_workers=1) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store)
         insights = compute_insights(
@@ -102,6 +106,7 @@ def generate_report(
     """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
     (week-to-date) period gets a PDF of its own, marked partial."""
     numbers = report_numbers(engine, settings, period)
+    steps.info("writing the PDF")
     path = write_report(
         numbers,
         out_dir or settings.report_dir,
@@ -183,6 +188,7 @@ def run_weekly(
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)
             return WeeklyOutcome("delivered", period, f"{path.name} had reached Slack already", run)
+        steps.info("uploading to Slack")
         delivery = slack.upload_report(
             path,
             numbers,
