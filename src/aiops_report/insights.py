@@ -279,12 +279,14 @@ def compute_insights(
     prices: PriceTable | None,
     score_good_threshold: float | None = None,
     store: DailyTotalsStore | None = None,
+    analyse_texts: bool = True,
 ) -> Insights:
     """The insights of `period`; raise DatabaseUnreachable when the database cannot be read.
 
     The day counts come first (they may keep settled days: a write); then the parts that
     read rows (by model, agreement, themes) run at the same time, each on a connection of its
-    own, as independent queries use the database's cores.
+    own, as independent queries use the database's cores. `analyse_texts=False` reads the
+    complaint texts but leaves them unanalysed (no themes): the queries without the analyser.
     """
 
     threshold = (
@@ -316,7 +318,11 @@ def compute_insights(
             if _available(tables, "by_model")
             else None
         )
-        themes = pool.submit(read, _Reader.themes) if _available(tables, "themes") else None
+        themes = (
+            pool.submit(read, _Reader.themes if analyse_texts else _Reader.complaint_texts)
+            if _available(tables, "themes")
+            else None
+        )
         models = None
         if per_model:
             conversations, feedback, scores, latencies = per_model
@@ -344,7 +350,7 @@ def compute_insights(
         anomalies=anomalies(days, period),
         anomalies_status=anomalies_status(days, period),
         agreement=agreement.result() if agreement else None,
-        themes=themes.result() if themes else None,
+        themes=themes.result() if themes and analyse_texts else None,
         missing=missing,
     )
 
@@ -828,6 +834,11 @@ class _Reader:
         for query in queries:
             texts += [text for (text,) in self.conn.execute(query.limit(THEME_TEXT_LIMIT))]
         return [text.strip() for text in texts if text and text.strip()]
+
+    def complaint_texts(self) -> None:
+        """Read the texts the themes are made of, and leave them."""
+        self._complaint_texts(self.period)
+        self._complaint_texts(self.period.previous)
 
     def themes(self) -> list[Theme]:
         return top_themes(

@@ -58,8 +58,11 @@ def requested_week(settings: Settings, text: str | None, now: datetime | None = 
     return parse_week(text, settings.report_zone).as_of(now)
 
 
-def report_numbers(engine: Engine, settings: Settings, period: Period) -> ReportNumbers:
-    """The numbers and insights of `period` (week-to-date when it is cut).
+def report_numbers(
+    engine: Engine, settings: Settings, period: Period, *, analyse_texts: bool = True
+) -> ReportNumbers:
+    """The numbers and insights of `period` (week-to-date when it is cut); without
+    `analyse_texts`, the complaint texts are read but not made into themes.
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
@@ -80,6 +83,7 @@ def report_numbers(engine: Engine, settings: Settings, period: Period) -> Report
             prices=prices,
             score_good_threshold=settings.score_good_threshold,
             store=store,
+            analyse_texts=analyse_texts,
         )
         return replace(numbers.result(), insights=insights)
 

@@ -234,6 +234,8 @@ def top_themes(
 
     `examples` are the first distinct texts (in the given order) holding the term.
     """
+    if not current:
+        return []  # nothing to count: the previous texts need no analysis either
     current_terms = terms_of(current)
     counts = Counter(term for found in current_terms for term in found)
     previous_counts = Counter(term for found in terms_of(previous) for term in found)
