@@ -72,26 +72,86 @@ def test_each_time_zone_keeps_its_own_days(demo: Engine, settings: Settings) -> 
         assert compute(demo, tables, week, store=store) == compute(demo, tables, week)
 
 
+def computed_at(engine: Engine) -> dict[date, datetime]:
+    with engine.connect() as conn:
+        t = report_daily_totals
+        return {
+            row.day: row.computed_at for row in conn.execute(sa.select(t.c.day, t.c.computed_at))
+        }
+
+
 @time_machine.travel(NOW, tick=False)
-def test_rows_written_into_a_kept_day_count_once_it_is_forgotten(
+def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(demo)
-    before = compute(demo, tables, WEEK, store=store)
-    with demo.begin() as conn:  # a conversation of Wednesday 12:00 KST, written late
-        conn.execute(sa.insert(tables.conversations).values(created_at=datetime(2026, 11, 18, 3)))
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    first_kept = computed_at(demo)
+    wednesday = date(2026, 11, 18)
+    with demo.begin() as conn:  # Wednesday 12:00 KST: 100 dislikes uploaded late, 2 evaluations
+        conversation_id = conn.execute(sa.select(sa.func.min(tables.conversations.c.id))).scalar()
+        late = datetime(2026, 11, 18, 3)
+        conn.execute(
+            sa.insert(tables.feedback),
+            [
+                {"conversation_id": conversation_id, "feedback": "dislike", "created_at": late}
+                for _ in range(100)
+            ],
+        )
+        conn.execute(
+            sa.insert(tables.evaluations),
+            [{"conversation_id": conversation_id, "score": None, "created_at": late}] * 2,
+        )
 
-    kept = compute(demo, tables, WEEK, store=store)
-    assert kept.current.conversations == before.current.conversations  # a settled day is kept
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))  # the next report
+    assert after.current.dislikes == before.current.dislikes + 100
+    assert after == compute(demo, tables, WEEK)  # what the rows say
+    # Only the day that gained rows was read again; the others were proven current.
+    again = computed_at(demo)
+    assert [day for day in again if again[day] != first_kept[day]] == [wednesday]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
+    demo: Engine, settings: Settings
+) -> None:
+    tables = reflect_tables(demo, settings)
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    conv = tables.conversations
+    with demo.begin() as conn:  # Wednesday's conversations are purged (a retention job)
+        day = conv.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
+        purged = conn.execute(sa.delete(conv).where(day)).rowcount
+    assert purged > 0
+
+    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    assert after.current.conversations == before.current.conversations - purged
+    assert after == compute(demo, tables, WEEK)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rows_changed_in_place_count_once_the_day_is_forgotten(
+    demo: Engine, settings: Settings
+) -> None:
+    tables = reflect_tables(demo, settings)
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    fb = tables.feedback
+    wednesday = fb.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
+    with demo.begin() as conn:  # every like of Wednesday turned into a dislike: same counts
+        changed = conn.execute(
+            sa.update(fb).where(wednesday, fb.c.feedback == "like").values(feedback="dislike")
+        ).rowcount
+    assert changed > 0
+    kept = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    assert kept.current.likes == before.current.likes  # the row counts cannot tell
 
     result = CliRunner().invoke(
         app, ["forget-totals", "--since", "2026-11-18"], env={"DATABASE_URL": settings.database_url}
     )
     assert result.exit_code == 0, result.output
     assert "forgot the kept totals of 4 day(s) from 2026-11-18 on" in result.output
-    after = compute(demo, tables, WEEK, store=store)
-    assert after.current.conversations == before.current.conversations + 1
+    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    assert after.current.likes == before.current.likes - changed
     assert after == compute(demo, tables, WEEK)
 
 

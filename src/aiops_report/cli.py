@@ -306,7 +306,8 @@ def forget_totals(
         str, typer.Option(help="The first day (YYYY-MM-DD) whose kept totals are forgotten.")
     ],
 ) -> None:
-    """Forget the kept per-day totals from a day on: after rows were written into past days.
+    """Forget the kept per-day totals from a day on: after rows of past days were changed in
+    place. Rows added or deleted since are noticed without it.
 
     Reports and the dashboard then read those days from the tables again (and keep them anew).
 

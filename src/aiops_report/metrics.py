@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report import rollups
-from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.db import ROLES, ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.limits import reading
 from aiops_report.periods import Period, midnight
 from aiops_report.rollups import DailyTotalsStore
@@ -36,6 +37,8 @@ UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 # How far before and after a period the feedback and evaluations of its conversations are
 # read: a range of the created_at index, as conversation_id is seldom indexed.
 LINKED_ROWS_WINDOW = timedelta(days=2)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,8 @@ class DayTotals:
     feedback_total: int = 0
     likes: int = 0
     dislikes: int = 0
-    evaluations: int = 0
+    evaluations: int = 0  # rows with a score
+    evaluation_rows: int = 0  # every row, scored or not
     score_sum: float = 0.0
     score_squares: float = 0.0
     score_buckets: list[int] = field(default_factory=list)  # per bucket of the score scale
@@ -330,6 +334,7 @@ class DayTotals:
         self.likes += other.likes
         self.dislikes += other.dislikes
         self.evaluations += other.evaluations
+        self.evaluation_rows += other.evaluation_rows
         self.score_sum += other.score_sum
         self.score_squares += other.score_squares
         self.score_buckets = [
@@ -341,6 +346,10 @@ class DayTotals:
             )
         ]
         self.latencies += other.latencies
+
+    def row_counts(self) -> list[int]:
+        """The rows of each table (ROLES' order) the totals were read from."""
+        return [self.conversations, self.feedback_total, self.evaluation_rows]
 
     def to_json(self) -> dict[str, Any]:
         # vars(), not asdict(): asdict deep-copies every (value, count) pair of the latencies.
@@ -362,11 +371,7 @@ def daily_totals(
     if store is None:
         return _read_daily_totals(conn, tables, _day_ranges(days, zone))
     stored = store.totals(
-        conn,
-        rollups.source_of(tables, zone),
-        days,
-        zone,
-        _json_reader(conn, tables, zone),
+        rollups.source_of(tables, zone), days, zone, _LiveDays(conn, tables, zone)
     )
     return [DayTotals.from_json(values) for values in stored]
 
@@ -374,31 +379,49 @@ def daily_totals(
 def keep_daily_totals(
     engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
 ) -> None:
-    """Read the settled days of `span` that `store` lacks (the three tables at the same
-    time, a connection each), and keep them."""
+    """Read the settled days of `span` that `store` lacks or that gained or lost rows since
+    (the three tables at the same time, a connection each), and keep them."""
     try:
-        with reading("the per-day totals"), engine.connect() as conn:
+        with reading("the per-day totals"):
             store.keep(
-                conn,
                 rollups.source_of(tables, span.zone),
                 span.days,
                 span.zone,
-                _json_reader(engine, tables, span.zone),
+                _LiveDays(engine, tables, span.zone),
             )
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
 
-def _json_reader(
-    source: Connection | Engine, tables: ChatbotTables, zone: ZoneInfo
-) -> Callable[[list[date]], list[rollups.Totals]]:
-    """What a store calls for the days it lacks: their totals read from `source`, as JSON."""
+@dataclass(frozen=True)
+class _LiveDays:
+    """Whole days of the chatbot's tables, read from `source` for a store (rollups.LiveDays):
+    on one connection, or on a connection per table of an engine."""
 
-    def read(days: list[date]) -> list[rollups.Totals]:
-        live = _read_daily_totals(source, tables, _day_ranges(days, zone))
-        return [totals.to_json() for totals in live]
+    source: Connection | Engine
+    tables: ChatbotTables
+    zone: ZoneInfo
 
-    return read
+    def read(self, days: list[date]) -> list[tuple[rollups.Totals, rollups.RowCounts]]:
+        live = _read_daily_totals(self.source, self.tables, _day_ranges(days, self.zone))
+        return [(totals.to_json(), totals.row_counts()) for totals in live]
+
+    def count(self, days: list[date]) -> list[rollups.RowCounts]:
+        ranges = _day_ranges(days, self.zone)
+        per_table = _on_connections(
+            self.source, [partial(_count_rows, self.tables, role, ranges) for role in ROLES]
+        )
+        return [list(counts) for counts in zip(*per_table, strict=True)]
+
+
+def _count_rows(
+    tables: ChatbotTables,
+    role: TableRole,
+    ranges: Sequence[tuple[datetime, datetime]],
+    conn: Connection,
+) -> list[int]:
+    """The rows of `role`'s table in each of `ranges`: `created_at`'s index is enough."""
+    return [rows[0][0] for rows in per_range(conn, tables, role, ranges, sa.func.count())]
 
 
 def _day_ranges(days: Sequence[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
@@ -546,30 +569,39 @@ def _read_daily_totals(
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
 ) -> list[DayTotals]:
-    """One DayTotals per [start, end) of `ranges`, read from the three tables: one after the
-    other on a connection, or at the same time on connections of an engine."""
+    """One DayTotals per [start, end) of `ranges`, read from the three tables."""
     days = [DayTotals() for _ in ranges]
-    parts = (_add_conversations, _add_feedback, _add_evaluations)  # each sets its own fields
-    if isinstance(source, Connection):
-        for part in parts:
-            part(source, tables, ranges, days)
-        return days
-
-    def run(part: Callable[..., None]) -> None:
-        with source.connect() as conn:
-            part(conn, tables, ranges, days)
-
-    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-        for done in [pool.submit(run, part) for part in parts]:
-            done.result()
+    _on_connections(
+        source,
+        [  # each sets its own fields of `days`
+            partial(add, tables, ranges, days)
+            for add in (_add_conversations, _add_feedback, _add_evaluations)
+        ],
+    )
     return days
 
 
+def _on_connections(
+    source: Connection | Engine, parts: Sequence[Callable[[Connection], T]]
+) -> list[T]:
+    """What each of `parts` returns: one after the other on a connection, or at the same
+    time on connections of an engine."""
+    if isinstance(source, Connection):
+        return [part(source) for part in parts]
+
+    def run(part: Callable[[Connection], T]) -> T:
+        with source.connect() as conn:
+            return part(conn)
+
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        return [done.result() for done in [pool.submit(run, part) for part in parts]]
+
+
 def _add_conversations(
-    conn: Connection,
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
     days: list[DayTotals],
+    conn: Connection,
 ) -> None:
     """Each day's conversations and tokens; with latency, how often each value occurs."""
     conv = tables.conversations
@@ -600,10 +632,10 @@ def _add_conversations(
 
 
 def _add_feedback(
-    conn: Connection,
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
     days: list[DayTotals],
+    conn: Connection,
 ) -> None:
     """Each day's feedback rows, likes and dislikes."""
     for totals, rows in zip(
@@ -626,10 +658,10 @@ def _add_feedback(
 
 
 def _add_evaluations(
-    conn: Connection,
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
     days: list[DayTotals],
+    conn: Connection,
 ) -> None:
     """Each day's scores: count, sum, sum of squares and buckets."""
     score = tables.score()
@@ -642,6 +674,7 @@ def _add_evaluations(
             tables,
             "evaluations",
             ranges,
+            sa.func.count(),
             sa.func.count(score),
             sa.func.sum(score),
             sa.func.sum(score * score),
@@ -650,7 +683,8 @@ def _add_evaluations(
         strict=True,
     ):
         totals.score_buckets = [0] * (len(edges) - 1)
-        for count, total, squares, *cumulative in rows:
+        for count_rows, count, total, squares, *cumulative in rows:
+            totals.evaluation_rows = count_rows
             totals.evaluations = count
             totals.score_sum = float(total or 0)
             totals.score_squares = float(squares or 0)

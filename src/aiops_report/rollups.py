@@ -1,11 +1,14 @@
-"""Per-day totals of settled days, kept in the database so that each day is read once.
+"""Per-day totals of settled days, kept in the state database so that each day is read once.
 
-The chatbot's tables are logs: a day that ended more than SETTLED_AFTER ago gets no more
-rows, so its totals are computed once, stored as one row of `report_daily_totals`, and read
-from there afterwards; days not settled yet are always read live. Rows written into a settled
-day afterwards (a backfill) are seen once that day's stored totals are forgotten:
-`aiops-report forget-totals --since DATE`. When the table cannot be created or written (a
-read-only database user), every day is read live and a warning says so once.
+A day that ended more than SETTLED_AFTER ago rarely gets more rows, so its totals are
+computed once, stored as one row of `report_daily_totals` with the number of rows each table
+had in that day, and read from there afterwards; days not settled yet are always read live.
+Before kept totals are used, each kept day's row counts are compared with the tables'
+(`COUNT(*)` per day through the `created_at` index, once per store): a day that gained or
+lost rows since (late feedback, a nightly judge, a backfill) is read again and kept anew.
+Only rows changed in place, the counts unchanged, need `aiops-report forget-totals`.
+When the table cannot be created or written (a read-only database user), every day is read
+live and a warning says so once.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.db import ChatbotTables, database_error
@@ -32,6 +35,7 @@ TABLE_NAME = "report_daily_totals"
 SETTLED_AFTER = timedelta(days=1)
 FORMAT = 2  # the version of what a row holds: rows of another version are not used
 SOURCE_LENGTH = 255
+ROW_COUNTS_LENGTH = 100
 
 metadata = sa.MetaData()
 report_daily_totals = sa.Table(
@@ -44,11 +48,26 @@ report_daily_totals = sa.Table(
         "totals", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False
     ),
     sa.Column("computed_at", sa.DateTime, nullable=False),
+    # The rows of each table in the day when the totals were read, as JSON ([3, 1, 2]).
+    sa.Column("row_counts", sa.String(ROW_COUNTS_LENGTH), nullable=True),
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
 
 Totals = dict[str, Any]  # one day's totals as JSON-ready values (metrics.DayTotals.to_json)
+RowCounts = list[int]  # the rows of each table in one day
+
+
+class LiveDays(Protocol):
+    """What a store reads from the chatbot's tables for the days it lacks or must check."""
+
+    def read(self, days: list[date]) -> list[tuple[Totals, RowCounts]]:
+        """Each day's totals and its rows per table."""
+        ...
+
+    def count(self, days: list[date]) -> list[RowCounts]:
+        """Each day's rows per table: a cheap count through the created_at index."""
+        ...
 
 
 def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
@@ -80,53 +99,41 @@ def settled_days(days: Sequence[date], zone: ZoneInfo) -> list[date]:
 
 
 class DailyTotalsStore:
-    """The stored totals of one database; `source_of` tells the sets of tables apart."""
+    """The totals kept in one (state) database; `source_of` tells the sets of tables apart.
+
+    A store proves each kept day current once: make one per report or dashboard refresh.
+    """
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.usable: bool | None = None  # None: not tried yet
+        self._proven: set[tuple[str, date]] = set()  # kept days whose row counts were checked
 
     def totals(
-        self,
-        conn: Connection,
-        source: str,
-        days: Sequence[date],
-        zone: ZoneInfo,
-        read_live: Callable[[list[date]], list[Totals]],
+        self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
     ) -> list[Totals]:
-        """The totals of each of `days`: stored ones, the others from `read_live`.
+        """The totals of each of `days`: kept ones still current, the others read live.
 
-        The settled days among those read live are stored for next time.
+        The settled days among those read live are kept for next time.
         """
         settled = settled_days(days, zone)
-        stored = self._load(conn, source, settled) if settled and self._ready(conn) else {}
+        current = self._current(source, settled, live) if settled and self._ready() else set()
+        stored = self._load(source, sorted(current)) if current else {}
         missing = [day for day in days if day not in stored]
-        live = dict(zip(missing, read_live(missing), strict=True)) if missing else {}
-        if self.usable:
-            self._save(conn, source, {day: live[day] for day in settled if day in live})
-        return [stored[day] if day in stored else live[day] for day in days]
+        read = dict(zip(missing, live.read(missing), strict=True)) if missing else {}
+        self._save(source, {day: read[day] for day in settled if day in read})
+        return [stored[day] if day in stored else read[day][0] for day in days]
 
-    def keep(
-        self,
-        conn: Connection,
-        source: str,
-        days: Sequence[date],
-        zone: ZoneInfo,
-        read_live: Callable[[list[date]], list[Totals]],
-    ) -> None:
-        """Store the settled days of `days` not stored yet, read with `read_live`; the
-        stored ones are not read back."""
+    def keep(self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays) -> None:
+        """Keep the settled days of `days` that are not kept, or not current, read live;
+        the kept ones are checked, not read back."""
         settled = settled_days(days, zone)
-        if not settled or not self._ready(conn):
+        if not settled or not self._ready():
             return
-        stored = set(
-            conn.execute(
-                sa.select(report_daily_totals.c.day).where(_rows_of(source, settled))
-            ).scalars()
-        )
-        missing = [day for day in settled if day not in stored]
+        current = self._current(source, settled, live)
+        missing = [day for day in settled if day not in current]
         if missing:
-            self._save(conn, source, dict(zip(missing, read_live(missing), strict=True)))
+            self._save(source, dict(zip(missing, live.read(missing), strict=True)))
 
     def forget(self, since: date) -> int:
         """Delete the stored totals of `since` and later days; return how many went."""
@@ -140,44 +147,90 @@ class DailyTotalsStore:
         except DBAPIError as exc:
             raise database_error(self.engine, exc) from None
 
-    def _ready(self, conn: Connection) -> bool:
-        """Create the table on first use; False (and one warning) when that is refused."""
+    def _current(self, source: str, days: list[date], live: LiveDays) -> set[date]:
+        """Those of `days` kept with the row counts the tables have now."""
+        unproven = [day for day in days if (source, day) not in self._proven]
+        if unproven:
+            t = report_daily_totals
+            with self.engine.connect() as conn:
+                kept = {
+                    row.day: row.row_counts
+                    for row in conn.execute(
+                        sa.select(t.c.day, t.c.row_counts).where(_rows_of(source, unproven))
+                    )
+                    if row.day in set(unproven) and row.row_counts
+                }
+            checked = sorted(kept)
+            now = dict(zip(checked, live.count(checked), strict=True)) if checked else {}
+            self._proven.update(
+                (source, day) for day in checked if json.loads(kept[day]) == list(now[day])
+            )
+        return {day for day in days if (source, day) in self._proven}
+
+    def _ready(self) -> bool:
+        """Create the table (or add its row_counts column) on first use; False, and one
+        warning, when that is refused."""
         if self.usable is None:
             try:
-                metadata.create_all(conn, checkfirst=True)
-                conn.commit()
+                with self.engine.begin() as conn:
+                    metadata.create_all(conn, checkfirst=True)
+                    columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
+                    if "row_counts" not in columns:  # kept by a version without it
+                        conn.execute(
+                            sa.text(
+                                f"ALTER TABLE {TABLE_NAME} "
+                                f"ADD row_counts VARCHAR({ROW_COUNTS_LENGTH})"
+                            )
+                        )
                 self.usable = True
             except DBAPIError as exc:
-                conn.rollback()
                 # Another process may have created it between the check and the CREATE.
-                self.usable = sa.inspect(conn).has_table(TABLE_NAME)
+                self.usable = self._has_table()
                 if not self.usable:
                     self._warn(exc)
         return self.usable
 
-    def _load(self, conn: Connection, source: str, days: list[date]) -> dict[date, Totals]:
-        t = report_daily_totals
-        rows = conn.execute(sa.select(t.c.day, t.c.totals).where(_rows_of(source, days)))
-        wanted = set(days)
-        return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
+    def _has_table(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
+            return "row_counts" in columns
+        except (DBAPIError, sa.exc.NoSuchTableError):
+            return False
 
-    def _save(self, conn: Connection, source: str, totals: dict[date, Totals]) -> None:
-        if not totals:
+    def _load(self, source: str, days: list[date]) -> dict[date, Totals]:
+        t = report_daily_totals
+        wanted = set(days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.day, t.c.totals).where(_rows_of(source, days)))
+            return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
+
+    def _save(self, source: str, days: dict[date, tuple[Totals, RowCounts]]) -> None:
+        """Keep `days`, replacing what was kept of them."""
+        if not days or not self.usable:
             return
+        t = report_daily_totals
         now = datetime.now(UTC).replace(tzinfo=None)
         try:
-            conn.execute(
-                sa.insert(report_daily_totals),
-                [
-                    {"source": source, "day": day, "totals": json.dumps(values), "computed_at": now}
-                    for day, values in totals.items()
-                ],
-            )
-            conn.commit()
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(t).where(t.c.source == source, t.c.day.in_(list(days))))
+                conn.execute(
+                    sa.insert(t),
+                    [
+                        {
+                            "source": source,
+                            "day": day,
+                            "totals": json.dumps(totals),
+                            "row_counts": json.dumps(list(counts)),
+                            "computed_at": now,
+                        }
+                        for day, (totals, counts) in days.items()
+                    ],
+                )
+            self._proven.update((source, day) for day in days)
         except DBAPIError as exc:
-            conn.rollback()
             if isinstance(exc, sa.exc.IntegrityError):
-                return  # another process stored the same days meanwhile
+                return  # another process kept the same days meanwhile
             self.usable = False
             self._warn(exc)
 
