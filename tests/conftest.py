@@ -119,7 +119,9 @@ def server_url(kind: str) -> str:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each kind."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        path.touch()  # an empty file is an empty SQLite database
+        return f"sqlite:///{path}"
     return server_url(request.param)
 
 

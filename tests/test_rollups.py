@@ -173,7 +173,6 @@ def test_demo_data_appended_into_kept_days_is_counted(engine: Engine, settings: 
         compute(engine, tables, WEEK, store=store)
     assert kept_days(engine)
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW, append=True, seed=7)
-    assert kept_days(engine) == []
     with time_machine.travel(NOW, tick=False):
         assert compute(engine, tables, WEEK, store=store) == compute(engine, tables, WEEK)
 

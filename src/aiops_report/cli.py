@@ -103,7 +103,7 @@ def init_db() -> None:
 
     with reported_errors():
         settings = settings_from_env()
-        engine = make_engine(settings)
+        engine = make_engine(settings, create=True)
         check_connection(engine)
         for table, created in create_schema(engine, settings).items():
             out.print(
@@ -131,7 +131,7 @@ def demo_data(
 
     with reported_errors():
         settings = settings_from_env()
-        engine = make_engine(settings)
+        engine = make_engine(settings, create=True)
         check_connection(engine)
         with Progress(
             TextColumn("writing demo days"),
@@ -313,14 +313,14 @@ def forget_totals(
 
     Example: aiops-report forget-totals --since 2026-11-01
     """
-    from aiops_report.db import make_engine
+    from aiops_report.db import make_engine, state_engine
     from aiops_report.periods import parse_day
     from aiops_report.rollups import DailyTotalsStore
 
     with reported_errors():
         first = parse_day(since, "--since")
-        engine = make_engine(settings_from_env())
-        forgotten = DailyTotalsStore(engine).forget(first)
+        settings = settings_from_env()
+        forgotten = DailyTotalsStore(state_engine(make_engine(settings), settings)).forget(first)
         out.print(f"forgot the kept totals of {forgotten} day(s) from {first} on")
 
 

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = "sqlite:///./local.db"
+    # Where report_runs and the kept totals are written; default: DATABASE_URL's database.
+    # Set, nothing is created or written in DATABASE_URL: it may be a read-only replica.
+    state_database_url: str | None = None
     db_timezone: str = "UTC"
     report_timezone: str = "Asia/Seoul"
     report_language: Literal["ko", "en"] = "ko"
@@ -50,9 +53,11 @@ class Settings(BaseSettings):
     # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
     statement_timeout: timedelta = timedelta(minutes=10)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "state_database_url")
     @classmethod
-    def _parseable_url(cls, value: str) -> str:
+    def _parseable_url(cls, value: str | None) -> str | None:
+        if not value:  # unset, or set to nothing
+            return None
         try:
             make_url(value)
         except ArgumentError:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
     NoSuchModuleError,
     NoSuchTableError,
 )
+from sqlalchemy.pool import NullPool
 
 from aiops_report.config import Settings
 from aiops_report.errors import (
@@ -26,6 +29,7 @@ from aiops_report.errors import (
     DatabaseError,
     DatabaseUnreachable,
     MissingColumn,
+    MissingDatabaseFile,
     MissingTable,
     StatementTimeout,
 )
@@ -64,6 +68,7 @@ __all__ = [
     "missing_created_at_indexes",
     "reflect_tables",
     "schema",
+    "state_engine",
     "typed_word",
     "value_kind",
 ]
@@ -81,24 +86,70 @@ def mapping_of(settings: Settings) -> SchemaMapping:
     )
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine for DATABASE_URL (no connection is made yet)."""
-    url = settings.url
+def make_engine(settings: Settings, *, create: bool = False) -> Engine:
+    """Create the engine for DATABASE_URL (no connection is made yet).
+
+    A SQLite file that does not exist is an error (MissingDatabaseFile), never a new empty
+    database, unless `create` (init-db, demo-data).
+    """
+    return _engine(settings.url, "DATABASE_URL", settings.statement_timeout, create=create)
+
+
+def state_engine(engine: Engine, settings: Settings) -> Engine:
+    """Where report_runs and the kept totals live: STATE_DATABASE_URL's database when set
+    (the chatbot's database is then only read), else `engine`'s."""
+    if settings.state_database_url is None:
+        return engine
+    return _state_engine(settings.state_database_url, settings.statement_timeout)
+
+
+@functools.cache
+def _state_engine(url: str, statement_timeout: timedelta) -> Engine:
+    # One engine per URL for the process; no pool, so no connection outlives its use.
+    return _engine(
+        make_url(url), "STATE_DATABASE_URL", statement_timeout, create=True, pooled=False
+    )
+
+
+def _engine(
+    url: URL, setting: str, statement_timeout: timedelta, *, create: bool, pooled: bool = True
+) -> Engine:
     if url.get_backend_name() in {"mysql", "mariadb"} and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})  # Hangul and emoji need utf8mb4
+    if url.get_backend_name() == "sqlite" and not create:
+        _require_sqlite_file(url, setting)
     connect_args = {}
     if url.get_backend_name() == "postgresql":
         # The report's aggregates run a few seconds at most: compiling them with JIT costs
         # more than it saves (measured: 5.4 s with JIT, 3.1 s without, on a million rows).
-        connect_args["options"] = f"-c jit=off {postgresql_options(settings.statement_timeout)}"
+        connect_args["options"] = f"-c jit=off {postgresql_options(statement_timeout)}"
     try:
-        engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+            **({} if pooled else {"poolclass": NullPool}),
+        )
     except (NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
-        raise ConfigError(f"DATABASE_URL cannot be used: {exc}") from None
+        raise ConfigError(f"{setting} cannot be used: {exc}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _add_sqlite_functions)
-    limit_statements(engine, settings.statement_timeout)
+    limit_statements(engine, statement_timeout)
     return engine
+
+
+def _require_sqlite_file(url: URL, setting: str) -> None:
+    """Raise MissingDatabaseFile when `url` names a SQLite file that does not exist."""
+    database = url.database or ""
+    if database in {"", ":memory:"} or url.query.get("mode") == "memory":
+        return
+    path = Path(database.removeprefix("file:").split("?")[0])
+    if not path.exists():
+        raise MissingDatabaseFile(
+            f"{setting} names the SQLite file {path}, which does not exist: check the path "
+            "(relative paths start in the current folder), or create it with "
+            "`aiops-report init-db`"
+        )
 
 
 def _add_sqlite_functions(dbapi_connection: Any, connection_record: Any) -> None:

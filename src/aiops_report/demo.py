@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection, Engine
 from aiops_report.config import Settings
 from aiops_report.db import ChatbotTables, create_schema, reflect_tables
 from aiops_report.periods import Period, midnight
-from aiops_report.rollups import DailyTotalsStore
 
 # (question, answer) pairs; {n} is filled with a number so that texts vary.
 TOPICS: list[tuple[str, str, str]] = [
@@ -155,8 +154,6 @@ def fill_demo_data(
                 _day_rows(rng, day, per_day, settings, in_dip=day >= dip.start, spike=spike)
             )
             progress(index + 1, len(days))
-    # The days written may have been settled already: their stored totals are out of date.
-    DailyTotalsStore(engine).forget(period.start)
     conversations, feedback, evaluations = writer.counts
     return DemoSummary(
         period.start, period.end - timedelta(days=1), conversations, feedback, evaluations

@@ -12,6 +12,10 @@ class ConfigError(AiopsReportError):
     """A setting has an invalid value."""
 
 
+class MissingDatabaseFile(ConfigError):
+    """DATABASE_URL names a SQLite file that does not exist (a mistyped path)."""
+
+
 class DatabaseUnreachable(AiopsReportError):
     """The database server cannot be reached or refused the connection."""
 

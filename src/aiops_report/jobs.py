@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
-from aiops_report.db import reflect_tables
+from aiops_report.db import reflect_tables, state_engine
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
@@ -89,8 +89,14 @@ def report_numbers(
 
 
 def totals_store(engine: Engine, settings: Settings) -> DailyTotalsStore | None:
-    """Where settled days' totals are kept, unless KEEP_DAILY_TOTALS is false."""
-    return DailyTotalsStore(engine) if settings.keep_daily_totals else None
+    """Where settled days' totals are kept (STATE_DATABASE_URL or DATABASE_URL), unless
+    KEEP_DAILY_TOTALS is false."""
+    return DailyTotalsStore(state_engine(engine, settings)) if settings.keep_daily_totals else None
+
+
+def run_ledger(engine: Engine, settings: Settings) -> RunLedger:
+    """The ledger of deliveries (in STATE_DATABASE_URL or DATABASE_URL)."""
+    return RunLedger(state_engine(engine, settings))
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ def run_weekly(
     """
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
-    ledger = RunLedger(engine)
+    ledger = run_ledger(engine, settings)
     claim = ledger.claim(period, settings.slack_channel, force=force)
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)

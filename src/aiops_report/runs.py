@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from aiops_report.db import database_error
+from aiops_report.errors import AiopsReportError, DatabaseError, DatabaseUnreachable
 from aiops_report.periods import Period
 
 Status = Literal["running", "generated", "delivered", "failed"]
@@ -89,11 +90,26 @@ class RunLedger:
         if not self._ready:
             try:
                 metadata.create_all(self.engine, checkfirst=True)
-            except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            except DBAPIError as exc:
                 # Another process may have created it between the check and the CREATE.
-                if not sa.inspect(self.engine).has_table(TABLE_NAME):
-                    raise database_error(self.engine, exc) from None
+                if not self._has_table():
+                    raise self._cannot_create(exc) from None
             self._ready = True
+
+    def _has_table(self) -> bool:
+        try:
+            return sa.inspect(self.engine).has_table(TABLE_NAME)
+        except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
+            return False
+
+    def _cannot_create(self, exc: DBAPIError) -> AiopsReportError:
+        error = database_error(self.engine, exc)
+        if isinstance(error, DatabaseUnreachable):
+            return error
+        return DatabaseError(
+            f"{TABLE_NAME} cannot be created: {error}; with a read-only DATABASE_URL, set "
+            "STATE_DATABASE_URL to a database the report may write to"
+        )
 
     def claim(self, period: Period, channel: str, *, force: bool = False) -> Claim:
         """Take the week for this process, unless it is delivered or another run holds it."""

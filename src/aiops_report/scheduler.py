@@ -29,8 +29,8 @@ from aiops_report.errors import (
     SlackDeliveryError,
     SlackNotConfigured,
 )
-from aiops_report.jobs import WeeklyOutcome, default_week, run_weekly
-from aiops_report.runs import Run, RunLedger
+from aiops_report.jobs import WeeklyOutcome, default_week, run_ledger, run_weekly
+from aiops_report.runs import Run
 from aiops_report.slack import SlackDelivery
 from aiops_report.slack_commands import post_notice
 
@@ -206,7 +206,7 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
 
 
 def _run_of(engine: Engine, settings: Settings, week_start: date) -> Run | None:
-    for run in RunLedger(engine).history():
+    for run in run_ledger(engine, settings).history():
         if run.period_start == week_start and run.channel == settings.slack_channel:
             return run
     return None

@@ -21,9 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from aiops_report.config import Settings
 from aiops_report.db import check_connection, make_engine
 from aiops_report.errors import AiopsReportError
-from aiops_report.jobs import default_week, run_weekly
+from aiops_report.jobs import default_week, run_ledger, run_weekly
 from aiops_report.periods import Period
-from aiops_report.runs import RunLedger
 from aiops_report.scheduler import next_run_time
 from aiops_report.slack_commands import request_handler
 
@@ -74,7 +73,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         }
         try:
             check_connection(engine)
-            runs = RunLedger(engine).history(limit=1)
+            runs = run_ledger(engine, settings).history(limit=1)
         except AiopsReportError as exc:
             log.error("health check: %s", exc)
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -24,7 +24,7 @@ from aiops_report.insights import Insights, ModelStats, compute_insights
 from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period
 from aiops_report.prices import load_prices
-from aiops_report.runs import Run, RunLedger
+from aiops_report.runs import Run
 from aiops_report.slack import SlackDelivery, SlackFinding
 
 CACHE_TTL = 300  # seconds: numbers are at most five minutes old
@@ -192,7 +192,7 @@ def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | No
 
 def report_history(settings: Settings) -> list[Run]:
     """The latest report runs, newest week first (never cached: the buttons change it)."""
-    return RunLedger(engine(settings)).history(limit=HISTORY_LIMIT)
+    return jobs.run_ledger(engine(settings), settings).history(limit=HISTORY_LIMIT)
 
 
 def report_files(settings: Settings, history: list[Run]) -> list[Path]:
