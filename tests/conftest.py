@@ -115,13 +115,17 @@ def server_url(kind: str) -> str:
     return url
 
 
+def sqlite_url(path: Path) -> str:
+    """The URL of the SQLite database in `path`, made an empty database when it is missing."""
+    path.touch()  # an empty file is an empty SQLite database
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each kind."""
     if request.param == "sqlite":
-        path = tmp_path / "test.db"
-        path.touch()  # an empty file is an empty SQLite database
-        return f"sqlite:///{path}"
+        return sqlite_url(tmp_path / "test.db")
     return server_url(request.param)
 
 

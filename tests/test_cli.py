@@ -21,6 +21,7 @@ from aiops_report.db import make_engine
 from aiops_report.demo import fill_demo_data
 from aiops_report.runs import RunLedger
 from chatbot_tables import create_tables
+from conftest import sqlite_url
 
 runner = CliRunner()
 
@@ -58,7 +59,7 @@ def test_init_db_demo_data_and_json_on_every_database(db_url: str) -> None:
 
 
 def test_demo_data_leaves_a_filled_database_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+    url = sqlite_url(tmp_path / "x.db")
     run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
 
     again = run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
@@ -105,7 +106,7 @@ def test_unreachable_database_names_host_and_port_but_not_password() -> None:
 
 
 def test_missing_tables_point_to_init_db(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = run("generate", "--json", DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
+    result = run("generate", "--json", DATABASE_URL=sqlite_url(tmp_path / "empty.db"))
 
     assert result.exit_code == 1
     assert "table 'conversation_log' does not exist" in result.output
@@ -133,7 +134,7 @@ def test_doctor_lists_columns_and_missing_indexes(db_url: str, settings: Setting
 
 
 def test_doctor_fails_when_tables_are_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = run("doctor", DATABASE_URL=f"sqlite:///{tmp_path / 'none.db'}")
+    result = run("doctor", DATABASE_URL=sqlite_url(tmp_path / "none.db"))
 
     assert result.exit_code == 1
     assert "error" in result.output and "init-db" in result.output
@@ -238,7 +239,7 @@ def test_help_starts_without_the_heavy_libraries() -> None:
 def test_generate_shows_its_steps_on_a_terminal_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    url = sqlite_url(tmp_path / "steps.db")
     run("demo-data", "--weeks", "2", "--per-day", "20", DATABASE_URL=url)
     terminal = io.StringIO()
     monkeypatch.setattr(cli, "err", Console(file=terminal, force_terminal=True, width=100))

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 import statistics
-import warnings
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import hypothesis
 import pytest
-from hypothesis import strategies as st
 from scipy.stats import binomtest, ttest_ind
 from sqlalchemy.engine import Engine
 from statsmodels.stats import proportion
 
 from aiops_report.config import Settings
+from aiops_report.daily import LINKED_ROWS_WINDOW
 from aiops_report.db import ChatbotTables, reflect_tables
-from aiops_report.insights import (
-    ChangeTest,
-    Insights,
-    compute_insights,
-    insights_findings,
-    proportion_test,
-    robust_anomaly,
-)
-from aiops_report.metrics import LINKED_ROWS_WINDOW, compute
+from aiops_report.insights import Insights, compute_insights, insights_findings
+from aiops_report.metrics import compute
 from aiops_report.periods import Period
 from aiops_report.prices import ModelPrice, PriceTable
+from aiops_report.significance import ChangeTest
 from chatbot_tables import STYLES, Rows, create_tables, insert, normalized_feedback
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -430,25 +421,6 @@ def test_a_week_to_date_is_tested_on_the_same_span_and_judged_on_whole_days(
     assert insights.anomalies_status.enough_history
 
 
-@pytest.mark.parametrize(
-    ("value", "observations", "baseline", "flagged"),
-    [
-        (90.0, 90, [30.0, 31, 32, 33, 34, 30], True),
-        (90.0, 19, [30.0, 31, 32, 33, 34, 30], False),  # too few observations that day
-        (90.0, 90, [30.0, 31, 32, 33, 34], False),  # a baseline of five days
-        (90.0, 90, [30.0] * 8, False),  # MAD 0
-        (32.0 + 3.4 / 0.6745, 90, [30.0, 31, 32, 33, 34, 32, 31, 33], False),  # |z| = 3.4
-        (32.0 + 3.6 / 0.6745, 90, [30.0, 31, 32, 33, 34, 32, 31, 33], True),
-    ],
-)
-def test_anomaly_thresholds(
-    value: float, observations: int, baseline: list[float], flagged: bool
-) -> None:
-    found = robust_anomaly(WEEK.start, "conversations", value, observations, baseline)
-
-    assert (found is not None) == flagged
-
-
 # --- thumbs against the evaluator --------------------------------------------------------------
 
 
@@ -649,31 +621,3 @@ def test_minimal_schema_leaves_the_parts_out_and_says_why(
         "conversation_evaluation.conversation_id",
         "themes: left out, needs feedback_log.comment or conversation_evaluation.reason",
     ]
-
-
-@hypothesis.settings(max_examples=200, deadline=None)
-@hypothesis.given(
-    rated=st.integers(1, 5000),
-    previous_rated=st.integers(1, 5000),
-    like_share=st.floats(0, 1),
-    previous_like_share=st.floats(0, 1),
-)
-def test_proportion_test_equals_statsmodels(
-    rated: int, previous_rated: int, like_share: float, previous_like_share: float
-) -> None:
-    """The hand-written Newcombe interval and score test are statsmodels' own."""
-    likes, previous_likes = round(rated * like_share), round(previous_rated * previous_like_share)
-    args = (likes, rated, previous_likes, previous_rated)
-
-    result = proportion_test(*args)
-
-    low, high = proportion.confint_proportions_2indep(*args, method="newcomb", compare="diff")
-    with warnings.catch_warnings():  # no variance: statsmodels divides by zero, we say None
-        warnings.simplefilter("ignore", RuntimeWarning)
-        p_value = proportion.test_proportions_2indep(*args, method="score", compare="diff").pvalue
-    assert result.ci_low == pytest.approx(low, abs=1e-12)
-    assert result.ci_high == pytest.approx(high, abs=1e-12)
-    if math.isnan(p_value):
-        assert result.p_value is None
-    else:
-        assert result.p_value == pytest.approx(p_value, rel=1e-9, abs=1e-15)

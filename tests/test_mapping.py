@@ -28,6 +28,7 @@ from aiops_report.mapping import load_mapping
 from aiops_report.metrics import compute
 from aiops_report.periods import Period
 from chatbot_tables import create_tables
+from conftest import sqlite_url
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -352,7 +353,7 @@ def test_feedback_words_as_values_of_the_column(word: str, kind: Any, value: Any
 
 def test_a_text_score_that_is_no_number_is_not_averaged_as_zero(tmp_path: Path) -> None:
     """The reproduction: on SQLite, 'excellent' in a score column was averaged as 0."""
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'chatbot.db'}")
+    settings = load_settings(database_url=sqlite_url(tmp_path / "chatbot.db"))
     engine = make_engine(settings)
     stamp = DAY.astimezone(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
@@ -437,7 +438,7 @@ def test_feedback_words_nobody_mapped_are_shown_not_counted_as_zero(db_url: str)
 
 def test_integers_in_a_sqlite_datetime_column_are_one_line(tmp_path: Path) -> None:
     """The reproduction: an integer-epoch created_at on SQLite gave 0 conversations, exit 0."""
-    url = f"sqlite:///{tmp_path / 'chatbot.db'}"
+    url = sqlite_url(tmp_path / "chatbot.db")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE conversation_log (created_at DATETIME)")

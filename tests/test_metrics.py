@@ -19,18 +19,12 @@ from sqlalchemy.engine import Engine
 from aiops_report.config import Settings, load_settings
 from aiops_report.db import make_engine, reflect_tables
 from aiops_report.demo import fill_demo_data
+from aiops_report.formulas import change_between, percentile_cont
 from aiops_report.jobs import report_numbers, requested_week
-from aiops_report.metrics import (
-    METRIC_NAMES,
-    ReportNumbers,
-    change_between,
-    compute,
-    percentile_cont,
-    unique_users,
-)
+from aiops_report.metrics import METRIC_NAMES, ReportNumbers, compute, unique_users
 from aiops_report.periods import Period
 from chatbot_tables import STYLES, Rows, create_tables, insert, reference
-from conftest import SERVER_URLS, server_url
+from conftest import SERVER_URLS, server_url, sqlite_url
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -329,7 +323,7 @@ def test_every_metric_matches_its_definition(
     kind: str, style: str, scenario: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     url = (
-        f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}"
+        sqlite_url(tmp_path_factory.mktemp("prop") / "p.db")
         if kind == "sqlite"
         else server_url(kind)
     )
@@ -401,7 +395,7 @@ def test_percentile_cont_equals_postgresql(values: list[int], fraction: float) -
 
 
 def test_same_json_on_every_database(tmp_path_factory: pytest.TempPathFactory) -> None:
-    urls = [f"sqlite:///{tmp_path_factory.mktemp('same') / 'demo.db'}"]
+    urls = [sqlite_url(tmp_path_factory.mktemp("same") / "demo.db")]
     urls += [server_url(kind) for kind in SERVER_URLS]
     now = datetime(2026, 11, 26, 10, tzinfo=SEOUL)
     documents = []

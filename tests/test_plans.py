@@ -20,13 +20,14 @@ from aiops_report.demo import fill_demo_data
 from aiops_report.jobs import report_numbers
 from aiops_report.metrics import WORST_LIMIT
 from aiops_report.periods import Period
+from conftest import sqlite_url
 
 CHATBOT_TABLES = ("conversation_log", "feedback_log", "conversation_evaluation")
 
 
 def bare_database(path: Path) -> Any:
     """The demo data with only the created_at indexes, as most chatbots' databases have."""
-    settings = load_settings(database_url=f"sqlite:///{path}", keep_daily_totals=False)
+    settings = load_settings(database_url=sqlite_url(path), keep_daily_totals=False)
     engine = make_engine(settings)
     create_schema(engine, settings)
     fill_demo_data(

@@ -35,6 +35,7 @@ from aiops_report.scheduler import (
     scheduled_run,
     weekday_names,
 )
+from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
 KST = ZoneInfo("Asia/Seoul")
@@ -271,7 +272,7 @@ def test_checks_before_a_run_log_a_slack_problem_without_posting(
     slack_server: SlackServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = with_slack(
-        load_settings(database_url=f"sqlite:///{tmp_path / 'c.db'}"), slack_server, "xoxb-wrong"
+        load_settings(database_url=sqlite_url(tmp_path / "c.db")), slack_server, "xoxb-wrong"
     )
     engine = make_engine(settings)
     fill_demo_data(engine, settings, weeks=2, per_day=5, now=MONDAY_9_KST)
@@ -292,7 +293,7 @@ def test_schedule_process_logs_its_next_run_and_stops_cleanly_on_sigterm(tmp_pat
         "settings = load_settings()\n"
         "run_scheduler(make_engine(settings), settings)\n"
     )
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"}
+    env = {**os.environ, "DATABASE_URL": sqlite_url(tmp_path / "s.db")}
     process = subprocess.Popen(
         [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True
     )

@@ -24,6 +24,7 @@ from aiops_report.db import make_engine
 from aiops_report.demo import fill_demo_data
 from aiops_report.runs import RunLedger
 from aiops_report.service import create_app
+from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
 TRIGGER_TOKEN = "trigger-0123456789-secret"
@@ -50,7 +51,7 @@ def serving(app: FastAPI) -> Iterator[str]:
 
 
 def local_settings(tmp_path: Path, **values: object) -> Settings:
-    return load_settings(database_url=f"sqlite:///{tmp_path / 'service.db'}", **values)
+    return load_settings(database_url=sqlite_url(tmp_path / "service.db"), **values)
 
 
 def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(

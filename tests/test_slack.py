@@ -21,9 +21,10 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.insights import ChangeTest, Insights
+from aiops_report.insights import Insights
 from aiops_report.metrics import PeriodMetrics, ReportNumbers
 from aiops_report.periods import Period
+from aiops_report.significance import ChangeTest
 from aiops_report.slack import (
     MAX_RETRIES,
     RATE_LIMIT_BUDGET,

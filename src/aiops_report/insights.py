@@ -17,49 +17,45 @@ says which column it needs.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from scipy.stats import binomtest, norm, t, ttest_ind_from_stats
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.daily import LINKED_ROWS_WINDOW, DayTotals, period_days
 from aiops_report.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.formulas import mean, percentile_cont, satisfaction
 from aiops_report.limits import reading
-from aiops_report.metrics import (
-    LINKED_ROWS_WINDOW,
-    DayTotals,
-    change_between,
-    mean,
-    percentile_cont,
-    period_days,
-    satisfaction,
-)
 from aiops_report.periods import Period
 from aiops_report.prices import PriceTable
 from aiops_report.rollups import DailyTotalsStore
+from aiops_report.significance import (
+    MIN_BASELINE_DAYS,
+    Anomaly,
+    ChangeTest,
+    ScoreSums,
+    cohen_kappa,
+    count_test,
+    mean_test,
+    proportion_test,
+    robust_anomaly,
+)
 from aiops_report.themes import Theme, top_themes
 
 UNKNOWN_MODEL = "(unknown)"
 CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
-SIGNIFICANCE = 0.05
-MIN_TEST_OBSERVATIONS = 30  # per period, for a change test to count
 BASELINE_WEEKS = 8
-ROBUST_Z_LIMIT = 3.5
-MIN_DAY_OBSERVATIONS = 20
-MIN_BASELINE_DAYS = 6
 DISAGREEMENTS = 10
 THEMES = 10
 THEME_EXAMPLES = 3
 THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the themes
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
-# between databases (metrics.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
+# between databases (formulas.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
 PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each
 
@@ -90,26 +86,6 @@ class ModelStats:
 
 
 @dataclass(frozen=True)
-class ChangeTest:
-    """A metric in both periods, the change, its 95% interval and p-value.
-
-    `significant` is `p_value < 0.05` and `enough_data` (30 observations in each period);
-    `new` when the previous period had nothing to compare with (metrics.change_between).
-    """
-
-    current: float | None
-    previous: float | None
-    delta: float | None
-    relative: float | None
-    ci_low: float | None
-    ci_high: float | None
-    p_value: float | None
-    significant: bool
-    enough_data: bool
-    new: bool = False  # absent from reports written before it
-
-
-@dataclass(frozen=True)
 class AnomaliesStatus:
     """Whether the period's days could be judged at all.
 
@@ -123,18 +99,6 @@ class AnomaliesStatus:
     baseline_days: int
     needed: int
     days_judged: int
-
-
-@dataclass(frozen=True)
-class Anomaly:
-    """A day whose metric is more than 3.5 robust z from the same weekday of 8 weeks."""
-
-    date: date
-    metric: str
-    value: float
-    baseline_median: float
-    robust_z: float
-    direction: str  # "up" or "down"
 
 
 @dataclass(frozen=True)
@@ -460,33 +424,13 @@ def _token_columns(tables: ChatbotTables) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Scores:
-    """COUNT, SUM and SUM of squares of non-NULL scores."""
-
-    n: int = 0
-    total: float = 0.0
-    squares: float = 0.0
-
-    def __add__(self, other: _Scores) -> _Scores:
-        return _Scores(self.n + other.n, self.total + other.total, self.squares + other.squares)
-
-    @property
-    def variance(self) -> float | None:
-        """The sample variance (ddof 1); None below two scores."""
-        if self.n < 2:
-            return None
-        # Rounding can take a variance of equal scores a hair below 0.
-        return max(0.0, (self.squares - self.total**2 / self.n) / (self.n - 1))
-
-
-@dataclass(frozen=True)
 class _Counts:
     """What the change tests and the anomalies need of one day or period."""
 
     conversations: int = 0
     likes: int = 0
     dislikes: int = 0
-    scores: _Scores = _Scores()
+    scores: ScoreSums = field(default_factory=ScoreSums)
 
     def __add__(self, other: _Counts) -> _Counts:
         return _Counts(
@@ -502,7 +446,7 @@ class _Counts:
             totals.conversations,
             totals.likes,
             totals.dislikes,
-            _Scores(totals.evaluations, totals.score_sum, totals.score_squares),
+            ScoreSums(totals.evaluations, totals.score_sum, totals.score_squares),
         )
 
     def value(self, metric: str) -> tuple[float | None, int]:
@@ -561,7 +505,7 @@ class _Reader:
 
     def daily_counts(self) -> DailyCounts:
         """The counts of each day from 8 weeks (or the previous period) before the period,
-        and of the days the period and the previous one are cut on (metrics.period_days)."""
+        and of the days the period and the previous one are cut on (daily.period_days)."""
         span, previous = baseline_span(self.period), self.period.previous
         span_days, previous_days = period_days(self.conn, self.tables, [span, previous], self.store)
         whole = {
@@ -866,147 +810,3 @@ def _total_cost(by_model: list[ModelStats], prices: PriceTable | None) -> float 
     if prices is None or any(m.cost is None and m.conversations for m in by_model):
         return None
     return sum(m.cost or 0.0 for m in by_model)
-
-
-# --- statistics ---------------------------------------------------------------------------
-
-
-def _finite(value: Any) -> float | None:
-    """A float for JSON: None for None, NaN and infinity."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _test(
-    name: str,
-    current: float | None,
-    previous: float | None,
-    observations: tuple[int, int],
-    interval: tuple[Any, Any] = (None, None),
-    p_value: Any = None,
-) -> ChangeTest:
-    enough = min(observations) >= MIN_TEST_OBSERVATIONS
-    change = change_between(current, previous, name)
-    p = _finite(p_value)
-    return ChangeTest(
-        current=current,
-        previous=previous,
-        delta=change.absolute,
-        relative=change.relative,
-        ci_low=_finite(interval[0]),
-        ci_high=_finite(interval[1]),
-        p_value=p,
-        significant=enough and p is not None and p < SIGNIFICANCE,
-        enough_data=enough,
-        new=change.new,
-    )
-
-
-def count_test(current: int, previous: int) -> ChangeTest:
-    """Conversations: binomtest(current, current + previous, 0.5), the exact conditional test
-    of two counts over equal periods; the interval bounds current / previous, from the
-    Clopper–Pearson interval of p = current / (current + previous) as p / (1 − p).
-    """
-    observations = (current, previous)
-    if current + previous == 0:
-        return _test("conversations", current, previous, observations)
-    result = binomtest(current, current + previous, 0.5)
-    ci = result.proportion_ci(confidence_level=0.95, method="exact")
-    ratio = [p / (1 - p) if p < 1 else None for p in (ci.low, ci.high)]
-    return _test(
-        "conversations", current, previous, observations, (ratio[0], ratio[1]), result.pvalue
-    )
-
-
-def proportion_test(likes: int, rated: int, previous_likes: int, previous_rated: int) -> ChangeTest:
-    """Satisfaction: Newcombe's hybrid score interval of current − previous, and the p-value
-    of the score test of that difference: statsmodels' confint_proportions_2indep(method=
-    "newcomb") and test_proportions_2indep(method="score"), compare="diff", written out with
-    scipy (statsmodels' import alone takes 70 MB more; the tests check both agree).
-    """
-    current, previous = (
-        satisfaction(likes, rated - likes),
-        satisfaction(previous_likes, previous_rated - previous_likes),
-    )
-    observations = (rated, previous_rated)
-    if not rated or not previous_rated:
-        return _test("satisfaction_rate", current, previous, observations)
-    p1, p0 = likes / rated, previous_likes / previous_rated
-    low1, high1 = _wilson(likes, rated)
-    low0, high0 = _wilson(previous_likes, previous_rated)
-    interval = (
-        p1 - p0 - math.sqrt((p1 - low1) ** 2 + (high0 - p0) ** 2),
-        p1 - p0 + math.sqrt((p0 - low0) ** 2 + (high1 - p1) ** 2),
-    )
-    # The score test of "no difference": the pooled rate, with Miettinen and Nurminen's
-    # variance correction n / (n - 1). Equal rates of 0 or 1 leave no variance: no p-value.
-    total = rated + previous_rated
-    pooled = (likes + previous_likes) / total
-    variance = pooled * (1 - pooled) * (1 / rated + 1 / previous_rated) * total / (total - 1)
-    p_value = float(2 * norm.sf(abs(p1 - p0) / math.sqrt(variance))) if variance > 0 else None
-    return _test("satisfaction_rate", current, previous, observations, interval, p_value)
-
-
-def _wilson(count: int, observations: int) -> tuple[float, float]:
-    """Wilson's 95% score interval of the proportion count / observations."""
-    z = float(norm.isf(0.025))
-    rate = count / observations
-    denominator = 1 + z * z / observations
-    center = (rate + z * z / (2 * observations)) / denominator
-    spread = z * math.sqrt(rate * (1 - rate) / observations + z * z / (4 * observations**2))
-    return center - spread / denominator, center + spread / denominator
-
-
-def mean_test(current: _Scores, previous: _Scores) -> ChangeTest:
-    """Average score: Welch's t-test from each period's count, mean and sample standard
-    deviation, and Welch's interval of the difference of means (Welch–Satterthwaite df).
-    """
-    means = (mean(current.total, current.n), mean(previous.total, previous.n))
-    observations = (current.n, previous.n)
-    v1, v0 = current.variance, previous.variance
-    if v1 is None or v0 is None or v1 / current.n + v0 / previous.n == 0:
-        return _test("avg_score", *means, observations)
-    m1, m0 = current.total / current.n, previous.total / previous.n
-    e1, e0 = v1 / current.n, v0 / previous.n
-    result = ttest_ind_from_stats(
-        m1, math.sqrt(v1), current.n, m0, math.sqrt(v0), previous.n, equal_var=False
-    )
-    df = (e1 + e0) ** 2 / (e1**2 / (current.n - 1) + e0**2 / (previous.n - 1))
-    half = float(t.ppf(0.975, df)) * math.sqrt(e1 + e0)
-    interval = (m1 - m0 - half, m1 - m0 + half)
-    return _test("avg_score", *means, observations, interval, result.pvalue)
-
-
-def robust_anomaly(
-    day: date, metric: str, value: float | None, observations: int, baseline: list[float]
-) -> Anomaly | None:
-    """The anomaly of `value` against `baseline`, or None.
-
-    robust z = 0.6745 × (value − median) / MAD, MAD = median of |baseline − median|; flagged
-    when |z| > 3.5, the day has 20 observations, the baseline 6 days and MAD > 0.
-    """
-    if value is None or observations < MIN_DAY_OBSERVATIONS or len(baseline) < MIN_BASELINE_DAYS:
-        return None
-    median = statistics.median(baseline)
-    mad = statistics.median(abs(v - median) for v in baseline)
-    if mad <= 0:
-        return None
-    z = 0.6745 * (value - median) / mad
-    if abs(z) <= ROBUST_Z_LIMIT:
-        return None
-    return Anomaly(day, metric, value, median, z, "up" if z > 0 else "down")
-
-
-def cohen_kappa(like_good: int, like_bad: int, dislike_good: int, dislike_bad: int) -> float | None:
-    """Cohen's kappa between "liked" and "good" as two raters; None when undefined."""
-    n = like_good + like_bad + dislike_good + dislike_bad
-    if n == 0:
-        return None
-    observed = (like_good + dislike_bad) / n
-    liked, good = (like_good + like_bad) / n, (like_good + dislike_good) / n
-    expected = liked * good + (1 - liked) * (1 - good)
-    if expected == 1:
-        return None
-    return (observed - expected) / (1 - expected)

@@ -17,6 +17,7 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 
 from aiops_report.config import Settings
+from aiops_report.daily import keep_daily_totals
 from aiops_report.db import reflect_tables, state_engine
 from aiops_report.errors import (
     AiopsReportError,
@@ -25,7 +26,7 @@ from aiops_report.errors import (
     WeekNotOver,
 )
 from aiops_report.insights import baseline_span, compute_insights
-from aiops_report.metrics import ReportNumbers, compute, keep_daily_totals
+from aiops_report.metrics import ReportNumbers, compute
 from aiops_report.periods import Period, format_instant, parse_week
 from aiops_report.prices import load_prices
 from aiops_report.report import write_report

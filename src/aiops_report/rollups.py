@@ -54,7 +54,7 @@ report_daily_totals = sa.Table(
     mariadb_charset="utf8mb4",
 )
 
-Totals = dict[str, Any]  # one day's totals as JSON-ready values (metrics.DayTotals.to_json)
+Totals = dict[str, Any]  # one day's totals as JSON-ready values (daily.DayTotals.to_json)
 RowCounts = list[int]  # the rows of each table in one day
 
 

@@ -48,7 +48,8 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.metrics import Change, ReportNumbers
+from aiops_report.formulas import Change
+from aiops_report.metrics import ReportNumbers
 from aiops_report.periods import Period
 from aiops_report.texts import (
     TEXTS,

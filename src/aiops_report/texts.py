@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from aiops_report.metrics import Change
+from aiops_report.formulas import Change
 from aiops_report.periods import Period
 
 if TYPE_CHECKING:

@@ -18,6 +18,7 @@ from aiops_report.config import Settings, load_settings
 from aiops_report.dashboard_server import start_dashboard
 from aiops_report.db import make_engine
 from aiops_report.demo import fill_demo_data
+from conftest import sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "e2e-password"
@@ -74,7 +75,7 @@ def korean_fonts(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def dashboard_url(tmp_path: Path) -> Iterator[str]:
     settings: Settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'demo.db'}",
+        database_url=sqlite_url(tmp_path / "demo.db"),
         report_dir=tmp_path / "reports",
         admin_password=PASSWORD,
     )

@@ -27,6 +27,7 @@ from aiops_report.dashboard_server import (
     settings_environment,
 )
 from aiops_report.metrics import DailyMetrics
+from conftest import sqlite_url
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ def test_settings_survive_the_trip_through_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        database_url=sqlite_url(tmp_path / "x.db"),
         report_language="en",
         report_dir=tmp_path / "out",
         admin_password="pw",

@@ -7,15 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiops_report.insights import (
-    Agreement,
-    AnomaliesStatus,
-    Anomaly,
-    ChangeTest,
-    Disagreement,
-    Insights,
-    ModelStats,
-)
+from aiops_report.insights import Agreement, AnomaliesStatus, Disagreement, Insights, ModelStats
 from aiops_report.metrics import (
     ConversationExcerpt,
     DailyMetrics,
@@ -24,6 +16,7 @@ from aiops_report.metrics import (
     ScoreBucket,
 )
 from aiops_report.periods import Period
+from aiops_report.significance import Anomaly, ChangeTest
 from aiops_report.themes import Theme
 
 ZONE = ZoneInfo("Asia/Seoul")

@@ -33,10 +33,10 @@ from report_numbers import (
 )
 from reportlab.pdfbase.ttfonts import TTFont
 
-from aiops_report.insights import ChangeTest
 from aiops_report.metrics import ReportNumbers
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
+from aiops_report.significance import ChangeTest
 from aiops_report.texts import (
     TEXTS,
     Language,

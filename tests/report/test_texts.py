@@ -18,7 +18,7 @@ from report_numbers import (
     week,
 )
 
-from aiops_report.metrics import Change
+from aiops_report.formulas import Change
 from aiops_report.report.summary import (
     MAX_HIGHLIGHTS,
     MIN_HIGHLIGHTS,

@@ -9,8 +9,9 @@ from typing import Any, Literal, TypeVar
 
 import altair as alt
 
+from aiops_report.formulas import satisfaction
 from aiops_report.insights import ModelStats
-from aiops_report.metrics import DailyMetrics, ScoreBucket, satisfaction
+from aiops_report.metrics import DailyMetrics, ScoreBucket
 
 Granularity = Literal["day", "week"]
 

@@ -14,7 +14,8 @@ from aiops_report.config import Settings
 from aiops_report.dashboard import data
 from aiops_report.dashboard.charts import Granularity, Point, series
 from aiops_report.dashboard.texts import delta_text, report_texts, ui_texts
-from aiops_report.metrics import ReportNumbers, change_between
+from aiops_report.formulas import change_between
+from aiops_report.metrics import ReportNumbers
 from aiops_report.periods import Period
 from aiops_report.texts import Language, Texts, format_value, period_label
 

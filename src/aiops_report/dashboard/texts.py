@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from aiops_report.metrics import Change
+from aiops_report.formulas import Change
 from aiops_report.texts import (
     DOWN,
     NONE,

@@ -31,7 +31,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from aiops_report.metrics import Change, ConversationExcerpt, ReportNumbers
+from aiops_report.formulas import Change
+from aiops_report.metrics import ConversationExcerpt, ReportNumbers
 from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.summary import (

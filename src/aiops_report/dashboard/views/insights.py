@@ -14,20 +14,16 @@ import streamlit as st
 from aiops_report.dashboard import data
 from aiops_report.dashboard.common import Context, heading, range_caption, range_filter
 from aiops_report.dashboard.texts import delta_text, plain
-from aiops_report.insights import (
-    BASELINE_WEEKS,
-    CHANGE_METRICS,
+from aiops_report.formulas import Change
+from aiops_report.insights import BASELINE_WEEKS, CHANGE_METRICS, Agreement, Insights, ModelStats
+from aiops_report.periods import Period
+from aiops_report.significance import (
     MIN_BASELINE_DAYS,
     MIN_DAY_OBSERVATIONS,
     MIN_TEST_OBSERVATIONS,
     ROBUST_Z_LIMIT,
-    Agreement,
     ChangeTest,
-    Insights,
-    ModelStats,
 )
-from aiops_report.metrics import Change
-from aiops_report.periods import Period
 from aiops_report.texts import (
     NONE,
     format_cost,
