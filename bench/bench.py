@@ -47,10 +47,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from aiops_report.config import Settings, load_settings
-from aiops_report.db import OPTIONAL_COLUMNS, create_schema, make_engine
-from aiops_report.periods import Period
-from aiops_report.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
+from aiops_report.data.config import Settings, load_settings
+from aiops_report.data.db import OPTIONAL_COLUMNS, create_schema, make_engine
+from aiops_report.data.periods import Period
+from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -284,9 +284,9 @@ def full_pdf(settings: Settings) -> Work:
 
 def overview(settings: Settings) -> Work:
     """What the dashboard's Overview shows first for 4 weeks (dashboard/data.py `totals`)."""
-    from aiops_report.db import reflect_tables
+    from aiops_report.analysis.metrics import compute
+    from aiops_report.data.db import reflect_tables
     from aiops_report.jobs import totals_store
-    from aiops_report.metrics import compute
 
     four_weeks = four_weeks_reported()
 
@@ -306,8 +306,8 @@ def overview(settings: Settings) -> Work:
 
 def overview_users(settings: Settings) -> Work:
     """The Overview's last card: distinct users of the 4 weeks and of the 4 before."""
-    from aiops_report.db import reflect_tables
-    from aiops_report.metrics import unique_users
+    from aiops_report.analysis.metrics import unique_users
+    from aiops_report.data.db import reflect_tables
 
     def work() -> object:
         engine = make_engine(settings)

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 
-from aiops_report.config import Settings
-from aiops_report.periods import Period
+from aiops_report.data.config import Settings
+from aiops_report.data.periods import Period
 
 STYLES = {
     "sqlite": ["naive", "text_space", "text_iso", "text_mixed"],

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from aiops_report.config import Settings, load_settings
-from aiops_report.db import make_engine
+from aiops_report.data.config import Settings, load_settings
+from aiops_report.data.db import make_engine
 from slack_server import slack_server_fixture  # noqa: F401  (the `slack_server` fixture)
 
 SERVER_URLS = {

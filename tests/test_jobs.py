@@ -18,8 +18,10 @@ import time_machine
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from aiops_report.config import Settings
-from aiops_report.demo import fill_demo_data
+from aiops_report.data.config import Settings
+from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.periods import Period
+from aiops_report.delivery.runs import RunLedger, report_runs, utcnow
 from aiops_report.errors import (
     SlackDeliveryError,
     SlackNotConfigured,
@@ -28,8 +30,6 @@ from aiops_report.errors import (
     WeekNotStarted,
 )
 from aiops_report.jobs import requested_week, run_weekly, send_week_to_date
-from aiops_report.periods import Period
-from aiops_report.runs import RunLedger, report_runs, utcnow
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -176,7 +176,7 @@ def test_two_processes_at_the_same_moment_deliver_once(
 
     url = server_url(kind)
     settings = Settings(database_url=url, report_dir=tmp_path)
-    from aiops_report.db import make_engine
+    from aiops_report.data.db import make_engine
 
     engine = make_engine(settings)
     fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)

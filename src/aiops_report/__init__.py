@@ -8,7 +8,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aiops_report.config import Settings, load_settings
+    from aiops_report.analysis.metrics import ReportNumbers, compute
+    from aiops_report.data.config import Settings, load_settings
+    from aiops_report.data.periods import Period
     from aiops_report.errors import (
         AiopsReportError,
         ConfigError,
@@ -21,8 +23,6 @@ if TYPE_CHECKING:
         StatementTimeout,
     )
     from aiops_report.jobs import generate_report, report_numbers, run_weekly
-    from aiops_report.metrics import ReportNumbers, compute
-    from aiops_report.periods import Period
 
 _HOMES = {
     "AiopsReportError": "errors",
@@ -37,11 +37,11 @@ _HOMES = {
     "generate_report": "jobs",
     "report_numbers": "jobs",
     "run_weekly": "jobs",
-    "Period": "periods",
-    "ReportNumbers": "metrics",
-    "Settings": "config",
-    "compute": "metrics",
-    "load_settings": "config",
+    "Period": "data.periods",
+    "ReportNumbers": "analysis.metrics",
+    "Settings": "data.config",
+    "compute": "analysis.metrics",
+    "load_settings": "data.config",
 }
 
 __all__ = [

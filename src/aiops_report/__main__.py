@@ -1,5 +1,5 @@
 """`python -m aiops_report` is the `aiops-report` command."""
 
-from aiops_report.cli import app
+from aiops_report.faces.cli import app
 
 app(prog_name="aiops-report")

@@ -12,9 +12,10 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from aiops_report.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
-from aiops_report.config import Settings
-from aiops_report.db import (
+from aiops_report.analysis.insights import insights_findings
+from aiops_report.data.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
+from aiops_report.data.config import Settings
+from aiops_report.data.db import (
     ChatbotTables,
     check_connection,
     describe,
@@ -22,13 +23,12 @@ from aiops_report.db import (
     reflect_tables,
     value_kind,
 )
+from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
+from aiops_report.data.periods import Period
+from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.errors import AiopsReportError, FontMissing, SlackNotConfigured
-from aiops_report.insights import insights_findings
 from aiops_report.jobs import report_numbers
-from aiops_report.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
-from aiops_report.periods import Period
 from aiops_report.report import font_status
-from aiops_report.slack import SlackDelivery
 
 Level = Literal["ok", "warn", "error"]
 CENSUS_WEEKS = 8

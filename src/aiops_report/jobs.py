@@ -16,23 +16,23 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from aiops_report.config import Settings
-from aiops_report.daily import keep_daily_totals
-from aiops_report.db import reflect_tables, state_engine
+from aiops_report.analysis.insights import baseline_span, compute_insights
+from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.prices import load_prices
+from aiops_report.data.config import Settings
+from aiops_report.data.daily import keep_daily_totals
+from aiops_report.data.db import reflect_tables, state_engine
+from aiops_report.data.periods import Period, format_instant, parse_week
+from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.delivery.runs import Run, RunLedger
+from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
     SlackNotConfigured,
     WeekNotOver,
 )
-from aiops_report.insights import baseline_span, compute_insights
-from aiops_report.metrics import ReportNumbers, compute
-from aiops_report.periods import Period, format_instant, parse_week
-from aiops_report.prices import load_prices
 from aiops_report.report import write_report
-from aiops_report.rollups import DailyTotalsStore
-from aiops_report.runs import Run, RunLedger
-from aiops_report.slack import Delivery, SlackDelivery, report_button_blocks
 from aiops_report.texts import TEXTS
 
 log = logging.getLogger(__name__)

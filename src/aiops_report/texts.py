@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from aiops_report.formulas import Change
-from aiops_report.periods import Period
+from aiops_report.analysis.formulas import Change
+from aiops_report.data.periods import Period
 
 if TYPE_CHECKING:
-    from aiops_report.insights import AnomaliesStatus
+    from aiops_report.analysis.insights import AnomaliesStatus
 
 Language = Literal["ko", "en"]
 

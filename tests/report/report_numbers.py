@@ -7,17 +7,23 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiops_report.insights import Agreement, AnomaliesStatus, Disagreement, Insights, ModelStats
-from aiops_report.metrics import (
+from aiops_report.analysis.insights import (
+    Agreement,
+    AnomaliesStatus,
+    Disagreement,
+    Insights,
+    ModelStats,
+)
+from aiops_report.analysis.metrics import (
     ConversationExcerpt,
     DailyMetrics,
     PeriodMetrics,
     ReportNumbers,
     ScoreBucket,
 )
-from aiops_report.periods import Period
-from aiops_report.significance import Anomaly, ChangeTest
-from aiops_report.themes import Theme
+from aiops_report.analysis.significance import Anomaly, ChangeTest
+from aiops_report.analysis.themes import Theme
+from aiops_report.data.periods import Period
 
 ZONE = ZoneInfo("Asia/Seoul")
 PERIOD = Period(date(2026, 11, 16), date(2026, 11, 23), ZONE)

@@ -33,10 +33,11 @@ from report_numbers import (
 )
 from reportlab.pdfbase.ttfonts import TTFont
 
-from aiops_report.metrics import ReportNumbers
+from aiops_report.analysis.metrics import ReportNumbers
+from aiops_report.analysis.significance import ChangeTest
+from aiops_report.analysis.themes import Theme
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
-from aiops_report.significance import ChangeTest
 from aiops_report.texts import (
     TEXTS,
     Language,
@@ -49,7 +50,6 @@ from aiops_report.texts import (
     partial_note,
     period_label,
 )
-from aiops_report.themes import Theme
 
 GENERATED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
 LANGUAGES: list[Language] = ["ko", "en"]

@@ -18,7 +18,8 @@ from report_numbers import (
     week,
 )
 
-from aiops_report.formulas import Change
+from aiops_report.analysis.formulas import Change
+from aiops_report.analysis.themes import Theme
 from aiops_report.report.summary import (
     MAX_HIGHLIGHTS,
     MIN_HIGHLIGHTS,
@@ -42,7 +43,6 @@ from aiops_report.texts import (
     short_period,
     shorten,
 )
-from aiops_report.themes import Theme
 
 
 @pytest.mark.parametrize(

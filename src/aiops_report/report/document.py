@@ -31,8 +31,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from aiops_report.formulas import Change
-from aiops_report.metrics import ConversationExcerpt, ReportNumbers
+from aiops_report.analysis.formulas import Change
+from aiops_report.analysis.metrics import ConversationExcerpt, ReportNumbers
 from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.summary import (
@@ -69,7 +69,7 @@ from aiops_report.texts import (
 )
 
 if TYPE_CHECKING:
-    from aiops_report.insights import Insights, ModelStats
+    from aiops_report.analysis.insights import Insights, ModelStats
 
 MARGIN = 16 * mm
 FRAME_PADDING = 6  # reportlab's default padding inside the page's frame

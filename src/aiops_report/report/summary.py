@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from aiops_report.metrics import ReportNumbers
+from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.texts import (
     DURATIONS,
     RATES,
@@ -17,8 +17,8 @@ from aiops_report.texts import (
 )
 
 if TYPE_CHECKING:
-    from aiops_report.insights import ModelStats
-    from aiops_report.themes import Theme
+    from aiops_report.analysis.insights import ModelStats
+    from aiops_report.analysis.themes import Theme
 
 # The KPI table's rows, in order; a metric that needs an optional column is listed with it.
 KPI_METRICS = (

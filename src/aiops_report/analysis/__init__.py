@@ -1,0 +1,1 @@
+"""What the numbers mean: metrics, their statistics, insights, themes of the texts."""

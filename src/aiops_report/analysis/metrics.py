@@ -1,0 +1,482 @@
+"""The numbers of a report, exactly as DESIGN.md defines them, aggregated in the database.
+
+Each table is read over the current and the previous period together, grouped by day in the
+report's time zone; totals are the sums of those days. Only counts and sums leave the
+database, plus, for the latency percentiles, how often each distinct value occurs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from aiops_report.analysis.formulas import (
+    Change,
+    change_between,
+    mean,
+    percentile_cont,
+    satisfaction,
+)
+from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, per_range, period_days
+from aiops_report.data.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.data.limits import reading
+from aiops_report.data.periods import Period
+from aiops_report.data.rollups import DailyTotalsStore
+
+if TYPE_CHECKING:
+    from aiops_report.analysis.insights import Insights
+
+WORST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class PeriodMetrics:
+    """The headline metrics of one period; None where a metric is undefined or unavailable."""
+
+    conversations: int
+    unique_users: int | None
+    feedback_total: int
+    likes: int
+    dislikes: int
+    satisfaction_rate: float | None
+    evaluations: int
+    avg_score: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    total_tokens: int | None
+
+
+METRIC_NAMES = tuple(f.name for f in fields(PeriodMetrics))
+
+
+@dataclass(frozen=True)
+class DailyMetrics:
+    date: date
+    conversations: int
+    feedback_total: int
+    likes: int
+    dislikes: int
+    evaluations: int
+    avg_score: float | None
+
+
+@dataclass(frozen=True)
+class ScoreBucket:
+    """How many scores fell in [low, high) in each period (the last bucket includes high)."""
+
+    low: float
+    high: float
+    current: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class ConversationExcerpt:
+    """A conversation worth a look; fields are None when the schema lacks their column."""
+
+    created_at: datetime
+    conversation_id: Any
+    score: float | None
+    feedback: str | None
+    comment: str | None
+    evaluator: str | None
+    reason: str | None
+    model: str | None
+    user_message: str | None
+    ai_response: str | None
+
+
+@dataclass(frozen=True)
+class ReportNumbers:
+    """Everything a report shows, for one period and the one before it."""
+
+    period: Period
+    current: PeriodMetrics
+    previous: PeriodMetrics
+    daily: list[DailyMetrics]
+    score_distribution: list[ScoreBucket]
+    lowest_scored: list[ConversationExcerpt]
+    disliked: list[ConversationExcerpt]
+    features: frozenset[str]  # optional parts the schema allows: users, latency, tokens, texts
+    insights: Insights | None = None  # what changed, is it real, where and why (insights.py)
+
+    @property
+    def change(self) -> dict[str, Change]:
+        return {
+            name: change_between(getattr(self.current, name), getattr(self.previous, name), name)
+            for name in METRIC_NAMES
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        """No conversation, feedback or evaluation at all in the period."""
+        c = self.current
+        return c.conversations == 0 and c.feedback_total == 0 and c.evaluations == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `generate --json`."""
+        return {
+            "period": period_dict(self.period),
+            "previous_period": period_dict(self.period.previous),
+            "current": asdict(self.current),
+            "previous": asdict(self.previous),
+            "change": {name: asdict(change) for name, change in self.change.items()},
+            "daily": [{**asdict(d), "date": d.date.isoformat()} for d in self.daily],
+            "score_distribution": [asdict(b) for b in self.score_distribution],
+            "worst_conversations": {
+                "lowest_scored": [excerpt_dict(e, self.period) for e in self.lowest_scored],
+                "disliked": [excerpt_dict(e, self.period) for e in self.disliked],
+            },
+            "features": sorted(self.features),
+            **(self.insights.to_dict() if self.insights else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> ReportNumbers:
+        """The numbers of a `to_dict` document (a report's JSON), to resend it identically."""
+        period = period_of(document["period"])
+        worst = document["worst_conversations"]
+
+        def excerpts(items: list[dict[str, Any]]) -> list[ConversationExcerpt]:
+            return [
+                ConversationExcerpt(
+                    **{**item, "created_at": datetime.fromisoformat(item["created_at"])}
+                )
+                for item in items
+            ]
+
+        # insights.py builds on this module, so it is imported only when needed here.
+        from aiops_report.analysis.insights import Insights
+
+        return cls(
+            insights=Insights.from_dict(document) if "changes" in document else None,
+            period=period,
+            current=PeriodMetrics(**document["current"]),
+            previous=PeriodMetrics(**document["previous"]),
+            daily=[
+                DailyMetrics(**{**day, "date": date.fromisoformat(day["date"])})
+                for day in document["daily"]
+            ],
+            score_distribution=[ScoreBucket(**b) for b in document["score_distribution"]],
+            lowest_scored=excerpts(worst["lowest_scored"]),
+            disliked=excerpts(worst["disliked"]),
+            features=frozenset(document["features"]),
+        )
+
+
+def period_dict(period: Period) -> dict[str, Any]:
+    """The period in JSON: its days, and the instants it covers, [start_at, end_at).
+
+    A week still in progress is `partial`: it ends at `through` (= end_at), and `end` is the
+    day the whole week would end.
+    """
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "timezone": period.zone.key,
+        "start_at": period.start_at.isoformat(),
+        "end_at": period.end_at.isoformat(),
+        "partial": period.partial,
+        "through": period.through.isoformat() if period.through else None,
+    }
+
+
+def period_of(document: dict[str, Any]) -> Period:
+    """The period of a `period_dict` (JSON written before partial periods has no `through`)."""
+    through = document.get("through")
+    return Period(
+        date.fromisoformat(document["start"]),
+        date.fromisoformat(document["end"]),
+        ZoneInfo(document["timezone"]),
+        datetime.fromisoformat(through) if through else None,
+    )
+
+
+def excerpt_dict(excerpt: ConversationExcerpt, period: Period) -> dict[str, Any]:
+    return {
+        **asdict(excerpt),
+        "created_at": excerpt.created_at.astimezone(period.zone).isoformat(),
+    }
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+def compute(
+    engine: Engine,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int = WORST_LIMIT,
+    store: DailyTotalsStore | None = None,
+    count_users: bool = True,
+) -> ReportNumbers:
+    """The numbers of `period` and of the period before it (settled days from `store`).
+
+    `count_users=False` leaves the unique users out (None): over long ranges, counting
+    distinct users is the one part that reads every conversation (see `unique_users`).
+    Raises DatabaseUnreachable when the database cannot be read.
+    """
+    try:
+        with reading("the week's numbers"), engine.connect() as conn:
+            return _compute(conn, tables, period, worst_limit, store, count_users)
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+
+
+def _compute(
+    conn: Connection,
+    tables: ChatbotTables,
+    period: Period,
+    worst_limit: int,
+    store: DailyTotalsStore | None,
+    count_users: bool,
+) -> ReportNumbers:
+    reader = _Reader(conn, tables, period)
+    before, days = period_days(conn, tables, [period.previous, period], store)
+    periods = [DayTotals(), DayTotals()]
+    for total, each_day in zip(periods, (before, days), strict=True):
+        for day in each_day:
+            total.add(day)
+
+    users = reader.unique_users() if count_users else None
+    features = reader.features()
+
+    def headline(which: int) -> PeriodMetrics:
+        t = periods[which]
+        return PeriodMetrics(
+            conversations=t.conversations,
+            unique_users=users[which] if users else None,
+            feedback_total=t.feedback_total,
+            likes=t.likes,
+            dislikes=t.dislikes,
+            satisfaction_rate=satisfaction(t.likes, t.dislikes),
+            evaluations=t.evaluations,
+            avg_score=mean(t.score_sum, t.evaluations),
+            latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
+            latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
+            total_tokens=t.tokens if "tokens" in features else None,
+        )
+
+    daily = [
+        DailyMetrics(
+            date=day,
+            conversations=t.conversations,
+            feedback_total=t.feedback_total,
+            likes=t.likes,
+            dislikes=t.dislikes,
+            evaluations=t.evaluations,
+            avg_score=mean(t.score_sum, t.evaluations),
+        )
+        for day, t in zip(period.days, days, strict=True)
+    ]
+    return ReportNumbers(
+        period=period,
+        current=headline(1),
+        previous=headline(0),
+        daily=daily,
+        score_distribution=score_distribution(
+            tables.mapping.scale.bucket_edges(), periods[1], periods[0]
+        ),
+        lowest_scored=reader.lowest_scored(period, worst_limit) if worst_limit else [],
+        disliked=reader.disliked(period, worst_limit) if worst_limit else [],
+        features=features,
+    )
+
+
+def score_distribution(
+    edges: Sequence[float], current: DayTotals, previous: DayTotals
+) -> list[ScoreBucket]:
+    """The buckets between `edges` with the counts of both periods."""
+    empty = [0] * (len(edges) - 1)
+    return [
+        ScoreBucket(edges[i], edges[i + 1], now, before)
+        for i, (now, before) in enumerate(
+            zip(current.score_buckets or empty, previous.score_buckets or empty, strict=True)
+        )
+    ]
+
+
+def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple[int, int] | None:
+    """Distinct non-NULL user_id of the period before `period` and of `period`; None without
+    a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
+    try:
+        with engine.connect() as conn:
+            return _Reader(conn, tables, period).unique_users()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+
+
+class _Reader:
+    """The queries of one report: rows of `period` and of the period before it."""
+
+    def __init__(self, conn: Connection, tables: ChatbotTables, period: Period):
+        self.conn = conn
+        self.tables = tables
+        self.period = period
+
+    def features(self) -> frozenset[str]:
+        t = self.tables
+        found = set()
+        if t.has("conversations", "user_id"):
+            found.add("users")
+        if t.has("conversations", "latency_ms"):
+            found.add("latency")
+        if t.has("conversations", "prompt_tokens") or t.has("conversations", "completion_tokens"):
+            found.add("tokens")
+        if self._texts_columns():
+            found.add("texts")
+        return frozenset(found)
+
+    def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return exact_text(expression, self.tables.dialect)
+
+    def _halves(self) -> list[tuple[datetime, datetime]]:
+        """[start, end) of the previous period and of the period (cut ones end at `through`)."""
+        return [(p.start_at, p.end_at) for p in (self.period.previous, self.period)]
+
+    def unique_users(self) -> tuple[int, int] | None:
+        """Distinct non-NULL user_id in the previous and the current period."""
+        if not self.tables.has("conversations", "user_id"):
+            return None
+        user_id = self._text(self.tables.conversations.c.user_id)
+        previous, current = per_range(
+            self.conn,
+            self.tables,
+            "conversations",
+            self._halves(),
+            sa.func.count(sa.distinct(user_id)),
+        )
+        return int(previous[0][0]), int(current[0][0])
+
+    # --- the conversations worth a look ---------------------------------------------------
+
+    def _texts_columns(self) -> list[str]:
+        """Columns of conversation_log that describe a conversation, when it can be linked."""
+        t = self.tables
+        if not t.has("conversations", "id"):
+            return []
+        return [c for c in ("model", "user_message", "ai_response") if t.has("conversations", c)]
+
+    def lowest_scored(self, period: Period, limit: int) -> list[ConversationExcerpt]:
+        """The period's evaluations with the lowest scores (ties: earliest first)."""
+        ev = self.tables.evaluations
+        created_at = self.tables.created_at("evaluations")
+        score = self.tables.score()
+        extra = [ev.c[c].label(c) for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
+        order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
+        rows = self.conn.execute(
+            sa.select(created_at.column.label("created_at"), score.label("score"), *extra)
+            .where(created_at.within(period.start_at, period.end_at), score.is_not(None))
+            .order_by(*order)
+            .limit(limit)
+        ).mappings()
+        return self._excerpts(list(rows), "evaluations")
+
+    def disliked(self, period: Period, limit: int) -> list[ConversationExcerpt]:
+        """The period's latest dislikes."""
+        fb = self.tables.feedback
+        created_at = self.tables.created_at("feedback")
+        extra = [fb.c[c].label(c) for c in ("conversation_id", "comment") if c in fb.c]
+        order = [created_at.column.desc(), *([fb.c.id.desc()] if "id" in fb.c else [])]
+        rows = self.conn.execute(
+            sa.select(created_at.column.label("created_at"), *extra)
+            .where(
+                created_at.within(period.start_at, period.end_at),
+                self.tables.feedback_is("dislike"),
+            )
+            .order_by(*order)
+            .limit(limit)
+        ).mappings()
+        return self._excerpts([{**row, "feedback": "dislike"} for row in rows], "feedback")
+
+    def _excerpts(self, rows: Sequence[Any], role: TableRole) -> list[ConversationExcerpt]:
+        """Complete each row with what the other tables know of its conversation."""
+        ids = [row["conversation_id"] for row in rows if row.get("conversation_id") is not None]
+        texts = self._conversation_texts(ids)
+        feedback = self._latest_feedback(ids) if role == "evaluations" else {}
+        scores = self._mean_scores(ids) if role == "feedback" else {}
+        created_at = self.tables.created_at(role)
+        excerpts = []
+        for row in rows:
+            cid = row.get("conversation_id")
+            fb_value, fb_comment = feedback.get(cid, (row.get("feedback"), row.get("comment")))
+            text = texts.get(cid, {})
+            score = row.get("score", scores.get(cid))
+            excerpts.append(
+                ConversationExcerpt(
+                    created_at=created_at.to_instant(row["created_at"]),
+                    conversation_id=cid,
+                    score=None if score is None else float(score),
+                    feedback=fb_value,
+                    comment=fb_comment,
+                    evaluator=row.get("evaluator"),
+                    reason=row.get("reason"),
+                    model=text.get("model"),
+                    user_message=text.get("user_message"),
+                    ai_response=text.get("ai_response"),
+                )
+            )
+        return excerpts
+
+    def _conversation_texts(self, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        columns = self._texts_columns()
+        if not ids or not columns:
+            return {}
+        conv = self.tables.conversations
+        rows = self.conn.execute(
+            sa.select(conv.c.id.label("id"), *[conv.c[c].label(c) for c in columns]).where(
+                conv.c.id.in_(ids)
+            )
+        ).mappings()
+        return {row["id"]: dict(row) for row in rows}
+
+    def _linked_rows(self, role: TableRole) -> sa.ColumnElement[bool]:
+        """The rows of `role` near enough the period to be about its conversations."""
+        return self.tables.created_at(role).within(
+            self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
+        )
+
+    def _latest_feedback(self, ids: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
+        """The latest like or dislike (and its comment) given to each conversation."""
+        fb = self.tables.feedback
+        if not ids or "conversation_id" not in fb.c:
+            return {}
+        kind = self.tables.feedback_kind()
+        comment = fb.c.comment if "comment" in fb.c else sa.null()
+        latest: dict[Any, tuple[str | None, str | None]] = {}
+        for cid, val, text in self.conn.execute(
+            sa.select(fb.c.conversation_id, kind, comment)
+            .where(self._linked_rows("feedback"), fb.c.conversation_id.in_(ids), kind.is_not(None))
+            .order_by(self.tables.created_at("feedback").column)
+        ):
+            latest[cid] = (_as_str(val), text)
+        return latest
+
+    def _mean_scores(self, ids: list[Any]) -> dict[Any, float | None]:
+        ev = self.tables.evaluations
+        if not ids or "conversation_id" not in ev.c:
+            return {}
+        score = self.tables.score()
+        return {
+            cid: mean(total, count)
+            for cid, total, count in self.conn.execute(
+                sa.select(ev.c.conversation_id, sa.func.sum(score), sa.func.count(score))
+                .where(self._linked_rows("evaluations"), ev.c.conversation_id.in_(ids))
+                .group_by(ev.c.conversation_id)
+            )
+        }
+
+
+def _as_str(value: Any) -> str | None:
+    """Text from a value that MySQL's BINARY comparison hands back as bytes."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if value is None else str(value)

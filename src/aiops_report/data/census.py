@@ -1,0 +1,94 @@
+"""What the chatbot's columns hold: the feedback values and the scores of recent weeks.
+
+`doctor` shows these so that a wrong mapping (feedback words, score range, epoch unit) is
+visible before a report is sent. Both are one grouped read over the weeks asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from aiops_report.data.db import ChatbotTables, database_error, exact_text, value_kind
+
+FEEDBACK_VALUES_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class FeedbackValue:
+    """A stored feedback value, how often it occurs, and what the report counts it as."""
+
+    value: Any
+    count: int
+    kind: str | None  # "like", "dislike", or None: neither
+
+
+@dataclass(frozen=True)
+class ScoreCensus:
+    """The non-NULL stored scores: how many are numbers, and how many fall outside the range."""
+
+    stored: int
+    numbers: int
+    below: int
+    above: int
+    examples_not_numbers: list[str]
+
+    @property
+    def not_numbers(self) -> int:
+        return self.stored - self.numbers
+
+
+def feedback_values(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> list[FeedbackValue]:
+    """The feedback values of [start, end), the most frequent first (NULL included)."""
+    column: sa.ColumnElement[Any] = tables.feedback.c.feedback
+    if value_kind(column) == "text":  # as the report compares it: byte for byte
+        column = exact_text(column, tables.dialect)
+    kind = tables.feedback_kind()
+    query = (
+        sa.select(column, kind, sa.func.count())
+        .where(tables.created_at("feedback").within(start, end))
+        .group_by(column, kind)
+    )
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    found = [FeedbackValue(_readable(value), int(count), _readable(k)) for value, k, count in rows]
+    return sorted(found, key=lambda f: (-f.count, str(f.value)))
+
+
+def score_census(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> ScoreCensus:
+    """How the scores of [start, end) read: numbers, not numbers, outside the score range."""
+    raw = tables.evaluations.c.score
+    score = tables.score()
+    scale = tables.mapping.scale
+    within = tables.created_at("evaluations").within(start, end)
+    counts = sa.select(
+        sa.func.count(raw),
+        sa.func.count(score),
+        sa.func.count(sa.case((score < scale.low, 1))),
+        sa.func.count(sa.case((score > scale.high, 1))),
+    ).where(within)
+    examples = sa.select(raw).where(within, raw.is_not(None), score.is_(None)).distinct().limit(3)
+    try:
+        with engine.connect() as conn:
+            stored, numbers, below, above = conn.execute(counts).one()
+            odd = [str(_readable(value)) for value in conn.execute(examples).scalars()]
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return ScoreCensus(int(stored), int(numbers), int(below), int(above), odd)
+
+
+def _readable(value: Any) -> Any:
+    """Text that MySQL's BINARY comparison hands back as bytes, as text."""
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,243 @@
+"""Per-day totals of settled days, kept in the state database so that each day is read once.
+
+A day that ended more than SETTLED_AFTER ago rarely gets more rows, so its totals are
+computed once, stored as one row of `report_daily_totals` with the number of rows each table
+had in that day, and read from there afterwards; days not settled yet are always read live.
+Before kept totals are used, each kept day's row counts are compared with the tables'
+(`COUNT(*)` per day through the `created_at` index, once per store): a day that gained or
+lost rows since (late feedback, a nightly judge, a backfill) is read again and kept anew.
+Only rows changed in place, the counts unchanged, need `aiops-report forget-totals`.
+When the table cannot be created or written (a read-only database user), every day is read
+live and a warning says so once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from aiops_report.data.db import ChatbotTables, database_error
+from aiops_report.data.periods import midnight
+
+log = logging.getLogger(__name__)
+
+TABLE_NAME = "report_daily_totals"
+SETTLED_AFTER = timedelta(days=1)
+FORMAT = 2  # the version of what a row holds: rows of another version are not used
+SOURCE_LENGTH = 255
+ROW_COUNTS_LENGTH = 100
+
+metadata = sa.MetaData()
+report_daily_totals = sa.Table(
+    TABLE_NAME,
+    metadata,
+    # Which tables, columns and time zones the totals are of (see `source_of`).
+    sa.Column("source", sa.String(SOURCE_LENGTH), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column(
+        "totals", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False
+    ),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    # The rows of each table in the day when the totals were read, as JSON ([3, 1, 2]).
+    sa.Column("row_counts", sa.String(ROW_COUNTS_LENGTH), nullable=True),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+
+Totals = dict[str, Any]  # one day's totals as JSON-ready values (daily.DayTotals.to_json)
+RowCounts = list[int]  # the rows of each table in one day
+
+
+class LiveDays(Protocol):
+    """What a store reads from the chatbot's tables for the days it lacks or must check."""
+
+    def read(self, days: list[date]) -> list[tuple[Totals, RowCounts]]:
+        """Each day's totals and its rows per table."""
+        ...
+
+    def count(self, days: list[date]) -> list[RowCounts]:
+        """Each day's rows per table: a cheap count through the created_at index."""
+        ...
+
+
+def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
+    """What stored totals depend on: the tables, the columns they have, and the time zones."""
+    described = " ".join(
+        f"{table.name}({','.join(sorted(f'{c.key}={c.name}' for c in table.c if c.key[0] != '~'))})"
+        for table in (tables.conversations, tables.feedback, tables.evaluations)
+    )
+    source = (
+        f"v{FORMAT} {described} {tables.mapping.fingerprint()} "
+        f"db={tables.db_zone.key} day={zone.key}"
+    )
+    if len(source) > SOURCE_LENGTH:
+        digest = hashlib.sha256(source.encode()).hexdigest()[:32]
+        source = f"{source[: SOURCE_LENGTH - 34]} #{digest}"
+    return source
+
+
+def _rows_of(source: str, days: Sequence[date]) -> sa.ColumnElement[bool]:
+    """The stored rows of `source` from the first to the last of `days`."""
+    t = report_daily_totals
+    return sa.and_(t.c.source == source, t.c.day >= min(days), t.c.day <= max(days))
+
+
+def settled_days(days: Sequence[date], zone: ZoneInfo) -> list[date]:
+    """Those of `days` that ended more than SETTLED_AFTER ago."""
+    boundary = datetime.now(UTC) - SETTLED_AFTER
+    return [day for day in days if midnight(day + timedelta(days=1), zone) <= boundary]
+
+
+class DailyTotalsStore:
+    """The totals kept in one (state) database; `source_of` tells the sets of tables apart.
+
+    A store proves each kept day current once: make one per report or dashboard refresh.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.usable: bool | None = None  # None: not tried yet
+        self._proven: set[tuple[str, date]] = set()  # kept days whose row counts were checked
+
+    def totals(
+        self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
+    ) -> list[Totals]:
+        """The totals of each of `days`: kept ones still current, the others read live.
+
+        The settled days among those read live are kept for next time.
+        """
+        settled = settled_days(days, zone)
+        current = self._current(source, settled, live) if settled and self._ready() else set()
+        stored = self._load(source, sorted(current)) if current else {}
+        missing = [day for day in days if day not in stored]
+        read = dict(zip(missing, live.read(missing), strict=True)) if missing else {}
+        self._save(source, {day: read[day] for day in settled if day in read})
+        return [stored[day] if day in stored else read[day][0] for day in days]
+
+    def keep(self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays) -> None:
+        """Keep the settled days of `days` that are not kept, or not current, read live;
+        the kept ones are checked, not read back."""
+        settled = settled_days(days, zone)
+        if not settled or not self._ready():
+            return
+        current = self._current(source, settled, live)
+        missing = [day for day in settled if day not in current]
+        if missing:
+            self._save(source, dict(zip(missing, live.read(missing), strict=True)))
+
+    def forget(self, since: date) -> int:
+        """Delete the stored totals of `since` and later days; return how many went."""
+        try:
+            with self.engine.begin() as conn:
+                if not sa.inspect(conn).has_table(TABLE_NAME):
+                    return 0
+                return conn.execute(
+                    sa.delete(report_daily_totals).where(report_daily_totals.c.day >= since)
+                ).rowcount
+        except DBAPIError as exc:
+            raise database_error(self.engine, exc) from None
+
+    def _current(self, source: str, days: list[date], live: LiveDays) -> set[date]:
+        """Those of `days` kept with the row counts the tables have now."""
+        unproven = [day for day in days if (source, day) not in self._proven]
+        if unproven:
+            t = report_daily_totals
+            with self.engine.connect() as conn:
+                kept = {
+                    row.day: row.row_counts
+                    for row in conn.execute(
+                        sa.select(t.c.day, t.c.row_counts).where(_rows_of(source, unproven))
+                    )
+                    if row.day in set(unproven) and row.row_counts
+                }
+            checked = sorted(kept)
+            now = dict(zip(checked, live.count(checked), strict=True)) if checked else {}
+            self._proven.update(
+                (source, day) for day in checked if json.loads(kept[day]) == list(now[day])
+            )
+        return {day for day in days if (source, day) in self._proven}
+
+    def _ready(self) -> bool:
+        """Create the table (or add its row_counts column) on first use; False, and one
+        warning, when that is refused."""
+        if self.usable is None:
+            try:
+                with self.engine.begin() as conn:
+                    metadata.create_all(conn, checkfirst=True)
+                    columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
+                    if "row_counts" not in columns:  # kept by a version without it
+                        conn.execute(
+                            sa.text(
+                                f"ALTER TABLE {TABLE_NAME} "
+                                f"ADD row_counts VARCHAR({ROW_COUNTS_LENGTH})"
+                            )
+                        )
+                self.usable = True
+            except DBAPIError as exc:
+                # Another process may have created it between the check and the CREATE.
+                self.usable = self._has_table()
+                if not self.usable:
+                    self._warn(exc)
+        return self.usable
+
+    def _has_table(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
+            return "row_counts" in columns
+        except (DBAPIError, sa.exc.NoSuchTableError):
+            return False
+
+    def _load(self, source: str, days: list[date]) -> dict[date, Totals]:
+        t = report_daily_totals
+        wanted = set(days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.day, t.c.totals).where(_rows_of(source, days)))
+            return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
+
+    def _save(self, source: str, days: dict[date, tuple[Totals, RowCounts]]) -> None:
+        """Keep `days`, replacing what was kept of them."""
+        if not days or not self.usable:
+            return
+        t = report_daily_totals
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(t).where(t.c.source == source, t.c.day.in_(list(days))))
+                conn.execute(
+                    sa.insert(t),
+                    [
+                        {
+                            "source": source,
+                            "day": day,
+                            "totals": json.dumps(totals),
+                            "row_counts": json.dumps(list(counts)),
+                            "computed_at": now,
+                        }
+                        for day, (totals, counts) in days.items()
+                    ],
+                )
+            self._proven.update((source, day) for day in days)
+        except DBAPIError as exc:
+            if isinstance(exc, sa.exc.IntegrityError):
+                return  # another process kept the same days meanwhile
+            self.usable = False
+            self._warn(exc)
+
+    def _warn(self, exc: DBAPIError) -> None:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        log.warning(
+            "per-day totals are not kept in %s (%s): every day is read from the tables",
+            TABLE_NAME,
+            reason,
+        )

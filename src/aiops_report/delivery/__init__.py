@@ -1,0 +1,1 @@
+"""Getting a report to people: Slack and the ledger of deliveries."""

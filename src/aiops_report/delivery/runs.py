@@ -1,0 +1,199 @@
+"""The `report_runs` ledger: which week went to which channel, so that it goes only once.
+
+One row per (week, channel), claimed atomically: the INSERT of a new row, or a conditional
+UPDATE of an existing one, succeeds for exactly one process however many run at once.
+A claim is a lease: a run that crashed mid-way is taken over once its lease has expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from aiops_report.data.db import database_error
+from aiops_report.data.periods import Period
+from aiops_report.errors import AiopsReportError, DatabaseError, DatabaseUnreachable
+
+Status = Literal["running", "generated", "delivered", "failed"]
+LEASE = timedelta(minutes=30)  # longer than a report build plus Slack's bounded retries
+TABLE_NAME = "report_runs"
+
+metadata = sa.MetaData()
+report_runs = sa.Table(
+    TABLE_NAME,
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("file_path", sa.Text),
+    sa.Column("slack_file_id", sa.String(64)),
+    sa.Column("permalink", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_until", sa.DateTime),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("period_start", "period_end", "channel", name="uq_report_runs_week"),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One row of the ledger."""
+
+    id: int
+    period_start: date
+    period_end: date
+    channel: str
+    status: Status
+    file_path: str | None
+    slack_file_id: str | None
+    permalink: str | None
+    error: str | None
+    attempts: int
+    lease_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming a week: `run` is ours to work on when `claimed` is True."""
+
+    claimed: bool
+    run: Run
+    reason: str = ""
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC time the ledger stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class RunLedger:
+    """Reads and writes `report_runs`; creates the table on first use."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._ready = False
+
+    def ensure_table(self) -> None:
+        if not self._ready:
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+            except DBAPIError as exc:
+                # Another process may have created it between the check and the CREATE.
+                if not self._has_table():
+                    raise self._cannot_create(exc) from None
+            self._ready = True
+
+    def _has_table(self) -> bool:
+        try:
+            return sa.inspect(self.engine).has_table(TABLE_NAME)
+        except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
+            return False
+
+    def _cannot_create(self, exc: DBAPIError) -> AiopsReportError:
+        error = database_error(self.engine, exc)
+        if isinstance(error, DatabaseUnreachable):
+            return error
+        return DatabaseError(
+            f"{TABLE_NAME} cannot be created: {error}; with a read-only DATABASE_URL, set "
+            "STATE_DATABASE_URL to a database the report may write to"
+        )
+
+    def claim(self, period: Period, channel: str, *, force: bool = False) -> Claim:
+        """Take the week for this process, unless it is delivered or another run holds it."""
+        self.ensure_table()
+        now = utcnow()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.insert(report_runs).values(
+                        period_start=period.start,
+                        period_end=period.end,
+                        channel=channel,
+                        status="running",
+                        attempts=1,
+                        lease_until=now + LEASE,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            return Claim(True, self._find(period, channel))
+        except IntegrityError:
+            pass  # the week has a row already: take it over below if its state allows
+        existing = self._find(period, channel)
+        takeover = sa.or_(
+            report_runs.c.status.in_(["generated", "failed"]),
+            sa.and_(report_runs.c.status == "running", report_runs.c.lease_until < now),
+            sa.and_(sa.literal(force), report_runs.c.status == "delivered"),
+        )
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                sa.update(report_runs)
+                .where(report_runs.c.id == existing.id, takeover)
+                .values(
+                    status="running",
+                    attempts=report_runs.c.attempts + 1,
+                    lease_until=now + LEASE,
+                    updated_at=now,
+                )
+            ).rowcount
+        if taken:
+            return Claim(True, self.get(existing.id))
+        current = self.get(existing.id)
+        if current.status == "delivered":
+            reason = f"the week {period.start} was already delivered to {channel}"
+        else:
+            reason = (
+                f"another run is working on the week {period.start} "
+                f"(its claim lasts until {current.lease_until:%H:%M} UTC)"
+            )
+        return Claim(False, current, reason)
+
+    def update(self, run_id: int, **values: Any) -> Run:
+        """Record progress of a claimed run (status, file, Slack ids, error)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(report_runs)
+                .where(report_runs.c.id == run_id)
+                .values(**values, updated_at=utcnow())
+            )
+        return self.get(run_id)
+
+    def get(self, run_id: int) -> Run:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(report_runs).where(report_runs.c.id == run_id)).one()
+        return Run(**row._mapping)
+
+    def _find(self, period: Period, channel: str) -> Run:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(report_runs).where(
+                    report_runs.c.period_start == period.start,
+                    report_runs.c.period_end == period.end,
+                    report_runs.c.channel == channel,
+                )
+            ).one()
+        return Run(**row._mapping)
+
+    def history(self, limit: int = 50) -> list[Run]:
+        """The latest runs, newest week first."""
+        self.ensure_table()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(report_runs)
+                .order_by(report_runs.c.period_start.desc(), report_runs.c.id.desc())
+                .limit(limit)
+            )
+            return [Run(**row._mapping) for row in rows]

@@ -1,0 +1,393 @@
+"""The `aiops-report` command: each command parses its input, calls the library, prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from aiops_report.errors import AiopsReportError
+
+if TYPE_CHECKING:
+    from rich.status import Status
+
+    from aiops_report.analysis.metrics import ReportNumbers
+    from aiops_report.data.config import Settings
+
+# Each command imports what it uses when it runs: `--help` and the light commands start
+# without the analysis (scipy, the Korean analyser), the PDF, Slack or the web service.
+
+app = typer.Typer(
+    help="Weekly operations reports of an AI chatbot, from its own database tables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Language(StrEnum):
+    ko = "ko"
+    en = "en"
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn the library's errors into one line on stderr and exit code 1."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except AiopsReportError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except DBAPIError as exc:  # a statement the library did not name an error for
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        err.print(f"[red]error:[/red] the database refused a statement: {escape(reason)}")
+        raise typer.Exit(1) from None
+
+
+class StepOnStatus(logging.Handler):
+    """Each step a job logs becomes the text of a spinner."""
+
+    def __init__(self, status: Status):
+        super().__init__()
+        self.status = status
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(escape(record.getMessage()))
+
+
+@contextmanager
+def showing_steps() -> Iterator[None]:
+    """On a terminal, a spinner on stderr says which step the job is at (jobs.steps); piped
+    or redirected, nothing is shown."""
+    if not err.is_terminal:
+        yield
+        return
+    steps = logging.getLogger("aiops_report.steps")
+    with err.status("starting") as status:
+        handler = StepOnStatus(status)
+        steps.addHandler(handler)
+        steps.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            steps.removeHandler(handler)
+
+
+def settings_from_env() -> Settings:
+    from aiops_report.data.config import load_settings
+
+    return load_settings()
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create the chatbot tables and their indexes where they do not exist yet.
+
+    Safe to run twice: an existing table is never dropped or altered.
+
+    Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/chatbot aiops-report init-db
+    """
+    from aiops_report.data.db import check_connection, create_schema, make_engine
+
+    with reported_errors():
+        settings = settings_from_env()
+        engine = make_engine(settings, create=True)
+        check_connection(engine)
+        for table, created in create_schema(engine, settings).items():
+            out.print(
+                f"{escape(table)}: {'created' if created else 'already exists, left as it is'}"
+            )
+
+
+@app.command("demo-data")
+def demo_data(
+    weeks: Annotated[int, typer.Option(min=2, help="Complete weeks of history to write.")] = 9,
+    per_day: Annotated[int, typer.Option(min=1, help="Conversations on an average day.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same rows.")] = 6,
+    append: Annotated[
+        bool, typer.Option(help="Write even when the conversation table already has rows.")
+    ] = False,
+) -> None:
+    """Fill the database with realistic Korean demo conversations (the last week dips).
+
+    Example: aiops-report demo-data --weeks 8 --per-day 300
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from aiops_report.data.db import check_connection, describe, make_engine
+    from aiops_report.data.demo import fill_demo_data
+
+    with reported_errors():
+        settings = settings_from_env()
+        engine = make_engine(settings, create=True)
+        check_connection(engine)
+        with Progress(
+            TextColumn("writing demo days"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("days", total=None)
+            summary = fill_demo_data(
+                engine,
+                settings,
+                weeks=weeks,
+                per_day=per_day,
+                seed=seed,
+                append=append,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        if summary.skipped_reason:
+            out.print(
+                f"demo data not written: {escape(summary.skipped_reason)} (use --append to add)"
+            )
+            return
+        out.print(
+            f"wrote {summary.conversations} conversations, {summary.feedback} feedback rows and "
+            f"{summary.evaluations} evaluations from {summary.first_day} to {summary.last_day} "
+            f"into {describe(engine)}"
+        )
+
+
+@app.command()
+def generate(
+    week: Annotated[
+        str | None,
+        typer.Option(
+            help="Any date (YYYY-MM-DD) in the week wanted; default: last full week. "
+            "The week in progress gives a week-to-date report."
+        ),
+    ] = None,
+    lang: Annotated[
+        Language | None, typer.Option(help="Report language; default: REPORT_LANGUAGE.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder of the PDF; default: REPORT_DIR.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the numbers as JSON; write no file.")
+    ] = False,
+) -> None:
+    """Build the PDF report of a week (and the JSON of its numbers beside it).
+
+    The week in progress gives a week-to-date report, marked partial and compared with the
+    same span of the week before (weekly_report_YYYY_MM_DD_partial.pdf).
+
+    Example: aiops-report generate --week 2026-11-18 --lang en
+    """
+    from aiops_report.data.db import make_engine
+    from aiops_report.data.periods import format_instant
+    from aiops_report.jobs import generate_report, report_numbers, requested_week
+
+    with reported_errors():
+        settings = settings_from_env()
+        period = requested_week(settings, week)
+        engine = make_engine(settings)
+        if as_json:
+            numbers = report_numbers(engine, settings, period)
+            typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
+            warn_of_unread_feedback(numbers)
+            return
+        with showing_steps():
+            report = generate_report(
+                engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
+            )
+        warn_of_unread_feedback(report.numbers)
+        if period.through is not None:
+            err.print(
+                f"note: week to date, until {format_instant(period.through)}, compared with "
+                "the same span of the week before"
+            )
+        if report.numbers.is_empty:
+            err.print(f"note: no conversations, feedback or evaluations in {period.start} week")
+        if settings.slack_bot_token is None:
+            err.print("not uploaded to Slack: SLACK_BOT_TOKEN is not set")
+        else:
+            err.print("not uploaded: `aiops-report send PATH` uploads it")
+        typer.echo(report.path)
+
+
+def warn_of_unread_feedback(numbers: ReportNumbers) -> None:
+    """Say so when feedback rows exist but none is a like or a dislike: the words may differ."""
+    current = numbers.current
+    if current.feedback_total and not current.likes + current.dislikes:
+        err.print(
+            f"[yellow]warning:[/yellow] none of the week's {current.feedback_total} feedback "
+            "rows is a like or a dislike; `aiops-report doctor` shows the values found, and "
+            "SCHEMA_FILE's like = [...] and dislike = [...] say which count"
+        )
+
+
+@app.command()
+def send(
+    path: Annotated[Path, typer.Argument(help="The PDF to upload (its .json twin is read).")],
+) -> None:
+    """Upload a report PDF to SLACK_CHANNEL, with its headline numbers as the message.
+
+    Example: aiops-report send reports/weekly_report_2026_11_23.pdf
+    """
+    from aiops_report.jobs import send_report
+
+    with reported_errors():
+        settings = settings_from_env()
+        delivery = send_report(settings, path)
+        out.print(f"uploaded {path.name} to channel {delivery.channel_id} ({delivery.file_id})")
+
+
+@app.command("run-weekly")
+def run_weekly_command(
+    week: Annotated[
+        str | None,
+        typer.Option(help="Any date (YYYY-MM-DD) in the week; default: last full week."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Build and deliver again even if the week was delivered.")
+    ] = False,
+) -> None:
+    """Build and deliver a week's report once: safe to call from cron as often as you like.
+
+    Only complete weeks are delivered: a week still in progress is refused (exit 1), and
+    `generate --week` makes its week-to-date report.
+
+    Example: aiops-report run-weekly   # in crontab: 0 9 * * 1 (REPORT_TIMEZONE)
+    """
+    from aiops_report.data.db import make_engine
+    from aiops_report.data.periods import parse_week
+    from aiops_report.jobs import run_weekly
+
+    with reported_errors():
+        settings = settings_from_env()
+        period = parse_week(week, settings.report_zone) if week else None
+        with showing_steps():
+            outcome = run_weekly(make_engine(settings), settings, period=period, force=force)
+        out.print(escape(outcome.message))
+
+
+@app.command()
+def doctor() -> None:
+    """Check the database, its tables, the report font and Slack; say what is wrong.
+
+    Example: aiops-report doctor
+    """
+    from aiops_report.data.db import make_engine
+    from aiops_report.doctor import all_findings
+
+    with reported_errors():
+        settings = settings_from_env()
+        findings = all_findings(make_engine(settings), settings)
+    marks = {
+        "ok": "[green]ok[/green]   ",
+        "warn": "[yellow]warn[/yellow] ",
+        "error": "[red]error[/red]",
+    }
+    for finding in findings:
+        out.print(f"{marks[finding.level]} {escape(finding.message)}")
+    if any(f.level == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command("forget-totals")
+def forget_totals(
+    since: Annotated[
+        str, typer.Option(help="The first day (YYYY-MM-DD) whose kept totals are forgotten.")
+    ],
+) -> None:
+    """Forget the kept per-day totals from a day on: after rows of past days were changed in
+    place. Rows added or deleted since are noticed without it.
+
+    Reports and the dashboard then read those days from the tables again (and keep them anew).
+
+    Example: aiops-report forget-totals --since 2026-11-01
+    """
+    from aiops_report.data.db import make_engine, state_engine
+    from aiops_report.data.periods import parse_day
+    from aiops_report.data.rollups import DailyTotalsStore
+
+    with reported_errors():
+        first = parse_day(since, "--since")
+        settings = settings_from_env()
+        forgotten = DailyTotalsStore(state_engine(make_engine(settings), settings)).forget(first)
+        out.print(f"forgot the kept totals of {forgotten} day(s) from {first} on")
+
+
+@app.command()
+def dashboard(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1 when ADMIN_PASSWORD is not set).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8501,
+) -> None:
+    """Start the admin dashboard and keep it running until Ctrl-C.
+
+    Example: ADMIN_PASSWORD=change-me aiops-report dashboard --host 0.0.0.0 --port 8501
+    """
+    from aiops_report.faces.dashboard.server import listen_address, run_dashboard
+
+    with reported_errors():
+        settings = settings_from_env()
+    address = listen_address(settings, host)
+    if address != host:
+        err.print(
+            f"[yellow]warning:[/yellow] ADMIN_PASSWORD is not set: listening on {address} only"
+        )
+    out.print(f"dashboard: http://{address}:{port}")
+    raise typer.Exit(run_dashboard(settings, host, port))
+
+
+def log_to_stderr() -> None:
+    """INFO lines with a time stamp on stderr, for the long-running commands."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+
+
+@app.command()
+def schedule() -> None:
+    """Run the weekly scheduler in the foreground until SIGTERM or Ctrl-C.
+
+    Runs run-weekly on SCHEDULE in REPORT_TIMEZONE, checks the database and Slack 15 minutes
+    before each run, and alerts the channel if the week is not delivered within SCHEDULE_GRACE.
+
+    Example: SCHEDULE="0 9 * * 1" SCHEDULE_GRACE=6h aiops-report schedule
+    """
+    from aiops_report.data.db import make_engine
+    from aiops_report.faces.scheduler import run_scheduler
+
+    with reported_errors():
+        settings = settings_from_env()
+        log_to_stderr()
+        run_scheduler(make_engine(settings), settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP service: GET /healthz, POST /trigger/weekly, POST /slack/events.
+
+    Example: TRIGGER_TOKEN=change-me aiops-report serve --host 0.0.0.0 --port 8000
+    """
+    from aiops_report.faces.service import serve as run_service
+
+    with reported_errors():
+        settings = settings_from_env()
+        log_to_stderr()
+        run_service(settings, host, port)

@@ -1,0 +1,265 @@
+"""The dashboard's charts (altair), drawn from the metrics engine's daily numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal, TypeVar
+
+import altair as alt
+
+from aiops_report.analysis.formulas import satisfaction
+from aiops_report.analysis.insights import ModelStats
+from aiops_report.analysis.metrics import DailyMetrics, ScoreBucket
+
+Granularity = Literal["day", "week"]
+
+BLUE, GREEN, RED, GREY = "#2563eb", "#16a34a", "#dc2626", "#94a3b8"
+HEIGHT = 260
+
+
+@dataclass(frozen=True)
+class Point:
+    """The numbers of one day, or of one week (Monday first) of the range."""
+
+    start: date
+    conversations: int
+    likes: int
+    dislikes: int
+    evaluations: int
+    avg_score: float | None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return satisfaction(self.likes, self.dislikes)
+
+
+def series(daily: Sequence[DailyMetrics], granularity: Granularity) -> list[Point]:
+    """The daily numbers, or their sums per ISO week (a week's average weighs its days)."""
+    groups: dict[date, list[DailyMetrics]] = {}
+    for day in daily:
+        start = day.date if granularity == "day" else day.date - timedelta(days=day.date.weekday())
+        groups.setdefault(start, []).append(day)
+    points = []
+    for start, days in groups.items():
+        evaluations = sum(d.evaluations for d in days)
+        score_sum = sum(d.avg_score * d.evaluations for d in days if d.avg_score is not None)
+        points.append(
+            Point(
+                start=start,
+                conversations=sum(d.conversations for d in days),
+                likes=sum(d.likes for d in days),
+                dislikes=sum(d.dislikes for d in days),
+                evaluations=evaluations,
+                avg_score=round(score_sum / evaluations, 6) if evaluations else None,
+            )
+        )
+    return points
+
+
+def _x(t: Mapping[str, str]) -> alt.X:
+    # Dates are kept as ordinal text: a temporal axis would shift them by the browser's zone.
+    return alt.X(
+        "start:O",
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelExpr="slice(datum.value, 5)", labelOverlap=True),
+    )
+
+
+def _data(values: list[dict[str, Any]]) -> dict[str, Any]:
+    """Inline data: records whose types each encoding names (no DataFrame needed)."""
+    return {"values": values}
+
+
+AnyChart = TypeVar("AnyChart", alt.Chart, alt.LayerChart)
+
+
+def _finish(chart: AnyChart, title: str) -> AnyChart:
+    finished: AnyChart = chart.properties(title=title, height=HEIGHT).configure_title(
+        anchor="start", fontSize=14
+    )
+    return finished
+
+
+def conversations_chart(points: Sequence[Point], t: Mapping[str, str]) -> alt.Chart:
+    data = _data([{"start": p.start.isoformat(), "value": p.conversations} for p in points])
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_bar(color=BLUE, cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(
+            x=_x(t),
+            y=alt.Y("value:Q", title=None),
+            tooltip=[
+                alt.Tooltip("start:O", title=t["period"]),
+                alt.Tooltip("value:Q", title=t["trend_conversations"], format=","),
+            ],
+        )
+    )
+    return _finish(chart, t["trend_conversations"])
+
+
+def _line(
+    values: list[dict[str, Any]],
+    title: str,
+    t: Mapping[str, str],
+    *,
+    color: str,
+    axis_format: str,
+    domain: tuple[float, float] | None = None,
+    rule: float | None = None,
+    rule_title: str = "",
+) -> alt.Chart | alt.LayerChart:
+    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
+    line: alt.Chart = (
+        alt.Chart(_data(values))
+        .mark_line(color=color, point=alt.OverlayMarkDef(color=color, size=40))
+        .encode(
+            x=_x(t),
+            y=alt.Y("value:Q", title=None, scale=scale, axis=alt.Axis(format=axis_format)),
+            tooltip=[
+                alt.Tooltip("start:O", title=t["period"]),
+                alt.Tooltip("value:Q", title=title, format=axis_format),
+            ],
+        )
+    )
+    if rule is None:
+        return _finish(line, title)
+    reference: alt.Chart = (
+        alt.Chart(_data([{"value": rule, "label": rule_title}]))
+        .mark_rule(color=GREY, strokeDash=[4, 4])
+        .encode(y="value:Q", tooltip=[alt.Tooltip("label:N", title=""), "value:Q"])
+    )
+    return _finish(alt.LayerChart(layer=[line, reference]), title)
+
+
+def satisfaction_chart(points: Sequence[Point], t: Mapping[str, str]) -> alt.Chart | alt.LayerChart:
+    values = [
+        {"start": p.start.isoformat(), "value": p.satisfaction_rate}
+        for p in points
+        if p.satisfaction_rate is not None
+    ]
+    return _line(values, t["trend_satisfaction"], t, color=GREEN, axis_format=".0%")
+
+
+def score_chart(
+    points: Sequence[Point],
+    t: Mapping[str, str],
+    *,
+    title: str | None = None,
+    previous_average: float | None = None,
+) -> alt.Chart | alt.LayerChart:
+    values = [
+        {"start": p.start.isoformat(), "value": p.avg_score}
+        for p in points
+        if p.avg_score is not None
+    ]
+    return _line(
+        values,
+        title or t["trend_score"],
+        t,
+        color="#7c3aed",
+        axis_format=".2f",
+        rule=previous_average,
+        rule_title=t["previous_average"],
+    )
+
+
+def feedback_chart(
+    points: Sequence[Point], t: Mapping[str, str], likes: str, dislikes: str
+) -> alt.Chart:
+    values = [
+        {"start": p.start.isoformat(), "kind": kind, "value": value}
+        for p in points
+        for kind, value in ((likes, p.likes), (dislikes, p.dislikes))
+    ]
+    chart: alt.Chart = (
+        alt.Chart(_data(values))
+        .mark_bar()
+        .encode(
+            x=_x(t),
+            xOffset=alt.XOffset("kind:N", sort=[likes, dislikes]),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=[likes, dislikes], range=[GREEN, RED]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("start:O", title=t["period"]),
+                alt.Tooltip("kind:N", title=t["feedback_kind"]),
+                alt.Tooltip("value:Q", title=t["count"]),
+            ],
+        )
+    )
+    return _finish(chart, t["likes_dislikes"])
+
+
+def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> alt.Chart:
+    current, previous = t["this_range"], t["previous_range"]
+    values = [
+        {"bucket": f"{b.low}–{b.high}", "low": b.low, "range": name, "value": value}
+        for b in buckets
+        for name, value in ((previous, b.previous), (current, b.current))
+    ]
+    chart: alt.Chart = (
+        alt.Chart(_data(values))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "bucket:O",
+                title=t["score_range"],
+                sort=alt.SortField("low"),
+                axis=alt.Axis(labelAngle=0),
+            ),
+            xOffset=alt.XOffset("range:N", sort=[previous, current]),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                "range:N",
+                title=None,
+                scale=alt.Scale(domain=[previous, current], range=[GREY, BLUE]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("bucket:O", title=t["score_range"]),
+                alt.Tooltip("range:N", title=t["period"]),
+                alt.Tooltip("value:Q", title=t["count"]),
+            ],
+        )
+    )
+    return _finish(chart, t["distribution"])
+
+
+def model_chart(
+    models: Sequence[ModelStats], t: Mapping[str, str], score: str, conversations: str
+) -> alt.LayerChart:
+    """The average score of each model with evaluations, lowest first.
+
+    Dots on an axis that does not start at 0: the models differ by tenths of a point, which
+    bars from 0 would hide.
+    """
+    values = [
+        {"model": m.model, "value": m.avg_score, "conversations": m.conversations}
+        for m in models
+        if m.avg_score is not None
+    ]
+    base = alt.Chart(_data(values)).encode(
+        y=alt.Y("model:N", title=None, sort=alt.SortField("value")),
+        x=alt.X(
+            "value:Q",
+            title=None,
+            scale=alt.Scale(zero=False, padding=30),
+            axis=alt.Axis(format=".1f", tickCount=5),
+        ),
+        tooltip=[
+            alt.Tooltip("model:N", title=t["col_model"]),
+            alt.Tooltip("value:Q", title=score, format=".2f"),
+            alt.Tooltip("conversations:Q", title=conversations, format=","),
+        ],
+    )
+    dots = base.mark_circle(color="#7c3aed", size=160, opacity=1)
+    labels = base.mark_text(align="left", dx=10, fontSize=12).encode(
+        text=alt.Text("value:Q", format=".2f")
+    )
+    return _finish(alt.LayerChart(layer=[dots, labels]), t["score_by_model"])

@@ -1,0 +1,252 @@
+"""Everything the dashboard reads or runs, through the library: cached and bounded.
+
+No SQL here: the numbers come from `metrics.compute`, the insights from
+`insights.compute_insights`, the history from the `report_runs` ledger, the checks from
+`doctor` and `slack`, and the buttons call the jobs every trigger calls.
+Cached functions take `key` (the settings as JSON, secrets masked) to be hashed and `_settings`
+(not hashed, by Streamlit's leading-underscore rule) to be used.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from aiops_report import jobs
+from aiops_report.analysis import metrics
+from aiops_report.analysis.insights import Insights, ModelStats, compute_insights
+from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.prices import load_prices
+from aiops_report.data.config import Settings, load_settings
+from aiops_report.data.db import ChatbotTables, make_engine, reflect_tables
+from aiops_report.data.periods import Period
+from aiops_report.delivery.runs import Run
+from aiops_report.delivery.slack import SlackDelivery, SlackFinding
+from aiops_report.doctor import Finding, database_findings
+from aiops_report.errors import SlackNotConfigured
+from aiops_report.faces import scheduler
+
+CACHE_TTL = 300  # seconds: numbers are at most five minutes old
+CONVERSATION_LIMIT = 200  # lowest-scored and disliked conversations listed per range
+MAX_RANGE_DAYS = 366
+HISTORY_LIMIT = 50
+FILES_LIMIT = 100
+WEEKS_OFFERED = 12  # weeks the Reports page offers to generate
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_from_environment() -> Settings:
+    return load_settings()
+
+
+def current_settings() -> Settings:
+    """The settings from the environment and `.env`, read once per process."""
+    return _settings_from_environment()
+
+
+def settings_key(settings: Settings) -> str:
+    """What the caches are keyed by: every setting, with the secrets masked."""
+    return settings.model_dump_json()
+
+
+def _dispose(engine: Engine) -> None:
+    engine.dispose()
+
+
+@st.cache_resource(show_spinner=False, on_release=_dispose)
+def _engine(key: str, _settings: Settings) -> Engine:
+    return make_engine(_settings)
+
+
+def engine(settings: Settings) -> Engine:
+    """The one engine of these settings (created on first use, then shared by all sessions)."""
+    return _engine(settings_key(settings), settings)
+
+
+@st.cache_resource(ttl=CACHE_TTL, show_spinner=False)
+def _tables(key: str, _settings: Settings) -> ChatbotTables:
+    return reflect_tables(engine(_settings), _settings)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _numbers(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> ReportNumbers:
+    period = Period(start, end, _settings.report_zone, through)
+    tables = _tables(key, _settings)
+    return compute(
+        engine(_settings),
+        tables,
+        period,
+        worst_limit=CONVERSATION_LIMIT,
+        store=jobs.totals_store(engine(_settings), _settings),
+    )
+
+
+def numbers(settings: Settings, period: Period) -> ReportNumbers:
+    """The metrics of `period` and the period before it, with the worst conversations.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return _numbers(settings_key(settings), settings, period.start, period.end, period.through)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _totals(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> ReportNumbers:
+    period = Period(start, end, _settings.report_zone, through)
+    return compute(
+        engine(_settings),
+        _tables(key, _settings),
+        period,
+        worst_limit=0,
+        store=jobs.totals_store(engine(_settings), _settings),
+        count_users=False,
+    )
+
+
+def totals(settings: Settings, period: Period) -> ReportNumbers:
+    """The metrics of `period` and the period before it, by day, without the unique users
+    and the worst conversations: what reads kept per-day totals only, for any range.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return _totals(settings_key(settings), settings, period.start, period.end, period.through)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _unique_users(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> tuple[int, int] | None:
+    period = Period(start, end, _settings.report_zone, through)
+    return metrics.unique_users(engine(_settings), _tables(key, _settings), period)
+
+
+def unique_users(settings: Settings, period: Period) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period` (None without user_id):
+    counted over every conversation of both, so the slowest number of a long range."""
+    return _unique_users(settings_key(settings), settings, period.start, period.end, period.through)
+
+
+def range_as_of(period: Period, now: datetime) -> Period:
+    """The range as known at `now`: one that reaches today is cut at `now` (today so far),
+    and so compared with the same span of the range before it.
+
+    The cut is rounded down to CACHE_TTL: the numbers are that old at most anyway, and the
+    caches, keyed by it, keep working. A range whose cut would fall on its start is left whole.
+    """
+    step = timedelta(seconds=CACHE_TTL)
+    cut = now - (now - datetime(1970, 1, 1, tzinfo=UTC)) % step
+    if not period.start_at < cut < period.whole.end_at:
+        return period
+    return Period(period.start, period.end, period.zone, cut)
+
+
+def default_range(settings: Settings, now: datetime | None = None) -> Period:
+    """The last four complete weeks."""
+    last = jobs.default_week(settings, now)
+    return Period(last.start - timedelta(weeks=3), last.end, last.zone)
+
+
+def recent_weeks(settings: Settings, now: datetime | None = None) -> list[Period]:
+    """The last complete weeks, newest first."""
+    last = jobs.default_week(settings, now)
+    return [
+        Period.week_of(last.start - timedelta(weeks=i), last.zone) for i in range(WEEKS_OFFERED)
+    ]
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _insights(
+    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+) -> Insights:
+    period = Period(start, end, _settings.report_zone, through)
+    prices = load_prices(_settings.model_prices) if _settings.model_prices else None
+    return compute_insights(
+        engine(_settings),
+        _tables(key, _settings),
+        period,
+        prices=prices,
+        score_good_threshold=_settings.score_good_threshold,
+        store=jobs.totals_store(engine(_settings), _settings),
+    )
+
+
+def insights(settings: Settings, period: Period) -> Insights:
+    """The insights of `period` (as in the report: MODEL_PRICES, SCORE_GOOD_THRESHOLD).
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    """
+    return _insights(settings_key(settings), settings, period.start, period.end, period.through)
+
+
+def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | None:
+    """The numbers per model, most conversations first; None without a `model` column."""
+    return insights(settings, period).by_model
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def report_history(settings: Settings) -> list[Run]:
+    """The latest report runs, newest week first (never cached: the buttons change it)."""
+    return jobs.run_ledger(engine(settings), settings).history(limit=HISTORY_LIMIT)
+
+
+def report_files(settings: Settings, history: list[Run]) -> list[Path]:
+    """The report PDFs that exist: those of the history and those in REPORT_DIR, newest first."""
+    found = {Path(run.file_path) for run in history if run.file_path}
+    report_dir = settings.report_dir
+    if report_dir.is_dir():
+        found.update(report_dir.glob("weekly_report_*.pdf"))
+    existing = [path for path in found if path.is_file()]
+    return sorted(existing, key=lambda path: (path.name, str(path)), reverse=True)[:FILES_LIMIT]
+
+
+def generate(settings: Settings, period: Period) -> jobs.GeneratedReport:
+    """Write the week's PDF now (jobs.generate_report)."""
+    return jobs.generate_report(engine(settings), settings, period)
+
+
+def deliver(settings: Settings, period: Period, *, force: bool = False) -> jobs.WeeklyOutcome:
+    """Send the week's report to Slack once (jobs.run_weekly); `force` sends it again."""
+    return jobs.run_weekly(engine(settings), settings, period=period, force=force)
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _database_findings(key: str, _settings: Settings) -> list[Finding]:
+    return database_findings(engine(_settings), _settings)
+
+
+def database_status(settings: Settings) -> list[Finding]:
+    """doctor's findings on the database: connection, tables, optional columns, indexes."""
+    return _database_findings(settings_key(settings), settings)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _slack_findings(key: str, _settings: Settings) -> list[SlackFinding] | None:
+    try:
+        return SlackDelivery(_settings).check()
+    except SlackNotConfigured:
+        return None
+
+
+def slack_status(settings: Settings) -> list[SlackFinding] | None:
+    """doctor's findings on the Slack token and channel; None when no token is set."""
+    return _slack_findings(settings_key(settings), settings)
+
+
+def forget_slack_status() -> None:
+    _slack_findings.clear()
+
+
+def next_run(settings: Settings, now: datetime) -> datetime:
+    """When the scheduler runs the weekly job next; raises ConfigError for a bad SCHEDULE."""
+    return scheduler.next_run_time(settings, now)

@@ -1,0 +1,301 @@
+"""The weekly scheduler: `run_weekly` on SCHEDULE in REPORT_TIMEZONE, with warnings around it.
+
+Besides the run itself, CHECK_AHEAD before each run the doctor checks run and a failure is
+posted to the channel (or logged, when Slack itself is the problem); when SCHEDULE_GRACE has
+passed after a run and the week is still not delivered, one alert says why. A scheduler
+started within SCHEDULE_GRACE after a run it missed catches that run up once. Several
+schedulers may run at once: the `report_runs` ledger lets only one of them deliver a week.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import Engine
+
+from aiops_report.data.config import Settings
+from aiops_report.delivery.runs import Run
+from aiops_report.delivery.slack import SlackDelivery
+from aiops_report.doctor import database_findings
+from aiops_report.errors import (
+    AiopsReportError,
+    ConfigError,
+    SlackDeliveryError,
+    SlackNotConfigured,
+)
+from aiops_report.faces.slack_commands import post_notice
+from aiops_report.jobs import WeeklyOutcome, default_week, run_ledger, run_weekly
+
+log = logging.getLogger(__name__)
+
+CHECK_AHEAD = timedelta(minutes=15)
+
+# Cron numbers the days 0 (or 7) = Sunday, 1 = Monday; APScheduler 3 numbers them 0 = Monday,
+# so every day is handed to it by name.
+CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+DAY_ITEM = re.compile(r"(?:\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?")
+
+
+# --- when -------------------------------------------------------------------------------------
+
+
+def cron_trigger(settings: Settings) -> CronTrigger:
+    """SCHEDULE (minute hour day month weekday, cron's meaning) in REPORT_TIMEZONE.
+
+    Raises ConfigError naming SCHEDULE when it is not such a schedule.
+    """
+    fields = settings.schedule.split()
+    problem = f"invalid setting: SCHEDULE {settings.schedule!r}"
+    if len(fields) != 5:
+        raise ConfigError(
+            f"{problem} needs 5 fields: minute hour day month weekday, e.g. 0 9 * * 1"
+        )
+    minute, hour, day, month, weekday = fields
+    if day != "*" and weekday != "*":
+        # cron runs when either one matches; APScheduler would need both.
+        raise ConfigError(f"{problem} sets both a day of the month and a weekday; use one of them")
+    try:
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=None if weekday == "*" else weekday_names(weekday),
+            timezone=settings.report_zone,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{problem}: {exc}") from None
+
+
+def weekday_names(field: str) -> str:
+    """Cron's weekday field as day names: '1-5' → 'mon,tue,wed,thu,fri', '0' and '7' → 'sun'."""
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        match = DAY_ITEM.fullmatch(item)
+        if match is None:
+            raise ValueError(f"weekday {item!r} is not a day, a range or a step")
+        first = _day(match["first"]) if match["first"] else 0
+        last = _day(match["last"]) if match["last"] else (first if match["first"] else 6)
+        if match["step"] and not match["last"] and match["first"]:
+            last = 7  # cron: 'N/step' runs from N to the end of the week
+        if match["last"] and last == 0:
+            last = 7  # 'fri-sun': Sunday as the week's end
+        step = int(match["step"] or 1)
+        if last < first or step == 0:
+            raise ValueError(f"weekday {item!r} is not a valid range")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(CRON_DAYS[day] for day in sorted(days, key=lambda day: (day + 6) % 7))
+
+
+def _day(token: str) -> int:
+    if token.isdigit() and int(token) <= 7:
+        return int(token)
+    if token in CRON_DAYS:
+        return CRON_DAYS.index(token)
+    raise ValueError(f"weekday {token!r} is not 0-7 or sun..sat")
+
+
+def next_run_time(settings: Settings, now: datetime) -> datetime:
+    """The first scheduled run at or after `now` (aware), in REPORT_TIMEZONE."""
+    run_at: datetime | None = cron_trigger(settings).get_next_fire_time(None, now)
+    if run_at is None:
+        raise ConfigError(f"invalid setting: SCHEDULE {settings.schedule!r} never runs")
+    return run_at
+
+
+def missed_run(settings: Settings, now: datetime) -> datetime | None:
+    """The last scheduled run at or before `now` if it was at most SCHEDULE_GRACE ago."""
+    return _last_run(settings, now, settings.schedule_grace)
+
+
+def next_check_time(settings: Settings, now: datetime) -> datetime:
+    """When the checks before the next run happen: CHECK_AHEAD before it."""
+    return _shift(next_run_time(settings, _shift(now, CHECK_AHEAD)), -CHECK_AHEAD)
+
+
+def next_alert_time(settings: Settings, now: datetime) -> datetime:
+    """When the grace period of a run ends: SCHEDULE_GRACE after it."""
+    grace = settings.schedule_grace
+    return _shift(next_run_time(settings, _shift(now, -grace)), grace)
+
+
+def _last_run(settings: Settings, now: datetime, within: timedelta) -> datetime | None:
+    trigger = cron_trigger(settings)
+    last = None
+    run_at = trigger.get_next_fire_time(None, _shift(now, -within))
+    while run_at is not None and run_at <= now:
+        last = run_at
+        run_at = trigger.get_next_fire_time(run_at, run_at)
+    return last
+
+
+def _shift(moment: datetime, delta: timedelta) -> datetime:
+    """`moment` plus elapsed time (not wall-clock time, which jumps at daylight saving)."""
+    return (moment.astimezone(UTC) + delta).astimezone(moment.tzinfo)
+
+
+def describe(moment: datetime) -> str:
+    """'Monday 2026-11-30 09:00 KST (00:00 UTC)'."""
+    return f"{moment:%A %Y-%m-%d %H:%M %Z} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
+# --- what runs --------------------------------------------------------------------------------
+
+
+def scheduled_run(engine: Engine, settings: Settings, run_at: datetime) -> WeeklyOutcome | None:
+    """Deliver the week the run due at `run_at` reports on; log a failure instead of raising."""
+    period = default_week(settings, run_at)
+    try:
+        outcome = run_weekly(engine, settings, period=period)
+    except AiopsReportError as exc:  # recorded in report_runs by run_weekly
+        log.error("weekly report of the week of %s failed: %s", period.start, exc)
+        return None
+    except Exception:  # a bug must not stop the scheduler; the traceback goes to the log
+        log.exception("weekly report of the week of %s failed unexpectedly", period.start)
+        return None
+    log.info("weekly report of the week of %s: %s", period.start, outcome.message)
+    return outcome
+
+
+def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> list[str]:
+    """The doctor checks before the run due at `run_at`: warn of each failure and return them."""
+    problems = [f.message for f in database_findings(engine, settings) if f.level == "error"]
+    try:
+        slack_problems = [f.message for f in SlackDelivery(settings).check() if f.level == "error"]
+    except SlackNotConfigured:
+        slack_problems = []  # nothing to check: run_weekly writes the report and says so
+    if not problems and not slack_problems:
+        log.info("checks before the run of %s passed", describe(run_at))
+        return []
+    failures = "; ".join(problems + slack_problems)
+    text = f"the weekly report due {describe(run_at)} will fail: {failures}"
+    if slack_problems:  # Slack cannot carry the warning: the log has to
+        log.error(text)
+    else:
+        notify(settings, text)
+    return problems + slack_problems
+
+
+def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -> str | None:
+    """If the week of the run due at `run_at` is not delivered, send one alert; return its text."""
+    period = default_week(settings, run_at)
+    try:
+        run = _run_of(engine, settings, period.start)
+    except AiopsReportError as exc:
+        why = str(exc)
+    else:
+        if run is not None and run.status == "delivered":
+            return None
+        why = (run.error if run else None) or (
+            f"its run is {run.status}" if run else "no run of it was recorded"
+        )
+    text = (
+        f"the weekly report of the week of {period.start} was not delivered to "
+        f"{settings.slack_channel} within SCHEDULE_GRACE of {describe(run_at)}: {why}"
+    )
+    notify(settings, text)
+    return text
+
+
+def _run_of(engine: Engine, settings: Settings, week_start: date) -> Run | None:
+    for run in run_ledger(engine, settings).history():
+        if run.period_start == week_start and run.channel == settings.slack_channel:
+            return run
+    return None
+
+
+def notify(settings: Settings, text: str) -> None:
+    """Log `text` as a warning and post it to SLACK_CHANNEL, logging why when that fails."""
+    log.warning(text)
+    try:
+        post_notice(settings, f":warning: aiops-report: {text}")
+    except SlackDeliveryError as exc:
+        log.error("the warning could not be posted to Slack: %s", exc)
+
+
+# --- the long-running process -----------------------------------------------------------------
+
+
+class _Following(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """An APScheduler trigger firing at `next_time(now)`, e.g. CHECK_AHEAD before each run."""
+
+    def __init__(self, next_time: Callable[[datetime], datetime]) -> None:
+        self.next_time = next_time
+
+    def get_next_fire_time(self, previous: datetime | None, now: datetime) -> datetime:
+        if previous is not None:
+            now = max(now, _shift(previous, timedelta(seconds=1)))
+        return self.next_time(now)
+
+
+def add_jobs(scheduler: BackgroundScheduler, engine: Engine, settings: Settings) -> None:
+    """The weekly run, the checks before it and the alert after its grace period."""
+    zone, grace = settings.report_zone, settings.schedule_grace
+
+    def run_now() -> None:
+        now = datetime.now(zone)
+        scheduled_run(engine, settings, missed_run(settings, now) or now)
+        log.info("next weekly run: %s", describe(next_run_time(settings, datetime.now(zone))))
+
+    def check_now() -> None:
+        check_before_run(engine, settings, next_run_time(settings, datetime.now(zone)))
+
+    def alert_now() -> None:
+        run_at = _last_run(settings, _shift(datetime.now(zone), -grace), grace)
+        if run_at is not None:
+            alert_if_undelivered(engine, settings, run_at)
+
+    seconds = int(grace.total_seconds())
+    jobs = [
+        ("weekly", run_now, cron_trigger(settings)),
+        ("check", check_now, _Following(lambda now: next_check_time(settings, now))),
+        ("alert", alert_now, _Following(lambda now: next_alert_time(settings, now))),
+    ]
+    for job_id, func, trigger in jobs:
+        scheduler.add_job(
+            func, trigger, id=job_id, misfire_grace_time=seconds, coalesce=True, max_instances=1
+        )
+
+
+def run_scheduler(engine: Engine, settings: Settings, stop: threading.Event | None = None) -> None:
+    """Run the weekly job on SCHEDULE until SIGTERM or SIGINT (or until `stop` is set).
+
+    Raises ConfigError when SCHEDULE is invalid.
+    """
+    if stop is None:
+        stop = _stop_on_signals()
+    zone = settings.report_zone
+    now = datetime.now(zone)
+    scheduler = BackgroundScheduler(timezone=zone)
+    add_jobs(scheduler, engine, settings)
+    scheduler.start()
+    log.info(
+        "scheduler started: SCHEDULE %r in %s; next weekly run: %s",
+        settings.schedule,
+        settings.report_timezone,
+        describe(next_run_time(settings, now)),
+    )
+    missed = missed_run(settings, now)
+    if missed is not None:
+        log.info("catching up the run of %s (within SCHEDULE_GRACE)", describe(missed))
+        scheduled_run(engine, settings, missed)
+    stop.wait()
+    log.info("stopping: a report in progress is finished first")
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event that SIGTERM and SIGINT set (so a container or Ctrl-C stops cleanly)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop

@@ -1,0 +1,219 @@
+"""Slack as a trigger: the `/ai-report [week]` slash command and the "Generate report now" button.
+
+Both acknowledge at once (Slack gives 3 seconds), then hand the report to the `jobs` executor,
+which runs `run_weekly` for that week with the channel the request came from. A week still in
+progress gets its week-to-date report posted there (`send_week_to_date`), not recorded as the
+week's delivery: the week's own report still goes out when it is over. slack_bolt verifies
+each request's signature and age with SLACK_SIGNING_SECRET (forged or older than 5 minutes:
+401). Handlers are registered in `register`.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.fastapi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from sqlalchemy.engine import Engine
+
+from aiops_report.data.config import Settings
+from aiops_report.data.periods import EARLIEST, Period, parse_week
+from aiops_report.delivery.slack import ACTION_ID, SlackDelivery
+from aiops_report.errors import (
+    AiopsReportError,
+    DateOutOfRange,
+    InvalidInput,
+    SlackNotConfigured,
+    WeekNotStarted,
+)
+from aiops_report.jobs import default_week, run_weekly, send_week_to_date
+from aiops_report.texts import TEXTS as REPORT_TEXTS
+from aiops_report.texts import Texts, format_time
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/ai-report"
+TEXTS = {
+    "ko": {
+        "working": "{week} 주간 리포트를 만들고 있습니다. 잠시 후 이 채널에 올라옵니다.",
+        "working_partial": "{week} 주는 아직 진행 중이라 {through}까지의 중간 집계 리포트를 "
+        "만들고 있습니다. 잠시 후 이 채널에 올라옵니다 (주간 리포트는 주가 끝난 뒤 나옵니다).",
+        "not_a_date": "'{text}'은(는) 날짜가 아닙니다. `{command} YYYY-MM-DD` 형식으로 원하는 주의 "
+        "아무 날짜나 입력하세요 (예: `{command} 2026-11-16`).",
+        "out_of_range": "'{text}'은(는) 리포트할 수 있는 범위 밖의 날짜입니다. "
+        "{earliest}부터 오늘까지의 날짜를 입력하세요.",
+        "future": "{week} 주는 아직 시작되지 않았습니다.",
+        "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
+    },
+    "en": {
+        "working": "Building the report of the week {week}; it will be posted here shortly.",
+        "working_partial": "The week {week} is not over: building its week-to-date report "
+        "(until {through}); it will be posted here shortly (the weekly report comes once the "
+        "week is over).",
+        "not_a_date": "'{text}' is not a date: use `{command} YYYY-MM-DD` with any day of the week "
+        "wanted (e.g. `{command} 2026-11-16`).",
+        "out_of_range": "'{text}' is out of the range reports cover: use a date from {earliest} "
+        "to today.",
+        "future": "The week {week} has not started yet.",
+        "failed": "The report of the week {week} could not be delivered: {error}",
+    },
+}
+
+
+def slack_app(settings: Settings, engine: Engine, jobs: Executor) -> App:
+    """The Bolt app for SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; raises SlackNotConfigured."""
+    token, secret = settings.slack_bot_token, settings.slack_signing_secret
+    if token is None or secret is None:
+        raise SlackNotConfigured("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are both needed")
+    app = App(
+        token=token.get_secret_value(),
+        signing_secret=secret.get_secret_value(),
+        # No auth.test at start-up (Slack may be down then): Bolt calls it on the first request.
+        token_verification_enabled=False,
+    )
+    # App has no base URL option (and warns when given a client while SLACK_BOT_TOKEN is in the
+    # environment); the WebClient it makes for each request copies this one's base_url.
+    app.client.base_url = settings.slack_api_url
+    register(app, settings, engine, jobs)
+    return app
+
+
+def request_handler(settings: Settings, engine: Engine, jobs: Executor) -> SlackRequestHandler:
+    """The FastAPI adapter of `slack_app`, for POST /slack/events."""
+    return SlackRequestHandler(slack_app(settings, engine, jobs))
+
+
+def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> None:
+    """Attach the slash command and the button handler to `app`."""
+
+    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        text = str(command.get("text") or "").strip()
+        try:
+            period = requested_week(settings, text)
+        except InvalidInput as exc:
+            ack(str(exc), response_type="ephemeral")  # only the person who typed it sees it
+            return
+        # Queued before the ack, so that a shutdown right after the ack still runs it.
+        jobs.submit(deliver_to_channel, settings, engine, command["channel_id"], period, client)
+        if period.through is not None:
+            through = format_time(period.through, period.zone, _words(settings))
+            answer = _text(settings, "working_partial", week=_week(period), through=through)
+        else:
+            answer = _text(settings, "working", week=_week(period))
+        ack(answer, response_type="ephemeral")
+
+    def on_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        value = str(body["actions"][0].get("value") or "")
+        try:
+            period = requested_week(settings, value)
+        except InvalidInput as exc:
+            log.error("%s button with a bad value: %s", ACTION_ID, exc)
+        else:
+            jobs.submit(deliver_to_channel, settings, engine, body["channel"]["id"], period, client)
+        ack()
+
+    app.command(COMMAND)(on_command)
+    app.action(ACTION_ID)(on_button)
+
+
+def requested_week(settings: Settings, text: str) -> Period:
+    """The week named by `text` (any date in it), or the last full week when empty; the week
+    in progress is cut now (week to date).
+
+    Raises InvalidInput with a message for Slack when `text` is not a date, is out of range,
+    or the week is ahead.
+    """
+    if not text:
+        return default_week(settings)
+    try:
+        period = parse_week(text, settings.report_zone)
+    except DateOutOfRange:
+        raise InvalidInput(
+            _text(settings, "out_of_range", text=_escape(text), earliest=EARLIEST)
+        ) from None
+    except InvalidInput:
+        raise InvalidInput(_text(settings, "not_a_date", text=_escape(text))) from None
+    try:
+        return period.as_of(datetime.now(settings.report_zone))
+    except WeekNotStarted:
+        raise InvalidInput(_text(settings, "future", week=_week(period))) from None
+
+
+def deliver_to_channel(
+    settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
+) -> None:
+    """Build the week's report and upload it to `channel_id`; say there when that fails.
+
+    A week still in progress (`period` cut) gets its week-to-date report, which report_runs
+    does not record: the week's own report is still delivered when it is over.
+    """
+    here = settings.model_copy(update={"slack_channel": channel_id})
+    if period.partial:
+        _post_week_to_date(here, engine, channel_id, period, client)
+        return
+    try:
+        outcome = run_weekly(engine, here, period=period, force=True)
+    except AiopsReportError as exc:  # recorded in report_runs by run_weekly
+        log.error("on-demand report of the week of %s failed: %s", period.start, exc)
+        _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
+        return
+    except Exception:  # a bug must not pass silently inside the executor
+        log.exception("on-demand report of the week of %s failed unexpectedly", period.start)
+        return
+    log.info("on-demand report of the week of %s: %s", period.start, outcome.message)
+    if outcome.status == "skipped":  # another request for the same week is at work on it
+        _say(client, channel_id, outcome.message)
+
+
+def _post_week_to_date(
+    settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
+) -> None:
+    try:
+        report, _ = send_week_to_date(engine, settings, period)
+    except AiopsReportError as exc:
+        log.error("week-to-date report of the week of %s failed: %s", period.start, exc)
+        _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
+        return
+    except Exception:  # a bug must not pass silently inside the executor
+        log.exception("week-to-date report of the week of %s failed unexpectedly", period.start)
+        return
+    log.info("week-to-date report of the week of %s: %s posted", period.start, report.path.name)
+
+
+def post_notice(settings: Settings, text: str) -> None:
+    """Post a message to SLACK_CHANNEL.
+
+    Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
+    """
+    SlackDelivery(settings).post_message(text)
+
+
+def _say(client: WebClient, channel_id: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=channel_id, text=text)
+    except (SlackClientError, OSError) as exc:
+        log.error("could not tell channel %s: %s", channel_id, exc)
+
+
+def _text(settings: Settings, key: str, **values: object) -> str:
+    texts = TEXTS["en" if settings.report_language == "en" else "ko"]
+    return texts[key].format(command=COMMAND, **values)
+
+
+def _words(settings: Settings) -> Texts:
+    """The report's words in the settings' language (dates and times as reports show them)."""
+    return REPORT_TEXTS["en" if settings.report_language == "en" else "ko"]
+
+
+def _week(period: Period) -> str:
+    return f"{period.start} – {period.days[-1]}"
+
+
+def _escape(text: str) -> str:
+    """Text shown back in Slack, with its control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
