@@ -3,6 +3,8 @@
 One row per (week, channel), claimed atomically: the INSERT of a new row, or a conditional
 UPDATE of an existing one, succeeds for exactly one process however many run at once.
 A claim is a lease: a run that crashed mid-way is taken over once its lease has expired.
+Beside it, `report_once` records one-off events by key (an alert, a Slack request), so that
+any number of processes act on each once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aiops_report.errors import AiopsReportError, DatabaseError, DatabaseUnreach
 Status = Literal["running", "generated", "delivered", "failed"]
 LEASE = timedelta(minutes=30)  # longer than a report build plus Slack's bounded retries
 TABLE_NAME = "report_runs"
+ONCE_TABLE_NAME = "report_once"
 
 metadata = sa.MetaData()
 report_runs = sa.Table(
@@ -41,6 +44,15 @@ report_runs = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("period_start", "period_end", "channel", name="uq_report_runs_week"),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+
+report_once = sa.Table(
+    ONCE_TABLE_NAME,
+    metadata,
+    sa.Column("event_key", sa.String(255), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
@@ -98,7 +110,8 @@ class RunLedger:
 
     def _has_table(self) -> bool:
         try:
-            return sa.inspect(self.engine).has_table(TABLE_NAME)
+            inspector = sa.inspect(self.engine)
+            return all(inspector.has_table(name) for name in (TABLE_NAME, ONCE_TABLE_NAME))
         except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
             return False
 
@@ -160,6 +173,17 @@ class RunLedger:
                 f"(its claim lasts until {current.lease_until:%H:%M} UTC)"
             )
         return Claim(False, current, reason)
+
+    def first_time(self, event_key: str) -> bool:
+        """Record an event once: True for the one process that records it first, else False."""
+        self.ensure_table()
+        try:
+            with self.engine.begin() as conn:
+                record = sa.insert(report_once).values(event_key=event_key, created_at=utcnow())
+                conn.execute(record)
+        except IntegrityError:
+            return False
+        return True
 
     def update(self, run_id: int, **values: Any) -> Run:
         """Record progress of a claimed run (status, file, Slack ids, error)."""
