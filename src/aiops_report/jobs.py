@@ -16,7 +16,8 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from aiops_report.analysis.insights import baseline_span, compute_insights
+from aiops_report.analysis.insight_reads import baseline_span
+from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings

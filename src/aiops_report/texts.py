@@ -13,7 +13,7 @@ from aiops_report.analysis.formulas import Change
 from aiops_report.data.periods import Period
 
 if TYPE_CHECKING:
-    from aiops_report.analysis.insights import AnomaliesStatus
+    from aiops_report.analysis.insight_parts import AnomaliesStatus
 
 Language = Literal["ko", "en"]
 

@@ -14,7 +14,8 @@ from scipy.stats import binomtest, ttest_ind
 from sqlalchemy.engine import Engine
 from statsmodels.stats import proportion
 
-from aiops_report.analysis.insights import Insights, compute_insights, insights_findings
+from aiops_report.analysis.insight_parts import Insights
+from aiops_report.analysis.insights import compute_insights, insights_findings
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import ModelPrice, PriceTable
 from aiops_report.analysis.significance import ChangeTest
@@ -100,7 +101,7 @@ def model_rows(seed: int = 3) -> Rows:
 
 
 def reference_by_model(rows: Rows) -> dict[str, dict[str, Any]]:
-    """Per model, by issue 8's rules, in plain Python."""
+    """Per model, by the insights' rules (DESIGN.md), in plain Python."""
     in_week = [r for r in rows.conversations if WEEK.start_at <= r["created_at"] < WEEK.end_at]
     model_of = {r["id"]: r["model"] or "(unknown)" for r in rows.conversations}
     models: dict[str, dict[str, Any]] = {}

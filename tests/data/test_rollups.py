@@ -13,7 +13,8 @@ import time_machine
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from aiops_report.analysis.insights import baseline_span, compute_insights
+from aiops_report.analysis.insight_reads import baseline_span
+from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.daily import keep_daily_totals

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from aiops_report.analysis.insights import Insights
+from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.metrics import PeriodMetrics, ReportNumbers
 from aiops_report.analysis.significance import ChangeTest
 from aiops_report.data.config import Settings

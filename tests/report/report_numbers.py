@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiops_report.analysis.insights import (
+from aiops_report.analysis.insight_parts import (
     Agreement,
     AnomaliesStatus,
     Disagreement,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,14 +24,12 @@ from aiops_report.analysis.formulas import (
     percentile_cont,
     satisfaction,
 )
+from aiops_report.analysis.insight_parts import Insights
 from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, per_range, period_days
 from aiops_report.data.db import ChatbotTables, TableRole, database_error, exact_text
 from aiops_report.data.limits import reading
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
-
-if TYPE_CHECKING:
-    from aiops_report.analysis.insights import Insights
 
 WORST_LIMIT = 10
 
@@ -152,9 +150,6 @@ class ReportNumbers:
                 for item in items
             ]
 
-        # insights.py builds on this module, so it is imported only when needed here.
-        from aiops_report.analysis.insights import Insights
-
         return cls(
             insights=Insights.from_dict(document) if "changes" in document else None,
             period=period,
@@ -239,7 +234,7 @@ def _compute(
     store: DailyTotalsStore | None,
     count_users: bool,
 ) -> ReportNumbers:
-    reader = _Reader(conn, tables, period)
+    reader = MetricsReader(conn, tables, period)
     before, days = period_days(conn, tables, [period.previous, period], store)
     periods = [DayTotals(), DayTotals()]
     for total, each_day in zip(periods, (before, days), strict=True):
@@ -250,19 +245,23 @@ def _compute(
     features = reader.features()
 
     def headline(which: int) -> PeriodMetrics:
-        t = periods[which]
+        totals = periods[which]
         return PeriodMetrics(
-            conversations=t.conversations,
+            conversations=totals.conversations,
             unique_users=users[which] if users else None,
-            feedback_total=t.feedback_total,
-            likes=t.likes,
-            dislikes=t.dislikes,
-            satisfaction_rate=satisfaction(t.likes, t.dislikes),
-            evaluations=t.evaluations,
-            avg_score=mean(t.score_sum, t.evaluations),
-            latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
-            latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
-            total_tokens=t.tokens if "tokens" in features else None,
+            feedback_total=totals.feedback_total,
+            likes=totals.likes,
+            dislikes=totals.dislikes,
+            satisfaction_rate=satisfaction(totals.likes, totals.dislikes),
+            evaluations=totals.evaluations,
+            avg_score=mean(totals.score_sum, totals.evaluations),
+            latency_p50_ms=percentile_cont(totals.latencies, 0.5)
+            if "latency" in features
+            else None,
+            latency_p95_ms=percentile_cont(totals.latencies, 0.95)
+            if "latency" in features
+            else None,
+            total_tokens=totals.tokens if "tokens" in features else None,
         )
 
     daily = [
@@ -309,12 +308,12 @@ def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple
     a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
     try:
         with engine.connect() as conn:
-            return _Reader(conn, tables, period).unique_users()
+            return MetricsReader(conn, tables, period).unique_users()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
 
-class _Reader:
+class MetricsReader:
     """The queries of one report: rows of `period` and of the period before it."""
 
     def __init__(self, conn: Connection, tables: ChatbotTables, period: Period):

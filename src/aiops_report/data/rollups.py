@@ -88,8 +88,11 @@ def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
 
 def _rows_of(source: str, days: Sequence[date]) -> sa.ColumnElement[bool]:
     """The stored rows of `source` from the first to the last of `days`."""
-    t = report_daily_totals
-    return sa.and_(t.c.source == source, t.c.day >= min(days), t.c.day <= max(days))
+    return sa.and_(
+        report_daily_totals.c.source == source,
+        report_daily_totals.c.day >= min(days),
+        report_daily_totals.c.day <= max(days),
+    )
 
 
 def settled_days(days: Sequence[date], zone: ZoneInfo) -> list[date]:
@@ -151,12 +154,13 @@ class DailyTotalsStore:
         """Those of `days` kept with the row counts the tables have now."""
         unproven = [day for day in days if (source, day) not in self._proven]
         if unproven:
-            t = report_daily_totals
             with self.engine.connect() as conn:
                 kept = {
                     row.day: row.row_counts
                     for row in conn.execute(
-                        sa.select(t.c.day, t.c.row_counts).where(_rows_of(source, unproven))
+                        sa.select(
+                            report_daily_totals.c.day, report_daily_totals.c.row_counts
+                        ).where(_rows_of(source, unproven))
                     )
                     if row.day in set(unproven) and row.row_counts
                 }
@@ -199,23 +203,30 @@ class DailyTotalsStore:
             return False
 
     def _load(self, source: str, days: list[date]) -> dict[date, Totals]:
-        t = report_daily_totals
         wanted = set(days)
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t.c.day, t.c.totals).where(_rows_of(source, days)))
+            rows = conn.execute(
+                sa.select(report_daily_totals.c.day, report_daily_totals.c.totals).where(
+                    _rows_of(source, days)
+                )
+            )
             return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
 
     def _save(self, source: str, days: dict[date, tuple[Totals, RowCounts]]) -> None:
         """Keep `days`, replacing what was kept of them."""
         if not days or not self.usable:
             return
-        t = report_daily_totals
         now = datetime.now(UTC).replace(tzinfo=None)
         try:
             with self.engine.begin() as conn:
-                conn.execute(sa.delete(t).where(t.c.source == source, t.c.day.in_(list(days))))
                 conn.execute(
-                    sa.insert(t),
+                    sa.delete(report_daily_totals).where(
+                        report_daily_totals.c.source == source,
+                        report_daily_totals.c.day.in_(list(days)),
+                    )
+                )
+                conn.execute(
+                    sa.insert(report_daily_totals),
                     [
                         {
                             "source": source,

@@ -69,7 +69,7 @@ from aiops_report.texts import (
 )
 
 if TYPE_CHECKING:
-    from aiops_report.analysis.insights import Insights, ModelStats
+    from aiops_report.analysis.insight_parts import Insights, ModelStats
 
 MARGIN = 16 * mm
 FRAME_PADDING = 6  # reportlab's default padding inside the page's frame

@@ -17,7 +17,7 @@ from aiops_report.texts import (
 )
 
 if TYPE_CHECKING:
-    from aiops_report.analysis.insights import ModelStats
+    from aiops_report.analysis.insight_parts import ModelStats
     from aiops_report.analysis.themes import Theme
 
 # The KPI table's rows, in order; a metric that needs an optional column is listed with it.
@@ -49,7 +49,7 @@ BETTER_WHEN_HIGHER = frozenset(
 )
 BETTER_WHEN_LOWER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
 MIN_RATED_FOR_WORST = 30  # likes + dislikes a model needs before it can be called the worst
-UNKNOWN_MODEL = "(unknown)"  # as insights.UNKNOWN_MODEL: not a model anyone can act on
+UNKNOWN_MODEL = "(unknown)"  # as insight_parts.UNKNOWN_MODEL: not a model anyone can act on
 NAME_LIMIT = 40  # characters of a model name or complaint term in a sentence
 
 Tone = Literal["good", "bad", "neutral"]

@@ -17,7 +17,8 @@ import time_machine
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from aiops_report.analysis.insights import CHANGE_METRICS, Insights, compute_insights
+from aiops_report.analysis.insight_parts import Insights
+from aiops_report.analysis.insights import CHANGE_METRICS, compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings

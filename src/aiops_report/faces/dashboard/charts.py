@@ -10,7 +10,7 @@ from typing import Any, Literal, TypeVar
 import altair as alt
 
 from aiops_report.analysis.formulas import satisfaction
-from aiops_report.analysis.insights import ModelStats
+from aiops_report.analysis.insight_parts import ModelStats
 from aiops_report.analysis.metrics import DailyMetrics, ScoreBucket
 
 Granularity = Literal["day", "week"]

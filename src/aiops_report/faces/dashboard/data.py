@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 
 from aiops_report import jobs
 from aiops_report.analysis import metrics
-from aiops_report.analysis.insights import Insights, ModelStats, compute_insights
+from aiops_report.analysis.insight_parts import Insights, ModelStats
+from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings, load_settings

@@ -12,13 +12,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from aiops_report.analysis.formulas import Change
-from aiops_report.analysis.insights import (
-    BASELINE_WEEKS,
-    CHANGE_METRICS,
-    Agreement,
-    Insights,
-    ModelStats,
-)
+from aiops_report.analysis.insight_parts import Agreement, Insights, ModelStats
+from aiops_report.analysis.insight_reads import BASELINE_WEEKS
+from aiops_report.analysis.insights import CHANGE_METRICS
 from aiops_report.analysis.significance import (
     MIN_BASELINE_DAYS,
     MIN_DAY_OBSERVATIONS,

@@ -1,0 +1,141 @@
+"""The parts of a report's insights, as plain data: by model, the agreement, its
+disagreements, whether the days could be judged; `Insights` holds them all and reads and
+writes their JSON document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from aiops_report.analysis.significance import Anomaly, ChangeTest
+from aiops_report.analysis.themes import Theme
+
+UNKNOWN_MODEL = "(unknown)"  # conversations without a model, or with one no longer known
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    """One model's numbers in the period; None where a column is absent or a value undefined."""
+
+    model: str
+    conversations: int
+    unique_users: int | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    total_tokens: int | None
+    likes: int
+    dislikes: int
+    satisfaction_rate: float | None
+    evaluations: int
+    avg_score: float | None
+    cost: float | None
+    cost_per_like: float | None
+
+
+@dataclass(frozen=True)
+class AnomaliesStatus:
+    """Whether the period's days could be judged at all.
+
+    `baseline_days`: the fewest days with conversations that one of the period's days has
+    among the same weekdays of the 8 weeks before; `enough_history` when that is at least
+    `needed` (6). `days_judged`: the whole days of the period (a day cut short by a
+    week-to-date report is not judged against whole days).
+    """
+
+    enough_history: bool
+    baseline_days: int
+    needed: int
+    days_judged: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A like of a conversation the evaluator scored low, or a dislike of one it scored high."""
+
+    conversation_id: Any
+    feedback: str
+    score: float  # the conversation's mean score, over all time
+    comment: str | None
+    model: str | None
+    user_message: str | None
+    ai_response: str | None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The period's likes and dislikes against the evaluator (good: mean score ≥ threshold)."""
+
+    threshold: float
+    like_good: int
+    like_bad: int
+    dislike_good: int
+    dislike_bad: int
+    agreement_rate: float | None
+    kappa: float | None
+    disagreements: list[Disagreement]
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What a report says beyond its headline numbers; a part is None without its columns."""
+
+    by_model: list[ModelStats] | None
+    unpriced_models: list[str]
+    cost: float | None
+    currency: str | None
+    changes: dict[str, ChangeTest]
+    anomalies: list[Anomaly]
+    agreement: Agreement | None
+    themes: list[Theme] | None
+    missing: list[str]  # "part: needs table.column", one line per part left out
+    anomalies_status: AnomaliesStatus | None = None  # None in reports written before it
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (no NaN or infinity: those are null)."""
+        return {
+            "by_model": None if self.by_model is None else [asdict(m) for m in self.by_model],
+            "unpriced_models": self.unpriced_models,
+            "cost": self.cost,
+            "currency": self.currency,
+            "changes": {name: asdict(change) for name, change in self.changes.items()},
+            "anomalies": [{**asdict(a), "date": a.date.isoformat()} for a in self.anomalies],
+            "anomalies_status": (
+                None if self.anomalies_status is None else asdict(self.anomalies_status)
+            ),
+            "agreement": None if self.agreement is None else asdict(self.agreement),
+            "themes": None if self.themes is None else [asdict(theme) for theme in self.themes],
+            "missing": self.missing,
+        }
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> Insights:
+        """The insights of a `to_dict` document (older ones lack `anomalies_status`)."""
+        by_model, agreement, themes, status = (
+            document["by_model"],
+            document["agreement"],
+            document["themes"],
+            document.get("anomalies_status"),
+        )
+        return cls(
+            by_model=None if by_model is None else [ModelStats(**m) for m in by_model],
+            unpriced_models=document["unpriced_models"],
+            cost=document["cost"],
+            currency=document["currency"],
+            changes={name: ChangeTest(**c) for name, c in document["changes"].items()},
+            anomalies=[
+                Anomaly(**{**a, "date": date.fromisoformat(a["date"])})
+                for a in document["anomalies"]
+            ],
+            agreement=None
+            if agreement is None
+            else Agreement(
+                **{
+                    **agreement,
+                    "disagreements": [Disagreement(**d) for d in agreement["disagreements"]],
+                }
+            ),
+            themes=None if themes is None else [Theme(**theme) for theme in themes],
+            missing=document["missing"],
+            anomalies_status=None if status is None else AnomaliesStatus(**status),
+        )
