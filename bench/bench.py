@@ -170,7 +170,7 @@ def build(database: str, size: str) -> None:
         admin.dispose()
     else:
         DATA.mkdir(exist_ok=True)
-    engine = make_engine(settings)
+    engine = make_engine(settings, create=True)
     with engine.connect() as conn:
         if sa.inspect(conn).has_table("bench_done"):
             engine.dispose()
