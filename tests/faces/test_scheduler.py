@@ -154,11 +154,18 @@ def test_the_scheduler_holds_the_run_the_check_and_the_alert() -> None:
         "weekly": monday,
         "check": monday - timedelta(minutes=15),
         "alert": monday + timedelta(hours=6),
+        "watch": datetime(2026, 11, 26, 10, 5, tzinfo=KST),  # WATCH_SCHEDULE: hourly at :05
     }
     assert (
         str(cron_trigger(settings))
         == "cron[month='*', day='*', day_of_week='mon', hour='9', minute='0']"
     )
+
+
+def test_an_invalid_watch_schedule_is_one_line_naming_it() -> None:
+    settings = load_settings(database_url="sqlite://", watch_schedule="5 * *")
+    with pytest.raises(ConfigError, match=r"^invalid setting: WATCH_SCHEDULE '5 \* \*' needs 5"):
+        cron_trigger(settings, "watch_schedule")
 
 
 # --- what runs --------------------------------------------------------------------------------
