@@ -259,6 +259,36 @@ def test_a_failed_run_is_logged_recorded_and_alerted_once_after_grace(
     engine.dispose()
 
 
+def test_schedulers_at_once_post_one_alert_when_the_grace_period_ends(
+    settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    make_engine(settings).dispose()  # no chatbot tables: the week is never delivered
+    start = threading.Barrier(3)
+    alerts: list[str | None] = []
+
+    def one_scheduler() -> None:
+        engine = make_engine(settings)  # each replica its own engine, as processes have
+        start.wait()
+        alerts.append(alert_if_undelivered(engine, settings, MONDAY_9_KST))
+        engine.dispose()
+
+    threads = [threading.Thread(target=one_scheduler) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(alert is None for alert in alerts) == [False, True, True]
+    [message] = slack_server.messages
+    assert "was not delivered to #ai-reports within SCHEDULE_GRACE" in message["text"]
+    # The next week's end of grace is an alert of its own.
+    next_week = alert_if_undelivered(
+        make_engine(settings), settings, MONDAY_9_KST + timedelta(weeks=1)
+    )
+    assert next_week is not None and len(slack_server.messages) == 2
+
+
 def test_checks_before_a_run_warn_the_channel_of_a_database_problem(
     settings: Settings, slack_server: SlackServer
 ) -> None:

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.config import Settings
 from aiops_report.delivery.runs import Run
@@ -194,7 +195,9 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
 
 
 def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -> str | None:
-    """If the week of the run due at `run_at` is not delivered, send one alert; return its text."""
+    """If the week of the run due at `run_at` is not delivered, send one alert; return its
+    text. However many schedulers run, one of them sends it (report_once); when even that
+    ledger cannot be written, each sends it: better twice than never."""
     period = default_week(settings, run_at)
     try:
         run = _run_of(engine, settings, period.start)
@@ -210,6 +213,14 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
         f"the weekly report of the week of {period.start} was not delivered to "
         f"{settings.slack_channel} within SCHEDULE_GRACE of {describe(run_at)}: {why}"
     )
+    key = f"undelivered:{run_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}:{settings.slack_channel}"
+    try:
+        first = run_ledger(engine, settings).first_time(key)
+    except (AiopsReportError, DBAPIError) as exc:
+        log.error("cannot record the alert in report_once, sending it anyway: %s", exc)
+        first = True
+    if not first:
+        return None  # another scheduler sent it
     notify(settings, text)
     return text
 
