@@ -163,3 +163,17 @@ def test_a_bad_alerts_file_stops_watch_with_one_line(
     assert result.stderr.strip() == (
         f'error: ALERTS_FILE {rules}: rule 1: when = "below" needs a value, e.g. value = 3000'
     )
+
+
+def test_without_a_slack_token_watch_prints_the_alerts_and_records_nothing(
+    engine: Engine, settings: Settings, slack_server: SlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(engine, settings, steady_days(low_satisfaction=FRIDAY))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    with time_machine.travel(NOW, tick=False):
+        result = CliRunner().invoke(app, ["watch", "--once"])
+    assert result.exit_code == 1
+    assert "satisfaction_rate of 2026-11-20" in result.stdout
+    assert result.stderr.strip() == "error: SLACK_BOT_TOKEN is not set: the alerts are not posted"
+    # Nothing was recorded as posted: with a token, the next watch posts it.
+    assert len(watch(engine, with_slack(settings, slack_server), now=NOW).posted) == 1
