@@ -32,6 +32,7 @@ from aiops_report.faces.scheduler import (
     next_check_time,
     next_run_time,
     run_scheduler,
+    run_watcher,
     scheduled_run,
     weekday_names,
 )
@@ -166,6 +167,16 @@ def test_an_invalid_watch_schedule_is_one_line_naming_it() -> None:
     settings = load_settings(database_url="sqlite://", watch_schedule="5 * *")
     with pytest.raises(ConfigError, match=r"^invalid setting: WATCH_SCHEDULE '5 \* \*' needs 5"):
         cron_trigger(settings, "watch_schedule")
+
+
+def test_watch_alone_runs_only_the_watch_on_its_schedule(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(database_url="sqlite://", watch_schedule="*/10 * * * *")
+    stop = threading.Event()
+    stop.set()  # start, say so, stop
+    with caplog.at_level(logging.INFO):
+        run_watcher(make_engine(settings), settings, stop)
+    assert "watching the alert rules: WATCH_SCHEDULE '*/10 * * * *' in Asia/Seoul" in caplog.text
+    assert "watch stopped" in caplog.text
 
 
 # --- what runs --------------------------------------------------------------------------------
