@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.alert_rules import DEFAULT_RULES, AlertRule, load_rules
@@ -14,6 +15,7 @@ from aiops_report.analysis.alerts import day_as_of, evaluate
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings
+from aiops_report.data.db import reflect_tables
 from aiops_report.data.periods import Period
 from aiops_report.errors import ConfigError
 from alert_days import (
@@ -179,3 +181,110 @@ def test_a_threshold_rule_needs_its_observations(
     assert alert.value == numbers.current.latency_p95_ms
     assert alert.observations == numbers.current.conversations
     assert alert.robust_z is None
+
+
+RENAMED_SCHEMA = """
+[conversations]
+table = "chat_turns"
+id = "turn_id"
+user_message = "prompt"
+latency_ms = "ms"
+created_at = "ts"
+created_at_unit = "s"
+[feedback]
+table = "ratings"
+conversation_id = "turn"
+feedback = "thumb"
+comment = "note"
+created_at = "rated_at"
+created_at_unit = "ms"
+like = ["up"]
+dislike = ["down"]
+[evaluations]
+table = "judge_scores"
+conversation_id = "turn"
+score = "value"
+created_at = "judged_at"
+"""
+
+
+def test_a_renamed_schema_alerts_through_its_mapping(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    schema = tmp_path / "schema.toml"
+    schema.write_text(RENAMED_SCHEMA, encoding="utf-8")
+    settings = settings.model_copy(update={"schema_file": schema})
+    rows = steady_days(low_satisfaction=FRIDAY)
+    metadata = sa.MetaData()
+    turns = sa.Table(
+        "chat_turns",
+        metadata,
+        sa.Column("turn_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("prompt", sa.Text),
+        sa.Column("ms", sa.Integer),
+        sa.Column("ts", sa.BigInteger),
+    )
+    ratings = sa.Table(
+        "ratings",
+        metadata,
+        sa.Column("turn", sa.Integer),
+        sa.Column("thumb", sa.String(10)),
+        sa.Column("note", sa.Text),
+        sa.Column("rated_at", sa.BigInteger),
+    )
+    scores = sa.Table(
+        "judge_scores",
+        metadata,
+        sa.Column("turn", sa.Integer),
+        sa.Column("value", sa.Numeric(4, 2)),
+        sa.Column("judged_at", sa.DateTime),
+    )
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(turns),
+            [
+                {
+                    "turn_id": c["id"],
+                    "prompt": c["user_message"],
+                    "ms": c["latency_ms"],
+                    "ts": int(c["created_at"].timestamp()),
+                }
+                for c in rows.conversations
+            ],
+        )
+        conn.execute(
+            sa.insert(ratings),
+            [
+                {
+                    "turn": f["conversation_id"],
+                    "thumb": "up" if f["feedback"] == "like" else "down",
+                    "note": f["comment"],
+                    "rated_at": int(f["created_at"].timestamp() * 1000),
+                }
+                for f in rows.feedback
+            ],
+        )
+        conn.execute(
+            sa.insert(scores),
+            [
+                {
+                    "turn": e["conversation_id"],
+                    "value": e["score"],
+                    "judged_at": e["created_at"].astimezone(UTC).replace(tzinfo=None),
+                }
+                for e in rows.evaluations
+            ],
+        )
+    tables = reflect_tables(engine, settings)
+
+    [alert] = evaluate(engine, tables, DEFAULT_RULES, day_as_of(FRIDAY, SEOUL, NOW))
+
+    assert (alert.rule.metric, alert.value, alert.observations) == ("satisfaction_rate", 0.2, 25)
+    assert len(alert.worst) == 3
+    for c in alert.worst:
+        assert c.feedback == "dislike"
+        assert (c.comment, c.user_message) == (
+            f"틀린 답 {c.conversation_id}",
+            f"질문 {c.conversation_id}",
+        )
