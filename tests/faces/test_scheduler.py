@@ -32,6 +32,7 @@ from aiops_report.faces.scheduler import (
     next_check_time,
     next_run_time,
     run_scheduler,
+    run_watcher,
     scheduled_run,
     weekday_names,
 )
@@ -154,11 +155,28 @@ def test_the_scheduler_holds_the_run_the_check_and_the_alert() -> None:
         "weekly": monday,
         "check": monday - timedelta(minutes=15),
         "alert": monday + timedelta(hours=6),
+        "watch": datetime(2026, 11, 26, 10, 5, tzinfo=KST),  # WATCH_SCHEDULE: hourly at :05
     }
     assert (
         str(cron_trigger(settings))
         == "cron[month='*', day='*', day_of_week='mon', hour='9', minute='0']"
     )
+
+
+def test_an_invalid_watch_schedule_is_one_line_naming_it() -> None:
+    settings = load_settings(database_url="sqlite://", watch_schedule="5 * *")
+    with pytest.raises(ConfigError, match=r"^invalid setting: WATCH_SCHEDULE '5 \* \*' needs 5"):
+        cron_trigger(settings, "watch_schedule")
+
+
+def test_watch_alone_runs_only_the_watch_on_its_schedule(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(database_url="sqlite://", watch_schedule="*/10 * * * *")
+    stop = threading.Event()
+    stop.set()  # start, say so, stop
+    with caplog.at_level(logging.INFO):
+        run_watcher(make_engine(settings), settings, stop)
+    assert "watching the alert rules: WATCH_SCHEDULE '*/10 * * * *' in Asia/Seoul" in caplog.text
+    assert "watch stopped" in caplog.text
 
 
 # --- what runs --------------------------------------------------------------------------------
@@ -250,6 +268,36 @@ def test_a_failed_run_is_logged_recorded_and_alerted_once_after_grace(
     alerts = [m for m in slack_server.messages if m["text"].startswith(":warning:")]
     assert len(alerts) == 1  # the delivered report's own message carries the button
     engine.dispose()
+
+
+def test_schedulers_at_once_post_one_alert_when_the_grace_period_ends(
+    settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = with_slack(settings, slack_server)
+    make_engine(settings).dispose()  # no chatbot tables: the week is never delivered
+    start = threading.Barrier(3)
+    alerts: list[str | None] = []
+
+    def one_scheduler() -> None:
+        engine = make_engine(settings)  # each replica its own engine, as processes have
+        start.wait()
+        alerts.append(alert_if_undelivered(engine, settings, MONDAY_9_KST))
+        engine.dispose()
+
+    threads = [threading.Thread(target=one_scheduler) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(alert is None for alert in alerts) == [False, True, True]
+    [message] = slack_server.messages
+    assert "was not delivered to #ai-reports within SCHEDULE_GRACE" in message["text"]
+    # The next week's end of grace is an alert of its own.
+    next_week = alert_if_undelivered(
+        make_engine(settings), settings, MONDAY_9_KST + timedelta(weeks=1)
+    )
+    assert next_week is not None and len(slack_server.messages) == 2
 
 
 def test_checks_before_a_run_warn_the_channel_of_a_database_problem(

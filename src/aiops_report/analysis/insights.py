@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -204,16 +205,36 @@ def anomalies(days: DailyCounts, period: Period) -> list[Anomaly]:
     found = []
     for day in period.whole_days:
         for metric in CHANGE_METRICS:
-            value, observations = days.whole[day].value(metric)
-            baseline = [
-                v
-                for week in range(1, BASELINE_WEEKS + 1)
-                if (v := days.whole[day - timedelta(weeks=week)].value(metric)[0]) is not None
-            ]
-            anomaly = robust_anomaly(day, metric, value, observations, baseline)
+            anomaly = weekday_anomaly(day, metric, partial(_value_of, days, metric))
             if anomaly:
                 found.append(anomaly)
     return found
+
+
+def _value_of(days: DailyCounts, metric: str, day: date) -> tuple[float | None, int]:
+    return days.whole[day].value(metric)
+
+
+def weekday_anomaly(
+    day: date, metric: str, value_of: Callable[[date], tuple[float | None, int]]
+) -> Anomaly | None:
+    """The anomaly of `metric` on `day` against the same weekday of the 8 weeks before, or None.
+
+    `value_of(d)` is the metric of day `d` and its number of observations (None: no value).
+    """
+    value, observations = value_of(day)
+    return robust_anomaly(day, metric, value, observations, weekday_baseline(day, value_of))
+
+
+def weekday_baseline(
+    day: date, value_of: Callable[[date], tuple[float | None, int]]
+) -> list[float]:
+    """The values of the same weekday of the 8 weeks before `day` (those that have one)."""
+    return [
+        v
+        for week in range(1, BASELINE_WEEKS + 1)
+        if (v := value_of(day - timedelta(weeks=week))[0]) is not None
+    ]
 
 
 def anomalies_status(days: DailyCounts, period: Period) -> AnomaliesStatus:

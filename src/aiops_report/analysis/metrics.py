@@ -245,24 +245,7 @@ def _compute(
     features = reader.features()
 
     def headline(which: int) -> PeriodMetrics:
-        totals = periods[which]
-        return PeriodMetrics(
-            conversations=totals.conversations,
-            unique_users=users[which] if users else None,
-            feedback_total=totals.feedback_total,
-            likes=totals.likes,
-            dislikes=totals.dislikes,
-            satisfaction_rate=satisfaction(totals.likes, totals.dislikes),
-            evaluations=totals.evaluations,
-            avg_score=mean(totals.score_sum, totals.evaluations),
-            latency_p50_ms=percentile_cont(totals.latencies, 0.5)
-            if "latency" in features
-            else None,
-            latency_p95_ms=percentile_cont(totals.latencies, 0.95)
-            if "latency" in features
-            else None,
-            total_tokens=totals.tokens if "tokens" in features else None,
-        )
+        return period_metrics(periods[which], features, users[which] if users else None)
 
     daily = [
         DailyMetrics(
@@ -290,6 +273,25 @@ def _compute(
     )
 
 
+def period_metrics(
+    t: DayTotals, features: frozenset[str], unique_users: int | None = None
+) -> PeriodMetrics:
+    """The headline metrics of the totals of a day or a period (DESIGN.md's definitions)."""
+    return PeriodMetrics(
+        conversations=t.conversations,
+        unique_users=unique_users,
+        feedback_total=t.feedback_total,
+        likes=t.likes,
+        dislikes=t.dislikes,
+        satisfaction_rate=satisfaction(t.likes, t.dislikes),
+        evaluations=t.evaluations,
+        avg_score=mean(t.score_sum, t.evaluations),
+        latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
+        latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
+        total_tokens=t.tokens if "tokens" in features else None,
+    )
+
+
 def score_distribution(
     edges: Sequence[float], current: DayTotals, previous: DayTotals
 ) -> list[ScoreBucket]:
@@ -313,6 +315,29 @@ def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple
         raise database_error(engine, exc) from None
 
 
+def schema_features(tables: ChatbotTables) -> frozenset[str]:
+    """The optional parts of a report the schema allows: users, latency, tokens, texts."""
+    found = set()
+    if tables.has("conversations", "user_id"):
+        found.add("users")
+    if tables.has("conversations", "latency_ms"):
+        found.add("latency")
+    if tables.has("conversations", "prompt_tokens") or tables.has(
+        "conversations", "completion_tokens"
+    ):
+        found.add("tokens")
+    if _texts_columns(tables):
+        found.add("texts")
+    return frozenset(found)
+
+
+def _texts_columns(tables: ChatbotTables) -> list[str]:
+    """Columns of conversation_log that describe a conversation, when it can be linked."""
+    if not tables.has("conversations", "id"):
+        return []
+    return [c for c in ("model", "user_message", "ai_response") if tables.has("conversations", c)]
+
+
 class MetricsReader:
     """The queries of one report: rows of `period` and of the period before it."""
 
@@ -322,17 +347,7 @@ class MetricsReader:
         self.period = period
 
     def features(self) -> frozenset[str]:
-        t = self.tables
-        found = set()
-        if t.has("conversations", "user_id"):
-            found.add("users")
-        if t.has("conversations", "latency_ms"):
-            found.add("latency")
-        if t.has("conversations", "prompt_tokens") or t.has("conversations", "completion_tokens"):
-            found.add("tokens")
-        if self._texts_columns():
-            found.add("texts")
-        return frozenset(found)
+        return schema_features(self.tables)
 
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
@@ -356,13 +371,6 @@ class MetricsReader:
         return int(previous[0][0]), int(current[0][0])
 
     # --- the conversations worth a look ---------------------------------------------------
-
-    def _texts_columns(self) -> list[str]:
-        """Columns of conversation_log that describe a conversation, when it can be linked."""
-        t = self.tables
-        if not t.has("conversations", "id"):
-            return []
-        return [c for c in ("model", "user_message", "ai_response") if t.has("conversations", c)]
 
     def lowest_scored(self, period: Period, limit: int) -> list[ConversationExcerpt]:
         """The period's evaluations with the lowest scores (ties: earliest first)."""
@@ -426,7 +434,7 @@ class MetricsReader:
         return excerpts
 
     def _conversation_texts(self, ids: list[Any]) -> dict[Any, dict[str, Any]]:
-        columns = self._texts_columns()
+        columns = _texts_columns(self.tables)
         if not ids or not columns:
             return {}
         conv = self.tables.conversations

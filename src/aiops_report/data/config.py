@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # in REPORT_TIMEZONE.
     schedule: str = "0 9 * * 1"
     schedule_grace: timedelta = timedelta(hours=6)
+    # When the scheduler (and `watch`) judges the alert rules: cron fields, in REPORT_TIMEZONE.
+    watch_schedule: str = "5 * * * *"
+    # A TOML file of alert rules (alert_rules.py; README "Alerts"); unset: the built-in rules.
+    alerts_file: Path | None = None
     trigger_token: SecretStr | None = None
     admin_password: SecretStr | None = None
     model_prices: Path | None = None  # a TOML price table per million tokens (README)

@@ -185,6 +185,11 @@ class RunLedger:
             return False
         return True
 
+    def forget(self, event_key: str) -> None:
+        """Undo `first_time(event_key)`: the event failed, and the next try may record it."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(report_once).where(report_once.c.event_key == event_key))
+
     def update(self, run_id: int, **values: Any) -> Run:
         """Record progress of a claimed run (status, file, Slack ids, error)."""
         with self.engine.begin() as conn:

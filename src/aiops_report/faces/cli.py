@@ -375,6 +375,54 @@ def schedule() -> None:
 
 
 @app.command()
+def watch(
+    once: Annotated[
+        bool, typer.Option(help="Judge the rules once, post what fires, and exit (for cron).")
+    ] = False,
+    day: Annotated[
+        str | None,
+        typer.Option(help="Judge this day (YYYY-MM-DD; today: so far) instead; implies --once."),
+    ] = None,
+) -> None:
+    """Judge the alert rules (ALERTS_FILE, or the built-in anomaly rules) on the last complete
+    day and on today so far, and post each alert that fires to SLACK_CHANNEL once.
+
+    Without --once it keeps running and judges them on WATCH_SCHEDULE (default: hourly at
+    minute 5) until SIGTERM or Ctrl-C; `schedule` runs the same watch beside the weekly job.
+
+    Example: ALERTS_FILE=alerts.toml aiops-report watch --once
+    """
+    from aiops_report.data.db import make_engine
+    from aiops_report.data.periods import parse_day
+    from aiops_report.faces.scheduler import run_watcher
+    from aiops_report.jobs import watch as watch_job
+
+    with reported_errors():
+        settings = settings_from_env()
+        wanted = parse_day(day, "--day") if day else None
+        engine = make_engine(settings)
+        if not once and wanted is None:
+            log_to_stderr()
+            run_watcher(engine, settings)
+            return
+        outcome = watch_job(engine, settings, day=wanted)
+    judged = ", ".join(
+        f"{p.start} (until {p.through:%H:%M})" if p.through else str(p.start) for p in outcome.days
+    )
+    out.print(f"judged {escape(judged or 'no day')}: {len(outcome.alerts)} alert(s) fire")
+    posted = {id(alert) for alert, _ in outcome.posted}
+    for alert in outcome.alerts:
+        where = "posted" if id(alert) in posted else "already posted or not posted"
+        out.print(
+            f"alert {escape(alert.rule.name)!r}: {alert.rule.metric} of {alert.day} ({where})"
+        )
+    for problem in outcome.problems:
+        err.print(f"[red]error:[/red] {escape(problem)}")
+    if outcome.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to listen on; 0.0.0.0 for every interface.")

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.config import Settings
 from aiops_report.delivery.runs import Run
@@ -32,7 +33,14 @@ from aiops_report.errors import (
     SlackNotConfigured,
 )
 from aiops_report.faces.slack_commands import post_notice
-from aiops_report.jobs import WeeklyOutcome, default_week, run_ledger, run_weekly
+from aiops_report.jobs import (
+    WatchOutcome,
+    WeeklyOutcome,
+    default_week,
+    run_ledger,
+    run_weekly,
+    watch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +55,15 @@ DAY_ITEM = re.compile(r"(?:\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+
 # --- when -------------------------------------------------------------------------------------
 
 
-def cron_trigger(settings: Settings) -> CronTrigger:
-    """SCHEDULE (minute hour day month weekday, cron's meaning) in REPORT_TIMEZONE.
+def cron_trigger(settings: Settings, setting: str = "schedule") -> CronTrigger:
+    """SCHEDULE, or the cron setting `setting` (WATCH_SCHEDULE: "watch_schedule"), as
+    minute hour day month weekday with cron's meaning, in REPORT_TIMEZONE.
 
-    Raises ConfigError naming SCHEDULE when it is not such a schedule.
+    Raises ConfigError naming the setting when it is not such a schedule.
     """
-    fields = settings.schedule.split()
-    problem = f"invalid setting: SCHEDULE {settings.schedule!r}"
+    expression = getattr(settings, setting)
+    fields = expression.split()
+    problem = f"invalid setting: {setting.upper()} {expression!r}"
     if len(fields) != 5:
         raise ConfigError(
             f"{problem} needs 5 fields: minute hour day month weekday, e.g. 0 9 * * 1"
@@ -185,7 +195,9 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
 
 
 def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -> str | None:
-    """If the week of the run due at `run_at` is not delivered, send one alert; return its text."""
+    """If the week of the run due at `run_at` is not delivered, send one alert; return its
+    text. However many schedulers run, one of them sends it (report_once); when even that
+    ledger cannot be written, each sends it: better twice than never."""
     period = default_week(settings, run_at)
     try:
         run = _run_of(engine, settings, period.start)
@@ -201,6 +213,14 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
         f"the weekly report of the week of {period.start} was not delivered to "
         f"{settings.slack_channel} within SCHEDULE_GRACE of {describe(run_at)}: {why}"
     )
+    key = f"undelivered:{run_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}:{settings.slack_channel}"
+    try:
+        first = run_ledger(engine, settings).first_time(key)
+    except (AiopsReportError, DBAPIError) as exc:
+        log.error("cannot record the alert in report_once, sending it anyway: %s", exc)
+        first = True
+    if not first:
+        return None  # another scheduler sent it
     notify(settings, text)
     return text
 
@@ -263,6 +283,37 @@ def add_jobs(scheduler: BackgroundScheduler, engine: Engine, settings: Settings)
         scheduler.add_job(
             func, trigger, id=job_id, misfire_grace_time=seconds, coalesce=True, max_instances=1
         )
+    add_watch_job(scheduler, engine, settings)
+
+
+def scheduled_watch(engine: Engine, settings: Settings) -> WatchOutcome | None:
+    """One watch of the alert rules; log what it posted, and a failure instead of raising."""
+    try:
+        outcome = watch(engine, settings)
+    except AiopsReportError as exc:
+        log.error("watching the alert rules failed: %s", exc)
+        return None
+    except Exception:  # a bug must not stop the scheduler; the traceback goes to the log
+        log.exception("watching the alert rules failed unexpectedly")
+        return None
+    for alert, channel in outcome.posted:
+        log.info("alert %r of %s posted to %s", alert.rule.name, alert.day, channel)
+    for problem in outcome.problems:
+        log.warning(problem)
+    return outcome
+
+
+def add_watch_job(scheduler: BackgroundScheduler, engine: Engine, settings: Settings) -> None:
+    """The watch of the alert rules on WATCH_SCHEDULE (a late one is skipped: the next
+    comes soon and judges the same days)."""
+    scheduler.add_job(
+        scheduled_watch,
+        cron_trigger(settings, "watch_schedule"),
+        args=(engine, settings),
+        id="watch",
+        coalesce=True,
+        max_instances=1,
+    )
 
 
 def run_scheduler(engine: Engine, settings: Settings, stop: threading.Event | None = None) -> None:
@@ -291,6 +342,26 @@ def run_scheduler(engine: Engine, settings: Settings, stop: threading.Event | No
     log.info("stopping: a report in progress is finished first")
     scheduler.shutdown(wait=True)
     log.info("scheduler stopped")
+
+
+def run_watcher(engine: Engine, settings: Settings, stop: threading.Event | None = None) -> None:
+    """Watch the alert rules on WATCH_SCHEDULE until SIGTERM or SIGINT (or `stop`).
+
+    Raises ConfigError when WATCH_SCHEDULE is invalid.
+    """
+    if stop is None:
+        stop = _stop_on_signals()
+    scheduler = BackgroundScheduler(timezone=settings.report_zone)
+    add_watch_job(scheduler, engine, settings)
+    scheduler.start()
+    log.info(
+        "watching the alert rules: WATCH_SCHEDULE %r in %s",
+        settings.watch_schedule,
+        settings.report_timezone,
+    )
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("watch stopped")
 
 
 def _stop_on_signals() -> threading.Event:
