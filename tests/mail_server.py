@@ -29,8 +29,8 @@ def free_port() -> int:
 
 
 class MailServer:
-    """SMTP on 127.0.0.1:`port`; with `users`, AUTH LOGIN/PLAIN is offered (and required)
-    without TLS, as a relay on this machine may; with `tls`, STARTTLS is offered."""
+    """SMTP on 127.0.0.1:`port`; with `users`, AUTH LOGIN/PLAIN is offered (without TLS too,
+    as a relay on this machine may); with `tls`, STARTTLS is offered (and AUTH only after it)."""
 
     def __init__(
         self, *, users: dict[str, str] | None = None, tls: ssl.SSLContext | None = None
@@ -44,7 +44,6 @@ class MailServer:
         extra: dict[str, Any] = {}
         if users is not None:
             extra = {"authenticator": self._authenticate, "auth_require_tls": tls is not None}
-            extra["auth_required"] = True
         if tls is not None:
             extra["tls_context"] = tls
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **extra)
