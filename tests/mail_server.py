@@ -83,7 +83,7 @@ class MailServer:
         if self.users.get(user) != password:
             return AuthResult(success=False, handled=False)
         self.logins.append(user)
-        return AuthResult(success=True)
+        return AuthResult(success=True, auth_data=data)
 
 
 @pytest.fixture(name="mail_server")
