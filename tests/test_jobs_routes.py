@@ -125,6 +125,31 @@ def test_each_destination_once_and_a_failed_one_retried_alone(
     assert len(mail_server.messages) == 1 and len(webhook_server.received) == 1
 
 
+def test_a_report_that_cannot_be_built_fails_every_destination_in_one_line(
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    slack_server: SlackServer,
+    mail_server: MailServer,
+    webhook_server: WebhookServer,
+) -> None:
+    """No chatbot tables: the build fails once, each destination is recorded as failed."""
+    settings = routed(settings, tmp_path, slack_server, mail_server, webhook_server)
+
+    with pytest.raises(DeliveryFailed) as failed:
+        run_weekly(engine, settings, period=WEEK)
+
+    message = str(failed.value)
+    assert message.startswith(
+        "4 of 4 destinations failed, to be retried by the next run — #ai-reports, #alerts, "
+        f"email:ops-lead@example.com, webhook:{webhook_server.url}/ai: "
+    )
+    assert "conversation_log" in message and "\n" not in message and "done:" not in message
+    assert {run.status for run in RunLedger(engine).history()} == {"failed"}
+    assert slack_server.calls == [] and mail_server.messages == []
+    assert webhook_server.received == webhook_server.rejected == []
+
+
 def test_without_a_delivery_file_slack_channel_alone_gets_it(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:

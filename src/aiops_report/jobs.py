@@ -196,18 +196,19 @@ def run_weekly(
     refuse_unfinished(settings, period)
     built = _BuiltReport()
     outcomes: list[WeeklyOutcome] = []
-    failures: list[str] = []
+    failures: dict[str, list[str]] = {}  # each error, and the destinations it stopped
     for destination in every:
         try:
             outcomes.append(_deliver_to(destination, engine, settings, period, force, built))
         except AiopsReportError as exc:
-            failures.append(f"{destination.shown}: {exc}")
+            failures.setdefault(str(exc), []).append(destination.shown)
     if failures:
+        failed = sum(len(names) for names in failures.values())
+        why = " | ".join(f"{', '.join(names)}: {error}" for error, names in failures.items())
         delivered = [o.message for o in outcomes if o.status == "delivered"]
         raise DeliveryFailed(
-            f"{len(failures)} of {len(every)} destinations failed, to be retried by the next "
-            f"run — {' | '.join(failures)}"
-            + (f" (done: {'; '.join(delivered)})" if delivered else "")
+            f"{failed} of {len(every)} destinations failed, to be retried by the next run — "
+            f"{why}" + (f" (done: {'; '.join(delivered)})" if delivered else "")
         )
     sent = [o for o in outcomes if o.status == "delivered"]
     return WeeklyOutcome(
@@ -343,9 +344,11 @@ def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> N
 
 @dataclass
 class _BuiltReport:
-    """The report of one run_weekly call, built (or found) once for all its destinations."""
+    """The report of one run_weekly call, built (or found) once for all its destinations;
+    a build that failed is not tried again for the next destination."""
 
     report: tuple[Path, ReportNumbers] | None = None
+    error: AiopsReportError | None = None
 
 
 def _report_for(
@@ -366,7 +369,13 @@ def _report_for(
         if numbers is not None:
             built.report = built.report or (path, numbers)
             return path, numbers
+    if built.error is not None:
+        raise built.error
     if built.report is None:
-        report = generate_report(engine, settings, period)
+        try:
+            report = generate_report(engine, settings, period)
+        except AiopsReportError as exc:
+            built.error = exc
+            raise
         built.report = (report.path, report.numbers)
     return built.report
