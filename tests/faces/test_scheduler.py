@@ -344,3 +344,25 @@ def test_the_alert_after_grace_names_each_destination_of_the_routes_not_delivere
     )
     assert "#alerts" not in alert and "#ai-reports" not in alert  # delivered; not a destination
     engine.dispose()
+
+
+def test_checks_before_a_run_check_the_destinations_of_the_routes(
+    slack_server: SlackServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('[[route]]\nslack = ["#alerts"]\nwebhook = "https://h.example/x"\n')
+    settings = with_slack(
+        load_settings(database_url=sqlite_url(tmp_path / "c.db"), delivery_file=routes),
+        slack_server,
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5, now=MONDAY_9_KST)
+
+    with caplog.at_level(logging.ERROR):
+        problems = check_before_run(engine, settings, MONDAY_9_KST)
+
+    assert problems == [
+        "webhook:https://h.example/x: WEBHOOK_SECRET is not set: webhook routes are signed with it"
+    ]
+    assert "will fail: webhook:https://h.example/x" in caplog.text
+    assert slack_server.count("conversations.info") == 1  # #alerts checked, #ai-reports not

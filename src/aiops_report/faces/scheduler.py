@@ -25,7 +25,7 @@ from aiops_report.data.config import Settings
 from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.runs import Run
 from aiops_report.delivery.slack import SlackDelivery
-from aiops_report.doctor import database_findings
+from aiops_report.doctor import database_findings, delivery_findings
 from aiops_report.errors import (
     AiopsReportError,
     ConfigError,
@@ -170,7 +170,11 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
     """The doctor checks before the run due at `run_at`: warn of each failure and return them."""
     problems = [f.message for f in database_findings(engine, settings) if f.level == "error"]
     try:
-        slack_problems = [f.message for f in SlackDelivery(settings).check() if f.level == "error"]
+        if settings.delivery_file is None:
+            found = [(f.level, f.message) for f in SlackDelivery(settings).check()]
+        else:  # each destination of the routes (SLACK_CHANNEL may not be one of them)
+            found = [(f.level, f.message) for f in delivery_findings(settings)]
+        slack_problems = [message for level, message in found if level == "error"]
     except SlackNotConfigured:
         slack_problems = []  # nothing to check: run_weekly writes the report and says so
     if not problems and not slack_problems:
