@@ -41,7 +41,12 @@ def test_the_readme_example_lists_each_destination_once(tmp_path: Path) -> None:
         "C0SHOP00001",
         "email:shop@example.com",
     ]
-    assert load_routes(settings.delivery_file or Path())[0].alerts is True
+    assert [d.shown for d in destinations(settings, alerts=True)] == [
+        "#ai-reports",
+        "#cs-leads",
+        "email:ops-lead@example.com",
+        "webhook:https://hooks.example.com/ai",
+    ]
 
 
 def test_without_the_file_slack_channel_alone() -> None:

@@ -152,13 +152,16 @@ def _problem(error: ErrorDetails) -> str:
     return f"{' '.join(place)}: {message}"
 
 
-def destinations(settings: Settings) -> list[Destination]:
-    """Every destination of DELIVERY_FILE, each once and in the file's order; SLACK_CHANNEL
-    alone without the file. Raises ConfigError for a bad file."""
+def destinations(settings: Settings, *, alerts: bool = False) -> list[Destination]:
+    """Every destination of DELIVERY_FILE (with `alerts`, of its routes marked alerts = true),
+    each once and in the file's order; SLACK_CHANNEL alone without the file.
+    Raises ConfigError for a bad file."""
     if settings.delivery_file is None:
         return [Destination("slack", settings.slack_channel.strip())]
     found: dict[tuple[Kind, str], Destination] = {}
     for route in load_routes(settings.delivery_file):
+        if alerts and not route.alerts:
+            continue
         listed: list[Destination] = [
             *(Destination("slack", channel) for channel in route.slack),
             *(Destination("email", address) for address in route.email),
