@@ -150,6 +150,27 @@ def test_a_report_that_cannot_be_built_fails_every_destination_in_one_line(
     assert webhook_server.received == webhook_server.rejected == []
 
 
+def test_an_unexpected_error_in_one_destination_is_recorded_and_stops_no_other(
+    demo_engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    slack_server: SlackServer,
+    mail_server: MailServer,
+    webhook_server: WebhookServer,
+) -> None:
+    """A folder where the email's CSV table goes: an OSError no module names."""
+    settings = routed(settings, tmp_path, slack_server, mail_server, webhook_server)
+    (settings.report_dir / "weekly_report_2026_11_23_daily.csv").mkdir(parents=True)
+
+    with pytest.raises(DeliveryFailed, match=r"1 of 4 .* email:ops-lead@example.com: IsADir"):
+        run_weekly(demo_engine, settings, period=WEEK)
+
+    ledger = {run.channel: run for run in RunLedger(demo_engine).history()}
+    assert ledger["email:ops-lead@example.com"].status == "failed"
+    assert len(slack_server.shared_files()) == 2 and len(webhook_server.received) == 1
+    assert mail_server.messages == []
+
+
 def test_without_a_delivery_file_slack_channel_alone_gets_it(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:

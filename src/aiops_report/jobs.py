@@ -202,6 +202,9 @@ def run_weekly(
             outcomes.append(_deliver_to(destination, engine, settings, period, force, built))
         except AiopsReportError as exc:
             failures.setdefault(str(exc), []).append(destination.shown)
+        except Exception as exc:  # a bug in one destination must not keep the others waiting
+            log.exception("the delivery to %s failed unexpectedly", destination.shown)
+            failures.setdefault(f"{type(exc).__name__}: {exc}", []).append(destination.shown)
     if failures:
         failed = sum(len(names) for names in failures.values())
         why = " | ".join(f"{', '.join(names)}: {error}" for error, names in failures.items())
@@ -246,7 +249,7 @@ def _deliver_to(
             send_report_email(settings, destination.address, numbers, attachments)
         else:
             post_report(settings, destination.address, numbers)
-    except AiopsReportError as exc:
+    except Exception as exc:  # recorded, so that the next run retries it at once
         ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
         raise
     run = ledger.update(run.id, status="delivered", error=None, lease_until=None)
