@@ -25,8 +25,11 @@ from aiops_report.data.db import (
 )
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
+from aiops_report.delivery.email import check_smtp
+from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery
-from aiops_report.errors import AiopsReportError, FontMissing, SlackNotConfigured
+from aiops_report.delivery.webhook import webhook_secret
+from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
 
@@ -202,6 +205,43 @@ def slack_findings(settings: Settings) -> list[Finding]:
     return [Finding(finding.level, finding.message) for finding in slack.check()]
 
 
+def delivery_findings(settings: Settings) -> list[Finding]:
+    """Each destination of DELIVERY_FILE checked without sending (Slack: token and channel;
+    email: the SMTP server's greeting, STARTTLS and login; webhook: its URL and secret);
+    SLACK_CHANNEL's Slack checks without the file."""
+    if settings.delivery_file is None:
+        return slack_findings(settings)
+    try:
+        every = destinations(settings)
+    except ConfigError as exc:
+        return [Finding("error", str(exc))]
+    findings = [Finding("ok", f"DELIVERY_FILE {settings.delivery_file}: {len(every)} destinations")]
+    smtp: Finding | None = None
+    for destination in every:
+        if destination.kind == "slack":
+            channel = settings.model_copy(update={"slack_channel": destination.address})
+            findings += [f for f in slack_findings(channel) if f not in findings]
+        elif destination.kind == "email":
+            smtp = smtp or _smtp_finding(settings)  # one SMTP server for every address
+            findings.append(Finding(smtp.level, f"{destination.shown}: {smtp.message}"))
+        else:
+            try:
+                webhook_secret(settings)
+                findings.append(
+                    Finding("ok", f"{destination.shown}: signed with WEBHOOK_SECRET (not called)")
+                )
+            except ConfigError as exc:
+                findings.append(Finding("error", f"{destination.shown}: {exc}"))
+    return findings
+
+
+def _smtp_finding(settings: Settings) -> Finding:
+    try:
+        return Finding("ok", check_smtp(settings))
+    except AiopsReportError as exc:
+        return Finding("error", str(exc))
+
+
 def all_findings(engine: Engine, settings: Settings) -> list[Finding]:
-    """Everything `doctor` checks: database, font and Slack."""
-    return [*database_findings(engine, settings), *font_findings(), *slack_findings(settings)]
+    """Everything `doctor` checks: database, font and each destination."""
+    return [*database_findings(engine, settings), *font_findings(), *delivery_findings(settings)]

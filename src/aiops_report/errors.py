@@ -74,3 +74,16 @@ class SlackTimeout(SlackUnavailable):
 
 class InvalidPriceTable(ConfigError):
     """The MODEL_PRICES file cannot be read or does not have the documented shape."""
+
+
+class EmailDeliveryError(AiopsReportError):
+    """The SMTP server refused the report or could not be reached (SMTP_URL, EMAIL_FROM)."""
+
+
+class WebhookDeliveryError(AiopsReportError):
+    """A webhook refused the report (a non-2xx answer) or could not be reached."""
+
+
+class DeliveryFailed(AiopsReportError):
+    """Some destinations of DELIVERY_FILE failed; the others were delivered (the message says
+    which)."""

@@ -29,16 +29,21 @@ from aiops_report.data.db import reflect_tables, state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.delivery.alerting import post_alert
+from aiops_report.delivery.email import send_report_email
+from aiops_report.delivery.routes import Destination, destinations
 from aiops_report.delivery.runs import Run, RunLedger
 from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
+from aiops_report.delivery.webhook import post_report
 from aiops_report.errors import (
     AiopsReportError,
+    DeliveryFailed,
     InvalidInput,
     SlackNotConfigured,
     WeekNotOver,
     WeekNotStarted,
 )
 from aiops_report.report import write_report
+from aiops_report.report.tables import write_csv_tables
 from aiops_report.texts import TEXTS
 
 log = logging.getLogger(__name__)
@@ -161,6 +166,7 @@ class WeeklyOutcome:
     period: Period
     message: str
     run: Run
+    destinations: tuple[WeeklyOutcome, ...] = ()  # each destination's, with DELIVERY_FILE
 
 
 def refuse_unfinished(settings: Settings, period: Period, now: datetime | None = None) -> None:
@@ -181,7 +187,91 @@ def run_weekly(
     period: Period | None = None,
     force: bool = False,
 ) -> WeeklyOutcome:
-    """Build and deliver a week's report once, however often and by whomever it is called.
+    """Build a week's report once and deliver it once to each destination of DELIVERY_FILE
+    (SLACK_CHANNEL alone without it, as `deliver_to_slack`), however often it is called.
+
+    Each destination is claimed, delivered and recorded in report_runs on its own, keyed by
+    the week and the destination: a failed one is retried by the next run without sending
+    the others again, and never stops them. Raises DeliveryFailed naming each destination
+    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver.
+    """
+    if settings.delivery_file is None:
+        return deliver_to_slack(engine, settings, period=period, force=force)
+    every = destinations(settings)
+    period = period or default_week(settings)
+    refuse_unfinished(settings, period)
+    built = _BuiltReport()
+    outcomes: list[WeeklyOutcome] = []
+    failures: dict[str, list[str]] = {}  # each error, and the destinations it stopped
+    for destination in every:
+        try:
+            outcomes.append(_deliver_to(destination, engine, settings, period, force, built))
+        except AiopsReportError as exc:
+            failures.setdefault(str(exc), []).append(destination.shown)
+        except Exception as exc:  # a bug in one destination must not keep the others waiting
+            log.exception("the delivery to %s failed unexpectedly", destination.shown)
+            failures.setdefault(f"{type(exc).__name__}: {exc}", []).append(destination.shown)
+    if failures:
+        failed = sum(len(names) for names in failures.values())
+        why = " | ".join(f"{', '.join(names)}: {error}" for error, names in failures.items())
+        delivered = [o.message for o in outcomes if o.status == "delivered"]
+        raise DeliveryFailed(
+            f"{failed} of {len(every)} destinations failed, to be retried by the next run — "
+            f"{why}" + (f" (done: {'; '.join(delivered)})" if delivered else "")
+        )
+    sent = [o for o in outcomes if o.status == "delivered"]
+    return WeeklyOutcome(
+        "delivered" if sent else "skipped",
+        period,
+        "\n".join(o.message for o in outcomes),
+        (sent or outcomes)[0].run,
+        tuple(outcomes),
+    )
+
+
+def _deliver_to(
+    destination: Destination,
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    force: bool,
+    built: _BuiltReport,
+) -> WeeklyOutcome:
+    """Deliver the week to one destination once (claimed, sent, recorded on its own)."""
+    if destination.kind == "slack":
+        channel = settings.model_copy(update={"slack_channel": destination.address})
+        return deliver_to_slack(engine, channel, period=period, force=force, built=built)
+    ledger = run_ledger(engine, settings)
+    claim = ledger.claim(period, destination.key, force=force)
+    if not claim.claimed:
+        return WeeklyOutcome("skipped", period, claim.reason, claim.run)
+    run = claim.run
+    try:
+        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
+        run = ledger.update(run.id, file_path=str(path), error=None)
+        steps.info(f"sending to {destination.shown}")
+        if destination.kind == "email":
+            attachments = [path, *write_csv_tables(numbers, path)]
+            send_report_email(settings, destination.address, numbers, attachments)
+        else:
+            post_report(settings, destination.address, numbers)
+    except Exception as exc:  # recorded, so that the next run retries it at once
+        ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
+        raise
+    run = ledger.update(run.id, status="delivered", error=None, lease_until=None)
+    return WeeklyOutcome("delivered", period, f"{path.name} delivered to {destination.shown}", run)
+
+
+def deliver_to_slack(
+    engine: Engine,
+    settings: Settings,
+    *,
+    period: Period | None = None,
+    force: bool = False,
+    built: _BuiltReport | None = None,
+) -> WeeklyOutcome:
+    """Build and deliver a week's report to SLACK_CHANNEL once, however often and by whomever
+    it is called (`built`: the report another destination of the same run built).
 
     A week already delivered to SLACK_CHANNEL is skipped (unless `force`); after a failure the
     report already written is uploaded again, after checking that Slack did not in fact post
@@ -196,7 +286,7 @@ def run_weekly(
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
     try:
-        path, numbers = _report_for(run, engine, settings, period, fresh=force)
+        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
         # A forced run sends anew: the file an earlier run posted does not count for it.
         forget = {"slack_file_id": None, "permalink": None} if force else {}
         # The run stays "running" (its lease holding the week) until Slack has the file.
@@ -261,17 +351,43 @@ def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> N
         log.warning("the report of %s is delivered, but its button is not: %s", period.start, exc)
 
 
+@dataclass
+class _BuiltReport:
+    """The report of one run_weekly call, built (or found) once for all its destinations;
+    a build that failed is not tried again for the next destination."""
+
+    report: tuple[Path, ReportNumbers] | None = None
+    error: AiopsReportError | None = None
+
+
 def _report_for(
-    run: Run, engine: Engine, settings: Settings, period: Period, *, fresh: bool
+    run: Run,
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    fresh: bool,
+    built: _BuiltReport | None = None,
 ) -> tuple[Path, ReportNumbers]:
-    """The run's report: the one written by an earlier attempt, or a new one."""
+    """The run's report: the one written by an earlier attempt, the one `built` for another
+    destination of this run, or a new one."""
+    built = built or _BuiltReport()
     if not fresh and run.file_path and Path(run.file_path).is_file():
         path = Path(run.file_path)
         numbers = numbers_beside(path)
         if numbers is not None:
+            built.report = built.report or (path, numbers)
             return path, numbers
-    report = generate_report(engine, settings, period)
-    return report.path, report.numbers
+    if built.error is not None:
+        raise built.error
+    if built.report is None:
+        try:
+            report = generate_report(engine, settings, period)
+        except AiopsReportError as exc:
+            built.error = exc
+            raise
+        built.report = (report.path, report.numbers)
+    return built.report
 
 
 @dataclass(frozen=True)
@@ -301,15 +417,16 @@ def watch_days(settings: Settings, day: date | None, now: datetime) -> list[Peri
 
 
 def alert_destinations(settings: Settings) -> list[str]:
-    """Where alerts go: SLACK_CHANNEL."""
-    return [settings.slack_channel]
+    """The Slack channels alerts go to: those of DELIVERY_FILE's routes marked `alerts = true`,
+    or SLACK_CHANNEL without the file."""
+    return [d.address for d in destinations(settings, alerts=True) if d.kind == "slack"]
 
 
 def watch(
     engine: Engine, settings: Settings, *, day: date | None = None, now: datetime | None = None
 ) -> WatchOutcome:
     """Judge the alert rules (ALERTS_FILE, or the built-in ones) on the last complete day and
-    on today so far (or on `day`), and post each alert that fires to SLACK_CHANNEL once.
+    on today so far (or on `day`), and post each alert that fires once to each alert channel.
 
     Raises ConfigError (ALERTS_FILE), InvalidInput, MissingTable, DatabaseUnreachable; a post
     that fails is in `problems`, and is tried again by the next watch.

@@ -1,5 +1,6 @@
 """The `aiops-report` command, called in-process as a user would call it."""
 
+import csv
 import io
 import json
 import subprocess
@@ -253,3 +254,29 @@ def test_generate_shows_its_steps_on_a_terminal_only(
         assert step in terminal.getvalue()
     assert piped.exit_code == 0
     assert "reading" not in piped.output
+
+
+def test_generate_csv_writes_the_tables_beside_the_pdf(
+    db_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=20, now=TUESDAY)
+    engine.dispose()
+
+    with time_machine.travel(TUESDAY, tick=False):
+        result = run("generate", "--csv", "--out", str(tmp_path), DATABASE_URL=db_url)
+
+    assert result.exit_code == 0, result.output
+    pdf, *tables = (Path(line) for line in result.stdout.split())
+    assert [t.name for t in tables] == [
+        f"{pdf.stem}_{name}.csv" for name in ("daily", "by_model", "lowest_scored", "disliked")
+    ]
+    document = json.loads(pdf.with_suffix(".json").read_text("utf-8"))
+    with tables[0].open(encoding="utf-8-sig", newline="") as daily:
+        rows = list(csv.DictReader(daily))
+    assert [(r["date"], int(r["conversations"]), int(r["dislikes"])) for r in rows] == [
+        (d["date"], d["conversations"], d["dislikes"]) for d in document["daily"]
+    ]
+    with tables[1].open(encoding="utf-8-sig", newline="") as by_model:
+        conversations = sum(int(r["conversations"]) for r in csv.DictReader(by_model))
+    assert conversations == document["current"]["conversations"]

@@ -361,3 +361,56 @@ def test_schedule_process_logs_its_next_run_and_stops_cleanly_on_sigterm(tmp_pat
     expected = next_run_time(load_settings(), datetime.now(KST))
     assert f"next weekly run: {expected:%A %Y-%m-%d} 09:00 KST (00:00 UTC)" in started
     assert "scheduler stopped" in rest
+
+
+def test_the_alert_after_grace_names_each_destination_of_the_routes_not_delivered(
+    settings: Settings, slack_server: SlackServer, tmp_path: Path
+) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text(
+        '[[route]]\nslack = ["#alerts"]\nemail = ["ops@example.com"]\n', encoding="utf-8"
+    )
+    # The SMTP server is gone: the email fails, the Slack channel gets the report.
+    settings = with_slack(settings, slack_server).model_copy(
+        update={
+            "delivery_file": routes,
+            "smtp_url": SecretStr("smtp://127.0.0.1:9"),
+            "email_from": "aiops-report@example.com",
+        }
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=20, now=MONDAY_9_KST)
+
+    assert scheduled_run(engine, settings, MONDAY_9_KST) is None
+    alert = alert_if_undelivered(engine, settings, MONDAY_9_KST)
+
+    assert alert is not None
+    assert alert.startswith(
+        "the weekly report of the week of 2026-11-16 was not delivered to email:ops@example.com "
+        "within SCHEDULE_GRACE of Monday 2026-11-23 09:00 KST (00:00 UTC): could not connect "
+        "to smtp://127.0.0.1:9"
+    )
+    assert "#alerts" not in alert and "#ai-reports" not in alert  # delivered; not a destination
+    engine.dispose()
+
+
+def test_checks_before_a_run_check_the_destinations_of_the_routes(
+    slack_server: SlackServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('[[route]]\nslack = ["#alerts"]\nwebhook = "https://h.example/x"\n')
+    settings = with_slack(
+        load_settings(database_url=sqlite_url(tmp_path / "c.db"), delivery_file=routes),
+        slack_server,
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5, now=MONDAY_9_KST)
+
+    with caplog.at_level(logging.ERROR):
+        problems = check_before_run(engine, settings, MONDAY_9_KST)
+
+    assert problems == [
+        "webhook:https://h.example/x: WEBHOOK_SECRET is not set: webhook routes are signed with it"
+    ]
+    assert "will fail: webhook:https://h.example/x" in caplog.text
+    assert slack_server.count("conversations.info") == 1  # #alerts checked, #ai-reports not

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_signing_secret: SecretStr | None = None
     slack_timeout: int = Field(20, ge=1)  # seconds one Slack request may take
+    # A TOML file of routes: Slack channels, email addresses and webhooks the weekly report
+    # goes to (delivery/routes.py; README "Where reports go"); unset: SLACK_CHANNEL alone.
+    delivery_file: Path | None = None
+    # smtp://user:password@host:587 (STARTTLS when offered) or smtps://... (TLS from the start).
+    smtp_url: SecretStr | None = None
+    email_from: str | None = None
+    webhook_secret: SecretStr | None = None  # signs each webhook's body (X-Signature)
     # Standard cron fields (minute hour day month weekday; weekday 0 or 7 = Sunday, 1 = Monday),
     # in REPORT_TIMEZONE.
     schedule: str = "0 9 * * 1"

@@ -181,17 +181,26 @@ def generate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as JSON; write no file.")
     ] = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Also write the report's tables as CSV beside the PDF: daily, by model, "
+            "lowest-scored and disliked conversations.",
+        ),
+    ] = False,
 ) -> None:
     """Build the PDF report of a week (and the JSON of its numbers beside it).
 
     The week in progress gives a week-to-date report, marked partial and compared with the
     same span of the week before (weekly_report_YYYY_MM_DD_partial.pdf).
 
-    Example: aiops-report generate --week 2026-11-18 --lang en
+    Example: aiops-report generate --week 2026-11-18 --lang en --csv
     """
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import format_instant
     from aiops_report.jobs import generate_report, report_numbers, requested_week
+    from aiops_report.report.tables import write_csv_tables
 
     with reported_errors():
         settings = settings_from_env()
@@ -219,6 +228,9 @@ def generate(
         else:
             err.print("not uploaded: `aiops-report send PATH` uploads it")
         typer.echo(report.path)
+        if as_csv:
+            for path in write_csv_tables(report.numbers, report.path):
+                typer.echo(path)
 
 
 def warn_of_unread_feedback(numbers: ReportNumbers) -> None:

@@ -23,9 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.config import Settings
+from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.runs import Run
 from aiops_report.delivery.slack import SlackDelivery
-from aiops_report.doctor import database_findings
+from aiops_report.doctor import database_findings, delivery_findings
 from aiops_report.errors import (
     AiopsReportError,
     ConfigError,
@@ -179,7 +180,11 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
     """The doctor checks before the run due at `run_at`: warn of each failure and return them."""
     problems = [f.message for f in database_findings(engine, settings) if f.level == "error"]
     try:
-        slack_problems = [f.message for f in SlackDelivery(settings).check() if f.level == "error"]
+        if settings.delivery_file is None:
+            found = [(f.level, f.message) for f in SlackDelivery(settings).check()]
+        else:  # each destination of the routes (SLACK_CHANNEL may not be one of them)
+            found = [(f.level, f.message) for f in delivery_findings(settings)]
+        slack_problems = [message for level, message in found if level == "error"]
     except SlackNotConfigured:
         slack_problems = []  # nothing to check: run_weekly writes the report and says so
     if not problems and not slack_problems:
@@ -195,23 +200,28 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
 
 
 def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -> str | None:
-    """If the week of the run due at `run_at` is not delivered, send one alert; return its
-    text. However many schedulers run, one of them sends it (report_once); when even that
-    ledger cannot be written, each sends it: better twice than never."""
+    """If the week of the run due at `run_at` is not delivered to each destination (SLACK_CHANNEL,
+    or DELIVERY_FILE's), send one alert naming those it missed and why; return its text.
+    However many schedulers run, one of them sends it (report_once); when even that ledger
+    cannot be written, each sends it: better twice than never."""
     period = default_week(settings, run_at)
+    missed: dict[str, list[str]] = {}  # why, and the destinations it concerns
     try:
-        run = _run_of(engine, settings, period.start)
+        for destination in destinations(settings):
+            run = _run_of(engine, settings, period.start, destination.key)
+            if run is not None and run.status == "delivered":
+                continue
+            why = (run.error if run else None) or (
+                f"its run is {run.status}" if run else "no run of it was recorded"
+            )
+            missed.setdefault(why, []).append(destination.shown)
     except AiopsReportError as exc:
-        why = str(exc)
-    else:
-        if run is not None and run.status == "delivered":
-            return None
-        why = (run.error if run else None) or (
-            f"its run is {run.status}" if run else "no run of it was recorded"
-        )
-    text = (
-        f"the weekly report of the week of {period.start} was not delivered to "
-        f"{settings.slack_channel} within SCHEDULE_GRACE of {describe(run_at)}: {why}"
+        missed = {str(exc): [settings.slack_channel]}
+    if not missed:
+        return None
+    text = f"the weekly report of the week of {period.start} was not delivered to " + "; to ".join(
+        f"{', '.join(names)} within SCHEDULE_GRACE of {describe(run_at)}: {why}"
+        for why, names in missed.items()
     )
     key = f"undelivered:{run_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}:{settings.slack_channel}"
     try:
@@ -225,9 +235,9 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
     return text
 
 
-def _run_of(engine: Engine, settings: Settings, week_start: date) -> Run | None:
+def _run_of(engine: Engine, settings: Settings, week_start: date, key: str) -> Run | None:
     for run in run_ledger(engine, settings).history():
-        if run.period_start == week_start and run.channel == settings.slack_channel:
+        if run.period_start == week_start and run.channel == key:
             return run
     return None
 

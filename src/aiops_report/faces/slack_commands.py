@@ -1,11 +1,12 @@
 """Slack as a trigger: the `/ai-report [week]` slash command and the "Generate report now" button.
 
 Both acknowledge at once (Slack gives 3 seconds), then hand the report to the `jobs` executor,
-which runs `run_weekly` for that week with the channel the request came from. A week still in
-progress gets its week-to-date report posted there (`send_week_to_date`), not recorded as the
-week's delivery: the week's own report still goes out when it is over. slack_bolt verifies
-each request's signature and age with SLACK_SIGNING_SECRET (forged or older than 5 minutes:
-401). Handlers are registered in `register`.
+which runs `deliver_to_slack` for that week with the channel the request came from (only there,
+whatever DELIVERY_FILE lists). A week still in progress gets its week-to-date report posted
+there (`send_week_to_date`), not recorded as the week's delivery: the week's own report still
+goes out when it is over. slack_bolt verifies each request's signature and age with
+SLACK_SIGNING_SECRET (forged or older than 5 minutes: 401). Handlers are registered in
+`register`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotStarted,
 )
-from aiops_report.jobs import default_week, run_weekly, send_week_to_date
+from aiops_report.jobs import default_week, deliver_to_slack, send_week_to_date
 from aiops_report.texts import TEXTS as REPORT_TEXTS
 from aiops_report.texts import Texts, format_time
 
@@ -157,8 +158,9 @@ def deliver_to_channel(
         _post_week_to_date(here, engine, channel_id, period, client)
         return
     try:
-        outcome = run_weekly(engine, here, period=period, force=True)
-    except AiopsReportError as exc:  # recorded in report_runs by run_weekly
+        # This channel only, whatever DELIVERY_FILE lists.
+        outcome = deliver_to_slack(engine, here, period=period, force=True)
+    except AiopsReportError as exc:  # recorded in report_runs by deliver_to_slack
         log.error("on-demand report of the week of %s failed: %s", period.start, exc)
         _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
         return

@@ -1,0 +1,185 @@
+"""Email delivery: the report PDF (and its tables as CSV) to one address, through SMTP_URL.
+
+The standard library's email and smtplib only. SMTP_URL is `smtp://[user:password@]host[:port]`
+(port 587 by default; STARTTLS whenever the server offers it) or `smtps://...` (TLS from the
+first byte, port 465 by default). A password is sent only over TLS, or to a relay on this
+machine (loopback). The password never appears in a message of ours.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from aiops_report.analysis.metrics import ReportNumbers
+from aiops_report.data.config import Settings
+from aiops_report.delivery.slack import summary_text
+from aiops_report.errors import ConfigError, EmailDeliveryError
+
+TIMEOUT = 30  # seconds for the connection and each SMTP reply
+PORTS = {"smtp": 587, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """SMTP_URL, read: where to connect and as whom."""
+
+    scheme: str
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+
+    def __repr__(self) -> str:
+        return f"SmtpServer({self.shown!r}, user={self.user!r})"
+
+    @property
+    def shown(self) -> str:
+        """The server as messages show it: no user, no password."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def on_this_machine(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def smtp_server(settings: Settings) -> SmtpServer:
+    """SMTP_URL read; raises ConfigError when it (or EMAIL_FROM) is unset or malformed."""
+    if settings.smtp_url is None or not settings.smtp_url.get_secret_value().strip():
+        raise ConfigError("SMTP_URL is not set: email routes need an SMTP server")
+    if not settings.email_from:
+        raise ConfigError("EMAIL_FROM is not set: email routes need a sender address")
+    parts = urlsplit(settings.smtp_url.get_secret_value().strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in PORTS or not parts.hostname or port == -1:
+        raise ConfigError(
+            "SMTP_URL is not an SMTP URL (e.g. smtp://user:password@mail.example.com:587)"
+        )
+    return SmtpServer(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port or PORTS[parts.scheme],
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@contextmanager
+def smtp_session(server: SmtpServer) -> Iterator[smtplib.SMTP]:
+    """A session: connected, EHLO, STARTTLS when offered, logged in when SMTP_URL has a user;
+    QUIT at the end. Raises EmailDeliveryError naming the server and the step that failed."""
+    tls = ssl.create_default_context()
+    step = "connect to"
+    try:
+        smtp: smtplib.SMTP
+        if server.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=tls)
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
+        with smtp:
+            step = "greet"
+            smtp.ehlo()
+            encrypted = server.scheme == "smtps"
+            if not encrypted and smtp.has_extn("starttls"):
+                step = "start TLS with"
+                smtp.starttls(context=tls)
+                smtp.ehlo()
+                encrypted = True
+            if server.user:
+                if not encrypted and not server.on_this_machine:
+                    raise EmailDeliveryError(
+                        f"{server.shown} offers no STARTTLS: the password is not sent "
+                        "unencrypted (use smtps:// or a server with STARTTLS)"
+                    )
+                step = f"log in as {server.user} at"
+                smtp.login(server.user, server.password or "")
+            step = "send through"
+            yield smtp
+    except smtplib.SMTPRecipientsRefused as exc:
+        refused = "; ".join(
+            f"{address} ({code} {_text(reply)})"
+            for address, (code, reply) in exc.recipients.items()
+        )
+        raise EmailDeliveryError(f"{server.shown} refused the recipient {refused}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise EmailDeliveryError(
+            f"could not {step} {server.shown}: {exc.smtp_code} {_text(exc.smtp_error)}"
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, TLS, timeout
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise EmailDeliveryError(f"could not {step} {server.shown}: {reason}") from None
+
+
+def report_message(
+    sender: str,
+    to: str,
+    numbers: ReportNumbers,
+    language: str,
+    attachments: list[Path],
+) -> EmailMessage:
+    """The report's email: the headline numbers as its text, its files attached (the PDF
+    first). Raises EmailDeliveryError when a file cannot be read."""
+    headline = summary_text(numbers, language).splitlines()
+    subject = headline[0].strip("*")  # Slack's bold title
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content("\n".join([subject, *headline[1:]]) + "\n")
+    for path in attachments:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise EmailDeliveryError(f"cannot read {path}: {exc.strerror}") from None
+        if path.suffix == ".pdf":
+            message.add_attachment(data, "application", "pdf", filename=path.name)
+        else:
+            message.add_attachment(data, "text", "csv", filename=path.name)
+    return message
+
+
+def send_report_email(
+    settings: Settings, to: str, numbers: ReportNumbers, attachments: list[Path]
+) -> None:
+    """Email the report to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
+    server = smtp_server(settings)
+    assert settings.email_from is not None  # smtp_server checked it
+    message = report_message(
+        settings.email_from, to, numbers, settings.report_language, attachments
+    )
+    with smtp_session(server) as smtp:
+        smtp.send_message(message)
+
+
+def check_smtp(settings: Settings) -> str:
+    """doctor: connect, EHLO, STARTTLS, log in and quit, sending nothing; returns what
+    worked. Raises ConfigError, EmailDeliveryError."""
+    server = smtp_server(settings)
+    with smtp_session(server) as smtp:
+        tls = isinstance(smtp.sock, ssl.SSLSocket)
+    how = "TLS" if tls else "no TLS"
+    who = f", logged in as {server.user}" if server.user else ""
+    return f"SMTP server {server.shown} answers ({how}{who}); mail comes from {settings.email_from}"
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())

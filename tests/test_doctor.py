@@ -1,0 +1,81 @@
+"""`doctor` checks each destination of DELIVERY_FILE without sending anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from aiops_report.data.config import load_settings
+from aiops_report.doctor import delivery_findings
+from mail_server import MailServer
+from slack_server import TOKEN, SlackServer
+from webhook_server import SECRET, WebhookServer, webhook_server_fixture  # noqa: F401
+
+PASSWORD = "smtp-pa55"
+
+
+def test_each_destination_is_checked_and_nothing_sent(
+    tmp_path: Path, slack_server: SlackServer, webhook_server: WebhookServer
+) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text(
+        '[[route]]\nslack = ["#ai-reports", "#alerts"]\nemail = ["ops-lead@example.com"]\n'
+        f'webhook = "{webhook_server.url}/ai?token=t0k"\n'
+        '[[route]]\nslack = ["#town-square"]\n',
+        encoding="utf-8",
+    )
+    with MailServer(users={"reports": PASSWORD}) as mail:
+        settings = load_settings(
+            delivery_file=routes,
+            slack_bot_token=SecretStr(TOKEN),
+            slack_api_url=slack_server.api_url,
+            smtp_url=SecretStr(f"smtp://reports:{PASSWORD}@127.0.0.1:{mail.port}"),
+            email_from="aiops-report@example.com",
+            webhook_secret=SecretStr(SECRET),
+        )
+        findings = [(f.level, f.message) for f in delivery_findings(settings)]
+
+    assert findings == [
+        ("ok", f"DELIVERY_FILE {routes}: 5 destinations"),
+        ("ok", "Slack token works: team Acme Korea, bot @aiops-report"),
+        ("ok", "Slack scopes: files:write, files:read, chat:write, channels:read, groups:read"),
+        ("ok", "Slack #ai-reports has the ID C0AIREPORTS"),
+        ("ok", "the bot is a member of #ai-reports"),
+        ("ok", "Slack #alerts has the ID C0ALERTS001"),
+        ("ok", "the bot is a member of #alerts"),
+        (
+            "ok",
+            f"email:ops-lead@example.com: SMTP server smtp://127.0.0.1:{mail.port} answers "
+            "(no TLS, logged in as reports); mail comes from aiops-report@example.com",
+        ),
+        ("ok", f"webhook:{webhook_server.url}/ai: signed with WEBHOOK_SECRET (not called)"),
+        ("ok", "Slack #town-square has the ID C0TOWNSQR01"),
+        ("error", "the bot is not in #town-square: invite it with /invite @aiops-report"),
+    ]
+    assert mail.logins == ["reports"] and mail.messages == []
+    assert webhook_server.received == webhook_server.rejected == []
+    assert slack_server.shared_files() == [] and slack_server.messages == []
+
+
+def test_a_bad_file_or_missing_settings_are_errors(tmp_path: Path) -> None:
+    routes = tmp_path / "routes.toml"
+    routes.write_text('[[route]]\nemail = ["a@example.com"]\nwebhook = "https://h.example/x"\n')
+
+    settings = load_settings(delivery_file=routes)
+
+    findings = [(f.level, f.message) for f in delivery_findings(settings)]
+    routes.write_text("[[route]]\nslack = []\n")
+    broken = delivery_findings(settings)
+
+    assert findings[1:] == [
+        ("error", "email:a@example.com: SMTP_URL is not set: email routes need an SMTP server"),
+        (
+            "error",
+            "webhook:https://h.example/x: WEBHOOK_SECRET is not set: webhook routes are "
+            "signed with it",
+        ),
+    ]
+    assert [(f.level, f.message) for f in broken] == [
+        ("error", f"DELIVERY_FILE {routes}: route 1: a route needs slack, email or webhook")
+    ]
