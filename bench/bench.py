@@ -48,9 +48,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import OPTIONAL_COLUMNS, create_schema, make_engine
+from aiops_report.data.db import make_engine
+from aiops_report.data.mapping import OPTIONAL_COLUMNS
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
+from aiops_report.data.tables import create_schema
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -285,7 +287,7 @@ def full_pdf(settings: Settings) -> Work:
 def overview(settings: Settings) -> Work:
     """What the dashboard's Overview shows first for 4 weeks (dashboard/data.py `totals`)."""
     from aiops_report.analysis.metrics import compute
-    from aiops_report.data.db import reflect_tables
+    from aiops_report.data.tables import reflect_tables
     from aiops_report.jobs import totals_store
 
     four_weeks = four_weeks_reported()
@@ -307,7 +309,7 @@ def overview(settings: Settings) -> Work:
 def overview_users(settings: Settings) -> Work:
     """The Overview's last card: distinct users of the 4 weeks and of the 4 before."""
     from aiops_report.analysis.metrics import unique_users
-    from aiops_report.data.db import reflect_tables
+    from aiops_report.data.tables import reflect_tables
 
     def work() -> object:
         engine = make_engine(settings)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings
-from aiops_report.data.db import ChatbotTables, reflect_tables
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 from chatbot_tables import STYLES, Rows, create_tables, insert
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -14,17 +14,12 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.insights import insights_findings
 from aiops_report.data.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
+from aiops_report.data.column_values import value_kind
 from aiops_report.data.config import Settings
-from aiops_report.data.db import (
-    ChatbotTables,
-    check_connection,
-    describe,
-    missing_created_at_indexes,
-    reflect_tables,
-    value_kind,
-)
+from aiops_report.data.db import check_connection, describe
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery

@@ -25,9 +25,10 @@ from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
-from aiops_report.data.db import reflect_tables, state_engine
+from aiops_report.data.db import state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import reflect_tables
 from aiops_report.delivery.alerting import post_alert
 from aiops_report.delivery.email import send_report_email
 from aiops_report.delivery.routes import Destination, destinations

@@ -15,8 +15,8 @@ from aiops_report.analysis.alerts import day_as_of, evaluate
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings
-from aiops_report.data.db import reflect_tables
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import reflect_tables
 from aiops_report.errors import ConfigError
 from alert_days import (
     EVENING_CONVERSATIONS,

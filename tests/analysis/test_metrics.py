@@ -19,9 +19,10 @@ from sqlalchemy.engine import Engine
 from aiops_report.analysis.formulas import change_between, percentile_cont
 from aiops_report.analysis.metrics import METRIC_NAMES, ReportNumbers, compute, unique_users
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import make_engine, reflect_tables
+from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import reflect_tables
 from aiops_report.jobs import report_numbers, requested_week
 from chatbot_tables import STYLES, Rows, create_tables, insert, reference
 from conftest import SERVER_URLS, server_url, sqlite_url

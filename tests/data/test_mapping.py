@@ -21,10 +21,12 @@ from typer.testing import CliRunner
 
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
+from aiops_report.data.column_values import typed_word
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import make_engine, reflect_tables, typed_word
+from aiops_report.data.db import make_engine
 from aiops_report.data.mapping import load_mapping
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import reflect_tables
 from aiops_report.errors import ConfigError, MissingColumn
 from aiops_report.faces.cli import app
 from chatbot_tables import create_tables

@@ -18,10 +18,11 @@ from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.daily import keep_daily_totals
-from aiops_report.data.db import make_engine, reflect_tables
+from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
+from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.cli import app
 
 SEOUL = ZoneInfo("Asia/Seoul")

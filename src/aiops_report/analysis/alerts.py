@@ -29,11 +29,13 @@ from aiops_report.analysis.metrics import (
     period_metrics,
     schema_features,
 )
+from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import DayTotals, per_range, period_days
-from aiops_report.data.db import ChatbotTables, database_error, exact_text
+from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables
 
 WORST_SHOWN = 3  # conversations behind an alert
 # The metrics whose worst conversations are the disliked ones first (else the lowest-scored).

@@ -15,10 +15,12 @@ from aiops_report.analysis.formulas import mean, satisfaction
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.themes import Theme, top_themes
+from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, period_days
-from aiops_report.data.db import ChatbotTables, TableRole, exact_text
+from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables
 
 BASELINE_WEEKS = 8
 DISAGREEMENTS = 10

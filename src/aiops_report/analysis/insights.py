@@ -44,10 +44,12 @@ from aiops_report.analysis.significance import (
     proportion_test,
     robust_anomaly,
 )
-from aiops_report.data.db import ChatbotTables, TableRole, database_error
+from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
+from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables
 
 CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each

@@ -25,11 +25,14 @@ from aiops_report.analysis.formulas import (
     satisfaction,
 )
 from aiops_report.analysis.insight_parts import Insights
+from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, per_range, period_days
-from aiops_report.data.db import ChatbotTables, TableRole, database_error, exact_text
+from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
+from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables
 
 WORST_LIMIT = 10
 

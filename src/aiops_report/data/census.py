@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data.db import ChatbotTables, database_error, exact_text, value_kind
+from aiops_report.data.column_values import exact_text, value_kind
+from aiops_report.data.db import database_error
+from aiops_report.data.tables import ChatbotTables
 
 FEEDBACK_VALUES_SHOWN = 12
 

@@ -21,10 +21,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data import rollups
-from aiops_report.data.db import ROLES, ChatbotTables, TableRole, database_error
+from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
+from aiops_report.data.mapping import ROLES, TableRole
 from aiops_report.data.periods import Period, midnight
 from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables
 
 UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 

@@ -26,8 +26,9 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data.db import ChatbotTables, database_error
+from aiops_report.data.db import database_error
 from aiops_report.data.periods import midnight
+from aiops_report.data.tables import ChatbotTables
 
 log = logging.getLogger(__name__)
 

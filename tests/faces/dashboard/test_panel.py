@@ -22,9 +22,9 @@ from aiops_report.analysis.insights import CHANGE_METRICS, compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings
-from aiops_report.data.db import reflect_tables
 from aiops_report.data.demo import DIP_MODEL, fill_demo_data
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.dashboard import auth, data
 from aiops_report.faces.dashboard.texts import KO, delta_text, plain
 from aiops_report.faces.dashboard.views import conversations

@@ -22,8 +22,9 @@ from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import ChatbotTables, make_engine, reflect_tables
+from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 from aiops_report.delivery.runs import Run
 from aiops_report.delivery.slack import SlackDelivery, SlackFinding
 from aiops_report.doctor import Finding, database_findings

@@ -1,0 +1,65 @@
+"""How feedback, score and text values compare on every database: a column's kind of
+values, a feedback word as such a value, a number written as text, exact text."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+ValueKind = Literal["text", "integer", "number", "boolean"]
+# A number written as text: what a text score must look like to count (POSIX classes read the
+# same on PostgreSQL and MariaDB/MySQL; Python's float() accepts the same strings).
+NUMBER_PATTERN = r"^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", re.ASCII)
+_TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "on"})
+_FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
+
+
+def value_kind(column: sa.ColumnElement[Any]) -> ValueKind:
+    """How a feedback or score column's values compare: as text, integers, numbers, booleans."""
+    column_type = column.type
+    # MySQL's BOOLEAN is TINYINT(1): its values are 0 and 1, its words true and false.
+    if isinstance(column_type, sa.Boolean) or (
+        isinstance(column_type, mysql.TINYINT) and column_type.display_width == 1
+    ):
+        return "boolean"
+    if isinstance(column_type, sa.Integer):
+        return "integer"
+    if isinstance(column_type, sa.Numeric | sa.Float):  # Float is no Numeric in SQLAlchemy 2.1
+        return "number"
+    return "text"
+
+
+def typed_word(word: str, kind: ValueKind) -> Any:
+    """A feedback word as a value of a column of `kind`; None when such a column cannot hold it."""
+    if kind == "text":
+        return word
+    if kind == "boolean":
+        if word in _TRUE_WORDS:
+            return True
+        return False if word in _FALSE_WORDS else None
+    if not _NUMBER.fullmatch(word):
+        return None
+    number = Decimal(word.strip())
+    if kind == "integer":
+        return int(number) if number == int(number) else None
+    return number
+
+
+def sqlite_number(value: Any) -> float | None:
+    """SQLite's `aiops_number(text)`: the text as a number, NULL when it is not one."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return float(value)
+    return None
+
+
+def exact_text(expression: sa.ColumnElement[Any], dialect_name: str) -> sa.ColumnElement[Any]:
+    """Compare text byte for byte: MySQL's default collations ignore case, accents, padding."""
+    if dialect_name in {"mysql", "mariadb"}:
+        # Bound values stay strings: MySQL compares a binary and a text operand as bytes.
+        return sa.type_coerce(sa.cast(expression, mysql.BINARY()), sa.String())
+    return expression

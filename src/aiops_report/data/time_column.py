@@ -1,0 +1,107 @@
+"""A `created_at` column as ranges of instants, whatever it stores: a timestamp with or
+without a time zone, SQLite text, or an integer epoch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from aiops_report.data.mapping import TimeUnit
+
+TimeStyle = Literal["aware", "naive", "sqlite_text", "epoch"]
+EPOCH_FACTOR: dict[TimeUnit, int] = {"s": 1, "ms": 1000}
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """A `created_at` column and how instants compare with what it stores.
+
+    Every predicate is made of ranges on the raw column, never a function of it, so that
+    the database reads only the index slice of the period.
+    """
+
+    column: sa.ColumnElement[Any]
+    style: TimeStyle
+    db_zone: ZoneInfo
+    unit: TimeUnit = "s"  # of an integer epoch
+
+    @classmethod
+    def of(
+        cls,
+        column: sa.Column[Any],
+        dialect_name: str,
+        db_zone: ZoneInfo,
+        unit: TimeUnit | None = None,
+    ) -> TimeColumn:
+        """Decide the storage style from the epoch unit, the dialect and the reflected type."""
+        if unit is not None:
+            return cls(sa.type_coerce(column, sa.BigInteger()), "epoch", db_zone, unit)
+        if dialect_name == "sqlite":  # SQLite keeps timestamps as text: compare them as text
+            return cls(sa.type_coerce(column, sa.String()), "sqlite_text", db_zone)
+        if isinstance(column.type, sa.DateTime) and column.type.timezone:
+            return cls(column, "aware", db_zone)
+        return cls(column, "naive", db_zone)
+
+    def describe(self) -> str:
+        """How stored values are read as instants, for `doctor`."""
+        return {
+            "epoch": f"integer epoch in {'seconds' if self.unit == 's' else 'milliseconds'}",
+            "aware": "timestamp with time zone",
+            "naive": f"timestamp without time zone read in {self.db_zone.key} (DB_TIMEZONE)",
+            "sqlite_text": f"SQLite text read in {self.db_zone.key} (DB_TIMEZONE)",
+        }[self.style]
+
+    def _bound(self, instant: datetime) -> Any:
+        if self.style == "epoch":  # whole seconds: the report's bounds are midnights
+            return sa.literal(int(instant.timestamp()) * EPOCH_FACTOR[self.unit], sa.BigInteger())
+        if self.style == "aware":
+            return sa.literal(instant, sa.DateTime(timezone=True))
+        return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
+
+    def within(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+        """`start <= created_at < end` for aware instants."""
+        if self.style != "sqlite_text":
+            return sa.and_(self.column >= self._bound(start), self.column < self._bound(end))
+        # Text of both forms: 'D HH:MM:SS' (' ' sorts before 'T') and 'DTHH:MM:SS'. The outer
+        # range holds both and uses the index; the ranges inside it are exact per form.
+        lo, lo_t, hi, hi_t = (
+            self._text(start, " "),
+            self._text(start, "T"),
+            self._text(end, " "),
+            self._text(end, "T"),
+        )
+        lo_date, hi_date = lo[:10], hi[:10]
+        if lo_date == hi_date:
+            exact = [(lo, hi), (lo_t, hi_t)]
+        else:
+            exact = [(lo, f"{lo_date}T"), (lo_t, hi), (f"{hi_date}T", hi_t)]
+        column = self.column
+        return sa.and_(
+            column >= self._literal(lo),
+            column < self._literal(hi_t),
+            sa.or_(
+                *[sa.and_(column >= self._literal(a), column < self._literal(b)) for a, b in exact]
+            ),
+        )
+
+    def _text(self, instant: datetime, separator: str) -> str:
+        """The instant as SQLite text of one form; it sorts before every row of that second."""
+        return instant.astimezone(self.db_zone).replace(tzinfo=None).isoformat(sep=separator)
+
+    @staticmethod
+    def _literal(text: str) -> sa.ColumnElement[str]:
+        return sa.literal(text, sa.String())
+
+    def to_instant(self, value: datetime | str | int | float) -> datetime:
+        """A stored value as an aware datetime."""
+        if isinstance(value, int | float):  # an epoch (the only style that stores numbers)
+            return datetime.fromtimestamp(value / EPOCH_FACTOR[self.unit], UTC)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.db_zone)
+        return value
