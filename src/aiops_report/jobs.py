@@ -44,7 +44,7 @@ from aiops_report.errors import (
     WeekNotStarted,
 )
 from aiops_report.report import write_report
-from aiops_report.report.tables import write_csv_tables
+from aiops_report.report.csv_tables import write_csv_tables
 from aiops_report.texts import TEXTS
 
 log = logging.getLogger(__name__)

@@ -201,7 +201,7 @@ def generate(
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import format_instant
     from aiops_report.jobs import generate_report, report_numbers, requested_week
-    from aiops_report.report.tables import write_csv_tables
+    from aiops_report.report.csv_tables import write_csv_tables
 
     with reported_errors():
         settings = settings_from_env()

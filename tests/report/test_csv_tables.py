@@ -8,7 +8,7 @@ from pathlib import Path
 
 from report_numbers import excerpt, insights, minimal_week, week
 
-from aiops_report.report.tables import csv_tables, write_csv_tables
+from aiops_report.report.csv_tables import csv_tables, write_csv_tables
 
 
 def rows(text: str) -> list[dict[str, str]]:
