@@ -29,6 +29,9 @@ from aiops_report.jobs import default_week, run_ledger, run_weekly
 log = logging.getLogger(__name__)
 
 JOB_THREADS = 2  # reports built at once; more requests wait in the pool's queue
+# Slack's requests and the trigger's are a few KB: a larger body is refused (413) as it arrives,
+# by its Content-Length before any byte is read, or once a streamed body passes the limit.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -44,7 +47,9 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         yield
         await run_in_threadpool(jobs.shutdown, wait=True)
 
-    app = FastAPI(title="aiops-report", lifespan=lifespan, openapi_url=None)
+    app = FastAPI(
+        title="aiops-report", lifespan=lifespan, openapi_url=None, max_body_size=MAX_BODY_BYTES
+    )
 
     def require_trigger_token(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = settings.trigger_token
