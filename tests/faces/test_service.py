@@ -24,7 +24,9 @@ from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.delivery.runs import RunLedger
+from aiops_report.errors import SlackUnavailable
 from aiops_report.faces.service import MAX_BODY_BYTES, create_app
+from aiops_report.jobs import run_weekly
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
@@ -93,13 +95,57 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
     assert TRIGGER_TOKEN not in caplog.text and TOKEN not in caplog.text
 
     with TestClient(create_app(settings, engine)) as client:
-        last_run = client.get("/healthz").json()["last_run"]
+        again = client.post("/trigger/weekly", headers=BEARER)
+        last_run = client.get("/healthz", headers=BEARER).json()["last_run"]
+    assert again.status_code == 200
+    assert again.json() == {
+        "status": "already_delivered",
+        "week": first.json()["week"],
+        "channel": "#ai-reports",
+        "delivered_at": run.updated_at.isoformat() + "Z",
+    }
+    assert len(slack_server.shared_files()) == 1
     assert (last_run["id"], last_run["status"], last_run["channel"]) == (
         run.id,
         "delivered",
         "#ai-reports",
     )
     engine.dispose()
+
+
+def test_health_shows_a_failed_runs_error_only_with_the_trigger_token(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}/api/"
+    settings = settings.model_copy(
+        update={
+            "trigger_token": SecretStr(TRIGGER_TOKEN),
+            "slack_bot_token": SecretStr(TOKEN),
+            "slack_api_url": nowhere,
+        }
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5)
+    with pytest.raises(SlackUnavailable):  # the error names the report's file
+        run_weekly(engine, settings)
+    [run] = RunLedger(engine).history()
+    with TestClient(create_app(settings, engine)) as client:
+        public = client.get("/healthz")
+        wrong = client.get("/healthz", headers={"Authorization": "Bearer nope"})
+        private = client.get("/healthz", headers=BEARER)
+    engine.dispose()
+    assert public.status_code == wrong.status_code == private.status_code == 200
+    assert public.json()["last_run"] == {
+        "week": run.period_start.isoformat(),
+        "status": "failed",
+        "updated_at": run.updated_at.isoformat() + "Z",
+    }
+    assert wrong.json() == public.json()
+    assert str(tmp_path) not in public.text and "unreachable" not in public.text
+    assert private.json()["last_run"]["error"] == run.error
+    assert run.error and str(tmp_path) in run.error
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -51,16 +51,22 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         title="aiops-report", lifespan=lifespan, openapi_url=None, max_body_size=MAX_BODY_BYTES
     )
 
+    def has_trigger_token(authorization: str | None) -> bool:
+        expected = settings.trigger_token
+        if expected is None or not expected.get_secret_value():
+            return False
+        scheme, _, given = (authorization or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), expected.get_secret_value().encode()
+        )
+
     def require_trigger_token(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = settings.trigger_token
         if expected is None or not expected.get_secret_value():
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE, "TRIGGER_TOKEN is not set: trigger disabled"
             )
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), expected.get_secret_value().encode()
-        ):
+        if not has_trigger_token(authorization):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "send the header Authorization: Bearer <TRIGGER_TOKEN>",
@@ -68,8 +74,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             )
 
     @app.get("/healthz")
-    def healthz(response: Response) -> dict[str, Any]:
-        """Database reachable, the latest run and its status, the next scheduled run."""
+    def healthz(
+        response: Response, authorization: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Database reachable, the latest run's status and times, the next scheduled run; with
+        the trigger token, also the run's id, channel and error (which may name paths)."""
         body: dict[str, Any] = {
             "status": "ok",
             "database": "reachable",
@@ -86,13 +95,12 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         if runs:
             run = runs[0]
             body["last_run"] = {
-                "id": run.id,
                 "week": run.period_start.isoformat(),
-                "channel": run.channel,
                 "status": run.status,
-                "error": run.error,
                 "updated_at": run.updated_at.isoformat() + "Z",
             }
+            if has_trigger_token(authorization):
+                body["last_run"].update(id=run.id, channel=run.channel, error=run.error)
         return body
 
     @app.post(
@@ -100,9 +108,22 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         status_code=status.HTTP_202_ACCEPTED,
         dependencies=[Depends(require_trigger_token)],
     )
-    def trigger_weekly() -> dict[str, str]:
-        """Start run-weekly in the background (delivered weeks are skipped); answer at once."""
+    def trigger_weekly(response: Response) -> dict[str, str]:
+        """Start run-weekly in the background and answer at once (202); a week delivered
+        already is said so (200, `already_delivered`) and not started."""
         period = default_week(settings)
+        try:
+            done = run_ledger(engine, settings).find(period, settings.slack_channel)
+        except AiopsReportError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        if done is not None and done.status == "delivered":
+            response.status_code = status.HTTP_200_OK
+            return {
+                "status": "already_delivered",
+                "week": period.start.isoformat(),
+                "channel": settings.slack_channel,
+                "delivered_at": done.updated_at.isoformat() + "Z",
+            }
         request_id = uuid.uuid4().hex
         jobs.submit(_run_triggered, engine, settings, period, request_id)
         return {
