@@ -215,3 +215,59 @@ def test_the_week_in_progress_gets_its_week_to_date_report_never_recorded(
     assert upload.title and "(week to date)" in upload.title
     assert upload.initial_comment and "_Week to date: until " in upload.initial_comment
     assert RunLedger(make_engine(slack_settings)).history() == []
+
+
+def post_again(settings: Settings, body: str, headers: dict[str, str], times: int) -> list[str]:
+    """POST the same request `times` times (a replay), each to a service of its own (as to
+    replicas), once the report of the one before is done; the answers' bodies."""
+    answers = []
+    for _ in range(times):
+        status, text, _ = post(settings, body, headers)
+        assert status == 200
+        answers.append(text)
+    return answers
+
+
+def test_a_replayed_slash_command_posts_once(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    body = slash_command()
+    first, *replays = post_again(slack_settings, body, signed(body), times=4)
+    assert "Building the report of the week" in json.loads(first)["text"]
+    assert replays == ["", "", ""]  # acknowledged, and nothing done
+    assert len(slack_server.shared_files()) == 1
+    assert slack_server.count("files.completeUploadExternal") == 1
+
+
+def test_a_replayed_button_click_posts_once_and_a_new_click_posts_again(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    [element] = report_button_blocks("report", default_week(slack_settings), "en")[1]["elements"]
+    body = button_click(element, "C0RANDOM001")
+    post_again(slack_settings, body, signed(body), times=4)
+    assert len(slack_server.shared_files()) == 1
+    again = body.replace("1.2.3", "1.2.4")  # another click: Slack gives it its own trigger_id
+    post_again(slack_settings, again, signed(again), times=1)
+    assert len(slack_server.shared_files()) == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_request_without_trigger_id_is_known_by_its_signature(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    body = slash_command().replace("&trigger_id=1.2.3", "")
+    post_again(slack_settings, body, signed(body), times=3)
+    assert len(slack_server.shared_files()) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_request_that_cannot_be_recorded_is_not_acted_on(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    nowhere = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+    settings = slack_settings.model_copy(update={"state_database_url": nowhere})
+    [answer] = post_again(settings, slash_command(), signed(slash_command()), times=1)
+    message = json.loads(answer)
+    assert message["response_type"] == "ephemeral"
+    assert message["text"].startswith("The request could not be recorded, so it was not acted on")
+    assert slack_server.shared_files() == []

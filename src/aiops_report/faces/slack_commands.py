@@ -5,18 +5,21 @@ which runs `deliver_to_slack` for that week with the channel the request came fr
 whatever DELIVERY_FILE lists). A week still in progress gets its week-to-date report posted
 there (`send_week_to_date`), not recorded as the week's delivery: the week's own report still
 goes out when it is over. slack_bolt verifies each request's signature and age with
-SLACK_SIGNING_SECRET (forged or older than 5 minutes: 401). Handlers are registered in
-`register`.
+SLACK_SIGNING_SECRET (forged or older than 5 minutes: 401); a signed request replayed within
+those 5 minutes (or retried by Slack) is acknowledged and does nothing (`once_per_request`).
+Handlers are registered in `register`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -32,7 +35,7 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotStarted,
 )
-from aiops_report.jobs import default_week, deliver_to_slack, send_week_to_date
+from aiops_report.jobs import default_week, deliver_to_slack, run_ledger, send_week_to_date
 from aiops_report.texts import TEXTS as REPORT_TEXTS
 from aiops_report.texts import Texts, format_time
 
@@ -50,6 +53,7 @@ TEXTS = {
         "{earliest}부터 오늘까지의 날짜를 입력하세요.",
         "future": "{week} 주는 아직 시작되지 않았습니다.",
         "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
+        "unrecorded": "요청을 기록하지 못해 처리하지 않았습니다: {error}",
     },
     "en": {
         "working": "Building the report of the week {week}; it will be posted here shortly.",
@@ -62,6 +66,7 @@ TEXTS = {
         "to today.",
         "future": "The week {week} has not started yet.",
         "failed": "The report of the week {week} could not be delivered: {error}",
+        "unrecorded": "The request could not be recorded, so it was not acted on: {error}",
     },
 }
 
@@ -90,7 +95,25 @@ def request_handler(settings: Settings, engine: Engine, jobs: Executor) -> Slack
 
 
 def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> None:
-    """Attach the slash command and the button handler to `app`."""
+    """Attach the replay guard, the slash command and the button handler to `app`."""
+    ledger = run_ledger(engine, settings)
+
+    def once_per_request(
+        request: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Pass a signed request on the first time only (Bolt runs this after the signature
+        check); a replay or Slack's retry of it gets an empty 200."""
+        try:
+            first = ledger.first_time(request_key(request, body))
+        except AiopsReportError as exc:
+            log.error("a Slack request could not be recorded: %s", exc)
+            text = _text(settings, "unrecorded", error=exc)
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        if not first:
+            log.warning("a Slack request was received again (a replay or a retry): ignored")
+            return BoltResponse(status=200, body="")
+        next()
+        return None
 
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         text = str(command.get("text") or "").strip()
@@ -118,8 +141,23 @@ def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> No
             jobs.submit(deliver_to_channel, settings, engine, body["channel"]["id"], period, client)
         ack()
 
+    app.use(once_per_request)
     app.command(COMMAND)(on_command)
     app.action(ACTION_ID)(on_button)
+
+
+def request_key(request: BoltRequest, body: dict[str, Any]) -> str:
+    """The identity of a Slack request: its trigger_id (slash commands, button clicks), else
+    its signature and timestamp, which a replay repeats and a new request cannot."""
+    trigger_id = body.get("trigger_id")
+    if trigger_id:
+        identity = f"trigger {trigger_id}"
+    else:
+        headers = request.headers
+        signature = (headers.get("x-slack-signature") or [""])[0]
+        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+        identity = f"signature {signature} {timestamp}"
+    return "slack-request " + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def requested_week(settings: Settings, text: str) -> Period:
