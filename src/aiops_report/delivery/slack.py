@@ -46,6 +46,7 @@ from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.errors import (
     InvalidInput,
+    SlackChannelRefused,
     SlackDeliveryError,
     SlackNotConfigured,
     SlackTimeout,
@@ -270,7 +271,7 @@ class SlackDelivery:
                 for channel in page.get("channels") or []:
                     if channel.get("name") == name:
                         return str(channel["id"])
-        raise SlackDeliveryError(self._channel_not_found())
+        raise SlackChannelRefused(self._channel_not_found())
 
     # --- doctor -------------------------------------------------------------------------------
 
@@ -360,9 +361,9 @@ class SlackDelivery:
         if error in TOKEN_ERRORS:
             return SlackDeliveryError(f"Slack rejected the token ({error}): check SLACK_BOT_TOKEN")
         if error == "channel_not_found":
-            return SlackDeliveryError(self._channel_not_found())
+            return SlackChannelRefused(self._channel_not_found())
         if error == "not_in_channel":
-            return SlackDeliveryError(self._not_in_channel())
+            return SlackChannelRefused(self._not_in_channel())
         if error == "missing_scope":
             needed = response.get("needed") or "?"
             provided = response.get("provided") or "none"
