@@ -101,7 +101,7 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
     assert again.json() == {
         "status": "already_delivered",
         "week": first.json()["week"],
-        "channel": "#ai-reports",
+        "destinations": ["#ai-reports"],
         "delivered_at": run.updated_at.isoformat() + "Z",
     }
     assert len(slack_server.shared_files()) == 1

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, make_engine
 from aiops_report.data.periods import Period
+from aiops_report.delivery.routes import destinations
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.scheduler import next_run_time
 from aiops_report.faces.slack_commands import request_handler
@@ -108,21 +109,24 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         status_code=status.HTTP_202_ACCEPTED,
         dependencies=[Depends(require_trigger_token)],
     )
-    def trigger_weekly(response: Response) -> dict[str, str]:
+    def trigger_weekly(response: Response) -> dict[str, Any]:
         """Start run-weekly in the background and answer at once (202); a week delivered
-        already is said so (200, `already_delivered`) and not started."""
+        already to every destination is said so (200, `already_delivered`) and not started."""
         period = default_week(settings)
         try:
-            done = run_ledger(engine, settings).find(period, settings.slack_channel)
+            ledger = run_ledger(engine, settings)
+            every = destinations(settings)
+            runs = [ledger.find(period, destination.key) for destination in every]
         except AiopsReportError as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-        if done is not None and done.status == "delivered":
+        delivered = [run for run in runs if run is not None and run.status == "delivered"]
+        if len(delivered) == len(every):
             response.status_code = status.HTTP_200_OK
             return {
                 "status": "already_delivered",
                 "week": period.start.isoformat(),
-                "channel": settings.slack_channel,
-                "delivered_at": done.updated_at.isoformat() + "Z",
+                "destinations": [destination.shown for destination in every],
+                "delivered_at": max(run.updated_at for run in delivered).isoformat() + "Z",
             }
         request_id = uuid.uuid4().hex
         jobs.submit(_run_triggered, engine, settings, period, request_id)
