@@ -1,8 +1,9 @@
 """A local stand-in for Slack's Web API: real HTTP on 127.0.0.1, Slack's answers, no network.
 
 It knows the methods aiops-report calls, checks the bearer token, the scopes and the arguments
-as Slack does, keeps what it received (`uploads`, `messages`, `calls`) for assertions, and can
-be told to fail (`fail`): an error answer, HTTP 429 with Retry-After, HTTP 500, or slowness.
+as Slack does, keeps what it received (`uploads`, `messages`, `calls`, and the messages POSTed
+to a request's `response_url`: `responses`) for assertions, and can be told to fail (`fail`):
+an error answer, HTTP 429 with Retry-After, HTTP 500, or slowness.
 
     with SlackServer() as slack:
         settings = Settings(slack_bot_token=TOKEN, slack_api_url=slack.api_url)
@@ -121,6 +122,7 @@ class SlackServer:
         self.arguments: list[tuple[str, Args]] = []
         self.uploads: dict[str, UploadedFile] = {}
         self.messages: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._counter = 0
@@ -150,6 +152,11 @@ class SlackServer:
     @property
     def api_url(self) -> str:
         return f"{self.url}/api/"
+
+    @property
+    def response_url(self) -> str:
+        """A slash command's or a button click's response_url, served here."""
+        return f"{self.url}/commands/T0ACME0001/1/abc"
 
     def __enter__(self) -> SlackServer:
         self._thread.start()
@@ -371,7 +378,8 @@ class SlackServer:
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
-    """POST /api/<method> (form or JSON body) and POST /upload/<file id> (the bytes)."""
+    """POST /api/<method> (form or JSON body), POST /upload/<file id> (the bytes) and POST
+    /commands/… (a response_url's JSON message)."""
 
     server: ThreadingHTTPServer
 
@@ -379,6 +387,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         slack: SlackServer = self.server.slack  # type: ignore[attr-defined]
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/commands/"):  # a response_url: Slack answers "ok"
+            with slack._lock:
+                slack.responses.append(json.loads(body))
+            self._send(200, {"Content-Type": "text/html"}, b"ok")
+            return
         if url.path.startswith("/upload/"):
             if slack.receive_upload(url.path.removeprefix("/upload/"), body):
                 self._send(200, {"Content-Type": "text/plain"}, f"OK - {len(body)}".encode())

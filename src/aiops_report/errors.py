@@ -64,6 +64,10 @@ class SlackNotConfigured(SlackDeliveryError):
     """No SLACK_BOT_TOKEN is set, so the report is written but not uploaded."""
 
 
+class SlackChannelRefused(SlackDeliveryError):
+    """Slack will not let the bot post in the channel: not a member (or private without it)."""
+
+
 class SlackUnavailable(SlackDeliveryError):
     """Slack could not be reached, answered 5xx or kept rate limiting: trying later may work."""
 

@@ -21,6 +21,7 @@ from aiops_report.data.periods import Period
 from aiops_report.delivery.slack import (
     MAX_RETRIES,
     RATE_LIMIT_BUDGET,
+    RATE_LIMIT_RETRIES,
     SlackDelivery,
     SlackFinding,
     hide_credentials,
@@ -354,24 +355,53 @@ def test_rate_limited_paging_is_retried(
     assert len(waits) == 1
 
 
-def test_a_retry_after_beyond_the_budget_fails_at_once(
+def test_three_rate_limits_in_a_row_are_waited_out_then_delivered_once(
+    slack_server: SlackServer, pdf: Path, waits: list[float]
+) -> None:
+    slack_server.fail("files.completeUploadExternal", status=429, retry_after=1, times=3)
+    SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    assert slack_server.count("files.completeUploadExternal") == 4
+    assert len(slack_server.shared_files()) == 1
+    assert len(waits) == 3 and all(1 <= wait < 2 for wait in waits)
+
+
+def test_a_retry_after_beyond_the_budget_fails_at_once_saying_so(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=429, retry_after=600)
-    with pytest.raises(SlackUnavailable, match=r"rate limiting .* wait 600 s") as caught:
+    with pytest.raises(SlackUnavailable) as caught:
         SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert waits == []
-    assert str(caught.value).endswith(f"the report is kept at {pdf}")
+    assert str(caught.value) == (
+        "Slack is rate limiting this app (it asks to wait 600 s, more than the 60 s left of the "
+        f"60 s we wait in all); try again later; the report is kept at {pdf}"
+    )
     assert slack_server.shared_files() == []
 
 
 def test_rate_limit_waits_are_bounded_in_total(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
-    slack_server.fail("files.completeUploadExternal", status=429, retry_after=20, times=3)
-    with pytest.raises(SlackUnavailable, match="rate limiting"):
+    slack_server.fail("files.completeUploadExternal", status=429, retry_after=25, times=3)
+    with pytest.raises(
+        SlackUnavailable, match=r"it asks to wait 25 s, more than the \d+ s left of the 60 s we"
+    ):
         SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
-    assert len(waits) == 1 and sum(waits) <= RATE_LIMIT_BUDGET  # 20 + 20 would exceed 30 s
+    assert len(waits) == 2 and sum(waits) <= RATE_LIMIT_BUDGET  # a third 25 s would exceed it
+
+
+def test_rate_limits_past_the_retries_say_so(
+    slack_server: SlackServer, pdf: Path, waits: list[float]
+) -> None:
+    slack_server.fail("files.completeUploadExternal", status=429, retry_after=1, times=10)
+    with pytest.raises(SlackUnavailable) as caught:
+        SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    assert slack_server.count("files.completeUploadExternal") == 1 + RATE_LIMIT_RETRIES
+    assert len(waits) == RATE_LIMIT_RETRIES
+    assert str(caught.value).startswith(
+        f"Slack is rate limiting this app (still after {RATE_LIMIT_RETRIES} retries and "
+        f"{sum(waits):.0f} s of waiting); try again later"
+    )
 
 
 def test_server_errors_twice_then_delivered_once(

@@ -18,12 +18,15 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from slack_sdk.signature import SignatureVerifier
 
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.delivery.runs import RunLedger
-from aiops_report.faces.service import create_app
+from aiops_report.errors import SlackUnavailable
+from aiops_report.faces.service import MAX_BODY_BYTES, create_app
+from aiops_report.jobs import run_weekly
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
@@ -92,13 +95,57 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
     assert TRIGGER_TOKEN not in caplog.text and TOKEN not in caplog.text
 
     with TestClient(create_app(settings, engine)) as client:
-        last_run = client.get("/healthz").json()["last_run"]
+        again = client.post("/trigger/weekly", headers=BEARER)
+        last_run = client.get("/healthz", headers=BEARER).json()["last_run"]
+    assert again.status_code == 200
+    assert again.json() == {
+        "status": "already_delivered",
+        "week": first.json()["week"],
+        "destinations": ["#ai-reports"],
+        "delivered_at": run.updated_at.isoformat() + "Z",
+    }
+    assert len(slack_server.shared_files()) == 1
     assert (last_run["id"], last_run["status"], last_run["channel"]) == (
         run.id,
         "delivered",
         "#ai-reports",
     )
     engine.dispose()
+
+
+def test_health_shows_a_failed_runs_error_only_with_the_trigger_token(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}/api/"
+    settings = settings.model_copy(
+        update={
+            "trigger_token": SecretStr(TRIGGER_TOKEN),
+            "slack_bot_token": SecretStr(TOKEN),
+            "slack_api_url": nowhere,
+        }
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5)
+    with pytest.raises(SlackUnavailable):  # the error names the report's file
+        run_weekly(engine, settings)
+    [run] = RunLedger(engine).history()
+    with TestClient(create_app(settings, engine)) as client:
+        public = client.get("/healthz")
+        wrong = client.get("/healthz", headers={"Authorization": "Bearer nope"})
+        private = client.get("/healthz", headers=BEARER)
+    engine.dispose()
+    assert public.status_code == wrong.status_code == private.status_code == 200
+    assert public.json()["last_run"] == {
+        "week": run.period_start.isoformat(),
+        "status": "failed",
+        "updated_at": run.updated_at.isoformat() + "Z",
+    }
+    assert wrong.json() == public.json()
+    assert str(tmp_path) not in public.text and "unreachable" not in public.text
+    assert private.json()["last_run"]["error"] == run.error
+    assert run.error and str(tmp_path) in run.error
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -194,3 +241,70 @@ def test_slack_events_exist_only_when_slack_is_configured(tmp_path: Path) -> Non
         assert client.post("/slack/events").status_code == 404
     with TestClient(create_app(slack, make_engine(slack))) as client:
         assert client.post("/slack/events").status_code == 401  # there, and unsigned
+
+
+def http_exchange(url: str, head: str, chunks: list[bytes]) -> bytes:
+    """Send `head` and `chunks` on a raw connection to `url`, then read what the service says.
+
+    Nothing more is sent after `chunks`: an answer proves the service did not wait for the rest.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        for chunk in chunks:
+            conn.sendall(chunk)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (data := conn.recv(65536)):
+            answer += data
+    return answer
+
+
+def slack_service_settings(tmp_path: Path) -> Settings:
+    return local_settings(
+        tmp_path, slack_bot_token=TOKEN, slack_signing_secret="s3cret", trigger_token=TRIGGER_TOKEN
+    )
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/trigger/weekly", "/healthz"])
+def test_a_body_announced_past_the_limit_is_413_before_any_byte_is_read(
+    tmp_path: Path, path: str
+) -> None:
+    settings = slack_service_settings(tmp_path)
+    method = "GET" if path == "/healthz" else "POST"
+    head = f"{method} {path} HTTP/1.1\nHost: localhost\nContent-Length: 500000000\n"
+    with serving(create_app(settings, make_engine(settings))) as url:
+        answer = http_exchange(url, head, [])  # not one byte of the 500 MB is sent
+    assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+def test_a_streamed_body_is_cut_at_the_limit(tmp_path: Path) -> None:
+    settings = slack_service_settings(tmp_path)
+    head = "POST /slack/events HTTP/1.1\nHost: localhost\nTransfer-Encoding: chunked\n"
+    chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"a" * 64 * 1024)
+    with serving(create_app(settings, make_engine(settings))) as url:
+        # 320 KB of a body that never ends: the service answers without waiting for its end.
+        answer = http_exchange(url, head, [chunk] * 5)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+def test_a_signed_request_past_the_limit_is_413_and_not_echoed(
+    tmp_path: Path, slack_server: SlackServer
+) -> None:
+    settings = slack_service_settings(tmp_path).model_copy(
+        update={"slack_api_url": slack_server.api_url}
+    )
+    big = "x" * MAX_BODY_BYTES
+    timestamp = str(int(time.time()))
+    body = f"command=%2Fai-report&text={big}&channel_id=C0GENERAL01&trigger_id=1.2.3"
+    signature = SignatureVerifier("s3cret").generate_signature(timestamp=timestamp, body=body)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature or "",
+    }
+    with serving(create_app(settings, make_engine(settings))) as url:
+        too_big = httpx.post(f"{url}/slack/events", content=body, headers=headers)
+        unsigned_small = httpx.post(f"{url}/slack/events", content="x" * (MAX_BODY_BYTES - 1))
+    assert too_big.status_code == 413 and big not in too_big.text
+    assert unsigned_small.status_code == 401  # under the limit, read and refused as unsigned
+    assert slack_server.calls == []

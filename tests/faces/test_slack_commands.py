@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -20,10 +21,12 @@ from aiops_report.delivery.runs import RunLedger
 from aiops_report.delivery.slack import ACTION_ID, report_button_blocks
 from aiops_report.faces.service import create_app
 from aiops_report.jobs import default_week
+from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 GENERAL = "C0GENERAL01"
+HOOK = "https://hooks.slack.com/commands/T0ACME0001/1/abc"  # not called by the tests using it
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ def signed(body: str, *, secret: str = SIGNING_SECRET, age: int = 0) -> dict[str
     }
 
 
-def slash_command(text: str = "", channel: str = GENERAL) -> str:
+def slash_command(text: str = "", channel: str = GENERAL, response_url: str = HOOK) -> str:
     return urlencode(
         {
             "token": "legacy-verification-token",
@@ -67,13 +70,13 @@ def slash_command(text: str = "", channel: str = GENERAL) -> str:
             "command": "/ai-report",
             "text": text,
             "api_app_id": "A0AIOPS001",
-            "response_url": "https://hooks.slack.com/commands/T0ACME0001/1/abc",
+            "response_url": response_url,
             "trigger_id": "1.2.3",
         }
     )
 
 
-def button_click(element: dict[str, object], channel: str) -> str:
+def button_click(element: dict[str, object], channel: str, response_url: str = HOOK) -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": "T0ACME0001", "domain": "acme-kr"},
@@ -82,7 +85,7 @@ def button_click(element: dict[str, object], channel: str) -> str:
         "container": {"type": "message", "message_ts": "1700000001.000100", "channel_id": channel},
         "channel": {"id": channel, "name": "random"},
         "trigger_id": "1.2.3",
-        "response_url": "https://hooks.slack.com/actions/T0ACME0001/1/abc",
+        "response_url": response_url,
         "actions": [{**element, "block_id": "report", "action_ts": "1700000002.000100"}],
     }
     return urlencode({"payload": json.dumps(payload)})
@@ -184,16 +187,55 @@ def test_forged_stale_or_unsigned_requests_get_401(
     assert slack_server.shared_files() == [] and slack_server.calls == []
 
 
-def test_a_failed_report_is_told_in_the_channel(
-    slack_server: SlackServer, slack_settings: Settings
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("en", "could not be delivered: the bot is not in this channel — `/invite <@U0BOT00001>`"),
+        ("ko", "보내지 못했습니다: 봇이 이 채널에 없습니다 — `/invite <@U0BOT00001>`로 초대한"),
+    ],
+)
+@pytest.mark.parametrize("channel", ["C0TOWNSQR01", "G0HIDDEN001"], ids=["public", "private"])
+def test_a_channel_without_the_bot_is_told_to_the_asker_in_their_language(
+    slack_server: SlackServer, slack_settings: Settings, language: str, told: str, channel: str
 ) -> None:
-    slack_server.fail("files.getUploadURLExternal", error="not_in_channel")
-    status, _, _ = post(slack_settings, slash_command(), signed(slash_command()))
-    assert status == 200 and slack_server.shared_files() == []
-    [message] = slack_server.messages
-    assert message["channel"] == GENERAL
-    assert message["text"].startswith("The report of the week ")
-    assert "could not be delivered: the bot is not in channel C0GENERAL01" in message["text"]
+    settings = slack_settings.model_copy(update={"report_language": language})
+    body = slash_command(channel=channel, response_url=slack_server.response_url)
+    status, _, _ = post(settings, body, signed(body))
+    assert status == 200 and slack_server.shared_files() == [] and slack_server.messages == []
+    [response] = slack_server.responses
+    assert response["response_type"] == "ephemeral" and response["replace_original"] is False
+    assert told in response["text"] and "not found" not in response["text"]
+    [run] = RunLedger(make_engine(settings)).history()
+    assert run.status == "failed"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_report_failing_after_the_ack_is_told_to_the_asker(
+    slack_server: SlackServer, slack_settings: Settings, tmp_path: Path
+) -> None:
+    """The chatbot's tables are missing: the command was acknowledged before that was known."""
+    settings = slack_settings.model_copy(
+        update={"database_url": sqlite_url(tmp_path / "no-tables.db")}
+    )
+    [element] = report_button_blocks("report", default_week(settings), "en")[1]["elements"]
+    for body in (
+        slash_command(response_url=slack_server.response_url),
+        # a click of its own (its own trigger_id)
+        button_click(element, GENERAL, response_url=slack_server.response_url).replace(
+            "1.2.3", "1.2.9"
+        ),
+    ):
+        status, _, _ = post(settings, body, signed(body))
+        assert status == 200
+    assert slack_server.shared_files() == []
+    assert len(slack_server.responses) == 2
+    for response in slack_server.responses:
+        assert response["response_type"] == "ephemeral"
+        assert response["text"].startswith("The report of the week ")
+        assert (
+            "could not be delivered: " in response["text"]
+            and "conversation_log" in response["text"]
+        )
 
 
 def test_the_week_in_progress_gets_its_week_to_date_report_never_recorded(
@@ -215,3 +257,59 @@ def test_the_week_in_progress_gets_its_week_to_date_report_never_recorded(
     assert upload.title and "(week to date)" in upload.title
     assert upload.initial_comment and "_Week to date: until " in upload.initial_comment
     assert RunLedger(make_engine(slack_settings)).history() == []
+
+
+def post_again(settings: Settings, body: str, headers: dict[str, str], times: int) -> list[str]:
+    """POST the same request `times` times (a replay), each to a service of its own (as to
+    replicas), once the report of the one before is done; the answers' bodies."""
+    answers = []
+    for _ in range(times):
+        status, text, _ = post(settings, body, headers)
+        assert status == 200
+        answers.append(text)
+    return answers
+
+
+def test_a_replayed_slash_command_posts_once(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    body = slash_command()
+    first, *replays = post_again(slack_settings, body, signed(body), times=4)
+    assert "Building the report of the week" in json.loads(first)["text"]
+    assert replays == ["", "", ""]  # acknowledged, and nothing done
+    assert len(slack_server.shared_files()) == 1
+    assert slack_server.count("files.completeUploadExternal") == 1
+
+
+def test_a_replayed_button_click_posts_once_and_a_new_click_posts_again(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    [element] = report_button_blocks("report", default_week(slack_settings), "en")[1]["elements"]
+    body = button_click(element, "C0RANDOM001")
+    post_again(slack_settings, body, signed(body), times=4)
+    assert len(slack_server.shared_files()) == 1
+    again = body.replace("1.2.3", "1.2.4")  # another click: Slack gives it its own trigger_id
+    post_again(slack_settings, again, signed(again), times=1)
+    assert len(slack_server.shared_files()) == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_request_without_trigger_id_is_known_by_its_signature(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    body = slash_command().replace("&trigger_id=1.2.3", "")
+    post_again(slack_settings, body, signed(body), times=3)
+    assert len(slack_server.shared_files()) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_request_that_cannot_be_recorded_is_not_acted_on(
+    slack_settings: Settings, slack_server: SlackServer
+) -> None:
+    nowhere = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+    settings = slack_settings.model_copy(update={"state_database_url": nowhere})
+    [answer] = post_again(settings, slash_command(), signed(slash_command()), times=1)
+    message = json.loads(answer)
+    assert message["response_type"] == "ephemeral"
+    assert message["text"].startswith("The request could not be recorded, so it was not acted on")
+    assert slack_server.shared_files() == []

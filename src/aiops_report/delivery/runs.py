@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, NoResultFound
 
 from aiops_report.data.db import database_error
 from aiops_report.data.periods import Period
@@ -215,6 +215,14 @@ class RunLedger:
                 )
             ).one()
         return Run(**row._mapping)
+
+    def find(self, period: Period, channel: str) -> Run | None:
+        """The week's run for `channel`, or None when it has none."""
+        self.ensure_table()
+        try:
+            return self._find(period, channel)
+        except NoResultFound:
+            return None
 
     def history(self, limit: int = 50) -> list[Run]:
         """The latest runs, newest week first."""

@@ -5,12 +5,14 @@ names the fix; the bot token never appears in a message, a repr or a log line of
 
 How long a delivery may take is bounded (see `retry_handlers`):
 - each HTTP attempt waits at most SLACK_TIMEOUT seconds for the connection and for each read;
-- a Web API call is retried at most MAX_RETRIES times, whatever the cause (slack_sdk keeps one
-  attempt counter per call, shared by all its retry handlers): after a connection error or an
-  HTTP 500/503 with a backoff of 0.5 s, 1 s (plus up to 1 s of jitter each), so at most 3.5 s
-  of waiting per call; after an HTTP 429 as long as Slack's Retry-After asks (plus up to 1 s
-  of jitter), but never more than RATE_LIMIT_BUDGET seconds in total per SlackDelivery —
-  slack_sdk's own handler sleeps whatever Retry-After says, uncapped;
+- after a connection error or an HTTP 500/503 a Web API call is retried at most MAX_RETRIES
+  times, with a backoff of 0.5 s, 1 s (plus up to 1 s of jitter each), so at most 3.5 s of
+  waiting per call;
+- after an HTTP 429 it is retried as long as Slack's Retry-After asks (plus up to 1 s of
+  jitter), up to RATE_LIMIT_RETRIES retries of the call (slack_sdk keeps one attempt counter
+  per call, shared by all its retry handlers) and within RATE_LIMIT_BUDGET seconds of waiting
+  in total per SlackDelivery; the error says which of the two stopped it (slack_sdk's own
+  handler sleeps whatever Retry-After says, uncapped);
 - a read timeout is never retried, because Slack may have acted on the request: the caller
   gets SlackTimeout and can ask `file_shared_in` before sending again.
 """
@@ -18,7 +20,9 @@ How long a delivery may take is bounded (see `retry_handlers`):
 from __future__ import annotations
 
 import logging
+import random
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +50,7 @@ from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.errors import (
     InvalidInput,
+    SlackChannelRefused,
     SlackDeliveryError,
     SlackNotConfigured,
     SlackTimeout,
@@ -62,7 +67,8 @@ from aiops_report.texts import (
 )
 
 MAX_RETRIES = 2
-RATE_LIMIT_BUDGET = 30.0  # seconds of Retry-After waiting, in total, per SlackDelivery
+RATE_LIMIT_RETRIES = 5
+RATE_LIMIT_BUDGET = 60.0  # seconds of Retry-After waiting, in total, per SlackDelivery
 
 # files:read is what files.info (file_shared_in) needs; the others: upload, post, find channels.
 REQUIRED_SCOPES = ("files:write", "files:read", "chat:write", "channels:read", "groups:read")
@@ -155,11 +161,12 @@ class SlackDelivery:
         self.api_url = settings.slack_api_url
         self.language = settings.report_language
         self.timeout = timeout or settings.slack_timeout
+        self._rate_limits = BudgetedRateLimitHandler(RATE_LIMIT_RETRIES, RATE_LIMIT_BUDGET)
         self._client = _FileIdReportingClient(
             token=token.get_secret_value(),
             base_url=settings.slack_api_url,
             timeout=self.timeout,
-            retry_handlers=retry_handlers(),
+            retry_handlers=[*retry_handlers(), self._rate_limits],
             logger=_SDK_LOGGER,
         )
         self._channel_id: str | None = None
@@ -270,7 +277,7 @@ class SlackDelivery:
                 for channel in page.get("channels") or []:
                     if channel.get("name") == name:
                         return str(channel["id"])
-        raise SlackDeliveryError(self._channel_not_found())
+        raise SlackChannelRefused(self._channel_not_found())
 
     # --- doctor -------------------------------------------------------------------------------
 
@@ -348,11 +355,8 @@ class SlackDelivery:
         status = response.status_code
         error = str(response.get("error") or "")
         if status == 429 or error == "ratelimited":
-            retry_after = _header(response.headers, "retry-after") or "?"
-            return SlackUnavailable(
-                f"Slack is rate limiting this app (it asks to wait {retry_after} s, more than "
-                f"the {RATE_LIMIT_BUDGET:.0f} s we wait); try again later"
-            )
+            why = f" ({self._rate_limits.gave_up})" if self._rate_limits.gave_up else ""
+            return SlackUnavailable(f"Slack is rate limiting this app{why}; try again later")
         if status >= 500:
             return SlackUnavailable(
                 f"Slack answered HTTP {status} (retried up to {MAX_RETRIES} times)"
@@ -360,9 +364,9 @@ class SlackDelivery:
         if error in TOKEN_ERRORS:
             return SlackDeliveryError(f"Slack rejected the token ({error}): check SLACK_BOT_TOKEN")
         if error == "channel_not_found":
-            return SlackDeliveryError(self._channel_not_found())
+            return SlackChannelRefused(self._channel_not_found())
         if error == "not_in_channel":
-            return SlackDeliveryError(self._not_in_channel())
+            return SlackChannelRefused(self._not_in_channel())
         if error == "missing_scope":
             needed = response.get("needed") or "?"
             provided = response.get("provided") or "none"
@@ -390,17 +394,20 @@ class SlackDelivery:
 
 
 class BudgetedRateLimitHandler(RateLimitErrorRetryHandler):
-    """slack_sdk's HTTP 429 handler, waiting no more than `budget` seconds in all.
+    """slack_sdk's HTTP 429 handler, waiting as Retry-After asks, up to `max_retry_count`
+    retries of a call and `budget` seconds of waiting in all.
 
-    The parent sleeps Retry-After plus up to 1 s of jitter, however long Retry-After is; this
-    one declines to retry (so the call fails with the 429) once that would exceed the budget.
+    `gave_up` says why the last 429 was not retried: the retries are used up, or the wait
+    asked for is more than the budget has left (or cannot be read).
     """
 
     def __init__(self, max_retry_count: int, budget: float) -> None:
         super().__init__(max_retry_count=max_retry_count)
-        self.budget_left = budget
+        self.budget = budget
+        self.waited = 0.0
+        self.gave_up: str | None = None
 
-    def _can_retry(
+    def can_retry(
         self,
         *,
         state: RetryState,
@@ -410,23 +417,56 @@ class BudgetedRateLimitHandler(RateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
-        try:
-            wait = int(values[0]) + 1  # the parent adds up to 1 s of jitter
-        except ValueError:  # an HTTP date: the parent could not read it either
-            return False
-        if wait > self.budget_left:
-            return False
-        self.budget_left -= wait
-        return True
+        wait = _retry_after(response)
+        left = self.budget - self.waited
+        if wait is None:
+            self.gave_up = "its Retry-After cannot be read"
+        elif state.current_attempt >= self.max_retry_count:
+            self.gave_up = (
+                f"still after {state.current_attempt} retries and {self.waited:.0f} s of waiting"
+            )
+        elif wait + 1 > left:  # + the jitter added to each wait, at most 1 s
+            self.gave_up = (
+                f"it asks to wait {wait} s, more than the {max(left, 0):.0f} s left of the "
+                f"{self.budget:.0f} s we wait in all"
+            )
+        else:
+            self.gave_up = None
+            return True
+        return False
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Sleep Retry-After plus up to 1 s of jitter (as the parent), counted in `waited`."""
+        wait = _retry_after(response) if response is not None else None
+        duration = (1 if wait is None else wait) + random.random()
+        self.waited += duration
+        state.next_attempt_requested = True
+        time.sleep(duration)
+        state.increment_current_attempt()
+
+
+def _retry_after(response: HttpResponse) -> int | None:
+    """Retry-After in seconds; None when it is not a number of seconds (e.g. an HTTP date)."""
+    values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+    try:
+        return max(int(values[0]), 0)
+    except ValueError:
+        return None
 
 
 def retry_handlers() -> list[RetryHandler]:
-    """Connection errors, HTTP 500/503 and 429, each retried at most MAX_RETRIES times."""
+    """Connection errors and HTTP 500/503, each retried at most MAX_RETRIES times (HTTP 429 is
+    SlackDelivery's BudgetedRateLimitHandler)."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
         ServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
-        BudgetedRateLimitHandler(max_retry_count=MAX_RETRIES, budget=RATE_LIMIT_BUDGET),
     ]
 
 

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, make_engine
 from aiops_report.data.periods import Period
+from aiops_report.delivery.routes import destinations
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.scheduler import next_run_time
 from aiops_report.faces.slack_commands import request_handler
@@ -29,6 +30,9 @@ from aiops_report.jobs import default_week, run_ledger, run_weekly
 log = logging.getLogger(__name__)
 
 JOB_THREADS = 2  # reports built at once; more requests wait in the pool's queue
+# Slack's requests and the trigger's are a few KB: a larger body is refused (413) as it arrives,
+# by its Content-Length before any byte is read, or once a streamed body passes the limit.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -44,7 +48,18 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         yield
         await run_in_threadpool(jobs.shutdown, wait=True)
 
-    app = FastAPI(title="aiops-report", lifespan=lifespan, openapi_url=None)
+    app = FastAPI(
+        title="aiops-report", lifespan=lifespan, openapi_url=None, max_body_size=MAX_BODY_BYTES
+    )
+
+    def has_trigger_token(authorization: str | None) -> bool:
+        expected = settings.trigger_token
+        if expected is None or not expected.get_secret_value():
+            return False
+        scheme, _, given = (authorization or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), expected.get_secret_value().encode()
+        )
 
     def require_trigger_token(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = settings.trigger_token
@@ -52,10 +67,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE, "TRIGGER_TOKEN is not set: trigger disabled"
             )
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), expected.get_secret_value().encode()
-        ):
+        if not has_trigger_token(authorization):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "send the header Authorization: Bearer <TRIGGER_TOKEN>",
@@ -63,8 +75,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             )
 
     @app.get("/healthz")
-    def healthz(response: Response) -> dict[str, Any]:
-        """Database reachable, the latest run and its status, the next scheduled run."""
+    def healthz(
+        response: Response, authorization: Annotated[str | None, Header()] = None
+    ) -> dict[str, Any]:
+        """Database reachable, the latest run's status and times, the next scheduled run; with
+        the trigger token, also the run's id, channel and error (which may name paths)."""
         body: dict[str, Any] = {
             "status": "ok",
             "database": "reachable",
@@ -81,13 +96,12 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         if runs:
             run = runs[0]
             body["last_run"] = {
-                "id": run.id,
                 "week": run.period_start.isoformat(),
-                "channel": run.channel,
                 "status": run.status,
-                "error": run.error,
                 "updated_at": run.updated_at.isoformat() + "Z",
             }
+            if has_trigger_token(authorization):
+                body["last_run"].update(id=run.id, channel=run.channel, error=run.error)
         return body
 
     @app.post(
@@ -95,9 +109,25 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         status_code=status.HTTP_202_ACCEPTED,
         dependencies=[Depends(require_trigger_token)],
     )
-    def trigger_weekly() -> dict[str, str]:
-        """Start run-weekly in the background (delivered weeks are skipped); answer at once."""
+    def trigger_weekly(response: Response) -> dict[str, Any]:
+        """Start run-weekly in the background and answer at once (202); a week delivered
+        already to every destination is said so (200, `already_delivered`) and not started."""
         period = default_week(settings)
+        try:
+            ledger = run_ledger(engine, settings)
+            every = destinations(settings)
+            runs = [ledger.find(period, destination.key) for destination in every]
+        except AiopsReportError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        delivered = [run for run in runs if run is not None and run.status == "delivered"]
+        if len(delivered) == len(every):
+            response.status_code = status.HTTP_200_OK
+            return {
+                "status": "already_delivered",
+                "week": period.start.isoformat(),
+                "destinations": [destination.shown for destination in every],
+                "delivered_at": max(run.updated_at for run in delivered).isoformat() + "Z",
+            }
         request_id = uuid.uuid4().hex
         jobs.submit(_run_triggered, engine, settings, period, request_id)
         return {

@@ -2,23 +2,27 @@
 
 Both acknowledge at once (Slack gives 3 seconds), then hand the report to the `jobs` executor,
 which runs `deliver_to_slack` for that week with the channel the request came from (only there,
-whatever DELIVERY_FILE lists). A week still in progress gets its week-to-date report posted
-there (`send_week_to_date`), not recorded as the week's delivery: the week's own report still
-goes out when it is over. slack_bolt verifies each request's signature and age with
-SLACK_SIGNING_SECRET (forged or older than 5 minutes: 401). Handlers are registered in
-`register`.
+whatever DELIVERY_FILE lists); a failure after the acknowledgement is told to the person who
+asked, through the request's response_url. A week still in progress gets its week-to-date
+report posted there (`send_week_to_date`), not recorded as the week's delivery: the week's own
+report still goes out when it is over. slack_bolt verifies each request's signature and age
+with SLACK_SIGNING_SECRET (forged or older than 5 minutes: 401); a signed request replayed
+within those 5 minutes (or retried by Slack) is acknowledged and does nothing
+(`once_per_request`). Handlers are registered in `register`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.adapter.fastapi import SlackRequestHandler
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 
@@ -29,10 +33,11 @@ from aiops_report.errors import (
     AiopsReportError,
     DateOutOfRange,
     InvalidInput,
+    SlackChannelRefused,
     SlackNotConfigured,
     WeekNotStarted,
 )
-from aiops_report.jobs import default_week, deliver_to_slack, send_week_to_date
+from aiops_report.jobs import default_week, deliver_to_slack, run_ledger, send_week_to_date
 from aiops_report.texts import TEXTS as REPORT_TEXTS
 from aiops_report.texts import Texts, format_time
 
@@ -50,6 +55,9 @@ TEXTS = {
         "{earliest}부터 오늘까지의 날짜를 입력하세요.",
         "future": "{week} 주는 아직 시작되지 않았습니다.",
         "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
+        "not_in_channel": "봇이 이 채널에 없습니다 — `/invite {bot}`로 초대한 뒤 다시 시도하세요",
+        "unexpected": "예기치 못한 오류입니다 (서비스 로그를 확인하세요)",
+        "unrecorded": "요청을 기록하지 못해 처리하지 않았습니다: {error}",
     },
     "en": {
         "working": "Building the report of the week {week}; it will be posted here shortly.",
@@ -62,6 +70,9 @@ TEXTS = {
         "to today.",
         "future": "The week {week} has not started yet.",
         "failed": "The report of the week {week} could not be delivered: {error}",
+        "not_in_channel": "the bot is not in this channel — `/invite {bot}`, then try again",
+        "unexpected": "an unexpected error (see the service's log)",
+        "unrecorded": "The request could not be recorded, so it was not acted on: {error}",
     },
 }
 
@@ -90,17 +101,38 @@ def request_handler(settings: Settings, engine: Engine, jobs: Executor) -> Slack
 
 
 def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> None:
-    """Attach the slash command and the button handler to `app`."""
+    """Attach the replay guard, the slash command and the button handler to `app`."""
+    ledger = run_ledger(engine, settings)
 
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def once_per_request(
+        request: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Pass a signed request on the first time only (Bolt runs this after the signature
+        check); a replay or Slack's retry of it gets an empty 200."""
+        try:
+            first = ledger.first_time(request_key(request, body))
+        except AiopsReportError as exc:
+            log.error("a Slack request could not be recorded: %s", exc)
+            text = _text(settings, "unrecorded", error=exc)
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+        if not first:
+            log.warning("a Slack request was received again (a replay or a retry): ignored")
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    def on_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
         text = str(command.get("text") or "").strip()
         try:
             period = requested_week(settings, text)
         except InvalidInput as exc:
             ack(str(exc), response_type="ephemeral")  # only the person who typed it sees it
             return
+        asker = Asker(respond, context.bot_user_id)
         # Queued before the ack, so that a shutdown right after the ack still runs it.
-        jobs.submit(deliver_to_channel, settings, engine, command["channel_id"], period, client)
+        jobs.submit(deliver_to_channel, settings, engine, command["channel_id"], period, asker)
         if period.through is not None:
             through = format_time(period.through, period.zone, _words(settings))
             answer = _text(settings, "working_partial", week=_week(period), through=through)
@@ -108,18 +140,34 @@ def register(app: App, settings: Settings, engine: Engine, jobs: Executor) -> No
             answer = _text(settings, "working", week=_week(period))
         ack(answer, response_type="ephemeral")
 
-    def on_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         value = str(body["actions"][0].get("value") or "")
         try:
             period = requested_week(settings, value)
         except InvalidInput as exc:
             log.error("%s button with a bad value: %s", ACTION_ID, exc)
         else:
-            jobs.submit(deliver_to_channel, settings, engine, body["channel"]["id"], period, client)
+            asker = Asker(respond, context.bot_user_id)
+            jobs.submit(deliver_to_channel, settings, engine, body["channel"]["id"], period, asker)
         ack()
 
+    app.use(once_per_request)
     app.command(COMMAND)(on_command)
     app.action(ACTION_ID)(on_button)
+
+
+def request_key(request: BoltRequest, body: dict[str, Any]) -> str:
+    """The identity of a Slack request: its trigger_id (slash commands, button clicks), else
+    its signature and timestamp, which a replay repeats and a new request cannot."""
+    trigger_id = body.get("trigger_id")
+    if trigger_id:
+        identity = f"trigger {trigger_id}"
+    else:
+        headers = request.headers
+        signature = (headers.get("x-slack-signature") or [""])[0]
+        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+        identity = f"signature {signature} {timestamp}"
+    return "slack-request " + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def requested_week(settings: Settings, text: str) -> Period:
@@ -145,46 +193,55 @@ def requested_week(settings: Settings, text: str) -> Period:
         raise InvalidInput(_text(settings, "future", week=_week(period))) from None
 
 
+@dataclass(frozen=True)
+class Asker:
+    """Who asked for a report: answered through the request's response_url, privately."""
+
+    respond: Respond
+    bot_user_id: str | None
+
+    def tell(self, text: str) -> None:
+        """An ephemeral message to the person who asked (logged when Slack cannot take it)."""
+        try:
+            self.respond(text, response_type="ephemeral", replace_original=False)
+        except (SlackClientError, OSError) as exc:
+            log.error("could not answer through the response_url: %s", exc)
+
+
 def deliver_to_channel(
-    settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
+    settings: Settings, engine: Engine, channel_id: str, period: Period, asker: Asker
 ) -> None:
-    """Build the week's report and upload it to `channel_id`; say there when that fails.
+    """Build the week's report and upload it to `channel_id`; tell `asker` when that fails.
 
     A week still in progress (`period` cut) gets its week-to-date report, which report_runs
     does not record: the week's own report is still delivered when it is over.
     """
     here = settings.model_copy(update={"slack_channel": channel_id})
-    if period.partial:
-        _post_week_to_date(here, engine, channel_id, period, client)
-        return
     try:
+        if period.partial:
+            report, _ = send_week_to_date(engine, here, period)
+            log.info("week-to-date report of the week of %s: %s posted", period.start, report.path)
+            return
         # This channel only, whatever DELIVERY_FILE lists.
         outcome = deliver_to_slack(engine, here, period=period, force=True)
+    except SlackChannelRefused:
+        log.error("report of the week of %s: the bot is not in %s", period.start, channel_id)
+        bot = f"<@{asker.bot_user_id}>" if asker.bot_user_id else "@bot"
+        error = _text(settings, "not_in_channel", bot=bot)
+        asker.tell(_text(settings, "failed", week=_week(period), error=error))
+        return
     except AiopsReportError as exc:  # recorded in report_runs by deliver_to_slack
         log.error("on-demand report of the week of %s failed: %s", period.start, exc)
-        _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
+        asker.tell(_text(settings, "failed", week=_week(period), error=exc))
         return
     except Exception:  # a bug must not pass silently inside the executor
         log.exception("on-demand report of the week of %s failed unexpectedly", period.start)
+        error = _text(settings, "unexpected")
+        asker.tell(_text(settings, "failed", week=_week(period), error=error))
         return
     log.info("on-demand report of the week of %s: %s", period.start, outcome.message)
     if outcome.status == "skipped":  # another request for the same week is at work on it
-        _say(client, channel_id, outcome.message)
-
-
-def _post_week_to_date(
-    settings: Settings, engine: Engine, channel_id: str, period: Period, client: WebClient
-) -> None:
-    try:
-        report, _ = send_week_to_date(engine, settings, period)
-    except AiopsReportError as exc:
-        log.error("week-to-date report of the week of %s failed: %s", period.start, exc)
-        _say(client, channel_id, _text(settings, "failed", week=_week(period), error=exc))
-        return
-    except Exception:  # a bug must not pass silently inside the executor
-        log.exception("week-to-date report of the week of %s failed unexpectedly", period.start)
-        return
-    log.info("week-to-date report of the week of %s: %s posted", period.start, report.path.name)
+        asker.tell(outcome.message)
 
 
 def post_notice(settings: Settings, text: str) -> None:
@@ -193,13 +250,6 @@ def post_notice(settings: Settings, text: str) -> None:
     Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
     """
     SlackDelivery(settings).post_message(text)
-
-
-def _say(client: WebClient, channel_id: str, text: str) -> None:
-    try:
-        client.chat_postMessage(channel=channel_id, text=text)
-    except (SlackClientError, OSError) as exc:
-        log.error("could not tell channel %s: %s", channel_id, exc)
 
 
 def _text(settings: Settings, key: str, **values: object) -> str:
