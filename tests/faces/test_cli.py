@@ -2,8 +2,10 @@
 
 import io
 import json
+import socket
 import subprocess
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -253,3 +255,47 @@ def test_generate_shows_its_steps_on_a_terminal_only(
         assert step in terminal.getvalue()
     assert piped.exit_code == 0
     assert "reading" not in piped.output
+
+
+# --- run-weekly when the database is down ------------------------------------------------------
+
+
+class DownServer:
+    """A database port whose server is down behind a proxy: it accepts each connection and
+    closes it at once, counting them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._refuse, daemon=True).start()
+
+    def _refuse(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed by the test
+                return
+            self.connections += 1
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://reporter:pw@127.0.0.1:{port}/chatbot",
+        "mysql+pymysql://root@127.0.0.1:{port}/chatbot",
+    ],
+    ids=["postgresql", "mariadb"],
+)
+def test_run_weekly_with_the_database_down_is_one_line_after_one_try(url: str) -> None:
+    server = DownServer()
+    try:
+        result = run("run-weekly", DATABASE_URL=url.format(port=server.port))
+    finally:
+        server.listener.close()
+
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: cannot reach the ") and f"127.0.0.1:{server.port}" in line
+    assert server.connections == 1  # the ledger does not ask a server that is down again

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from aiops_report.data.db import database_error
+from aiops_report.data.db import database_error, unreachable
 from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError, DatabaseError, DatabaseUnreachable
 
@@ -99,18 +99,28 @@ class RunLedger:
         self._ready = False
 
     def ensure_table(self) -> None:
-        if not self._ready:
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-            except DBAPIError as exc:
-                # Another process may have created it between the check and the CREATE.
-                if not self._has_table():
-                    raise self._cannot_create(exc) from None
-            self._ready = True
-
-    def _has_table(self) -> bool:
+        """Create the ledger's tables unless they exist; raises DatabaseUnreachable or
+        DatabaseError (naming STATE_DATABASE_URL) without asking the database again."""
+        if self._ready:
+            return
         try:
-            inspector = sa.inspect(self.engine)
+            conn = self.engine.connect()
+        except DBAPIError as exc:  # the server is down: nothing more to ask it
+            raise unreachable(self.engine, exc) from None
+        with conn:
+            try:
+                with conn.begin():
+                    metadata.create_all(conn, checkfirst=True)
+            except DBAPIError as exc:
+                # Another process may have created them between the check and the CREATE.
+                if not self._has_tables(conn):
+                    raise self._cannot_create(exc) from None
+        self._ready = True
+
+    @staticmethod
+    def _has_tables(conn: sa.Connection) -> bool:
+        try:
+            inspector = sa.inspect(conn)
             return all(inspector.has_table(name) for name in (TABLE_NAME, ONCE_TABLE_NAME))
         except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
             return False
