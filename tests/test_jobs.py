@@ -123,6 +123,28 @@ def test_a_timeout_after_slack_posted_is_not_posted_twice(
     assert len(slack_server.shared_files()) == 1
 
 
+def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer, tmp_path: Path
+) -> None:
+    """An error that is not ours (here: a file where REPORT_DIR's parent should be) must not
+    leave the week claimed for the lease, when the next run would be told to wait."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    settings = with_slack(settings, slack_server, report_dir=blocked / "reports")
+
+    with pytest.raises(OSError):
+        run_weekly(demo_engine, settings, period=WEEK)
+    [failed] = RunLedger(demo_engine).history()
+    blocked.unlink()
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and failed.lease_until is None
+    assert failed.error and len(failed.error.splitlines()) == 1
+    assert "NotADirectoryError" in failed.error and str(blocked) in failed.error
+    assert retried.status == "delivered" and retried.run.attempts == 2
+    assert len(slack_server.shared_files()) == 1
+
+
 def test_force_delivers_again(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:

@@ -4,6 +4,15 @@ Every message is one line a user can act on; the CLI prints it and exits non-zer
 """
 
 
+def one_line(exc: BaseException) -> str:
+    """How `exc` is recorded and shown: our errors' message; for any other, its type and the
+    first line of its message (a database error's SQL and links left out)."""
+    if isinstance(exc, AiopsReportError):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 class AiopsReportError(Exception):
     """Base class of every error this package raises on purpose."""
 

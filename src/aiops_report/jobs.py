@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from aiops_report.analysis.insights import baseline_span, compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
@@ -24,13 +25,14 @@ from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.db import reflect_tables, state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
-from aiops_report.delivery.runs import Run, RunLedger
+from aiops_report.delivery.runs import Run, RunLedger, Status
 from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
     SlackNotConfigured,
     WeekNotOver,
+    one_line,
 )
 from aiops_report.report import write_report
 from aiops_report.texts import TEXTS
@@ -207,10 +209,12 @@ def run_weekly(
             on_file_id=lambda file_id: ledger.update(run.id, slack_file_id=file_id),
         )
     except SlackNotConfigured as exc:
-        ledger.update(run.id, status="generated", error=str(exc), lease_until=None)
+        _end_claim(ledger, run, "generated", exc)
         raise SlackNotConfigured(f"{exc}: {run.file_path}") from None
-    except AiopsReportError as exc:
-        ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
+    except Exception as exc:
+        # Whatever stopped the run (a full disk, a locked database, a bug), the week must not
+        # stay claimed until the lease ends: recorded as failed, the next run retries it.
+        _end_claim(ledger, run, "failed", exc)
         raise
     run = ledger.update(
         run.id,
@@ -222,6 +226,18 @@ def run_weekly(
     )
     offer_regeneration(slack, period, settings.report_language)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def _end_claim(ledger: RunLedger, run: Run, status: Status, exc: Exception) -> None:
+    """Record why a claimed run stopped and release its week; when the ledger cannot be
+    written either (its database is down or locked), add a note to `exc` saying so."""
+    try:
+        ledger.update(run.id, status=status, error=one_line(exc), lease_until=None)
+    except SQLAlchemyError:
+        exc.add_note(
+            f"the week stays claimed until {run.lease_until:%H:%M} UTC: "
+            "the failure could not be recorded in report_runs"
+        )
 
 
 def send_week_to_date(
