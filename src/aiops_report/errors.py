@@ -65,6 +65,10 @@ class FontMissing(AiopsReportError):
     """The TrueType font with Hangul that the PDF embeds is not installed or not readable."""
 
 
+class ReportNotWritten(AiopsReportError):
+    """The report's folder cannot hold its files (a file in its path, read-only, a full disk)."""
+
+
 class SlackDeliveryError(AiopsReportError):
     """Slack refused the report (token, channel, scope, membership); the message names the fix."""
 

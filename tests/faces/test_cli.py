@@ -299,3 +299,20 @@ def test_run_weekly_with_the_database_down_is_one_line_after_one_try(url: str) -
     [line] = result.output.strip().splitlines()
     assert line.startswith("error: cannot reach the ") and f"127.0.0.1:{server.port}" in line
     assert server.connections == 1  # the ledger does not ask a server that is down again
+
+
+def test_run_weekly_that_cannot_write_its_report_is_one_line(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "chatbot.db")
+    run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
+    (tmp_path / "a-file").write_text("not a folder")
+    report_dir = tmp_path / "a-file" / "reports"
+
+    result = run("run-weekly", DATABASE_URL=url, REPORT_DIR=str(report_dir))
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: cannot write the report in {report_dir}: Not a directory"
+    ]
+    assert [
+        entry.status for entry in RunLedger(make_engine(Settings(database_url=url))).history()
+    ] == ["failed"]
