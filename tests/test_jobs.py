@@ -30,7 +30,7 @@ from aiops_report.errors import (
     WeekNotOver,
     WeekNotStarted,
 )
-from aiops_report.jobs import requested_week, run_weekly, send_week_to_date
+from aiops_report.jobs import requested_week, run_weekly, send_week_to_date, slack_channel_key
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -146,6 +146,41 @@ def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(
     assert len(slack_server.shared_files()) == 1
 
 
+def test_one_channel_however_spelled_gets_one_post_and_one_row(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    spellings = ["#ai-reports", "ai-reports", "C0AIREPORTS", "#AI-Reports", " #ai-reports"]
+
+    outcomes = [
+        run_weekly(demo_engine, with_slack(settings, slack_server, slack_channel=s), period=WEEK)
+        for s in spellings
+    ]
+
+    assert [o.status for o in outcomes] == ["delivered", *["skipped"] * 4]
+    assert "already delivered to channel C0AIREPORTS" in outcomes[2].message
+    assert "already delivered to #AI-Reports" in outcomes[3].message
+    assert len(slack_server.shared_files()) == 1
+    [run] = RunLedger(demo_engine).history()
+    assert run.channel == "C0AIREPORTS" and run.status == "delivered"
+    # Each name is looked up once per run: #ai-reports is on the second page of two channels.
+    assert slack_server.count("conversations.list") == 2 * 4
+
+
+def test_a_week_delivered_under_the_channel_name_before_the_upgrade_is_not_sent_again(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    """Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled."""
+    settings = with_slack(settings, slack_server)
+    ledger = RunLedger(demo_engine)
+    old = ledger.claim(WEEK, "#ai-reports").run
+    ledger.update(old.id, status="delivered", lease_until=None)
+
+    again = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert again.status == "skipped" and "already delivered to #ai-reports" in again.message
+    assert slack_server.shared_files() == []
+
+
 def test_force_delivers_again(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:
@@ -163,7 +198,7 @@ def test_a_crashed_run_is_taken_over_when_its_lease_ends(
 ) -> None:
     settings = with_slack(settings, slack_server)
     ledger = RunLedger(demo_engine)
-    crashed = ledger.claim(WEEK, settings.slack_channel).run  # then the process died
+    crashed = ledger.claim(WEEK, slack_channel_key(settings)).run  # then the process died
 
     while_held = run_weekly(demo_engine, settings, period=WEEK)
     with demo_engine.begin() as conn:

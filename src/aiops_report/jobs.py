@@ -26,7 +26,13 @@ from aiops_report.data.db import reflect_tables, state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.delivery.runs import Run, RunLedger, Status
-from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
+from aiops_report.delivery.slack import (
+    Delivery,
+    SlackDelivery,
+    report_button_blocks,
+    shown_channel,
+    unresolved_channel_key,
+)
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
@@ -186,8 +192,17 @@ def run_weekly(
     """
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
+    slack = _slack(settings)
+    channel = _channel_key(slack, settings)
     ledger = run_ledger(engine, settings)
-    claim = ledger.claim(period, settings.slack_channel, force=force)
+    claim = ledger.claim(
+        period,
+        channel,
+        force=force,
+        shown=shown_channel(settings.slack_channel),
+        # Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled.
+        formerly={settings.slack_channel} - {channel},
+    )
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
@@ -197,7 +212,8 @@ def run_weekly(
         forget = {"slack_file_id": None, "permalink": None} if force else {}
         # The run stays "running" (its lease holding the week) until Slack has the file.
         run = ledger.update(run.id, file_path=str(path), error=None, **forget)
-        slack = SlackDelivery(settings)
+        if slack is None:
+            slack = SlackDelivery(settings)  # raises SlackNotConfigured, recorded below
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)
             return WeeklyOutcome("delivered", period, f"{path.name} had reached Slack already", run)
@@ -226,6 +242,27 @@ def run_weekly(
     )
     offer_regeneration(slack, period, settings.report_language)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def slack_channel_key(settings: Settings) -> str:
+    """What report_runs records deliveries to SLACK_CHANNEL under: see `_channel_key`.
+
+    Raises SlackDeliveryError when Slack cannot tell (channel not found, Slack down).
+    """
+    return _channel_key(_slack(settings), settings)
+
+
+def _slack(settings: Settings) -> SlackDelivery | None:
+    try:
+        return SlackDelivery(settings)
+    except SlackNotConfigured:
+        return None  # the report is still written; run_weekly records it as "generated"
+
+
+def _channel_key(slack: SlackDelivery | None, settings: Settings) -> str:
+    """SLACK_CHANNEL's ID, asked of Slack once, so that `#ai-reports`, `AI-Reports` and
+    `C0AIREPORTS` are one channel with one delivery a week; without a token, its name."""
+    return slack.channel_id() if slack else unresolved_channel_key(settings.slack_channel)
 
 
 def _end_claim(ledger: RunLedger, run: Run, status: Status, exc: Exception) -> None:

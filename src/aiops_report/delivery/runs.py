@@ -9,6 +9,7 @@ any number of processes act on each once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -134,9 +135,23 @@ class RunLedger:
             "STATE_DATABASE_URL to a database the report may write to"
         )
 
-    def claim(self, period: Period, channel: str, *, force: bool = False) -> Claim:
-        """Take the week for this process, unless it is delivered or another run holds it."""
+    def claim(
+        self,
+        period: Period,
+        channel: str,
+        *,
+        force: bool = False,
+        shown: str | None = None,
+        formerly: Collection[str] = (),
+    ) -> Claim:
+        """Take the week for `channel` (the destination's key) for this process, unless it is
+        delivered (also under a key it `formerly` had) or another run holds it; `shown` is
+        how reasons name the destination."""
         self.ensure_table()
+        shown = shown or channel
+        if not force and (earlier := self._delivered_under(period, formerly)):
+            reason = f"the week {period.start} was already delivered to {shown}"
+            return Claim(False, earlier, reason)
         now = utcnow()
         try:
             with self.engine.begin() as conn:
@@ -176,7 +191,7 @@ class RunLedger:
             return Claim(True, self.get(existing.id))
         current = self.get(existing.id)
         if current.status == "delivered":
-            reason = f"the week {period.start} was already delivered to {channel}"
+            reason = f"the week {period.start} was already delivered to {shown}"
         else:
             reason = (
                 f"another run is working on the week {period.start} "
@@ -209,6 +224,20 @@ class RunLedger:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(report_runs).where(report_runs.c.id == run_id)).one()
         return Run(**row._mapping)
+
+    def _delivered_under(self, period: Period, channels: Collection[str]) -> Run | None:
+        if not channels:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(report_runs).where(
+                    report_runs.c.period_start == period.start,
+                    report_runs.c.period_end == period.end,
+                    report_runs.c.channel.in_(list(channels)),
+                    report_runs.c.status == "delivered",
+                )
+            ).first()
+        return None if row is None else Run(**row._mapping)
 
     def _find(self, period: Period, channel: str) -> Run:
         with self.engine.connect() as conn:

@@ -32,7 +32,13 @@ from aiops_report.errors import (
     SlackNotConfigured,
 )
 from aiops_report.faces.slack_commands import post_notice
-from aiops_report.jobs import WeeklyOutcome, default_week, run_ledger, run_weekly
+from aiops_report.jobs import (
+    WeeklyOutcome,
+    default_week,
+    run_ledger,
+    run_weekly,
+    slack_channel_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +212,9 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
 
 
 def _run_of(engine: Engine, settings: Settings, week_start: date) -> Run | None:
+    channel = slack_channel_key(settings)
     for run in run_ledger(engine, settings).history():
-        if run.period_start == week_start and run.channel == settings.slack_channel:
+        if run.period_start == week_start and run.channel == channel:
             return run
     return None
 
