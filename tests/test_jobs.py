@@ -146,6 +146,24 @@ def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(
     assert len(slack_server.shared_files()) == 1
 
 
+def test_an_error_that_is_not_ours_is_recorded_failed_too(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    """slack_sdk lets a JSON answer cut short through as it is: a JSONDecodeError."""
+    settings = with_slack(settings, slack_server)
+    slack_server.fail("files.getUploadURLExternal", body=b'{"ok": tr')
+
+    with pytest.raises(ValueError):
+        run_weekly(demo_engine, settings, period=WEEK)
+    [failed] = RunLedger(demo_engine).history()
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and failed.lease_until is None
+    assert failed.error and failed.error.startswith("JSONDecodeError: Expecting value")
+    assert retried.status == "delivered" and retried.run.attempts == 2
+    assert len(slack_server.shared_files()) == 1
+
+
 def test_one_channel_however_spelled_gets_one_post_and_one_row(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:
