@@ -89,6 +89,7 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     fields: dict[str, Any] = field(default_factory=dict)
+    body: bytes | None = None  # answered as it is, e.g. JSON cut short by a proxy
 
 
 class SlackError(Exception):
@@ -182,15 +183,17 @@ class SlackServer:
         error: str | None = None,
         retry_after: int | None = None,
         delay: float = 0.0,
+        body: bytes | None = None,
         **fields: Any,
     ) -> None:
         """Answer the next `times` calls of `method` with this fault instead of normally.
 
         status 429/500 answer that HTTP status; error answers {"ok": false, "error": error};
-        delay alone sleeps, then answers normally (what a slow Slack does).
+        delay alone sleeps, then answers normally (what a slow Slack does); body answers
+        those bytes.
         """
         for _ in range(times):
-            self._faults[method].append(Fault(status, error, retry_after, delay, fields))
+            self._faults[method].append(Fault(status, error, retry_after, delay, fields, body))
 
     def shared_files(self) -> list[UploadedFile]:
         """The files that completed into a channel."""
@@ -203,8 +206,8 @@ class SlackServer:
 
     def answer(
         self, method: str, headers: dict[str, str], args: Args
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        """(HTTP status, headers, JSON body) for a Web API call."""
+    ) -> tuple[int, dict[str, str], dict[str, Any] | bytes]:
+        """(HTTP status, headers, JSON body or raw bytes) for a Web API call."""
         with self._lock:
             self.calls.append(method)
             self.arguments.append((method, args))
@@ -213,6 +216,8 @@ class SlackServer:
         if fault is not None:
             # Not time.sleep, which tests may replace to skip slack_sdk's retry waits.
             threading.Event().wait(fault.delay)
+            if fault.body is not None:
+                return fault.status, out_headers, fault.body
             if fault.status != 200:
                 if fault.retry_after is not None:
                     out_headers["Retry-After"] = str(fault.retry_after)
@@ -406,7 +411,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             args.update(parse_qsl(body.decode()))
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, out_headers, answer = slack.answer(url.path.removeprefix("/api/"), headers, args)
-        payload = json.dumps(answer).encode()
+        payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
         self._send(
             status, {"Content-Type": "application/json; charset=utf-8", **out_headers}, payload
         )

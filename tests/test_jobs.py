@@ -23,13 +23,14 @@ from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.delivery.runs import RunLedger, report_runs, utcnow
 from aiops_report.errors import (
+    ReportNotWritten,
     SlackDeliveryError,
     SlackNotConfigured,
     SlackTimeout,
     WeekNotOver,
     WeekNotStarted,
 )
-from aiops_report.jobs import requested_week, run_weekly, send_week_to_date
+from aiops_report.jobs import requested_week, run_weekly, send_week_to_date, slack_channel_key
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -123,6 +124,81 @@ def test_a_timeout_after_slack_posted_is_not_posted_twice(
     assert len(slack_server.shared_files()) == 1
 
 
+def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer, tmp_path: Path
+) -> None:
+    """An error (here: a file where REPORT_DIR's parent should be, as a full disk would) must
+    not leave the week claimed for the lease, when the next run would be told to wait."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    settings = with_slack(settings, slack_server, report_dir=blocked / "reports")
+
+    with pytest.raises(ReportNotWritten):
+        run_weekly(demo_engine, settings, period=WEEK)
+    [failed] = RunLedger(demo_engine).history()
+    blocked.unlink()
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and failed.lease_until is None
+    assert failed.error and len(failed.error.splitlines()) == 1
+    assert failed.error == f"cannot write the report in {blocked / 'reports'}: Not a directory"
+    assert retried.status == "delivered" and retried.run.attempts == 2
+    assert len(slack_server.shared_files()) == 1
+
+
+def test_an_error_that_is_not_ours_is_recorded_failed_too(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    """slack_sdk lets a JSON answer cut short through as it is: a JSONDecodeError."""
+    settings = with_slack(settings, slack_server)
+    slack_server.fail("files.getUploadURLExternal", body=b'{"ok": tr')
+
+    with pytest.raises(ValueError):
+        run_weekly(demo_engine, settings, period=WEEK)
+    [failed] = RunLedger(demo_engine).history()
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and failed.lease_until is None
+    assert failed.error and failed.error.startswith("JSONDecodeError: Expecting value")
+    assert retried.status == "delivered" and retried.run.attempts == 2
+    assert len(slack_server.shared_files()) == 1
+
+
+def test_one_channel_however_spelled_gets_one_post_and_one_row(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    spellings = ["#ai-reports", "ai-reports", "C0AIREPORTS", "#AI-Reports", " #ai-reports"]
+
+    outcomes = [
+        run_weekly(demo_engine, with_slack(settings, slack_server, slack_channel=s), period=WEEK)
+        for s in spellings
+    ]
+
+    assert [o.status for o in outcomes] == ["delivered", *["skipped"] * 4]
+    assert "already delivered to channel C0AIREPORTS" in outcomes[2].message
+    assert "already delivered to #AI-Reports" in outcomes[3].message
+    assert len(slack_server.shared_files()) == 1
+    [run] = RunLedger(demo_engine).history()
+    assert run.channel == "C0AIREPORTS" and run.status == "delivered"
+    # Each name is looked up once per run: #ai-reports is on the second page of two channels.
+    assert slack_server.count("conversations.list") == 2 * 4
+
+
+def test_a_week_delivered_under_the_channel_name_before_the_upgrade_is_not_sent_again(
+    demo_engine: Engine, settings: Settings, slack_server: SlackServer
+) -> None:
+    """Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled."""
+    settings = with_slack(settings, slack_server)
+    ledger = RunLedger(demo_engine)
+    old = ledger.claim(WEEK, "#ai-reports").run
+    ledger.update(old.id, status="delivered", lease_until=None)
+
+    again = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert again.status == "skipped" and "already delivered to #ai-reports" in again.message
+    assert slack_server.shared_files() == []
+
+
 def test_force_delivers_again(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:
@@ -140,7 +216,7 @@ def test_a_crashed_run_is_taken_over_when_its_lease_ends(
 ) -> None:
     settings = with_slack(settings, slack_server)
     ledger = RunLedger(demo_engine)
-    crashed = ledger.claim(WEEK, settings.slack_channel).run  # then the process died
+    crashed = ledger.claim(WEEK, slack_channel_key(settings)).run  # then the process died
 
     while_held = run_weekly(demo_engine, settings, period=WEEK)
     with demo_engine.begin() as conn:

@@ -4,6 +4,15 @@ Every message is one line a user can act on; the CLI prints it and exits non-zer
 """
 
 
+def one_line(exc: BaseException) -> str:
+    """How `exc` is recorded and shown: our errors' message; for any other, its type and the
+    first line of its message (a database error's SQL and links left out)."""
+    if isinstance(exc, AiopsReportError):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
 class AiopsReportError(Exception):
     """Base class of every error this package raises on purpose."""
 
@@ -54,6 +63,10 @@ class WeekNotOver(InvalidInput):
 
 class FontMissing(AiopsReportError):
     """The TrueType font with Hangul that the PDF embeds is not installed or not readable."""
+
+
+class ReportNotWritten(AiopsReportError):
+    """The report's folder cannot hold its files (a file in its path, read-only, a full disk)."""
 
 
 class SlackDeliveryError(AiopsReportError):

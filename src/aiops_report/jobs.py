@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from aiops_report.analysis.alert_rules import load_rules
 from aiops_report.analysis.alerts import Alert, day_as_of, evaluate
@@ -32,8 +33,14 @@ from aiops_report.data.tables import reflect_tables
 from aiops_report.delivery.alerting import post_alert
 from aiops_report.delivery.email import send_report_email
 from aiops_report.delivery.routes import Destination, destinations
-from aiops_report.delivery.runs import Run, RunLedger
-from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
+from aiops_report.delivery.runs import Run, RunLedger, Status
+from aiops_report.delivery.slack import (
+    Delivery,
+    SlackDelivery,
+    report_button_blocks,
+    shown_channel,
+    unresolved_channel_key,
+)
 from aiops_report.delivery.webhook import post_report
 from aiops_report.errors import (
     AiopsReportError,
@@ -42,6 +49,7 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotOver,
     WeekNotStarted,
+    one_line,
 )
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
@@ -257,7 +265,7 @@ def _deliver_to(
         else:
             post_report(settings, destination.address, numbers)
     except Exception as exc:  # recorded, so that the next run retries it at once
-        ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
+        _end_claim(ledger, run, "failed", exc)
         raise
     run = ledger.update(run.id, status="delivered", error=None, lease_until=None)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {destination.shown}", run)
@@ -281,8 +289,17 @@ def deliver_to_slack(
     """
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
+    slack = _slack(settings)
+    channel = _channel_key(slack, settings)
     ledger = run_ledger(engine, settings)
-    claim = ledger.claim(period, settings.slack_channel, force=force)
+    claim = ledger.claim(
+        period,
+        channel,
+        force=force,
+        shown=shown_channel(settings.slack_channel),
+        # Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled.
+        formerly={settings.slack_channel} - {channel},
+    )
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
@@ -292,7 +309,8 @@ def deliver_to_slack(
         forget = {"slack_file_id": None, "permalink": None} if force else {}
         # The run stays "running" (its lease holding the week) until Slack has the file.
         run = ledger.update(run.id, file_path=str(path), error=None, **forget)
-        slack = SlackDelivery(settings)
+        if slack is None:
+            slack = SlackDelivery(settings)  # raises SlackNotConfigured, recorded below
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)
             return WeeklyOutcome("delivered", period, f"{path.name} had reached Slack already", run)
@@ -304,10 +322,12 @@ def deliver_to_slack(
             on_file_id=lambda file_id: ledger.update(run.id, slack_file_id=file_id),
         )
     except SlackNotConfigured as exc:
-        ledger.update(run.id, status="generated", error=str(exc), lease_until=None)
+        _end_claim(ledger, run, "generated", exc)
         raise SlackNotConfigured(f"{exc}: {run.file_path}") from None
-    except AiopsReportError as exc:
-        ledger.update(run.id, status="failed", error=str(exc), lease_until=None)
+    except Exception as exc:
+        # Whatever stopped the run (a full disk, a locked database, a bug), the week must not
+        # stay claimed until the lease ends: recorded as failed, the next run retries it.
+        _end_claim(ledger, run, "failed", exc)
         raise
     run = ledger.update(
         run.id,
@@ -319,6 +339,58 @@ def deliver_to_slack(
     )
     offer_regeneration(slack, period, settings.report_language)
     return WeeklyOutcome("delivered", period, f"{path.name} delivered to {slack.where}", run)
+
+
+def slack_channel_key(settings: Settings) -> str:
+    """What report_runs records deliveries to SLACK_CHANNEL under: see `_channel_key`.
+
+    Raises SlackDeliveryError when Slack cannot tell (channel not found, Slack down).
+    """
+    return _channel_key(_slack(settings), settings)
+
+
+def week_deliveries(
+    engine: Engine, settings: Settings, period: Period
+) -> list[tuple[Destination, Run | None]]:
+    """Each destination of the week (DELIVERY_FILE's, or SLACK_CHANNEL) with its run in
+    report_runs, None when none was recorded; a Slack channel is found by its ID.
+
+    Raises ConfigError (DELIVERY_FILE), SlackDeliveryError (a channel Slack does not know),
+    DatabaseUnreachable.
+    """
+    ledger = run_ledger(engine, settings)
+    return [(d, ledger.find(period, _ledger_key(d, settings))) for d in destinations(settings)]
+
+
+def _ledger_key(destination: Destination, settings: Settings) -> str:
+    if destination.kind != "slack":
+        return destination.key
+    return slack_channel_key(settings.model_copy(update={"slack_channel": destination.address}))
+
+
+def _slack(settings: Settings) -> SlackDelivery | None:
+    try:
+        return SlackDelivery(settings)
+    except SlackNotConfigured:
+        return None  # the report is still written; run_weekly records it as "generated"
+
+
+def _channel_key(slack: SlackDelivery | None, settings: Settings) -> str:
+    """SLACK_CHANNEL's ID, asked of Slack once, so that `#ai-reports`, `AI-Reports` and
+    `C0AIREPORTS` are one channel with one delivery a week; without a token, its name."""
+    return slack.channel_id() if slack else unresolved_channel_key(settings.slack_channel)
+
+
+def _end_claim(ledger: RunLedger, run: Run, status: Status, exc: Exception) -> None:
+    """Record why a claimed run stopped and release its week; when the ledger cannot be
+    written either (its database is down or locked), add a note to `exc` saying so."""
+    try:
+        ledger.update(run.id, status=status, error=one_line(exc), lease_until=None)
+    except SQLAlchemyError:
+        exc.add_note(
+            f"the week stays claimed until {run.lease_until:%H:%M} UTC: "
+            "the failure could not be recorded in report_runs"
+        )
 
 
 def send_week_to_date(

@@ -3,8 +3,10 @@
 import csv
 import io
 import json
+import socket
 import subprocess
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -280,3 +282,64 @@ def test_generate_csv_writes_the_tables_beside_the_pdf(
     with tables[1].open(encoding="utf-8-sig", newline="") as by_model:
         conversations = sum(int(r["conversations"]) for r in csv.DictReader(by_model))
     assert conversations == document["current"]["conversations"]
+
+
+# --- run-weekly when the database is down ------------------------------------------------------
+
+
+class DownServer:
+    """A database port whose server is down behind a proxy: it accepts each connection and
+    closes it at once, counting them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._refuse, daemon=True).start()
+
+    def _refuse(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed by the test
+                return
+            self.connections += 1
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://reporter:pw@127.0.0.1:{port}/chatbot",
+        "mysql+pymysql://root@127.0.0.1:{port}/chatbot",
+    ],
+    ids=["postgresql", "mariadb"],
+)
+def test_run_weekly_with_the_database_down_is_one_line_after_one_try(url: str) -> None:
+    server = DownServer()
+    try:
+        result = run("run-weekly", DATABASE_URL=url.format(port=server.port))
+    finally:
+        server.listener.close()
+
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: cannot reach the ") and f"127.0.0.1:{server.port}" in line
+    assert server.connections == 1  # the ledger does not ask a server that is down again
+
+
+def test_run_weekly_that_cannot_write_its_report_is_one_line(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "chatbot.db")
+    run("demo-data", "--weeks", "2", "--per-day", "5", DATABASE_URL=url)
+    (tmp_path / "a-file").write_text("not a folder")
+    report_dir = tmp_path / "a-file" / "reports"
+
+    result = run("run-weekly", DATABASE_URL=url, REPORT_DIR=str(report_dir))
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"error: cannot write the report in {report_dir}: Not a directory"
+    ]
+    assert [
+        entry.status for entry in RunLedger(make_engine(Settings(database_url=url))).history()
+    ] == ["failed"]

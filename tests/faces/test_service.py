@@ -108,7 +108,7 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
     assert (last_run["id"], last_run["status"], last_run["channel"]) == (
         run.id,
         "delivered",
-        "#ai-reports",
+        "C0AIREPORTS",  # the ledger's key: the channel's ID
     )
     engine.dispose()
 

@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -37,6 +39,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.analysis.significance import ChangeTest
 from aiops_report.analysis.themes import Theme
+from aiops_report.errors import ReportNotWritten
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
 from aiops_report.texts import (
@@ -279,6 +282,57 @@ def test_the_files_get_the_usual_permissions(tmp_path: Path) -> None:
     assert pdf.parent.is_dir()
     for written in (pdf, pdf.with_suffix(".json")):
         assert os.stat(written).st_mode == os.stat(usual).st_mode
+
+
+@pytest.mark.parametrize("where", ["under a file", "in /proc", "read-only"])
+def test_a_folder_that_cannot_hold_the_report_is_one_line_naming_it(
+    tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    folder = {
+        "under a file": tmp_path / "a-file" / "reports",
+        "in /proc": Path("/proc/aiops-reports"),
+        "read-only": Path("/sys/fs"),  # sysfs refuses new files, even to root
+    }[where]
+
+    with pytest.raises(ReportNotWritten) as raised:
+        build(week(), folder)
+
+    message = str(raised.value)
+    assert message.startswith(f"cannot write the report in {folder}: ")
+    assert len(message.splitlines()) == 1
+
+
+def test_a_full_disk_leaves_no_json_without_its_pdf(tmp_path: Path) -> None:
+    """The JSON fits and the PDF does not (a file size limit stands in for a full disk):
+    neither is left behind, nor any temporary file."""
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        from datetime import datetime
+        from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from report_numbers import week
+        from aiops_report.errors import ReportNotWritten
+        from aiops_report.report import write_report
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails: EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, resource.RLIM_INFINITY))
+        try:
+            write_report(week(), Path(sys.argv[1]), language="ko", generated_at=datetime.now())
+        except ReportNotWritten as exc:
+            print(exc)
+        """
+    )
+    folder = tmp_path / "reports"
+    folder.mkdir()
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(folder)], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == f"cannot write the report in {folder}: File too large"
+    assert list(folder.iterdir()) == []
+    assert len(build(week(), tmp_path / "sizes").with_suffix(".json").read_bytes()) < 40_000
 
 
 # --- insights -----------------------------------------------------------------------------

@@ -113,26 +113,37 @@ def check_connection(engine: Engine) -> None:
         with engine.connect():
             pass
     except DBAPIError as exc:
-        raise database_error(engine, exc) from None
+        raise unreachable(engine, exc) from None
 
 
 def database_error(engine: Engine, exc: DBAPIError) -> AiopsReportError:
     """The one-line error for a failed statement: unreachable, or the database's own reason."""
-    url = engine.url
-    where = (
-        f"file {url.database}"
-        if url.get_backend_name() == "sqlite"
-        else f"{url.host or 'localhost'}:{url.port or 'default port'}"
-    )
     if timed_out(engine, exc):
         return StatementTimeout(timeout_message(engine, exc))
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
     try:  # "operational" covers a lost server and a locked table alike: tell them apart
         with engine.connect():
             pass
     except DBAPIError:
-        return DatabaseUnreachable(
-            f"cannot reach the {engine.dialect.name} database at {where} "
-            f"({describe(engine)}): {reason}"
-        )
-    return DatabaseError(f"the {engine.dialect.name} database at {where} answered: {reason}")
+        return unreachable(engine, exc)
+    return DatabaseError(
+        f"the {engine.dialect.name} database at {_where(engine)} answered: {_reason(exc)}"
+    )
+
+
+def unreachable(engine: Engine, exc: DBAPIError) -> DatabaseUnreachable:
+    """The one-line error for a connection that failed: `exc` says why."""
+    return DatabaseUnreachable(
+        f"cannot reach the {engine.dialect.name} database at {_where(engine)} "
+        f"({describe(engine)}): {_reason(exc)}"
+    )
+
+
+def _where(engine: Engine) -> str:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"file {url.database}"
+    return f"{url.host or 'localhost'}:{url.port or 'default port'}"
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -9,6 +9,7 @@ any number of processes act on each once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, NoResultFound
 
-from aiops_report.data.db import database_error
+from aiops_report.data.db import database_error, unreachable
 from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError, DatabaseError, DatabaseUnreachable
 
@@ -99,18 +100,28 @@ class RunLedger:
         self._ready = False
 
     def ensure_table(self) -> None:
-        if not self._ready:
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-            except DBAPIError as exc:
-                # Another process may have created it between the check and the CREATE.
-                if not self._has_table():
-                    raise self._cannot_create(exc) from None
-            self._ready = True
-
-    def _has_table(self) -> bool:
+        """Create the ledger's tables unless they exist; raises DatabaseUnreachable or
+        DatabaseError (naming STATE_DATABASE_URL) without asking the database again."""
+        if self._ready:
+            return
         try:
-            inspector = sa.inspect(self.engine)
+            conn = self.engine.connect()
+        except DBAPIError as exc:  # the server is down: nothing more to ask it
+            raise unreachable(self.engine, exc) from None
+        with conn:
+            try:
+                with conn.begin():
+                    metadata.create_all(conn, checkfirst=True)
+            except DBAPIError as exc:
+                # Another process may have created them between the check and the CREATE.
+                if not self._has_tables(conn):
+                    raise self._cannot_create(exc) from None
+        self._ready = True
+
+    @staticmethod
+    def _has_tables(conn: sa.Connection) -> bool:
+        try:
+            inspector = sa.inspect(conn)
             return all(inspector.has_table(name) for name in (TABLE_NAME, ONCE_TABLE_NAME))
         except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
             return False
@@ -124,9 +135,23 @@ class RunLedger:
             "STATE_DATABASE_URL to a database the report may write to"
         )
 
-    def claim(self, period: Period, channel: str, *, force: bool = False) -> Claim:
-        """Take the week for this process, unless it is delivered or another run holds it."""
+    def claim(
+        self,
+        period: Period,
+        channel: str,
+        *,
+        force: bool = False,
+        shown: str | None = None,
+        formerly: Collection[str] = (),
+    ) -> Claim:
+        """Take the week for `channel` (the destination's key) for this process, unless it is
+        delivered (also under a key it `formerly` had) or another run holds it; `shown` is
+        how reasons name the destination."""
         self.ensure_table()
+        shown = shown or channel
+        if not force and (earlier := self._delivered_under(period, formerly)):
+            reason = f"the week {period.start} was already delivered to {shown}"
+            return Claim(False, earlier, reason)
         now = utcnow()
         try:
             with self.engine.begin() as conn:
@@ -166,7 +191,7 @@ class RunLedger:
             return Claim(True, self.get(existing.id))
         current = self.get(existing.id)
         if current.status == "delivered":
-            reason = f"the week {period.start} was already delivered to {channel}"
+            reason = f"the week {period.start} was already delivered to {shown}"
         else:
             reason = (
                 f"another run is working on the week {period.start} "
@@ -204,6 +229,20 @@ class RunLedger:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(report_runs).where(report_runs.c.id == run_id)).one()
         return Run(**row._mapping)
+
+    def _delivered_under(self, period: Period, channels: Collection[str]) -> Run | None:
+        if not channels:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(report_runs).where(
+                    report_runs.c.period_start == period.start,
+                    report_runs.c.period_end == period.end,
+                    report_runs.c.channel.in_(list(channels)),
+                    report_runs.c.status == "delivered",
+                )
+            ).first()
+        return None if row is None else Run(**row._mapping)
 
     def _find(self, period: Period, channel: str) -> Run:
         with self.engine.connect() as conn:

@@ -91,6 +91,21 @@ def hide_credentials(text: str) -> str:
     return URL_CREDENTIALS.sub(r"\1***@", text)
 
 
+def shown_channel(channel: str) -> str:
+    """SLACK_CHANNEL as a person would write it: `#name`, or `channel C…` for an ID."""
+    channel = channel.strip()
+    if CHANNEL_ID.match(channel):
+        return f"channel {channel}"
+    return "#" + channel.removeprefix("#")
+
+
+def unresolved_channel_key(channel: str) -> str:
+    """SLACK_CHANNEL as the ledger keys it when Slack cannot be asked (no token): an ID as
+    written, a name as `#name` in lower case (as `channel_id` matches names)."""
+    channel = channel.strip()
+    return channel if CHANNEL_ID.match(channel) else "#" + channel.removeprefix("#").lower()
+
+
 class _HideCredentials(logging.Filter):
     """Rewrites a log record whose message holds a URL with credentials (slack_sdk logs every
     request's URL, and each retry's at INFO)."""
@@ -183,9 +198,7 @@ class SlackDelivery:
     @property
     def where(self) -> str:
         """The channel as a person would write it: `#name`, or `channel C…` for an ID."""
-        if CHANNEL_ID.match(self.channel):
-            return f"channel {self.channel}"
-        return "#" + self.channel.removeprefix("#")
+        return shown_channel(self.channel)
 
     # --- delivery -----------------------------------------------------------------------------
 

@@ -48,12 +48,18 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except AiopsReportError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        err.print(f"[red]error:[/red] {escape(_with_notes(str(exc), exc))}")
         raise typer.Exit(1) from None
     except DBAPIError as exc:  # a statement the library did not name an error for
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        err.print(f"[red]error:[/red] the database refused a statement: {escape(reason)}")
+        message = _with_notes(f"the database refused a statement: {reason}", exc)
+        err.print(f"[red]error:[/red] {escape(message)}")
         raise typer.Exit(1) from None
+
+
+def _with_notes(message: str, exc: BaseException) -> str:
+    """`message` and the notes added to `exc` on its way up, on one line."""
+    return "; ".join([message, *getattr(exc, "__notes__", [])])
 
 
 class StepOnStatus(logging.Handler):

@@ -14,7 +14,7 @@ import re
 import signal
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -23,8 +23,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.config import Settings
-from aiops_report.delivery.routes import destinations
-from aiops_report.delivery.runs import Run
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.doctor import database_findings, delivery_findings
 from aiops_report.errors import (
@@ -41,6 +39,7 @@ from aiops_report.jobs import (
     run_ledger,
     run_weekly,
     watch,
+    week_deliveries,
 )
 
 log = logging.getLogger(__name__)
@@ -207,8 +206,7 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
     period = default_week(settings, run_at)
     missed: dict[str, list[str]] = {}  # why, and the destinations it concerns
     try:
-        for destination in destinations(settings):
-            run = _run_of(engine, settings, period.start, destination.key)
+        for destination, run in week_deliveries(engine, settings, period):
             if run is not None and run.status == "delivered":
                 continue
             why = (run.error if run else None) or (
@@ -233,13 +231,6 @@ def alert_if_undelivered(engine: Engine, settings: Settings, run_at: datetime) -
         return None  # another scheduler sent it
     notify(settings, text)
     return text
-
-
-def _run_of(engine: Engine, settings: Settings, week_start: date, key: str) -> Run | None:
-    for run in run_ledger(engine, settings).history():
-        if run.period_start == week_start and run.channel == key:
-            return run
-    return None
 
 
 def notify(settings: Settings, text: str) -> None:

@@ -21,11 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, make_engine
 from aiops_report.data.periods import Period
-from aiops_report.delivery.routes import destinations
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.scheduler import next_run_time
 from aiops_report.faces.slack_commands import request_handler
-from aiops_report.jobs import default_week, run_ledger, run_weekly
+from aiops_report.jobs import default_week, run_ledger, run_weekly, week_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +113,16 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         already to every destination is said so (200, `already_delivered`) and not started."""
         period = default_week(settings)
         try:
-            ledger = run_ledger(engine, settings)
-            every = destinations(settings)
-            runs = [ledger.find(period, destination.key) for destination in every]
+            every = week_deliveries(engine, settings, period)
         except AiopsReportError as exc:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-        delivered = [run for run in runs if run is not None and run.status == "delivered"]
+        delivered = [run for _, run in every if run is not None and run.status == "delivered"]
         if len(delivered) == len(every):
             response.status_code = status.HTTP_200_OK
             return {
                 "status": "already_delivered",
                 "week": period.start.isoformat(),
-                "destinations": [destination.shown for destination in every],
+                "destinations": [destination.shown for destination, _ in every],
                 "delivered_at": max(run.updated_at for run in delivered).isoformat() + "Z",
             }
         request_id = uuid.uuid4().hex

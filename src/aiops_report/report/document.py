@@ -4,6 +4,7 @@ footer that numbers its pages."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -28,6 +29,7 @@ from reportlab.platypus import (
 )
 
 from aiops_report.analysis.metrics import ConversationExcerpt, ReportNumbers
+from aiops_report.errors import ReportNotWritten
 from aiops_report.report.blocks import (
     BLUE,
     CALLOUT,
@@ -74,34 +76,48 @@ def write_report(
     """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
     a week-to-date report) to `out_dir`.
 
-    Each file is written to a temporary file first and then renamed, so a reader never sees
-    half a report; the JSON comes first, so that every PDF has its numbers next to it.
-    Returns the PDF's path; raises FontMissing when the report font is not installed.
+    Both are written to temporary files beside them and moved into place once both are
+    whole, so a reader never sees half a report, nor a JSON without its PDF. Returns the PDF's
+    path; raises FontMissing when the report font is not installed, ReportNotWritten when
+    `out_dir` cannot hold the files (a file in its path, read-only, a full disk).
     """
     fonts = report_fonts()
-    out_dir.mkdir(parents=True, exist_ok=True)
     # A week-to-date report is named apart: it never stands in for the week's own report.
     partial = "_partial" if numbers.period.partial else ""
     stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{partial}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
-    _write_atomically(out_dir / f"{stem}.json", lambda p: p.write_text(document, "utf-8"))
-    pdf_path = out_dir / f"{stem}.pdf"
     report = _Report(numbers, TEXTS[language], fonts, generated_at)
-    _write_atomically(pdf_path, lambda p: report.build(p, language))
+    pdf_path = out_dir / f"{stem}.pdf"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_together(
+            {
+                # The JSON is moved in first, so that every PDF has its numbers next to it.
+                out_dir / f"{stem}.json": lambda p: p.write_text(document, "utf-8"),
+                pdf_path: lambda p: report.build(p, language),
+            }
+        )
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ReportNotWritten(f"cannot write the report in {out_dir}: {reason}") from None
     return pdf_path
 
 
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Call `write` on a temporary file in `path`'s folder, then rename it to `path`."""
-    # A name of our own rather than mkstemp, whose files are private (0600) to their owner.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+def _write_together(writers: dict[Path, Callable[[Path], object]]) -> None:
+    """Call each writer on a temporary file in its path's folder, then, all written, rename
+    each to its path; the temporary files are gone either way."""
+    # Names of our own rather than mkstemp's, whose files are private (0600) to their owner.
+    temporaries = {path: path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp") for path in writers}
     try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        for path, write in writers.items():
+            write(temporaries[path])
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            with contextlib.suppress(OSError):  # e.g. never created in a read-only folder
+                temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

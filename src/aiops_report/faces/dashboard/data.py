@@ -26,9 +26,9 @@ from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
 from aiops_report.delivery.runs import Run
-from aiops_report.delivery.slack import SlackDelivery, SlackFinding
+from aiops_report.delivery.slack import SlackDelivery, SlackFinding, shown_channel
 from aiops_report.doctor import Finding, database_findings
-from aiops_report.errors import SlackNotConfigured
+from aiops_report.errors import SlackDeliveryError, SlackNotConfigured
 from aiops_report.faces import scheduler
 
 CACHE_TTL = 300  # seconds: numbers are at most five minutes old
@@ -197,6 +197,27 @@ def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | No
 def report_history(settings: Settings) -> list[Run]:
     """The latest report runs, newest week first (never cached: the buttons change it)."""
     return jobs.run_ledger(engine(settings), settings).history(limit=HISTORY_LIMIT)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _slack_channel_key(key: str, _settings: Settings) -> str | None:
+    try:
+        return jobs.slack_channel_key(_settings)
+    except SlackDeliveryError:
+        return None
+
+
+def slack_channel_key(settings: Settings) -> str | None:
+    """What report_runs records SLACK_CHANNEL's deliveries under (its ID, asked of Slack once
+    per CACHE_TTL); None when Slack cannot tell now."""
+    return _slack_channel_key(settings_key(settings), settings)
+
+
+def channel_shown(settings: Settings, channel_key: str) -> str:
+    """A run's channel as people write it: SLACK_CHANNEL's own spelling for its ID."""
+    if channel_key == slack_channel_key(settings):
+        return shown_channel(settings.slack_channel)
+    return channel_key
 
 
 def report_files(settings: Settings, history: list[Run]) -> list[Path]:

@@ -58,10 +58,9 @@ def _actions(ctx: Context, period: Period) -> None:
         st.caption(t["slack_not_configured"])
         return
     # Read after the buttons, so that "send again" is offered right after a first send.
+    channel = data.slack_channel_key(settings)
     delivered = any(
-        run.period_start == period.start
-        and run.channel == settings.slack_channel
-        and run.status == "delivered"
+        run.period_start == period.start and run.channel == channel and run.status == "delivered"
         for run in data.report_history(settings)
     )
     if delivered:
@@ -117,7 +116,7 @@ def _history(ctx: Context, history: list[Run]) -> None:
                     Period(run.period_start, run.period_end, ctx.settings.report_zone)
                 ),
                 t["col_status"]: t.get(f"status_{run.status}", run.status),
-                t["col_channel"]: run.channel,
+                t["col_channel"]: data.channel_shown(ctx.settings, run.channel),
                 t["col_attempts"]: run.attempts,
                 t["col_error"]: run.error or "",
                 t["col_updated"]: f"{run.updated_at:%Y-%m-%d %H:%M} UTC",
