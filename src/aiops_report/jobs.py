@@ -16,16 +16,22 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
-from aiops_report.analysis.insights import baseline_span, compute_insights
+from aiops_report.analysis import metrics
+from aiops_report.analysis.insights import Insights, baseline_span, compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
-from aiops_report.data.db import reflect_tables, state_engine
+from aiops_report.data.db import ChatbotTables, reflect_tables, state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.delivery.runs import Run, RunLedger
-from aiops_report.delivery.slack import Delivery, SlackDelivery, report_button_blocks
+from aiops_report.delivery.slack import (
+    Delivery,
+    SlackDelivery,
+    SlackFinding,
+    report_button_blocks,
+)
 from aiops_report.errors import (
     AiopsReportError,
     InvalidInput,
@@ -69,7 +75,6 @@ def report_numbers(
     """
     steps.info("reading the tables")
     tables = reflect_tables(engine, settings)
-    prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
         # Only whole days are kept: a day cut short is read live each time.
@@ -77,14 +82,8 @@ def report_numbers(
     steps.info("reading the week and its insights")
     with ThreadPoolExecutor(max_workers=1) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store)
-        insights = compute_insights(
-            engine,
-            tables,
-            period,
-            prices=prices,
-            score_good_threshold=settings.score_good_threshold,
-            store=store,
-            analyse_texts=analyse_texts,
+        insights = report_insights(
+            engine, settings, tables, period, store=store, analyse_texts=analyse_texts
         )
         return replace(numbers.result(), insights=insights)
 
@@ -266,3 +265,75 @@ def _report_for(
             return path, numbers
     report = generate_report(engine, settings, period)
     return report.path, report.numbers
+
+
+# --- what the dashboard shows: the same assembly, for any range -------------------------------
+
+
+def report_insights(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    store: DailyTotalsStore | None = None,
+    analyse_texts: bool = True,
+) -> Insights:
+    """The insights of `period` as the report has them (MODEL_PRICES, SCORE_GOOD_THRESHOLD).
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    """
+    prices = load_prices(settings.model_prices) if settings.model_prices else None
+    return compute_insights(
+        engine,
+        tables,
+        period,
+        prices=prices,
+        score_good_threshold=settings.score_good_threshold,
+        store=store or totals_store(engine, settings),
+        analyse_texts=analyse_texts,
+    )
+
+
+def range_numbers(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int,
+    count_users: bool = True,
+) -> ReportNumbers:
+    """The numbers of any range and the one before it (settled days from the kept totals),
+    with `worst_limit` lowest-scored and disliked conversations; without insights.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return compute(
+        engine,
+        tables,
+        period,
+        worst_limit=worst_limit,
+        store=totals_store(engine, settings),
+        count_users=count_users,
+    )
+
+
+def range_unique_users(
+    engine: Engine, tables: ChatbotTables, period: Period
+) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period`; None without user_id."""
+    return metrics.unique_users(engine, tables, period)
+
+
+def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
+    """The latest `limit` report runs of the ledger, newest week first."""
+    return run_ledger(engine, settings).history(limit=limit)
+
+
+def slack_check(settings: Settings) -> list[SlackFinding] | None:
+    """doctor's findings on the Slack token and channel; None when no token is set."""
+    try:
+        return SlackDelivery(settings).check()
+    except SlackNotConfigured:
+        return None

@@ -160,4 +160,4 @@ def chosen_range(
         return None
     numbers = (data.numbers if with_conversations else data.totals)(ctx.settings, selection.period)
     range_caption(ctx, numbers.period)
-    return numbers, series(numbers.daily, selection.granularity)
+    return numbers, series(numbers, selection.granularity)

@@ -136,9 +136,12 @@ KO: Mapping[str, str] = {
     "latest_dislike_comments": "최근 싫어요 코멘트",
     "no_dislike_comments": "이 기간에는 코멘트가 달린 싫어요가 없습니다.",
     # conversations
-    "conversations_caption": (
-        "이 기간에 점수가 가장 낮은 대화 {limit}건과 최근 싫어요 {limit}건 중 {shown}건 표시"
-    ),
+    "conversations_caption": "이 기간의 모든 대화 중 조건에 맞는 {total}건 · {page} / {pages} 쪽",
+    "page": "쪽",
+    "not_linkable": "대화에 id가 없거나 피드백·평가에 conversation_id가 없어 점수와 피드백으로는 "
+    "찾을 수 없습니다.",
+    "feedback_given": "받은 피드백",
+    "evaluations_given": "받은 평가",
     "score_filter": "점수 범위",
     "feedback_filter": "피드백",
     "feedback_any": "전체",
@@ -321,10 +324,12 @@ EN: Mapping[str, str] = {
     "feedback_kind": "Feedback",
     "latest_dislike_comments": "Latest dislike comments",
     "no_dislike_comments": "No dislike with a comment in this range.",
-    "conversations_caption": (
-        "{shown} shown of the range's {limit} lowest-scored and {limit} latest disliked "
-        "conversations"
-    ),
+    "conversations_caption": "{total} of the range's conversations match · page {page} of {pages}",
+    "page": "Page",
+    "not_linkable": "The conversations have no id, or feedback and evaluations no "
+    "conversation_id: score and feedback cannot narrow the search.",
+    "feedback_given": "Feedback given",
+    "evaluations_given": "Evaluations",
     "score_filter": "Score range",
     "feedback_filter": "Feedback",
     "feedback_any": "All",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from aiops_report.data.periods import Period
-from aiops_report.delivery.runs import Run
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
 from aiops_report.faces.dashboard.texts import plain
 from aiops_report.texts import NONE, short_period
+
+if TYPE_CHECKING:
+    from aiops_report.delivery.runs import Run
 
 
 def render(ctx: Context) -> None:
