@@ -205,7 +205,7 @@ def test_every_page_in_each_language_with_the_served_hangul_font(
         if name == "conversations":
             page.get_by_label(t["search"]).fill(NEEDLE)
             page.get_by_label(t["search"]).press("Enter")
-            opened = page.get_by_text("연령에 맞는 사료를 고르세요.").first
+            opened = page.get_by_test_id("stText").filter(has_text="연령에 맞는 사료를 고르세요.")
             opened.wait_for(timeout=30_000)
             settle(page)
             shot = SCREENSHOTS / f"{language}_{number}_{name}_search.png"
