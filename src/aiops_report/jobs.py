@@ -38,8 +38,9 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotOver,
 )
+from aiops_report.language import Language
 from aiops_report.report import write_report
-from aiops_report.texts import TEXTS
+from aiops_report.texts import texts_for
 
 log = logging.getLogger(__name__)
 # What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
@@ -110,7 +111,7 @@ def generate_report(
     settings: Settings,
     period: Period,
     *,
-    language: str | None = None,
+    language: Language | None = None,
     out_dir: Path | None = None,
 ) -> GeneratedReport:
     """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
@@ -120,7 +121,7 @@ def generate_report(
     path = write_report(
         numbers,
         out_dir or settings.report_dir,
-        language=language or settings.report_language,  # type: ignore[arg-type]
+        language=language or settings.report_language,
         generated_at=datetime.now(settings.report_zone),
     )
     return GeneratedReport(path, numbers)
@@ -247,7 +248,7 @@ def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> N
     A file upload cannot carry buttons, hence a message of its own; the report is delivered
     already, so a failure here is logged, not raised.
     """
-    hint = TEXTS["en" if language == "en" else "ko"].generate_hint
+    hint = texts_for(language).generate_hint
     try:
         slack.post_message(hint, report_button_blocks(hint, period, language))
     except AiopsReportError as exc:

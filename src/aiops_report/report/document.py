@@ -33,6 +33,7 @@ from reportlab.platypus import (
 
 from aiops_report.analysis.formulas import Change
 from aiops_report.analysis.metrics import ConversationExcerpt, ReportNumbers
+from aiops_report.language import Language
 from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.summary import (
@@ -47,7 +48,6 @@ from aiops_report.texts import (
     NONE,
     TEXTS,
     UP,
-    Language,
     Texts,
     anomalies_notes,
     chart_day,

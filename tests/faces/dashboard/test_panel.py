@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from aiops_report.analysis.insights import CHANGE_METRICS, Insights, compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import load_prices
-from aiops_report.data.config import Settings
+from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.conversations import first_conversation_at
 from aiops_report.data.db import reflect_tables
 from aiops_report.data.demo import DIP_MODEL, fill_demo_data
@@ -594,12 +594,17 @@ def test_send_to_slack_reaches_slack_once(slack_env: None, slack_server: SlackSe
     assert_clean(at)
     assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
     assert at.status[0].state == "complete"
+    week = default_week(load_settings())
+    sent = KO["sent"].format(file=f"weekly_report_{week.end:%Y_%m_%d}.pdf", channel="#ai-reports")
+    assert at.status[0].label == sent  # in Korean, every word
     history = at.dataframe[0].value
     assert list(history.iloc[0])[1:4] == [KO["status_delivered"], "#ai-reports", 1]
+    updated = history.iloc[0][KO["col_updated"]]
+    assert updated.endswith(" KST") and "UTC" not in updated  # in REPORT_TIMEZONE
 
     at.button(key="aiops_send").click().run()  # idempotent: the week went out already
     assert len(slack_server.shared_files()) == 1
-    assert "already delivered" in at.status[0].label
+    assert at.status[0].label == KO["skipped_delivered"].format(channel="#ai-reports")
 
     open_page(at, "status")
     assert_clean(at)

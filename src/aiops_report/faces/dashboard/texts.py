@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping
 
 from aiops_report.analysis.formulas import Change
+from aiops_report.language import Language
 from aiops_report.texts import (
     DOWN,
     NONE,
     TEXTS,
     UP,
-    Language,
     Texts,
     format_change,
 )
@@ -174,8 +174,9 @@ KO: Mapping[str, str] = {
     "generating": "{period} 리포트를 만드는 중…",
     "generated": "리포트를 만들었습니다: {name}",
     "sending": "{period} 리포트를 Slack으로 보내는 중…",
-    "sent": "보냈습니다: {message}",
-    "skipped": "보내지 않았습니다: {message}",
+    "sent": "{file}을(를) {channel}에 보냈습니다",
+    "skipped_delivered": "보내지 않았습니다: 이 주의 리포트는 이미 {channel}에 보냈습니다",
+    "skipped_running": "보내지 않았습니다: 다른 실행이 {channel}에 보내고 있습니다",
     "failed": "실패했습니다",
     "slack_not_configured": "SLACK_BOT_TOKEN이 설정되지 않아 Slack으로 보낼 수 없습니다.",
     "send_again_heading": "이미 보낸 주를 다시 보내기",
@@ -361,8 +362,9 @@ EN: Mapping[str, str] = {
     "generating": "Generating the report of {period}…",
     "generated": "Report written: {name}",
     "sending": "Sending the report of {period} to Slack…",
-    "sent": "Sent: {message}",
-    "skipped": "Not sent: {message}",
+    "sent": "{file} sent to {channel}",
+    "skipped_delivered": "Not sent: this week's report was delivered to {channel} already",
+    "skipped_running": "Not sent: another run is sending this week's report to {channel}",
     "failed": "Failed",
     "slack_not_configured": "SLACK_BOT_TOKEN is not set, so nothing can be sent to Slack.",
     "send_again_heading": "Send an already delivered week again",
