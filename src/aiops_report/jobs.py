@@ -18,8 +18,10 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from aiops_report.analysis import metrics
 from aiops_report.analysis.alert_rules import load_rules
 from aiops_report.analysis.alerts import Alert, day_as_of, evaluate
+from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insight_reads import BASELINE_WEEKS, baseline_span
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
@@ -29,7 +31,7 @@ from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.db import state_engine
 from aiops_report.data.periods import Period, format_instant, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
-from aiops_report.data.tables import reflect_tables
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 from aiops_report.delivery.alerting import post_alert
 from aiops_report.delivery.email import send_report_email
 from aiops_report.delivery.routes import Destination, destinations
@@ -37,9 +39,12 @@ from aiops_report.delivery.runs import Run, RunLedger, Status
 from aiops_report.delivery.slack import (
     Delivery,
     SlackDelivery,
+    SlackFinding,
     report_button_blocks,
-    shown_channel,
     unresolved_channel_key,
+)
+from aiops_report.delivery.slack import (
+    shown_channel as shown_channel,  # re-exported: faces name channels through jobs
 )
 from aiops_report.delivery.webhook import post_report
 from aiops_report.errors import (
@@ -51,9 +56,10 @@ from aiops_report.errors import (
     WeekNotStarted,
     one_line,
 )
+from aiops_report.language import Language
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
-from aiops_report.texts import TEXTS
+from aiops_report.texts import texts_for
 
 log = logging.getLogger(__name__)
 # What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
@@ -89,7 +95,6 @@ def report_numbers(
     """
     steps.info("reading the tables")
     tables = reflect_tables(engine, settings)
-    prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
         # Only whole days are kept: a day cut short is read live each time.
@@ -97,14 +102,8 @@ def report_numbers(
     steps.info("reading the week and its insights")
     with ThreadPoolExecutor(max_workers=1) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store)
-        insights = compute_insights(
-            engine,
-            tables,
-            period,
-            prices=prices,
-            score_good_threshold=settings.score_good_threshold,
-            store=store,
-            analyse_texts=analyse_texts,
+        insights = report_insights(
+            engine, settings, tables, period, store=store, analyse_texts=analyse_texts
         )
         return replace(numbers.result(), insights=insights)
 
@@ -131,7 +130,7 @@ def generate_report(
     settings: Settings,
     period: Period,
     *,
-    language: str | None = None,
+    language: Language | None = None,
     out_dir: Path | None = None,
 ) -> GeneratedReport:
     """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
@@ -141,7 +140,7 @@ def generate_report(
     path = write_report(
         numbers,
         out_dir or settings.report_dir,
-        language=language or settings.report_language,  # type: ignore[arg-type]
+        language=language or settings.report_language,
         generated_at=datetime.now(settings.report_zone),
     )
     return GeneratedReport(path, numbers)
@@ -417,7 +416,7 @@ def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> N
     A file upload cannot carry buttons, hence a message of its own; the report is delivered
     already, so a failure here is logged, not raised.
     """
-    hint = TEXTS["en" if language == "en" else "ko"].generate_hint
+    hint = texts_for(language).generate_hint
     try:
         slack.post_message(hint, report_button_blocks(hint, period, language))
     except AiopsReportError as exc:
@@ -531,3 +530,75 @@ def watch(
                 log.error(problem)
                 outcome.problems.append(problem)
     return outcome
+
+
+# --- what the dashboard shows: the same assembly, for any range -------------------------------
+
+
+def report_insights(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    store: DailyTotalsStore | None = None,
+    analyse_texts: bool = True,
+) -> Insights:
+    """The insights of `period` as the report has them (MODEL_PRICES, SCORE_GOOD_THRESHOLD).
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    """
+    prices = load_prices(settings.model_prices) if settings.model_prices else None
+    return compute_insights(
+        engine,
+        tables,
+        period,
+        prices=prices,
+        score_good_threshold=settings.score_good_threshold,
+        store=store or totals_store(engine, settings),
+        analyse_texts=analyse_texts,
+    )
+
+
+def range_numbers(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int,
+    count_users: bool = True,
+) -> ReportNumbers:
+    """The numbers of any range and the one before it (settled days from the kept totals),
+    with `worst_limit` lowest-scored and disliked conversations; without insights.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return compute(
+        engine,
+        tables,
+        period,
+        worst_limit=worst_limit,
+        store=totals_store(engine, settings),
+        count_users=count_users,
+    )
+
+
+def range_unique_users(
+    engine: Engine, tables: ChatbotTables, period: Period
+) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period`; None without user_id."""
+    return metrics.unique_users(engine, tables, period)
+
+
+def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
+    """The latest `limit` report runs of the ledger, newest week first."""
+    return run_ledger(engine, settings).history(limit=limit)
+
+
+def slack_check(settings: Settings) -> list[SlackFinding] | None:
+    """doctor's findings on the Slack token and channel; None when no token is set."""
+    try:
+        return SlackDelivery(settings).check()
+    except SlackNotConfigured:
+        return None

@@ -6,16 +6,16 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiops_report.analysis.formulas import Change
 from aiops_report.data.periods import Period
+from aiops_report.language import Language, language_of
 
 if TYPE_CHECKING:
     from aiops_report.analysis.insight_parts import AnomaliesStatus
 
-Language = Literal["ko", "en"]
 
 NONE = "–"  # what a missing value (None) reads as: never 0
 UP, DOWN = "▲", "▼"  # both are in NanumGothic
@@ -424,6 +424,11 @@ EN = Texts(
 )
 
 TEXTS: Mapping[Language, Texts] = {"ko": KO, "en": EN}
+
+
+def texts_for(language: str) -> Texts:
+    """The report's words in `language` (Korean unless "en")."""
+    return TEXTS[language_of(language)]
 
 
 # --- numbers ----------------------------------------------------------------------------------

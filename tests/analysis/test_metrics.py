@@ -116,6 +116,27 @@ def test_boundaries_are_half_open_in_the_report_zone(engine: Engine, settings: S
     assert numbers.daily[-1].conversations == 1
 
 
+def test_weekly_numbers_are_the_weeks_own(engine: Engine, settings: Settings) -> None:
+    create_tables(engine, settings, style="naive", minimal=False)
+    # Wednesday to the next Tuesday: the end of one week and the start of the next.
+    period = Period(date(2026, 11, 18), date(2026, 11, 26), SEOUL)
+    scores = {"2026-11-18": [1.0, 2.0, 2.0], "2026-11-20": [7.0], "2026-11-24": [1.0, 1.0, 2.0]}
+    evaluations = [
+        {"id": i, "score": score, "created_at": at(day, f"1{i % 10}:00:00")}
+        for i, (day, score) in enumerate((d, s) for d, each in scores.items() for s in each)
+    ]
+    conversations = [{"id": i, "created_at": at("2026-11-19")} for i in range(4)]
+    insert(engine, settings, Rows(conversations, [], evaluations), style="naive")
+
+    numbers = numbers_for(engine, settings, period)
+
+    first, second = numbers.weekly
+    assert (first.date, second.date) == (date(2026, 11, 16), date(2026, 11, 23))
+    assert (first.conversations, first.evaluations, second.evaluations) == (4, 4, 3)
+    assert first.avg_score == round(12 / 4, 6)  # its own mean, not one of the days' means
+    assert second.avg_score == round(4 / 3, 6)
+
+
 def test_worst_conversations_carry_their_texts(engine: Engine, settings: Settings) -> None:
     create_tables(engine, settings, style="naive", minimal=False)
     day = at("2026-11-18", "09:30:00")

@@ -26,16 +26,14 @@ from aiops_report.faces.scheduler import (
     add_jobs,
     alert_if_undelivered,
     check_before_run,
-    cron_trigger,
     missed_run,
     next_alert_time,
     next_check_time,
-    next_run_time,
     run_scheduler,
     run_watcher,
     scheduled_run,
-    weekday_names,
 )
+from aiops_report.timetable import cron_trigger, next_run_time, weekday_names
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 

@@ -8,8 +8,8 @@ database, plus, for the latency percentiles, how often each distinct value occur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,6 +107,9 @@ class ReportNumbers:
     disliked: list[ConversationExcerpt]
     features: frozenset[str]  # optional parts the schema allows: users, latency, tokens, texts
     insights: Insights | None = None  # what changed, is it real, where and why (insights.py)
+    # The same per ISO week (`date`: its Monday), summed from the days' exact totals; the
+    # first and last week hold only the period's days.
+    weekly: list[DailyMetrics] = field(default_factory=list)
 
     @property
     def change(self) -> dict[str, Change]:
@@ -130,6 +133,7 @@ class ReportNumbers:
             "previous": asdict(self.previous),
             "change": {name: asdict(change) for name, change in self.change.items()},
             "daily": [{**asdict(d), "date": d.date.isoformat()} for d in self.daily],
+            "weekly": [{**asdict(d), "date": d.date.isoformat()} for d in self.weekly],
             "score_distribution": [asdict(b) for b in self.score_distribution],
             "worst_conversations": {
                 "lowest_scored": [excerpt_dict(e, self.period) for e in self.lowest_scored],
@@ -161,6 +165,10 @@ class ReportNumbers:
             daily=[
                 DailyMetrics(**{**day, "date": date.fromisoformat(day["date"])})
                 for day in document["daily"]
+            ],
+            weekly=[  # absent from reports written before it
+                DailyMetrics(**{**week, "date": date.fromisoformat(week["date"])})
+                for week in document.get("weekly", [])
             ],
             score_distribution=[ScoreBucket(**b) for b in document["score_distribution"]],
             lowest_scored=excerpts(worst["lowest_scored"]),
@@ -250,18 +258,7 @@ def _compute(
     def headline(which: int) -> PeriodMetrics:
         return period_metrics(periods[which], features, users[which] if users else None)
 
-    daily = [
-        DailyMetrics(
-            date=day,
-            conversations=t.conversations,
-            feedback_total=t.feedback_total,
-            likes=t.likes,
-            dislikes=t.dislikes,
-            evaluations=t.evaluations,
-            avg_score=mean(t.score_sum, t.evaluations),
-        )
-        for day, t in zip(period.days, days, strict=True)
-    ]
+    daily = [_day_metrics(day, t) for day, t in zip(period.days, days, strict=True)]
     return ReportNumbers(
         period=period,
         current=headline(1),
@@ -273,6 +270,7 @@ def _compute(
         lowest_scored=reader.lowest_scored(period, worst_limit) if worst_limit else [],
         disliked=reader.disliked(period, worst_limit) if worst_limit else [],
         features=features,
+        weekly=_weekly(period.days, days),
     )
 
 
@@ -293,6 +291,27 @@ def period_metrics(
         latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
         total_tokens=t.tokens if "tokens" in features else None,
     )
+
+
+def _day_metrics(start: date, t: DayTotals) -> DailyMetrics:
+    return DailyMetrics(
+        date=start,
+        conversations=t.conversations,
+        feedback_total=t.feedback_total,
+        likes=t.likes,
+        dislikes=t.dislikes,
+        evaluations=t.evaluations,
+        avg_score=mean(t.score_sum, t.evaluations),
+    )
+
+
+def _weekly(days: Sequence[date], totals: Sequence[DayTotals]) -> list[DailyMetrics]:
+    """The days' totals summed per ISO week: a week's average score is its score sum over
+    its evaluations, not an average of the days' rounded averages."""
+    weeks: dict[date, DayTotals] = {}
+    for day, t in zip(days, totals, strict=True):
+        weeks.setdefault(day - timedelta(days=day.weekday()), DayTotals()).add(t)
+    return [_day_metrics(monday, t) for monday, t in weeks.items()]
 
 
 def score_distribution(

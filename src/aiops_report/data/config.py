@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -12,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from aiops_report.errors import ConfigError
+from aiops_report.language import Language
 
 
 class Settings(BaseSettings):
@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     state_database_url: str | None = None
     db_timezone: str = "UTC"
     report_timezone: str = "Asia/Seoul"
-    report_language: Literal["ko", "en"] = "ko"
+    report_language: Language = "ko"
     report_dir: Path = Path("reports")
     conversation_table: str = "conversation_log"
     feedback_table: str = "feedback_log"

@@ -15,9 +15,9 @@ from aiops_report.data.config import Settings
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.errors import AiopsReportError
+from aiops_report.language import Language, language_of
 from aiops_report.texts import (
     TEXTS,
-    Language,
     format_day,
     format_score,
     format_value,
@@ -76,7 +76,7 @@ WORDS: dict[Language, _Words] = {
 def alert_text(alert: Alert, language: str = "ko") -> str:
     """The message of an alert: the rule, the day (so far), the metric and its observations,
     its baseline, the z or the threshold, and up to three of the day's worst conversations."""
-    lang: Language = "en" if language == "en" else "ko"
+    lang = language_of(language)
     words, texts = WORDS[lang], TEXTS[lang]
     metric = alert.rule.metric
     when = format_day(alert.day, texts)

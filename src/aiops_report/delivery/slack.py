@@ -57,13 +57,13 @@ from aiops_report.errors import (
     SlackUnavailable,
 )
 from aiops_report.texts import (
-    TEXTS,
     format_change,
     format_p_value,
     format_time,
     format_value,
     report_title,
     short_period,
+    texts_for,
 )
 
 MAX_RETRIES = 2
@@ -490,7 +490,7 @@ ACTION_ID = "generate_report_now"  # the button's action, handled in slack_comma
 
 def report_button_blocks(text: str, period: Period | None, language: str) -> list[dict[str, Any]]:
     """Block Kit: `text` and the "Generate report now" button (for `period`, else the last week)."""
-    words = TEXTS["en" if language == "en" else "ko"]
+    words = texts_for(language)
     button: dict[str, Any] = {
         "type": "button",
         "action_id": ACTION_ID,
@@ -514,7 +514,7 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
 
     Korean unless language is "en"; a missing number is "–", as in the PDF.
     """
-    words = TEXTS["en" if language == "en" else "ko"]
+    words = texts_for(language)
     if numbers is None:
         return f"*{words.title}*"
     lines = [f"*{_title(numbers, language)}*"]
@@ -544,7 +544,7 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
 def _title(numbers: ReportNumbers | None, language: str) -> str | None:
     if numbers is None:
         return None
-    words = TEXTS["en" if language == "en" else "ko"]
+    words = texts_for(language)
     return f"{report_title(numbers.period, words)} {short_period(numbers.period)}"
 
 

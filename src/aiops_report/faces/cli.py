@@ -6,7 +6,6 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from aiops_report.errors import AiopsReportError
+from aiops_report.language import Language
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -33,11 +33,6 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class Language(StrEnum):
-    ko = "ko"
-    en = "en"
 
 
 @contextmanager
@@ -219,9 +214,7 @@ def generate(
             warn_of_unread_feedback(numbers)
             return
         with showing_steps():
-            report = generate_report(
-                engine, settings, period, language=lang.value if lang else None, out_dir=out_dir
-            )
+            report = generate_report(engine, settings, period, language=lang, out_dir=out_dir)
         warn_of_unread_feedback(report.numbers)
         if period.through is not None:
             err.print(

@@ -22,9 +22,9 @@ from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, make_engine
 from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError
-from aiops_report.faces.scheduler import next_run_time
 from aiops_report.faces.slack_commands import request_handler
 from aiops_report.jobs import default_week, run_ledger, run_weekly, week_deliveries
+from aiops_report.timetable import next_run_time
 
 log = logging.getLogger(__name__)
 

@@ -38,13 +38,13 @@ from aiops_report.errors import (
     WeekNotStarted,
 )
 from aiops_report.jobs import default_week, deliver_to_slack, run_ledger, send_week_to_date
-from aiops_report.texts import TEXTS as REPORT_TEXTS
-from aiops_report.texts import Texts, format_time
+from aiops_report.language import Language, language_of
+from aiops_report.texts import Texts, format_time, texts_for
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/ai-report"
-TEXTS = {
+TEXTS: dict[Language, dict[str, str]] = {
     "ko": {
         "working": "{week} 주간 리포트를 만들고 있습니다. 잠시 후 이 채널에 올라옵니다.",
         "working_partial": "{week} 주는 아직 진행 중이라 {through}까지의 중간 집계 리포트를 "
@@ -253,13 +253,13 @@ def post_notice(settings: Settings, text: str) -> None:
 
 
 def _text(settings: Settings, key: str, **values: object) -> str:
-    texts = TEXTS["en" if settings.report_language == "en" else "ko"]
+    texts = TEXTS[language_of(settings.report_language)]
     return texts[key].format(command=COMMAND, **values)
 
 
 def _words(settings: Settings) -> Texts:
     """The report's words in the settings' language (dates and times as reports show them)."""
-    return REPORT_TEXTS["en" if settings.report_language == "en" else "ko"]
+    return texts_for(settings.report_language)
 
 
 def _week(period: Period) -> str:

@@ -30,6 +30,7 @@ from reportlab.platypus import (
 
 from aiops_report.analysis.metrics import ConversationExcerpt, ReportNumbers
 from aiops_report.errors import ReportNotWritten
+from aiops_report.language import Language
 from aiops_report.report.blocks import (
     BLUE,
     CALLOUT,
@@ -54,7 +55,6 @@ from aiops_report.texts import (
     DOWN,
     TEXTS,
     UP,
-    Language,
     Texts,
     chart_day,
     format_change,

@@ -1,13 +1,10 @@
-"""The report's font: NanumGothic, a TrueType font with Hangul that pip installs.
+"""The report's font: NanumGothic (`hangul_font.font_files`), registered with reportlab.
 
-The files come with the `koreanize-matplotlib` package. Only its files are used: the package
-is located with `find_spec`, which does not run it (importing it would load matplotlib).
 reportlab embeds a subset of every TrueType font it draws with, so any viewer shows Hangul.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,10 +13,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from aiops_report.errors import FontMissing
+from aiops_report.hangul_font import font_files
 
-FONT_PACKAGE = "koreanize_matplotlib"
-REGULAR_FILE = "NanumGothic.ttf"
-BOLD_FILE = "NanumGothicBold.ttf"
 REGULAR = "NanumGothic"
 BOLD = "NanumGothic-Bold"
 HANGUL_SAMPLE = "가한글"
@@ -50,21 +45,6 @@ class ReportFonts:
         Whitespace is kept, so that words stay apart; the caller normalises it.
         """
         return "".join(ch for ch in text if ord(ch) in self.drawable or ch.isspace())
-
-
-def font_files() -> tuple[Path, Path]:
-    """The regular and bold TTF files; FontMissing when they are not installed."""
-    spec = importlib.util.find_spec(FONT_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        folder = Path(location) / "fonts"
-        regular, bold = folder / REGULAR_FILE, folder / BOLD_FILE
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    raise FontMissing(
-        f"the report font {REGULAR_FILE} was not found: install the package "
-        "koreanize-matplotlib (pip install koreanize-matplotlib), which ships it"
-    )
 
 
 @cache

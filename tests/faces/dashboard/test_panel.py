@@ -21,7 +21,8 @@ from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insights import CHANGE_METRICS, compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import load_prices
-from aiops_report.data.config import Settings
+from aiops_report.data.config import Settings, load_settings
+from aiops_report.data.conversations import first_conversation_at
 from aiops_report.data.demo import DIP_MODEL, fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
@@ -376,6 +377,35 @@ def test_conversations_are_searched_filtered_and_shown_as_text(
     at.selectbox(key="aiops_feedback_filter").set_value("dislike").run()
     assert len(at.dataframe[0].value) == 1
 
+    # Neither low-scored nor disliked, found by its words, and opened.
+    at.selectbox(key="aiops_feedback_filter").set_value("any").run()
+    at.text_input(key="aiops_search").input("배송").run()
+    assert len(at.dataframe[0].value) == 1
+    assert "내일 도착" in [t.value for t in at.text]
+
+
+def test_the_search_reaches_every_conversation_page_by_page(
+    app_env: Settings, engine: Engine
+) -> None:
+    create_tables(engine, app_env, style="naive", minimal=False)
+    at_time = datetime.now(app_env.report_zone) - timedelta(days=8)
+    rows = Rows(
+        conversations=[
+            {"id": i, "user_message": f"질문 {i}", "model": "m", "created_at": at_time}
+            for i in range(1, 1 + conversations.PAGE_SIZE + 5)
+        ],
+        evaluations=[  # every one scored well: none is among the lowest-scored
+            {"id": i, "conversation_id": i, "score": 9.0, "created_at": at_time}
+            for i in range(1, 1 + conversations.PAGE_SIZE + 5)
+        ],
+    )
+    insert(engine, app_env, rows, style="naive")
+    at = open_page(started(), "conversations")
+    assert len(at.dataframe[0].value) == conversations.PAGE_SIZE
+    at.number_input(key="aiops_conversation_page").set_value(2).run()
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 5
+
 
 def test_a_megabyte_answer_is_shown_shortened_with_a_download_of_the_whole(
     app_env: Settings, engine: Engine
@@ -533,9 +563,15 @@ def test_performance_page_shows_the_models(demo: Settings, engine: Engine) -> No
 # --- reports ----------------------------------------------------------------------------------
 
 
-def test_generate_report_now_writes_the_pdf(demo: Settings) -> None:
+def test_generate_report_now_writes_the_pdf(demo: Settings, engine: Engine) -> None:
     at = open_page(started(), "reports")
     week = at.selectbox(key="aiops_report_week").value
+    # The weeks offered start at that of the first conversation.
+    first = first_conversation_at(engine, reflect_tables(engine, demo))
+    assert first is not None
+    first_week = Period.week_of(first.astimezone(demo.report_zone).date(), demo.report_zone)
+    offered = at.selectbox(key="aiops_report_week").options
+    assert len(offered) == (week.start - first_week.start).days // 7 + 1 <= 7
     at.button(key="aiops_generate").click().run()
 
     assert_clean(at)
@@ -559,12 +595,17 @@ def test_send_to_slack_reaches_slack_once(slack_env: None, slack_server: SlackSe
     assert_clean(at)
     assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
     assert at.status[0].state == "complete"
+    week = default_week(load_settings())
+    sent = KO["sent"].format(file=f"weekly_report_{week.end:%Y_%m_%d}.pdf", channel="#ai-reports")
+    assert at.status[0].label == sent  # in Korean, every word
     history = at.dataframe[0].value
     assert list(history.iloc[0])[1:4] == [KO["status_delivered"], "#ai-reports", 1]
+    updated = history.iloc[0][KO["col_updated"]]
+    assert updated.endswith(" KST") and "UTC" not in updated  # in REPORT_TIMEZONE
 
     at.button(key="aiops_send").click().run()  # idempotent: the week went out already
     assert len(slack_server.shared_files()) == 1
-    assert "already delivered" in at.status[0].label
+    assert at.status[0].label == KO["skipped_delivered"].format(channel="#ai-reports")
 
     open_page(at, "status")
     assert_clean(at)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from aiops_report.analysis.metrics import DailyMetrics
+from aiops_report.analysis.insights import ModelStats
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.faces.dashboard.auth import (
     CEILING,
@@ -20,7 +20,7 @@ from aiops_report.faces.dashboard.auth import (
     lockout_seconds,
     password_matches,
 )
-from aiops_report.faces.dashboard.charts import series
+from aiops_report.faces.dashboard.charts import model_chart, score_ticks
 from aiops_report.faces.dashboard.server import (
     dashboard_command,
     listen_address,
@@ -152,18 +152,31 @@ def test_settings_survive_the_trip_through_the_environment(
     assert Settings() == settings
 
 
-def test_weekly_series_sums_days_and_weighs_averages() -> None:
-    monday = date(2026, 11, 16)
-    days = [
-        DailyMetrics(monday + timedelta(days=i), 10, 3, 2, 1, evaluations, score)
-        for i, (evaluations, score) in enumerate([(1, 9.0), (3, 5.0), (0, None)] + [(0, None)] * 5)
+@pytest.mark.parametrize(
+    ("scale", "ticks"),
+    [
+        ((0.0, 10.0), [0, 2, 4, 6, 8, 10]),
+        ((1.0, 5.0), [1, 2, 3, 4, 5]),
+        ((0.0, 1.0), [0, 0.2, 0.4, 0.6, 0.8, 1]),
+        ((1.0, 7.0), [1, 3, 5, 7]),
+    ],
+)
+def test_score_ticks_are_distinct_and_span_the_scale(
+    scale: tuple[float, float], ticks: list[float]
+) -> None:
+    assert score_ticks(scale) == ticks
+
+
+def test_the_score_by_model_axis_is_the_whole_scale() -> None:
+    models = [
+        ModelStats(model, 100, None, None, None, None, 40, 10, 0.8, 90, score, None, None)
+        for model, score in (("a", 5.01), ("b", 5.25))
     ]
-    weeks = series(days, "week")
-    assert [w.start for w in weeks] == [monday, monday + timedelta(days=7)]
-    assert weeks[0].conversations == 70 and weeks[0].likes == 14 and weeks[0].dislikes == 7
-    assert weeks[0].avg_score == 6.0  # (9 + 3 * 5) / 4
-    assert weeks[1].avg_score is None
-    assert len(series(days, "day")) == 8
+    spec = model_chart(models, EN, "Average score", "Conversations", (0.0, 10.0)).to_dict()
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["scale"]["domain"] == [0.0, 10.0]
+    assert x["axis"]["values"] == [0, 2, 4, 6, 8, 10]
+    assert spec["layer"][1]["encoding"]["text"]["format"] == ".2f"  # 5.01 and 5.25 as written
 
 
 def test_both_languages_have_the_same_words() -> None:

@@ -1,22 +1,28 @@
-"""The dashboard's charts (altair), drawn from the metrics engine's daily numbers."""
+"""The dashboard's charts (altair), drawn from the metrics engine's numbers by day or week.
+
+Scores are drawn on the whole score scale (SCHEMA_FILE's score_range), with distinct ticks:
+an axis cut to the data would make 5.01 against 5.25 look like a chasm.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal, TypeVar
 
 import altair as alt
 
 from aiops_report.analysis.formulas import satisfaction
 from aiops_report.analysis.insight_parts import ModelStats
-from aiops_report.analysis.metrics import DailyMetrics, ScoreBucket
+from aiops_report.analysis.metrics import ReportNumbers, ScoreBucket
 
 Granularity = Literal["day", "week"]
 
 BLUE, GREEN, RED, GREY = "#2563eb", "#16a34a", "#dc2626", "#94a3b8"
 HEIGHT = 260
+NICE_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100)
+MAX_TICKS = 6
 
 
 @dataclass(frozen=True)
@@ -35,27 +41,33 @@ class Point:
         return satisfaction(self.likes, self.dislikes)
 
 
-def series(daily: Sequence[DailyMetrics], granularity: Granularity) -> list[Point]:
-    """The daily numbers, or their sums per ISO week (a week's average weighs its days)."""
-    groups: dict[date, list[DailyMetrics]] = {}
-    for day in daily:
-        start = day.date if granularity == "day" else day.date - timedelta(days=day.date.weekday())
-        groups.setdefault(start, []).append(day)
-    points = []
-    for start, days in groups.items():
-        evaluations = sum(d.evaluations for d in days)
-        score_sum = sum(d.avg_score * d.evaluations for d in days if d.avg_score is not None)
-        points.append(
-            Point(
-                start=start,
-                conversations=sum(d.conversations for d in days),
-                likes=sum(d.likes for d in days),
-                dislikes=sum(d.dislikes for d in days),
-                evaluations=evaluations,
-                avg_score=round(score_sum / evaluations, 6) if evaluations else None,
-            )
-        )
-    return points
+def series(numbers: ReportNumbers, granularity: Granularity) -> list[Point]:
+    """The numbers by day, or by ISO week (the library's weekly sums: a week's average score
+    is its own, not one made of the days' rounded averages)."""
+    rows = numbers.daily if granularity == "day" else numbers.weekly
+    return [
+        Point(d.date, d.conversations, d.likes, d.dislikes, d.evaluations, d.avg_score)
+        for d in rows
+    ]
+
+
+def score_ticks(scale: tuple[float, float]) -> list[float]:
+    """Distinct, evenly spaced ticks from the bottom of the score scale to its top: the
+    smallest round step that needs at most MAX_TICKS of them (0–10: 0, 2, …, 10)."""
+    low, high = scale
+    span = high - low
+    step = next((s for s in NICE_STEPS if span / s <= MAX_TICKS - 1), span)
+    count = int(span / step + 1e-9)
+    ticks = [round(low + step * i, 6) for i in range(count + 1)]
+    return ticks if ticks[-1] == high else [*ticks, high]
+
+
+def _score_scale(scale: tuple[float, float]) -> alt.Scale:
+    return alt.Scale(domain=list(scale), nice=False, zero=False)
+
+
+def _score_axis(scale: tuple[float, float]) -> alt.Axis:
+    return alt.Axis(values=score_ticks(scale), format=".2~f")
 
 
 def _x(t: Mapping[str, str]) -> alt.X:
@@ -110,13 +122,16 @@ def _line(
     rule: float | None = None,
     rule_title: str = "",
 ) -> alt.Chart | alt.LayerChart:
-    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
+    if domain:
+        scale, axis = _score_scale(domain), _score_axis(domain)
+    else:
+        scale, axis = alt.Scale(zero=False), alt.Axis(format=axis_format)
     line: alt.Chart = (
         alt.Chart(_data(values))
         .mark_line(color=color, point=alt.OverlayMarkDef(color=color, size=40))
         .encode(
             x=_x(t),
-            y=alt.Y("value:Q", title=None, scale=scale, axis=alt.Axis(format=axis_format)),
+            y=alt.Y("value:Q", title=None, scale=scale, axis=axis),
             tooltip=[
                 alt.Tooltip("start:O", title=t["period"]),
                 alt.Tooltip("value:Q", title=title, format=axis_format),
@@ -145,6 +160,7 @@ def satisfaction_chart(points: Sequence[Point], t: Mapping[str, str]) -> alt.Cha
 def score_chart(
     points: Sequence[Point],
     t: Mapping[str, str],
+    scale: tuple[float, float],
     *,
     title: str | None = None,
     previous_average: float | None = None,
@@ -160,6 +176,7 @@ def score_chart(
         t,
         color="#7c3aed",
         axis_format=".2f",
+        domain=scale,
         rule=previous_average,
         rule_title=t["previous_average"],
     )
@@ -232,13 +249,14 @@ def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> 
 
 
 def model_chart(
-    models: Sequence[ModelStats], t: Mapping[str, str], score: str, conversations: str
+    models: Sequence[ModelStats],
+    t: Mapping[str, str],
+    score: str,
+    conversations: str,
+    scale: tuple[float, float],
 ) -> alt.LayerChart:
-    """The average score of each model with evaluations, lowest first.
-
-    Dots on an axis that does not start at 0: the models differ by tenths of a point, which
-    bars from 0 would hide.
-    """
+    """The average score of each model with evaluations, lowest first: dots on the whole
+    score scale, each labelled with its value to two decimals."""
     values = [
         {"model": m.model, "value": m.avg_score, "conversations": m.conversations}
         for m in models
@@ -249,8 +267,8 @@ def model_chart(
         x=alt.X(
             "value:Q",
             title=None,
-            scale=alt.Scale(zero=False, padding=30),
-            axis=alt.Axis(format=".1f", tickCount=5),
+            scale=_score_scale(scale),
+            axis=_score_axis(scale),
         ),
         tooltip=[
             alt.Tooltip("model:N", title=t["col_model"]),

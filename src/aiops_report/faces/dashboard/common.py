@@ -17,7 +17,8 @@ from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.charts import Granularity, Point, series
 from aiops_report.faces.dashboard.texts import delta_text, report_texts, ui_texts
-from aiops_report.texts import Language, Texts, format_value, period_label
+from aiops_report.language import Language
+from aiops_report.texts import Texts, format_value, period_label
 
 # A rise of these is bad news: their cards show it in red.
 LOWER_IS_BETTER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
@@ -160,4 +161,4 @@ def chosen_range(
         return None
     numbers = (data.numbers if with_conversations else data.totals)(ctx.settings, selection.period)
     range_caption(ctx, numbers.period)
-    return numbers, series(numbers.daily, selection.granularity)
+    return numbers, series(numbers, selection.granularity)

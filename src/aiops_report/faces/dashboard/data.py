@@ -1,8 +1,8 @@
 """Everything the dashboard reads or runs, through the library: cached and bounded.
 
-No SQL here: the numbers come from `metrics.compute`, the insights from
-`insights.compute_insights`, the history from the `report_runs` ledger, the checks from
-`doctor` and `slack`, and the buttons call the jobs every trigger calls.
+No SQL here, and no report assembled here: the numbers, the insights, the history and the
+Slack checks come from `jobs` (as every trigger's do), the conversations from the data layer's
+`conversations`, the database checks from `doctor` and the next run from `timetable`.
 Cached functions take `key` (the settings as JSON, secrets masked) to be hashed and `_settings`
 (not hashed, by Streamlit's leading-underscore rule) to be used.
 """
@@ -11,32 +11,32 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from aiops_report import jobs
-from aiops_report.analysis import metrics
+from aiops_report import jobs, timetable
 from aiops_report.analysis.insight_parts import Insights, ModelStats
-from aiops_report.analysis.insights import compute_insights
-from aiops_report.analysis.metrics import ReportNumbers, compute
-from aiops_report.analysis.prices import load_prices
+from aiops_report.analysis.metrics import ReportNumbers
+from aiops_report.data import conversations
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from aiops_report.delivery.runs import Run
-from aiops_report.delivery.slack import SlackDelivery, SlackFinding, shown_channel
 from aiops_report.doctor import Finding, database_findings
-from aiops_report.errors import SlackDeliveryError, SlackNotConfigured
-from aiops_report.faces import scheduler
+from aiops_report.errors import SlackDeliveryError
+
+if TYPE_CHECKING:  # types only: the ledger and Slack are reached through jobs
+    from aiops_report.delivery.runs import Run
+    from aiops_report.delivery.slack import SlackFinding
 
 CACHE_TTL = 300  # seconds: numbers are at most five minutes old
 CONVERSATION_LIMIT = 200  # lowest-scored and disliked conversations listed per range
 MAX_RANGE_DAYS = 366
 HISTORY_LIMIT = 50
 FILES_LIMIT = 100
-WEEKS_OFFERED = 12  # weeks the Reports page offers to generate
+WEEKS_OFFERED = 104  # weeks the Reports page offers at most (from the first conversation's)
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,13 +78,12 @@ def _numbers(
     key: str, _settings: Settings, start: date, end: date, through: datetime | None
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
-    tables = _tables(key, _settings)
-    return compute(
+    return jobs.range_numbers(
         engine(_settings),
-        tables,
+        _settings,
+        _tables(key, _settings),
         period,
         worst_limit=CONVERSATION_LIMIT,
-        store=jobs.totals_store(engine(_settings), _settings),
     )
 
 
@@ -101,12 +100,12 @@ def _totals(
     key: str, _settings: Settings, start: date, end: date, through: datetime | None
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
-    return compute(
+    return jobs.range_numbers(
         engine(_settings),
+        _settings,
         _tables(key, _settings),
         period,
         worst_limit=0,
-        store=jobs.totals_store(engine(_settings), _settings),
         count_users=False,
     )
 
@@ -125,7 +124,7 @@ def _unique_users(
     key: str, _settings: Settings, start: date, end: date, through: datetime | None
 ) -> tuple[int, int] | None:
     period = Period(start, end, _settings.report_zone, through)
-    return metrics.unique_users(engine(_settings), _tables(key, _settings), period)
+    return jobs.range_unique_users(engine(_settings), _tables(key, _settings), period)
 
 
 def unique_users(settings: Settings, period: Period) -> tuple[int, int] | None:
@@ -155,11 +154,31 @@ def default_range(settings: Settings, now: datetime | None = None) -> Period:
 
 
 def recent_weeks(settings: Settings, now: datetime | None = None) -> list[Period]:
-    """The last complete weeks, newest first."""
+    """The complete weeks from the last one back to that of the first conversation (at most
+    WEEKS_OFFERED), newest first; the last one alone when there is no conversation yet."""
     last = jobs.default_week(settings, now)
-    return [
-        Period.week_of(last.start - timedelta(weeks=i), last.zone) for i in range(WEEKS_OFFERED)
-    ]
+    first = first_conversation_at(settings)
+    count = 1
+    if first is not None:
+        first_week = Period.week_of(first.astimezone(last.zone).date(), last.zone)
+        count = min(max((last.start - first_week.start).days // 7 + 1, 1), WEEKS_OFFERED)
+    return [Period.week_of(last.start - timedelta(weeks=i), last.zone) for i in range(count)]
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _first_conversation_at(key: str, _settings: Settings) -> datetime | None:
+    return conversations.first_conversation_at(engine(_settings), _tables(key, _settings))
+
+
+def first_conversation_at(settings: Settings) -> datetime | None:
+    """When the first conversation was logged; None when there is none."""
+    return _first_conversation_at(settings_key(settings), settings)
+
+
+def score_scale(settings: Settings) -> tuple[float, float]:
+    """The range scores are given in (SCHEMA_FILE's score_range, 0–10 by default)."""
+    scale = _tables(settings_key(settings), settings).mapping.scale
+    return scale.low, scale.high
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
@@ -167,15 +186,7 @@ def _insights(
     key: str, _settings: Settings, start: date, end: date, through: datetime | None
 ) -> Insights:
     period = Period(start, end, _settings.report_zone, through)
-    prices = load_prices(_settings.model_prices) if _settings.model_prices else None
-    return compute_insights(
-        engine(_settings),
-        _tables(key, _settings),
-        period,
-        prices=prices,
-        score_good_threshold=_settings.score_good_threshold,
-        store=jobs.totals_store(engine(_settings), _settings),
-    )
+    return jobs.report_insights(engine(_settings), _settings, _tables(key, _settings), period)
 
 
 def insights(settings: Settings, period: Period) -> Insights:
@@ -196,7 +207,7 @@ def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | No
 
 def report_history(settings: Settings) -> list[Run]:
     """The latest report runs, newest week first (never cached: the buttons change it)."""
-    return jobs.run_ledger(engine(settings), settings).history(limit=HISTORY_LIMIT)
+    return jobs.report_history(engine(settings), settings, HISTORY_LIMIT)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -216,7 +227,7 @@ def slack_channel_key(settings: Settings) -> str | None:
 def channel_shown(settings: Settings, channel_key: str) -> str:
     """A run's channel as people write it: SLACK_CHANNEL's own spelling for its ID."""
     if channel_key == slack_channel_key(settings):
-        return shown_channel(settings.slack_channel)
+        return jobs.shown_channel(settings.slack_channel)
     return channel_key
 
 
@@ -255,10 +266,7 @@ def database_status(settings: Settings) -> list[Finding]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _slack_findings(key: str, _settings: Settings) -> list[SlackFinding] | None:
-    try:
-        return SlackDelivery(_settings).check()
-    except SlackNotConfigured:
-        return None
+    return jobs.slack_check(_settings)
 
 
 def slack_status(settings: Settings) -> list[SlackFinding] | None:
@@ -272,4 +280,45 @@ def forget_slack_status() -> None:
 
 def next_run(settings: Settings, now: datetime) -> datetime:
     """When the scheduler runs the weekly job next; raises ConfigError for a bad SCHEDULE."""
-    return scheduler.next_run_time(settings, now)
+    return timetable.next_run_time(settings, now)
+
+
+# --- conversations ----------------------------------------------------------------------------
+
+
+def search_conversations(
+    settings: Settings, period: Period, wanted: conversations.Search, page: int
+) -> conversations.SearchPage:
+    """One page of the range's conversations that match `wanted` (never cached: cheap, and
+    each search differs). Raises DatabaseUnreachable."""
+    return conversations.search(
+        engine(settings), _tables(settings_key(settings), settings), period, wanted, page=page
+    )
+
+
+def open_conversation(
+    settings: Settings, found: conversations.Found
+) -> conversations.Conversation | None:
+    """The conversation of a search result whole, with its feedback and evaluations."""
+    return conversations.open_conversation(
+        engine(settings),
+        _tables(settings_key(settings), settings),
+        found.conversation_id,
+        found.created_at,
+    )
+
+
+def linkable(settings: Settings) -> bool:
+    """Whether conversations can be tied to their feedback and evaluations (ids)."""
+    return conversations.linkable(_tables(settings_key(settings), settings))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
+def _models(key: str, _settings: Settings, start: date, end: date) -> list[str]:
+    period = Period(start, end, _settings.report_zone)
+    return conversations.models_of(engine(_settings), _tables(key, _settings), period)
+
+
+def models(settings: Settings, period: Period) -> list[str]:
+    """The models that answered in the range, for the model filter."""
+    return _models(settings_key(settings), settings, period.start, period.end)

@@ -3,6 +3,11 @@
 Streamlit is not imported here, so the CLI stays quick to load; the settings reach the
 dashboard through the environment of the subprocess.
 
+Streamlit runs the app from a folder of its own (`app_folder`): the app, NanumGothic in its
+`static/` folder, and a `.streamlit/config.toml` that serves it and makes it the font of
+every Hangul character (Streamlit's theme font faces). Hangul then reads on any viewer's
+machine, with or without a Korean font of its own; Latin text keeps Streamlit's own font.
+
 The subprocess runs in a process group of its own, and `aiops-report dashboard` stops that
 group when it receives SIGTERM (a service manager, `docker stop`, Kubernetes), SIGINT (Ctrl-C)
 or SIGHUP (its terminal closed): the server never outlives the command.
@@ -12,18 +17,27 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import tomllib
 from datetime import timedelta
 from pathlib import Path
 
+from fontTools.ttLib import TTFont
 from pydantic import SecretStr
 
 from aiops_report.data.config import Settings
+from aiops_report.hangul_font import font_files
 
 APP = Path(__file__).parent / "app.py"
+HANGUL_FAMILY = "aiops-hangul"  # the served NanumGothic, by a name no system font has
+# Hangul Jamo, compatibility Jamo, syllables, extended Jamo; CJK punctuation; full-width forms
+HANGUL_RANGE = (
+    "U+1100-11FF, U+3000-303F, U+3130-318F, U+A960-A97F, U+AC00-D7AF, U+D7B0-D7FF, U+FF00-FFEF"
+)
 LOOPBACK = "127.0.0.1"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_GRACE = 10.0  # seconds the dashboard has to stop after SIGTERM before it is killed
@@ -63,14 +77,56 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def dashboard_command(settings: Settings, host: str, port: int) -> list[str]:
+def app_folder(folder: Path) -> Path:
+    """Write the app, its font and its Streamlit config into `folder`; return the app's path.
+
+    Raises FontMissing when NanumGothic is not installed.
+    """
+    static = folder / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    regular, bold = font_files()
+    faces = []
+    for source, weight in ((regular, 400), (bold, 700)):
+        web_font(source, static / source.name)
+        faces.append(
+            "[[theme.fontFaces]]\n"
+            f'family = "{HANGUL_FAMILY}"\n'
+            f'url = "app/static/{source.name}"\n'
+            f"weight = {weight}\n"
+            f'unicodeRange = "{HANGUL_RANGE}"\n'
+        )
+    config = folder / ".streamlit" / "config.toml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(
+        "[server]\nenableStaticServing = true\n\n"
+        + "\n".join(faces)
+        + f'\n[theme]\nfont = "{HANGUL_FAMILY}"\n'
+        f'headingFont = "{HANGUL_FAMILY}"\n',
+        encoding="utf-8",
+    )
+    app = folder / APP.name
+    shutil.copyfile(APP, app)
+    return app
+
+
+def web_font(source: Path, target: Path) -> None:
+    """Copy a TrueType font without its Visual TrueType sources (the TSI tables): they play
+    no part in drawing, and NanumGothic's empty TSI3 makes browsers refuse the whole font."""
+    font = TTFont(source, lazy=True)
+    tables = font.keys()  # a TTFont is no dict: keys() lists its tables
+    for tag in [tag for tag in tables if tag.startswith("TSI")]:
+        del font[tag]
+    font.save(target)
+
+
+def dashboard_command(settings: Settings, host: str, port: int, app: Path = APP) -> list[str]:
     """The `streamlit run` command line of the dashboard."""
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(app),
         "--server.address",
         listen_address(settings, host),
         "--server.port",
@@ -86,13 +142,15 @@ def dashboard_command(settings: Settings, host: str, port: int) -> list[str]:
     ]
 
 
-def start_dashboard(settings: Settings, host: str, port: int) -> subprocess.Popen[bytes]:
-    """Start the dashboard in the background, in a new process group; the caller stops it
-    (`stop_dashboard`)."""
+def start_dashboard(
+    settings: Settings, host: str, port: int, folder: Path
+) -> subprocess.Popen[bytes]:
+    """Start the dashboard in the background, in a new process group, run from `folder`
+    (`app_folder`); the caller stops it (`stop_dashboard`)."""
     env = {**os.environ, **settings_environment(settings)}
     # A session (and process group) of its own: stop_dashboard can signal the whole group, and
     # Ctrl-C in a terminal reaches only the command, which then stops the dashboard itself.
-    command = dashboard_command(settings, host, port)
+    command = dashboard_command(settings, host, port, app_folder(folder))
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
@@ -140,9 +198,10 @@ def run_dashboard(settings: Settings, host: str = LOOPBACK, port: int = 8501) ->
             raise _Stop
 
     previous = {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
+    folder = tempfile.TemporaryDirectory(prefix="aiops-dashboard-")
     try:
         try:
-            process = start_dashboard(settings, host, port)
+            process = start_dashboard(settings, host, port, Path(folder.name))
             if not stop_requested:  # else a signal came while it started
                 return _exit_code(process.wait())
         except _Stop:
@@ -152,3 +211,4 @@ def run_dashboard(settings: Settings, host: str = LOOPBACK, port: int = 8501) ->
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        folder.cleanup()

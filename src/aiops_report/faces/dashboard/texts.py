@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping
 
 from aiops_report.analysis.formulas import Change
+from aiops_report.language import Language
 from aiops_report.texts import (
     DOWN,
     NONE,
     TEXTS,
     UP,
-    Language,
     Texts,
     format_change,
 )
@@ -136,9 +136,12 @@ KO: Mapping[str, str] = {
     "latest_dislike_comments": "최근 싫어요 코멘트",
     "no_dislike_comments": "이 기간에는 코멘트가 달린 싫어요가 없습니다.",
     # conversations
-    "conversations_caption": (
-        "이 기간에 점수가 가장 낮은 대화 {limit}건과 최근 싫어요 {limit}건 중 {shown}건 표시"
-    ),
+    "conversations_caption": "이 기간의 모든 대화 중 조건에 맞는 {total}건 · {page} / {pages} 쪽",
+    "page": "쪽",
+    "not_linkable": "대화에 id가 없거나 피드백·평가에 conversation_id가 없어 점수와 피드백으로는 "
+    "찾을 수 없습니다.",
+    "feedback_given": "받은 피드백",
+    "evaluations_given": "받은 평가",
     "score_filter": "점수 범위",
     "feedback_filter": "피드백",
     "feedback_any": "전체",
@@ -171,8 +174,9 @@ KO: Mapping[str, str] = {
     "generating": "{period} 리포트를 만드는 중…",
     "generated": "리포트를 만들었습니다: {name}",
     "sending": "{period} 리포트를 Slack으로 보내는 중…",
-    "sent": "보냈습니다: {message}",
-    "skipped": "보내지 않았습니다: {message}",
+    "sent": "{file}을(를) {channel}에 보냈습니다",
+    "skipped_delivered": "보내지 않았습니다: 이 주의 리포트는 이미 {channel}에 보냈습니다",
+    "skipped_running": "보내지 않았습니다: 다른 실행이 {channel}에 보내고 있습니다",
     "failed": "실패했습니다",
     "slack_not_configured": "SLACK_BOT_TOKEN이 설정되지 않아 Slack으로 보낼 수 없습니다.",
     "send_again_heading": "이미 보낸 주를 다시 보내기",
@@ -321,10 +325,12 @@ EN: Mapping[str, str] = {
     "feedback_kind": "Feedback",
     "latest_dislike_comments": "Latest dislike comments",
     "no_dislike_comments": "No dislike with a comment in this range.",
-    "conversations_caption": (
-        "{shown} shown of the range's {limit} lowest-scored and {limit} latest disliked "
-        "conversations"
-    ),
+    "conversations_caption": "{total} of the range's conversations match · page {page} of {pages}",
+    "page": "Page",
+    "not_linkable": "The conversations have no id, or feedback and evaluations no "
+    "conversation_id: score and feedback cannot narrow the search.",
+    "feedback_given": "Feedback given",
+    "evaluations_given": "Evaluations",
     "score_filter": "Score range",
     "feedback_filter": "Feedback",
     "feedback_any": "All",
@@ -356,8 +362,9 @@ EN: Mapping[str, str] = {
     "generating": "Generating the report of {period}…",
     "generated": "Report written: {name}",
     "sending": "Sending the report of {period} to Slack…",
-    "sent": "Sent: {message}",
-    "skipped": "Not sent: {message}",
+    "sent": "{file} sent to {channel}",
+    "skipped_delivered": "Not sent: this week's report was delivered to {channel} already",
+    "skipped_running": "Not sent: another run is sending this week's report to {channel}",
     "failed": "Failed",
     "slack_not_configured": "SLACK_BOT_TOKEN is not set, so nothing can be sent to Slack.",
     "send_again_heading": "Send an already delivered week again",

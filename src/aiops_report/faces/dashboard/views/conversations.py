@@ -1,65 +1,29 @@
-"""Conversations: the range's lowest-scored and disliked ones, filtered, searched and opened.
+"""Conversations: search every conversation of the range in the database, and open one.
 
-Every text written by a user or the model is shown with st.text / st.dataframe: as text,
+The search (text, model, score range, feedback) runs in the database, a page of PAGE_SIZE at
+a time (`data.conversations`); an opened conversation shows every feedback and evaluation it
+got. Every text written by a user or the model is shown with st.text / st.dataframe: as text,
 never as Markdown or HTML. An opened conversation shows at most FULL_TEXT characters of each
 text (a browser takes minutes to lay out a megabyte of text) and offers the whole as a .txt.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import streamlit as st
 
-from aiops_report.analysis.metrics import ConversationExcerpt
+from aiops_report.data.conversations import PAGE_SIZE, Conversation, FeedbackFilter, Found, Search
+from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, range_caption, range_filter
 from aiops_report.texts import ELLIPSIS, NONE, format_score, format_time, shorten
 
-SCORE_SCALE = (0.0, 10.0)
 EXCERPT = 80  # characters of a text shown in the table
 FULL_TEXT = 4_000  # characters of a text shown in an opened conversation; the rest is downloaded
-
-
-@dataclass(frozen=True)
-class Filters:
-    score: tuple[float, float] = SCORE_SCALE
-    feedback: str = "any"  # any, like, dislike, none
-    models: tuple[str, ...] = ()
-    search: str = ""
-
-    def keep(self, e: ConversationExcerpt) -> bool:
-        if e.score is None:
-            if self.score != SCORE_SCALE:
-                return False
-        elif not self.score[0] <= e.score <= self.score[1]:
-            return False
-        if self.feedback != "any" and (e.feedback or "none") != self.feedback:
-            return False
-        if self.models and e.model not in self.models:
-            return False
-        needle = self.search.strip().casefold()
-        texts = (e.user_message, e.ai_response, e.comment, e.reason)
-        return not needle or any(needle in (text or "").casefold() for text in texts)
-
-
-def worth_a_look(
-    lowest: Sequence[ConversationExcerpt], disliked: Sequence[ConversationExcerpt]
-) -> list[ConversationExcerpt]:
-    """Both lists as one, a conversation once; lowest score first, then latest first."""
-    seen: set[object] = set()
-    merged = []
-    for excerpt in [*lowest, *disliked]:
-        if excerpt.conversation_id is not None:
-            if excerpt.conversation_id in seen:
-                continue
-            seen.add(excerpt.conversation_id)
-        merged.append(excerpt)
-    merged.sort(key=lambda e: -e.created_at.timestamp())
-    merged.sort(key=lambda e: (e.score is None, e.score or 0.0))
-    return merged
+FEEDBACK_KINDS: tuple[FeedbackFilter, ...] = ("any", "dislike", "like", "none")
 
 
 def render(ctx: Context) -> None:
@@ -67,13 +31,21 @@ def render(ctx: Context) -> None:
     selection = range_filter(ctx, granularity=False)
     if selection is None:
         return
-    numbers = data.numbers(ctx.settings, selection.period)
-    range_caption(ctx, numbers.period)
-    rows = worth_a_look(numbers.lowest_scored, numbers.disliked)
-    filters = _filters(t, sorted({e.model for e in rows if e.model}))
-    shown = [e for e in rows if filters.keep(e)]
-    st.caption(t["conversations_caption"].format(limit=data.CONVERSATION_LIMIT, shown=len(shown)))
-    if not shown:
+    period = selection.period
+    range_caption(ctx, period)
+    wanted = _filters(ctx, period)
+    page = st.session_state.get("aiops_conversation_page", 1) - 1
+    found = data.search_conversations(ctx.settings, period, wanted, page)
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    if page >= pages:  # the filters changed under a later page: back to the first
+        page = 0
+        found = data.search_conversations(ctx.settings, period, wanted, page)
+    st.caption(
+        t["conversations_caption"].format(total=f"{found.total:,}", page=page + 1, pages=pages)
+    )
+    if not data.linkable(ctx.settings):
+        st.caption(t["not_linkable"])
+    if not found.rows:
         st.info(t["no_match"])
         return
     zone = ctx.settings.report_zone
@@ -87,80 +59,110 @@ def render(ctx: Context) -> None:
                 t["col_model"]: e.model or NONE,
                 t["col_question"]: _excerpt(e.user_message),
                 t["col_answer"]: _excerpt(e.ai_response),
-                t["col_comment"]: _excerpt(e.comment),
-                t["col_reason"]: _excerpt(e.reason),
             }
-            for e in shown
+            for e in found.rows
         ],
         hide_index=True,
         width="stretch",
         height=320,
     )
+    left, _ = st.columns([1, 4])
+    left.number_input(
+        t["page"], min_value=1, max_value=pages, value=page + 1, key="aiops_conversation_page"
+    )
+    rows = found.rows
     index = st.selectbox(
         t["select_conversation"],
-        options=range(len(shown)),
-        format_func=lambda i: _label(shown[i], ctx),
+        options=range(len(rows)),
+        format_func=lambda i: _label(rows[i], ctx),
         key="aiops_conversation",
     )
     if index is not None:
-        _details(shown[index], ctx, feedback_words)
+        opened = data.open_conversation(ctx.settings, rows[index])
+        if opened is not None:
+            _details(opened, ctx, feedback_words)
 
 
-def _filters(t: Mapping[str, str], models: list[str]) -> Filters:
+def _filters(ctx: Context, period: Period) -> Search:
+    t = ctx.t
+    scale = data.score_scale(ctx.settings)
     score, feedback, model, search = st.columns([1.2, 1, 1.2, 2])
     low, high = score.slider(
-        t["score_filter"], *SCORE_SCALE, value=SCORE_SCALE, step=0.5, key="aiops_score_filter"
+        t["score_filter"],
+        *scale,
+        value=scale,
+        step=(scale[1] - scale[0]) / 20,
+        key="aiops_score_filter",
     )
-    kinds = ["any", "dislike", "like", "none"]
     chosen = feedback.selectbox(
         t["feedback_filter"],
-        kinds,
+        FEEDBACK_KINDS,
         format_func=lambda k: t[f"feedback_{k}"],
         key="aiops_feedback_filter",
     )
     picked = model.multiselect(
-        t["model_filter"], models, placeholder=t["model_any"], key="aiops_model_filter"
+        t["model_filter"],
+        data.models(ctx.settings, period),
+        placeholder=t["model_any"],
+        key="aiops_model_filter",
     )
     text = search.text_input(t["search"], key="aiops_search")
-    return Filters((low, high), chosen or "any", tuple(picked), text)
+    return Search(
+        text=text,
+        models=tuple(picked),
+        score=None if (low, high) == scale else (low, high),
+        feedback=chosen or "any",
+    )
 
 
 def _excerpt(text: str | None) -> str:
     return NONE if text is None else shorten(text, EXCERPT)
 
 
-def _label(e: ConversationExcerpt, ctx: Context) -> str:
+def _label(e: Found, ctx: Context) -> str:
     parts = [format_time(e.created_at, ctx.settings.report_zone, ctx.rt), format_score(e.score)]
     if e.user_message:
         parts.append(shorten(e.user_message, 60))
     return " · ".join(parts)
 
 
-def _details(e: ConversationExcerpt, ctx: Context, feedback_words: Mapping[str, str]) -> None:
-    t = ctx.t
+def _details(c: Conversation, ctx: Context, feedback_words: Mapping[str, str]) -> None:
+    t, zone = ctx.t, ctx.settings.report_zone
     with st.container(border=True):
         facts = [
-            (t["col_time"], format_time(e.created_at, ctx.settings.report_zone, ctx.rt)),
-            (t["col_score"], format_score(e.score)),
-            (t["col_feedback"], feedback_words.get(e.feedback or "", NONE)),
-            (t["col_model"], e.model or NONE),
-            (t["evaluator"], e.evaluator or NONE),
-            (t["conversation_id"], NONE if e.conversation_id is None else str(e.conversation_id)),
+            (t["col_time"], format_time(c.created_at, zone, ctx.rt)),
+            (t["col_model"], c.model or NONE),
+            (t["conversation_id"], str(c.conversation_id)),
         ]
         for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
             column.caption(label)
             column.text(value)
         for part, label, text in (
-            ("question", t["col_question"], e.user_message),
-            ("answer", t["col_answer"], e.ai_response),
-            ("reason", t["col_reason"], e.reason),
-            ("comment", t["col_comment"], e.comment),
+            ("question", t["col_question"], c.user_message),
+            ("answer", t["col_answer"], c.ai_response),
         ):
             st.caption(label)
-            _text(text, part, e, t)
+            _text(text, part, c, t)
+        st.caption(t["feedback_given"])
+        if not c.feedback:
+            st.text(NONE)
+        for n, given in enumerate(c.feedback):
+            kind = feedback_words.get(given.feedback or "", given.value or NONE)
+            st.text(f"{format_time(given.created_at, zone, ctx.rt)} · {kind}")
+            if given.comment:
+                _text(given.comment, f"comment_{n}", c, t)
+        st.caption(t["evaluations_given"])
+        if not c.evaluations:
+            st.text(NONE)
+        for n, evaluation in enumerate(c.evaluations):
+            who = f" · {evaluation.evaluator}" if evaluation.evaluator else ""
+            when = format_time(evaluation.created_at, zone, ctx.rt)
+            st.text(f"{when} · {format_score(evaluation.score)}{who}")
+            if evaluation.reason:
+                _text(evaluation.reason, f"reason_{n}", c, t)
 
 
-def _text(text: str | None, part: str, e: ConversationExcerpt, t: Mapping[str, str]) -> None:
+def _text(text: str | None, part: str, c: Conversation, t: Mapping[str, str]) -> None:
     """The text, or its first FULL_TEXT characters with a note and a download of the whole."""
     if not text:
         st.text(NONE)
@@ -174,7 +176,7 @@ def _text(text: str | None, part: str, e: ConversationExcerpt, t: Mapping[str, s
     download.download_button(
         t["download_text"],
         data=text,
-        file_name=f"{_file_stem(e)}_{part}.txt",
+        file_name=f"{_file_stem(c)}_{part}.txt",
         mime="text/plain",
         icon=":material/download:",
         on_click="ignore",  # no rerun: the opened conversation stays as it is
@@ -182,7 +184,7 @@ def _text(text: str | None, part: str, e: ConversationExcerpt, t: Mapping[str, s
     )
 
 
-def _file_stem(e: ConversationExcerpt) -> str:
-    """`conversation_<id>` (or its time when the schema has no id), safe as a file name."""
-    name = f"{e.created_at:%Y%m%d_%H%M%S}" if e.conversation_id is None else str(e.conversation_id)
+def _file_stem(c: Conversation) -> str:
+    """`conversation_<id>`, safe as a file name."""
+    name = str(c.conversation_id)
     return "conversation_" + re.sub(r"[^0-9A-Za-z_-]+", "_", name)[:64]

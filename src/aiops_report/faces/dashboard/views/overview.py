@@ -28,7 +28,9 @@ def render(ctx: Context) -> None:
         st.altair_chart(charts.conversations_chart(points, ctx.t), width="stretch")
         left, right = st.columns(2)
         left.altair_chart(charts.satisfaction_chart(points, ctx.t), width="stretch")
-        right.altair_chart(charts.score_chart(points, ctx.t), width="stretch")
+        right.altair_chart(
+            charts.score_chart(points, ctx.t, data.score_scale(ctx.settings)), width="stretch"
+        )
     if "unique_users" in slots:
         users = data.unique_users(ctx.settings, numbers.period)
         previous, current = users if users else (None, None)

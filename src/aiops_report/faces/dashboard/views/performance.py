@@ -32,6 +32,7 @@ def render(ctx: Context) -> None:
         charts.score_chart(
             points,
             ctx.t,
+            data.score_scale(ctx.settings),
             title=ctx.t["score_over_time"],
             previous_average=numbers.previous.avg_score,
         ),
@@ -71,6 +72,12 @@ def _by_model(ctx: Context, period: Period, features: Collection[str]) -> None:
         width="stretch",
     )
     right.altair_chart(
-        charts.model_chart(by_model, ctx.t, rt.metrics["avg_score"], rt.metrics["conversations"]),
+        charts.model_chart(
+            by_model,
+            ctx.t,
+            rt.metrics["avg_score"],
+            rt.metrics["conversations"],
+            data.score_scale(ctx.settings),
+        ),
         width="stretch",
     )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from aiops_report.data.periods import Period
-from aiops_report.delivery.runs import Run
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
 from aiops_report.faces.dashboard.texts import plain
-from aiops_report.texts import NONE, short_period
+from aiops_report.texts import NONE, format_generated, short_period
+
+if TYPE_CHECKING:
+    from aiops_report.delivery.runs import Run
 
 
 def render(ctx: Context) -> None:
@@ -95,16 +98,19 @@ def _send(ctx: Context, period: Period, *, force: bool) -> None:
             box.update(label=t["failed"], state="error")
             st.error(plain(str(exc)))
             return
+        run = outcome.run
         if outcome.status == "delivered":
-            box.update(label=t["sent"].format(message=outcome.message), state="complete")
-            if outcome.run.permalink:
-                st.link_button("Slack", outcome.run.permalink)
-        else:
-            box.update(label=t["skipped"].format(message=outcome.message), state="complete")
+            name = Path(run.file_path).name if run.file_path else short_period(period)
+            box.update(label=t["sent"].format(file=name, channel=run.channel), state="complete")
+            if run.permalink:
+                st.link_button("Slack", run.permalink)
+        else:  # delivered already, or another run is at work on the week
+            key = "skipped_delivered" if run.status == "delivered" else "skipped_running"
+            box.update(label=t[key].format(channel=run.channel), state="complete")
 
 
 def _history(ctx: Context, history: list[Run]) -> None:
-    t = ctx.t
+    t, zone = ctx.t, ctx.settings.report_zone
     heading(t["history_heading"])
     if not history:
         st.caption(t["no_history"])
@@ -119,7 +125,7 @@ def _history(ctx: Context, history: list[Run]) -> None:
                 t["col_channel"]: data.channel_shown(ctx.settings, run.channel),
                 t["col_attempts"]: run.attempts,
                 t["col_error"]: run.error or "",
-                t["col_updated"]: f"{run.updated_at:%Y-%m-%d %H:%M} UTC",
+                t["col_updated"]: format_generated(run.updated_at.astimezone(zone)),
                 t["col_file"]: Path(run.file_path).name if run.file_path else NONE,
             }
             for run in history
