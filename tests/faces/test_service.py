@@ -24,7 +24,7 @@ from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.delivery.runs import RunLedger
-from aiops_report.errors import SlackUnavailable
+from aiops_report.errors import ReportNotWritten
 from aiops_report.faces.service import MAX_BODY_BYTES, create_app
 from aiops_report.jobs import run_weekly
 from conftest import sqlite_url
@@ -116,19 +116,16 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
 def test_health_shows_a_failed_runs_error_only_with_the_trigger_token(
     settings: Settings, tmp_path: Path
 ) -> None:
-    with socket.socket() as unused:  # a port nothing listens on
-        unused.bind(("127.0.0.1", 0))
-        nowhere = f"http://127.0.0.1:{unused.getsockname()[1]}/api/"
+    (tmp_path / "a-file").write_text("not a folder")
     settings = settings.model_copy(
         update={
             "trigger_token": SecretStr(TRIGGER_TOKEN),
-            "slack_bot_token": SecretStr(TOKEN),
-            "slack_api_url": nowhere,
+            "report_dir": tmp_path / "a-file" / "reports",
         }
     )
     engine = make_engine(settings)
     fill_demo_data(engine, settings, weeks=2, per_day=5)
-    with pytest.raises(SlackUnavailable):  # the error names the report's file
+    with pytest.raises(ReportNotWritten):  # the error names the report's folder
         run_weekly(engine, settings)
     [run] = RunLedger(engine).history()
     with TestClient(create_app(settings, engine)) as client:
@@ -143,7 +140,7 @@ def test_health_shows_a_failed_runs_error_only_with_the_trigger_token(
         "updated_at": run.updated_at.isoformat() + "Z",
     }
     assert wrong.json() == public.json()
-    assert str(tmp_path) not in public.text and "unreachable" not in public.text
+    assert str(tmp_path) not in public.text and "cannot write" not in public.text
     assert private.json()["last_run"]["error"] == run.error
     assert run.error and str(tmp_path) in run.error
 
