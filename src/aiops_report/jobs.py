@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +37,9 @@ from aiops_report.delivery.alerting import post_alert
 from aiops_report.delivery.email import send_report_email
 from aiops_report.delivery.routes import Destination, destinations
 from aiops_report.delivery.runs import Run, RunLedger, Status
+from aiops_report.delivery.slack import (
+    ACTION_ID as ACTION_ID,  # re-exported: the Slack button's action, for its handler
+)
 from aiops_report.delivery.slack import (
     Delivery,
     SlackDelivery,
@@ -62,6 +66,7 @@ from aiops_report.report.csv_tables import write_csv_tables
 from aiops_report.texts import texts_for
 
 log = logging.getLogger(__name__)
+Outcome = TypeVar("Outcome")
 # What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
 steps = logging.getLogger("aiops_report.steps")
 
@@ -123,6 +128,7 @@ def run_ledger(engine: Engine, settings: Settings) -> RunLedger:
 class GeneratedReport:
     path: Path
     numbers: ReportNumbers
+    tables: list[Path] = field(default_factory=list)  # the CSV tables, when asked for
 
 
 def generate_report(
@@ -132,9 +138,11 @@ def generate_report(
     *,
     language: Language | None = None,
     out_dir: Path | None = None,
+    csv: bool = False,
 ) -> GeneratedReport:
-    """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
-    (week-to-date) period gets a PDF of its own, marked partial."""
+    """Compute the week's numbers and write its PDF (and the JSON beside it, and with `csv`
+    its tables as CSV files); a partial (week-to-date) period gets a PDF of its own, marked
+    partial."""
     numbers = report_numbers(engine, settings, period)
     steps.info("writing the PDF")
     path = write_report(
@@ -143,7 +151,7 @@ def generate_report(
         language=language or settings.report_language,
         generated_at=datetime.now(settings.report_zone),
     )
-    return GeneratedReport(path, numbers)
+    return GeneratedReport(path, numbers, write_csv_tables(numbers, path) if csv else [])
 
 
 def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
@@ -175,6 +183,30 @@ class WeeklyOutcome:
     message: str
     run: Run
     destinations: tuple[WeeklyOutcome, ...] = ()  # each destination's, with DELIVERY_FILE
+
+
+def post_notice(settings: Settings, text: str) -> None:
+    """Post a message to SLACK_CHANNEL.
+
+    Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
+    """
+    SlackDelivery(settings).post_message(text)
+
+
+def in_background(what: str, job: Callable[[], Outcome]) -> Outcome | Exception:
+    """Run `job` where nobody waits for its answer (the scheduler, a worker thread of the
+    service): its outcome or its error goes to the log, a bug's with its traceback. Returns
+    the outcome, or the exception that stopped the job (which run_weekly has recorded)."""
+    try:
+        outcome = job()
+    except AiopsReportError as exc:
+        log.error("%s failed: %s", what, exc)
+        return exc
+    except Exception as exc:  # a bug must not pass silently in a background thread
+        log.exception("%s failed unexpectedly", what)
+        return exc
+    log.info("%s: %s", what, getattr(outcome, "message", outcome))
+    return outcome
 
 
 def refuse_unfinished(settings: Settings, period: Period, now: datetime | None = None) -> None:

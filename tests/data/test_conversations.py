@@ -22,8 +22,9 @@ from aiops_report.data.conversations import (
     open_conversation,
     search,
 )
-from aiops_report.data.db import ChatbotTables, make_engine, reflect_tables
+from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)

@@ -202,7 +202,6 @@ def generate(
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import format_instant
     from aiops_report.jobs import generate_report, report_numbers, requested_week
-    from aiops_report.report.csv_tables import write_csv_tables
 
     with reported_errors():
         settings = settings_from_env()
@@ -214,7 +213,9 @@ def generate(
             warn_of_unread_feedback(numbers)
             return
         with showing_steps():
-            report = generate_report(engine, settings, period, language=lang, out_dir=out_dir)
+            report = generate_report(
+                engine, settings, period, language=lang, out_dir=out_dir, csv=as_csv
+            )
         warn_of_unread_feedback(report.numbers)
         if period.through is not None:
             err.print(
@@ -228,9 +229,8 @@ def generate(
         else:
             err.print("not uploaded: `aiops-report send PATH` uploads it")
         typer.echo(report.path)
-        if as_csv:
-            for path in write_csv_tables(report.numbers, report.path):
-                typer.echo(path)
+        for path in report.tables:
+            typer.echo(path)
 
 
 def warn_of_unread_feedback(numbers: ReportNumbers) -> None:

@@ -21,20 +21,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.config import Settings
-from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.doctor import database_findings, delivery_findings
 from aiops_report.errors import (
     AiopsReportError,
     SlackDeliveryError,
     SlackNotConfigured,
 )
-from aiops_report.faces.slack_commands import post_notice
 from aiops_report.jobs import (
     WatchOutcome,
     WeeklyOutcome,
     default_week,
+    in_background,
+    post_notice,
     run_ledger,
     run_weekly,
+    slack_check,
     watch,
     week_deliveries,
 )
@@ -87,16 +88,11 @@ def describe(moment: datetime) -> str:
 def scheduled_run(engine: Engine, settings: Settings, run_at: datetime) -> WeeklyOutcome | None:
     """Deliver the week the run due at `run_at` reports on; log a failure instead of raising."""
     period = default_week(settings, run_at)
-    try:
-        outcome = run_weekly(engine, settings, period=period)
-    except AiopsReportError as exc:  # recorded in report_runs by run_weekly
-        log.error("weekly report of the week of %s failed: %s", period.start, exc)
-        return None
-    except Exception:  # a bug must not stop the scheduler; the traceback goes to the log
-        log.exception("weekly report of the week of %s failed unexpectedly", period.start)
-        return None
-    log.info("weekly report of the week of %s: %s", period.start, outcome.message)
-    return outcome
+    outcome = in_background(
+        f"weekly report of the week of {period.start}",
+        lambda: run_weekly(engine, settings, period=period),
+    )
+    return outcome if isinstance(outcome, WeeklyOutcome) else None
 
 
 def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> list[str]:
@@ -104,7 +100,7 @@ def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> li
     problems = [f.message for f in database_findings(engine, settings) if f.level == "error"]
     try:
         if settings.delivery_file is None:
-            found = [(f.level, f.message) for f in SlackDelivery(settings).check()]
+            found = [(f.level, f.message) for f in slack_check(settings) or []]
         else:  # each destination of the routes (SLACK_CHANNEL may not be one of them)
             found = [(f.level, f.message) for f in delivery_findings(settings)]
         slack_problems = [message for level, message in found if level == "error"]

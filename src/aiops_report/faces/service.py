@@ -23,7 +23,13 @@ from aiops_report.data.db import check_connection, make_engine
 from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.slack_commands import request_handler
-from aiops_report.jobs import default_week, run_ledger, run_weekly, week_deliveries
+from aiops_report.jobs import (
+    default_week,
+    in_background,
+    run_ledger,
+    run_weekly,
+    week_deliveries,
+)
 from aiops_report.timetable import next_run_time
 
 log = logging.getLogger(__name__)
@@ -147,14 +153,10 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
 
 def _run_triggered(engine: Engine, settings: Settings, period: Period, request_id: str) -> None:
     """run_weekly for the HTTP trigger; the outcome goes to the log (and report_runs)."""
-    try:
-        outcome = run_weekly(engine, settings, period=period)
-    except AiopsReportError as exc:  # recorded in report_runs by run_weekly
-        log.error("trigger %s: week of %s failed: %s", request_id, period.start, exc)
-    except Exception:  # a bug must not pass silently inside the executor
-        log.exception("trigger %s: week of %s failed unexpectedly", request_id, period.start)
-    else:
-        log.info("trigger %s: %s", request_id, outcome.message)
+    in_background(
+        f"trigger {request_id}: week of {period.start}",
+        lambda: run_weekly(engine, settings, period=period),
+    )
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:

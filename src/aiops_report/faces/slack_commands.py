@@ -28,7 +28,6 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import EARLIEST, Period, parse_week
-from aiops_report.delivery.slack import ACTION_ID, SlackDelivery
 from aiops_report.errors import (
     AiopsReportError,
     DateOutOfRange,
@@ -37,7 +36,15 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotStarted,
 )
-from aiops_report.jobs import default_week, deliver_to_slack, run_ledger, send_week_to_date
+from aiops_report.jobs import (
+    ACTION_ID,
+    WeeklyOutcome,
+    default_week,
+    deliver_to_slack,
+    in_background,
+    run_ledger,
+    send_week_to_date,
+)
 from aiops_report.language import Language, language_of
 from aiops_report.texts import Texts, format_time, texts_for
 
@@ -217,39 +224,27 @@ def deliver_to_channel(
     does not record: the week's own report is still delivered when it is over.
     """
     here = settings.model_copy(update={"slack_channel": channel_id})
-    try:
-        if period.partial:
-            report, _ = send_week_to_date(engine, here, period)
-            log.info("week-to-date report of the week of %s: %s posted", period.start, report.path)
-            return
-        # This channel only, whatever DELIVERY_FILE lists.
-        outcome = deliver_to_slack(engine, here, period=period, force=True)
-    except SlackChannelRefused:
-        log.error("report of the week of %s: the bot is not in %s", period.start, channel_id)
+    outcome: object
+    if period.partial:
+        job = f"week-to-date report of the week of {period.start}"
+        outcome = in_background(job, lambda: send_week_to_date(engine, here, period)[0].path)
+    else:  # this channel only, whatever DELIVERY_FILE lists
+        job = f"on-demand report of the week of {period.start}"
+        outcome = in_background(
+            job, lambda: deliver_to_slack(engine, here, period=period, force=True)
+        )
+    if isinstance(outcome, WeeklyOutcome) and outcome.status == "skipped":
+        asker.tell(outcome.message)  # another request for the same week is at work on it
+    if not isinstance(outcome, Exception):
+        return
+    if isinstance(outcome, SlackChannelRefused):
         bot = f"<@{asker.bot_user_id}>" if asker.bot_user_id else "@bot"
         error = _text(settings, "not_in_channel", bot=bot)
-        asker.tell(_text(settings, "failed", week=_week(period), error=error))
-        return
-    except AiopsReportError as exc:  # recorded in report_runs by deliver_to_slack
-        log.error("on-demand report of the week of %s failed: %s", period.start, exc)
-        asker.tell(_text(settings, "failed", week=_week(period), error=exc))
-        return
-    except Exception:  # a bug must not pass silently inside the executor
-        log.exception("on-demand report of the week of %s failed unexpectedly", period.start)
+    elif isinstance(outcome, AiopsReportError):  # recorded in report_runs by deliver_to_slack
+        error = str(outcome)
+    else:  # a bug: its traceback is in the log
         error = _text(settings, "unexpected")
-        asker.tell(_text(settings, "failed", week=_week(period), error=error))
-        return
-    log.info("on-demand report of the week of %s: %s", period.start, outcome.message)
-    if outcome.status == "skipped":  # another request for the same week is at work on it
-        asker.tell(outcome.message)
-
-
-def post_notice(settings: Settings, text: str) -> None:
-    """Post a message to SLACK_CHANNEL.
-
-    Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
-    """
-    SlackDelivery(settings).post_message(text)
+    asker.tell(_text(settings, "failed", week=_week(period), error=error))
 
 
 def _text(settings: Settings, key: str, **values: object) -> str:

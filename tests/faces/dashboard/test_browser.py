@@ -21,8 +21,9 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import make_engine, reflect_tables
+from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.dashboard.server import HANGUL_FAMILY, start_dashboard
 from aiops_report.faces.dashboard.texts import UI
 from conftest import sqlite_url
