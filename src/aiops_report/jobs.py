@@ -72,15 +72,21 @@ def requested_week(settings: Settings, text: str | None, now: datetime | None = 
 
 
 def report_numbers(
-    engine: Engine, settings: Settings, period: Period, *, analyse_texts: bool = True
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    analyse_texts: bool = True,
+    segment: str | None = None,
 ) -> ReportNumbers:
-    """The numbers and insights of `period` (week-to-date when it is cut); without
-    `analyse_texts`, the complaint texts are read but not made into themes.
+    """The numbers and insights of `period` (week-to-date when it is cut), of `segment` only
+    when given; without `analyse_texts`, the complaint texts are read but not made into themes.
 
-    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable, ConfigError
+    (a segment without a segment column), InvalidInput.
     """
     steps.info("reading the tables")
-    tables = reflect_tables(engine, settings)
+    tables = reflect_tables(engine, settings).for_segment(segment)
     prices = load_prices(settings.model_prices) if settings.model_prices else None
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
@@ -125,10 +131,11 @@ def generate_report(
     *,
     language: str | None = None,
     out_dir: Path | None = None,
+    segment: str | None = None,
 ) -> GeneratedReport:
-    """Compute the week's numbers and write its PDF (and the JSON beside it); a partial
-    (week-to-date) period gets a PDF of its own, marked partial."""
-    numbers = report_numbers(engine, settings, period)
+    """Compute the week's numbers (of `segment` only, when given) and write its PDF (and the
+    JSON beside it); a partial (week-to-date) period gets a PDF of its own, marked partial."""
+    numbers = report_numbers(engine, settings, period, segment=segment)
     steps.info("writing the PDF")
     path = write_report(
         numbers,
