@@ -208,12 +208,13 @@ def run_weekly(
     every = destinations(settings)
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
-    built = _BuiltReport()
+    built: dict[str | None, _BuiltReport] = {}  # the whole report and each segment's
     outcomes: list[WeeklyOutcome] = []
     failures: dict[str, list[str]] = {}  # each error, and the destinations it stopped
     for destination in every:
         try:
-            outcomes.append(_deliver_to(destination, engine, settings, period, force, built))
+            report = built.setdefault(destination.segment, _BuiltReport())
+            outcomes.append(_deliver_to(destination, engine, settings, period, force, report))
         except AiopsReportError as exc:
             failures.setdefault(str(exc), []).append(destination.shown)
         except Exception as exc:  # a bug in one destination must not keep the others waiting
@@ -245,17 +246,22 @@ def _deliver_to(
     force: bool,
     built: _BuiltReport,
 ) -> WeeklyOutcome:
-    """Deliver the week to one destination once (claimed, sent, recorded on its own)."""
+    """Deliver the week (the segment's report for a segment's destination) to one destination
+    once (claimed, sent, recorded on its own)."""
     if destination.kind == "slack":
         channel = settings.model_copy(update={"slack_channel": destination.address})
-        return deliver_to_slack(engine, channel, period=period, force=force, built=built)
+        return deliver_to_slack(
+            engine, channel, period=period, force=force, built=built, segment=destination.segment
+        )
     ledger = run_ledger(engine, settings)
     claim = ledger.claim(period, destination.key, force=force)
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
     try:
-        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
+        path, numbers = _report_for(
+            run, engine, settings, period, fresh=force, built=built, segment=destination.segment
+        )
         run = ledger.update(run.id, file_path=str(path), error=None)
         steps.info(f"sending to {destination.shown}")
         if destination.kind == "email":
@@ -277,9 +283,11 @@ def deliver_to_slack(
     period: Period | None = None,
     force: bool = False,
     built: _BuiltReport | None = None,
+    segment: str | None = None,
 ) -> WeeklyOutcome:
     """Build and deliver a week's report to SLACK_CHANNEL once, however often and by whomever
-    it is called (`built`: the report another destination of the same run built).
+    it is called (`built`: the report another destination of the same run built; `segment`:
+    that segment's report, recorded apart from the whole report's).
 
     A week already delivered to SLACK_CHANNEL is skipped (unless `force`); after a failure the
     report already written is uploaded again, after checking that Slack did not in fact post
@@ -289,12 +297,15 @@ def deliver_to_slack(
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
     ledger = run_ledger(engine, settings)
-    claim = ledger.claim(period, settings.slack_channel, force=force)
+    key = Destination("slack", settings.slack_channel, segment).key
+    claim = ledger.claim(period, key, force=force)
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
     try:
-        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
+        path, numbers = _report_for(
+            run, engine, settings, period, fresh=force, built=built, segment=segment
+        )
         # A forced run sends anew: the file an earlier run posted does not count for it.
         forget = {"slack_file_id": None, "permalink": None} if force else {}
         # The run stays "running" (its lease holding the week) until Slack has the file.
@@ -376,9 +387,10 @@ def _report_for(
     *,
     fresh: bool,
     built: _BuiltReport | None = None,
+    segment: str | None = None,
 ) -> tuple[Path, ReportNumbers]:
-    """The run's report: the one written by an earlier attempt, the one `built` for another
-    destination of this run, or a new one."""
+    """The run's report (of `segment` when given): the one written by an earlier attempt, the
+    one `built` for another destination of this run, or a new one."""
     built = built or _BuiltReport()
     if not fresh and run.file_path and Path(run.file_path).is_file():
         path = Path(run.file_path)
@@ -390,7 +402,7 @@ def _report_for(
         raise built.error
     if built.report is None:
         try:
-            report = generate_report(engine, settings, period)
+            report = generate_report(engine, settings, period, segment=segment)
         except AiopsReportError as exc:
             built.error = exc
             raise
@@ -427,7 +439,8 @@ def watch_days(settings: Settings, day: date | None, now: datetime) -> list[Peri
 def alert_destinations(settings: Settings) -> list[str]:
     """The Slack channels alerts go to: those of DELIVERY_FILE's routes marked `alerts = true`,
     or SLACK_CHANNEL without the file."""
-    return [d.address for d in destinations(settings, alerts=True) if d.kind == "slack"]
+    every = destinations(settings, alerts=True)
+    return list(dict.fromkeys(d.address for d in every if d.kind == "slack"))
 
 
 def watch(
