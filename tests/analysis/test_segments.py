@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -176,6 +177,20 @@ def test_a_segments_report_names_it_in_its_file_and_json(
     assert document["segment"] == "shop-bot"
     assert ReportNumbers.from_dict(document).segment == "shop-bot"
     assert report.numbers.current.conversations == 0  # no such bot: an empty report
+    first_page = pypdf.PdfReader(plain.path).pages[0].extract_text()
+    assert "shop-bot" in first_page.splitlines()[0]
+
+
+def test_the_pdf_of_everything_has_the_table_by_segment(
+    engine: Engine, segmented: Settings, tmp_path: Path
+) -> None:
+    load(engine, segmented, segment_rows())
+
+    report = generate_report(engine, segmented, WEEK, language="en", out_dir=tmp_path)
+
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(report.path).pages)
+    assert "By segment" in text
+    assert all(name in text for name in ("shop-bot", "help-bot", "Shop-Bot", UNKNOWN_MODEL))
 
 
 def test_a_segment_needs_a_segment_column(engine: Engine, settings: Settings) -> None:
