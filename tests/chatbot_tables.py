@@ -36,8 +36,11 @@ def created_at_type(style: str) -> sa.types.TypeEngine[Any]:
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
-def create_tables(engine: Engine, settings: Settings, *, style: str, minimal: bool) -> None:
-    """The three tables: only the required columns (`minimal`) or every column of DESIGN.md."""
+def create_tables(
+    engine: Engine, settings: Settings, *, style: str, minimal: bool, segment: str | None = None
+) -> None:
+    """The three tables: only the required columns (`minimal`) or every column of DESIGN.md,
+    and the conversations' `segment` column when named."""
     metadata = sa.MetaData()
     stamp = created_at_type(style)
     if minimal:
@@ -66,6 +69,7 @@ def create_tables(engine: Engine, settings: Settings, *, style: str, minimal: bo
             sa.Column("latency_ms", sa.Integer),
             sa.Column("prompt_tokens", sa.Integer),
             sa.Column("completion_tokens", sa.Integer),
+            *([sa.Column(segment, sa.String(20))] if segment else []),
             sa.Column("created_at", stamp),
             mysql_charset="utf8mb4",
         )

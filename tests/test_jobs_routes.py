@@ -4,11 +4,12 @@ one is retried on its own, and the others are never sent twice."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -184,3 +185,75 @@ def test_without_a_delivery_file_slack_channel_alone_gets_it(
     assert outcome.destinations == ()
     assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
     assert [run.channel for run in RunLedger(demo_engine).history()] == ["C0AIREPORTS"]
+
+
+def test_a_segment_route_gets_that_segments_report(
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    slack_server: SlackServer,
+    mail_server: MailServer,
+) -> None:
+    """One channel gets the whole report and the segment's in the same week, each once."""
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[conversations]\nsegment = "bot"\n', encoding="utf-8")
+    routes = tmp_path / "routes.toml"
+    routes.write_text(
+        '[[route]]\nslack = ["#ai-reports"]\n'
+        '[[route]]\nsegment = "shop-bot"\nslack = ["#ai-reports"]\nemail = ["shop@example.com"]\n',
+        encoding="utf-8",
+    )
+    settings = settings.model_copy(
+        update={
+            "schema_file": schema_file,
+            "delivery_file": routes,
+            "slack_bot_token": SecretStr(TOKEN),
+            "slack_api_url": slack_server.api_url,
+            "smtp_url": SecretStr(mail_server.url),
+            "email_from": "aiops-report@example.com",
+        }
+    )
+    fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE conversation_log SET bot = CASE WHEN id % 3 = 0 THEN 'shop-bot' END")
+        )
+        start, end = (WEEK.start_at.astimezone(UTC).replace(tzinfo=None), WEEK.end_at)
+        shop_conversations = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM conversation_log "
+                "WHERE bot = 'shop-bot' AND created_at >= :start AND created_at < :end"
+            ),
+            {"start": start, "end": end.astimezone(UTC).replace(tzinfo=None)},
+        ).scalar_one()
+
+    outcome = run_weekly(engine, settings, period=WEEK)
+
+    ledger = {run.channel: run for run in RunLedger(engine).history()}
+    assert {key: run.status for key, run in ledger.items()} == {
+        "C0AIREPORTS": "delivered",
+        "C0AIREPORTS [shop-bot]": "delivered",
+        "email:shop@example.com [shop-bot]": "delivered",
+    }
+    whole = Path(ledger["C0AIREPORTS"].file_path or "")
+    shop = Path(ledger["C0AIREPORTS [shop-bot]"].file_path or "")
+    assert shop.name == "weekly_report_2026_11_23_segment_shop-bot.pdf" and whole != shop
+    assert Path(ledger["email:shop@example.com [shop-bot]"].file_path or "") == shop
+    shop_numbers = json.loads(shop.with_suffix(".json").read_text("utf-8"))
+    whole_numbers = json.loads(whole.with_suffix(".json").read_text("utf-8"))
+    assert shop_numbers["segment"] == "shop-bot" and whole_numbers["segment"] is None
+    assert shop_numbers["current"]["conversations"] == shop_conversations > 0
+    assert whole_numbers["current"]["conversations"] > shop_conversations
+    by_segment = {s["segment"]: s for s in whole_numbers["by_segment"]}
+    assert by_segment["shop-bot"]["conversations"] == shop_conversations
+    shared = slack_server.shared_files()
+    assert sorted(f.data for f in shared) == sorted([whole.read_bytes(), shop.read_bytes()])
+    assert {f.channel_id for f in shared} == {"C0AIREPORTS"}
+    [mail] = mail_server.messages
+    assert next(part.get_filename() for part in mail.iter_attachments()) == shop.name
+    assert outcome.status == "delivered"
+
+    again = run_weekly(engine, settings, period=WEEK)
+
+    assert again.status == "skipped"
+    assert len(slack_server.shared_files()) == 2 and len(mail_server.messages) == 1

@@ -91,15 +91,21 @@ def requested_week(settings: Settings, text: str | None, now: datetime | None = 
 
 
 def report_numbers(
-    engine: Engine, settings: Settings, period: Period, *, analyse_texts: bool = True
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    analyse_texts: bool = True,
+    segment: str | None = None,
 ) -> ReportNumbers:
-    """The numbers and insights of `period` (week-to-date when it is cut); without
-    `analyse_texts`, the complaint texts are read but not made into themes.
+    """The numbers and insights of `period` (week-to-date when it is cut), of `segment` only
+    when given; without `analyse_texts`, the complaint texts are read but not made into themes.
 
-    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable, ConfigError
+    (a segment without a segment column), InvalidInput.
     """
     steps.info("reading the tables")
-    tables = reflect_tables(engine, settings)
+    tables = reflect_tables(engine, settings).for_segment(segment)
     store = totals_store(engine, settings)
     if store:  # read and keep the settled days once, before the parts below read them at once
         # Only whole days are kept: a day cut short is read live each time.
@@ -139,11 +145,12 @@ def generate_report(
     language: Language | None = None,
     out_dir: Path | None = None,
     csv: bool = False,
+    segment: str | None = None,
 ) -> GeneratedReport:
-    """Compute the week's numbers and write its PDF (and the JSON beside it, and with `csv`
-    its tables as CSV files); a partial (week-to-date) period gets a PDF of its own, marked
-    partial."""
-    numbers = report_numbers(engine, settings, period)
+    """Compute the week's numbers (of `segment` only, when given) and write its PDF (and the
+    JSON beside it, and with `csv` its tables as CSV files); a partial (week-to-date) period
+    gets a PDF of its own, marked partial."""
+    numbers = report_numbers(engine, settings, period, segment=segment)
     steps.info("writing the PDF")
     path = write_report(
         numbers,
@@ -240,12 +247,13 @@ def run_weekly(
     every = destinations(settings)
     period = period or default_week(settings)
     refuse_unfinished(settings, period)
-    built = _BuiltReport()
+    built: dict[str | None, _BuiltReport] = {}  # the whole report and each segment's
     outcomes: list[WeeklyOutcome] = []
     failures: dict[str, list[str]] = {}  # each error, and the destinations it stopped
     for destination in every:
         try:
-            outcomes.append(_deliver_to(destination, engine, settings, period, force, built))
+            report = built.setdefault(destination.segment, _BuiltReport())
+            outcomes.append(_deliver_to(destination, engine, settings, period, force, report))
         except AiopsReportError as exc:
             failures.setdefault(str(exc), []).append(destination.shown)
         except Exception as exc:  # a bug in one destination must not keep the others waiting
@@ -277,17 +285,22 @@ def _deliver_to(
     force: bool,
     built: _BuiltReport,
 ) -> WeeklyOutcome:
-    """Deliver the week to one destination once (claimed, sent, recorded on its own)."""
+    """Deliver the week (the segment's report for a segment's destination) to one destination
+    once (claimed, sent, recorded on its own)."""
     if destination.kind == "slack":
         channel = settings.model_copy(update={"slack_channel": destination.address})
-        return deliver_to_slack(engine, channel, period=period, force=force, built=built)
+        return deliver_to_slack(
+            engine, channel, period=period, force=force, built=built, segment=destination.segment
+        )
     ledger = run_ledger(engine, settings)
     claim = ledger.claim(period, destination.key, force=force)
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
     try:
-        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
+        path, numbers = _report_for(
+            run, engine, settings, period, fresh=force, built=built, segment=destination.segment
+        )
         run = ledger.update(run.id, file_path=str(path), error=None)
         steps.info(f"sending to {destination.shown}")
         if destination.kind == "email":
@@ -309,9 +322,11 @@ def deliver_to_slack(
     period: Period | None = None,
     force: bool = False,
     built: _BuiltReport | None = None,
+    segment: str | None = None,
 ) -> WeeklyOutcome:
     """Build and deliver a week's report to SLACK_CHANNEL once, however often and by whomever
-    it is called (`built`: the report another destination of the same run built).
+    it is called (`built`: the report another destination of the same run built; `segment`:
+    that segment's report, recorded apart from the whole report's).
 
     A week already delivered to SLACK_CHANNEL is skipped (unless `force`); after a failure the
     report already written is uploaded again, after checking that Slack did not in fact post
@@ -325,17 +340,19 @@ def deliver_to_slack(
     ledger = run_ledger(engine, settings)
     claim = ledger.claim(
         period,
-        channel,
+        Destination("slack", channel, segment).key,
         force=force,
         shown=shown_channel(settings.slack_channel),
         # Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled.
-        formerly={settings.slack_channel} - {channel},
+        formerly={Destination("slack", settings.slack_channel, segment).key} - {channel},
     )
     if not claim.claimed:
         return WeeklyOutcome("skipped", period, claim.reason, claim.run)
     run = claim.run
     try:
-        path, numbers = _report_for(run, engine, settings, period, fresh=force, built=built)
+        path, numbers = _report_for(
+            run, engine, settings, period, fresh=force, built=built, segment=segment
+        )
         # A forced run sends anew: the file an earlier run posted does not count for it.
         forget = {"slack_file_id": None, "permalink": None} if force else {}
         # The run stays "running" (its lease holding the week) until Slack has the file.
@@ -396,7 +413,8 @@ def week_deliveries(
 def _ledger_key(destination: Destination, settings: Settings) -> str:
     if destination.kind != "slack":
         return destination.key
-    return slack_channel_key(settings.model_copy(update={"slack_channel": destination.address}))
+    channel = settings.model_copy(update={"slack_channel": destination.address})
+    return Destination("slack", slack_channel_key(channel), destination.segment).key
 
 
 def _slack(settings: Settings) -> SlackDelivery | None:
@@ -472,9 +490,10 @@ def _report_for(
     *,
     fresh: bool,
     built: _BuiltReport | None = None,
+    segment: str | None = None,
 ) -> tuple[Path, ReportNumbers]:
-    """The run's report: the one written by an earlier attempt, the one `built` for another
-    destination of this run, or a new one."""
+    """The run's report (of `segment` when given): the one written by an earlier attempt, the
+    one `built` for another destination of this run, or a new one."""
     built = built or _BuiltReport()
     if not fresh and run.file_path and Path(run.file_path).is_file():
         path = Path(run.file_path)
@@ -486,7 +505,7 @@ def _report_for(
         raise built.error
     if built.report is None:
         try:
-            report = generate_report(engine, settings, period)
+            report = generate_report(engine, settings, period, segment=segment)
         except AiopsReportError as exc:
             built.error = exc
             raise
@@ -523,7 +542,8 @@ def watch_days(settings: Settings, day: date | None, now: datetime) -> list[Peri
 def alert_destinations(settings: Settings) -> list[str]:
     """The Slack channels alerts go to: those of DELIVERY_FILE's routes marked `alerts = true`,
     or SLACK_CHANNEL without the file."""
-    return [d.address for d in destinations(settings, alerts=True) if d.kind == "slack"]
+    every = destinations(settings, alerts=True)
+    return list(dict.fromkeys(d.address for d in every if d.kind == "slack"))
 
 
 def watch(

@@ -43,6 +43,9 @@ class InsightTexts:
     # like (templates: {currency})
     models_columns: tuple[str, str, str, str, str, str, str, str]
     worst_model: str  # template: {model} {rate} {rated}
+    segments_heading: str
+    # segment, conversations, feedback, satisfaction, evaluations, avg score
+    segments_columns: tuple[str, str, str, str, str, str]
     unpriced: str  # template: {models}
     anomalies_heading: str
     anomalies_intro: str
@@ -236,6 +239,8 @@ KO = Texts(
             "좋아요당 비용",
         ),
         worst_model="만족도가 가장 낮은 모델: {model} ({rate}, 피드백 {rated}건)",
+        segments_heading="세그먼트별",
+        segments_columns=("세그먼트", "대화 수", "피드백", "만족도", "평가 수", "평균 점수"),
         unpriced="가격표에 없는 모델: {models}",
         anomalies_heading="평소와 다른 날",
         anomalies_intro="지난 8주의 같은 요일과 크게 다른 날 (robust z의 절댓값 3.5 초과)",
@@ -382,6 +387,15 @@ EN = Texts(
             "Cost per like",
         ),
         worst_model="Lowest satisfaction: {model} ({rate}, {rated} ratings)",
+        segments_heading="By segment",
+        segments_columns=(
+            "Segment",
+            "Conversations",
+            "Feedback",
+            "Satisfaction",
+            "Evaluations",
+            "Avg score",
+        ),
         unpriced="Models without a price: {models}",
         anomalies_heading="Anomalous days",
         anomalies_intro=(
@@ -552,9 +566,10 @@ def short_period(period: Period) -> str:
     return f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"
 
 
-def report_title(period: Period, texts: Texts) -> str:
-    """The report's title, marked when the period is week-to-date."""
-    return f"{texts.title} ({texts.partial_mark})" if period.partial else texts.title
+def report_title(period: Period, texts: Texts, segment: str | None = None) -> str:
+    """The report's title, with its segment's name, marked when the period is week-to-date."""
+    title = texts.title if segment is None else f"{texts.title} · {segment}"
+    return f"{title} ({texts.partial_mark})" if period.partial else title
 
 
 def partial_note(period: Period, texts: Texts) -> str:

@@ -20,9 +20,8 @@ from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import ModelPrice, PriceTable
 from aiops_report.analysis.significance import ChangeTest
 from aiops_report.data.config import Settings
-from aiops_report.data.daily import LINKED_ROWS_WINDOW
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import ChatbotTables, reflect_tables
+from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables, reflect_tables
 from chatbot_tables import STYLES, Rows, create_tables, insert, normalized_feedback
 
 SEOUL = ZoneInfo("Asia/Seoul")

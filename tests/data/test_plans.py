@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from aiops_report.analysis.metrics import WORST_LIMIT
@@ -27,8 +28,13 @@ CHATBOT_TABLES = ("conversation_log", "feedback_log", "conversation_evaluation")
 
 
 def bare_database(path: Path) -> Any:
-    """The demo data with only the created_at indexes, as most chatbots' databases have."""
-    settings = load_settings(database_url=sqlite_url(path), keep_daily_totals=False)
+    """The demo data with only the created_at indexes, as most chatbots' databases have, and
+    a segment column (`bot`, not indexed) mapped in SCHEMA_FILE."""
+    schema_file = path.with_suffix(".toml")
+    schema_file.write_text('[conversations]\nsegment = "bot"\n', encoding="utf-8")
+    settings = load_settings(
+        database_url=sqlite_url(path), keep_daily_totals=False, schema_file=schema_file
+    )
     engine = make_engine(settings)
     create_schema(engine, settings)
     fill_demo_data(
@@ -40,11 +46,20 @@ def bare_database(path: Path) -> Any:
         ):
             if index["column_names"] != ["created_at"]:
                 conn.execute(sa.text(f'DROP INDEX "{index["name"]}"'))
+        conn.execute(
+            sa.text(
+                "UPDATE conversation_log "
+                "SET bot = CASE id % 3 WHEN 0 THEN 'shop-bot' ELSE 'help' END"
+            )
+        )
     return settings, engine
 
 
-def statements_of_report(settings: Any, engine: sa.Engine) -> list[tuple[str, Any]]:
-    """Every SELECT the report runs on the chatbot's tables, with its parameters."""
+def statements_of_report(
+    settings: Any, engine: sa.Engine, segment: str | None = None
+) -> list[tuple[str, Any]]:
+    """Every SELECT the report (of `segment`) runs on the chatbot's tables, with its
+    parameters."""
     seen: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -56,7 +71,7 @@ def statements_of_report(settings: Any, engine: sa.Engine) -> list[tuple[str, An
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
         week = Period.week_of(datetime(2026, 11, 16).date(), settings.report_zone)
-        numbers = report_numbers(engine, settings, week)
+        numbers = report_numbers(engine, settings, week, segment=segment)
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
     assert numbers.current.conversations > 0
@@ -81,10 +96,15 @@ def full_scans(statement: str, plan: list[str]) -> list[str]:
     return [step for step in plan if step.startswith("SCAN ") and step.split()[1] in CHATBOT_TABLES]
 
 
-def test_the_report_reads_each_table_by_created_at_ranges_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("segment", [None, "shop-bot"])
+def test_the_report_reads_each_table_by_created_at_ranges_only(
+    tmp_path: Path, segment: str | None
+) -> None:
     settings, engine = bare_database(tmp_path / "bare.db")
 
-    statements = statements_of_report(settings, engine)
+    statements = statements_of_report(settings, engine, segment)
+    segment_reads = [s for s, _ in statements if "segment_conversations" in s or " near" in s]
+    assert segment_reads  # the segment's semi-joins, or the table by segment's joins
 
     assert len(statements) > 10
     for statement, parameters in statements:

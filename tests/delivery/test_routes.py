@@ -63,7 +63,7 @@ def test_without_the_file_slack_channel_alone() -> None:
         ('[[route]]\nwebhook = "ftp://user:pw@host/x"', "'ftp://host/x' is not an http(s) URL"),
         ('[[route]]\nslack = ["#a"]\nchannel = "#b"', "route 1 channel: unknown key"),
         ('[[route]]\nslack = ["#a"]\n[[route]]\nalerts = true', "route 2: Value error"),
-        ('[[route]]\nsegment = "shop-bot"\nslack = ["#a"]', "segment is not supported yet"),
+        ('[[route]]\nsegment = " "\nslack = ["#a"]', "route 1 segment: segment is empty"),
         ("", "route: Field required"),
     ],
 )

@@ -343,3 +343,36 @@ def test_run_weekly_that_cannot_write_its_report_is_one_line(tmp_path: Path) -> 
     assert [
         entry.status for entry in RunLedger(make_engine(Settings(database_url=url))).history()
     ] == ["failed"]
+
+
+def test_generate_segment_writes_its_report_or_says_in_one_line_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path / "seg.db")
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[conversations]\nsegment = "model"\n', encoding="utf-8")
+    run("init-db", DATABASE_URL=url)
+    run("demo-data", "--weeks", "2", "--per-day", "20", DATABASE_URL=url)
+
+    unmapped = run("generate", "--segment", "gpt-4o-mini", DATABASE_URL=url)
+    result = run(
+        "generate",
+        "--segment",
+        "gpt-4o-mini",
+        "--out",
+        str(tmp_path),
+        DATABASE_URL=url,
+        SCHEMA_FILE=str(schema_file),
+    )
+
+    assert unmapped.exit_code == 1
+    assert unmapped.stderr.strip().count("\n") == 0
+    assert 'SCHEMA_FILE [conversations] segment = "<column>"' in unmapped.stderr
+    assert result.exit_code == 0, result.output
+    pdf = Path(result.stdout.split()[-1])
+    assert pdf.name.endswith("_segment_gpt-4o-mini.pdf")
+    document = json.loads(pdf.with_suffix(".json").read_text("utf-8"))
+    assert document["segment"] == "gpt-4o-mini"
+    by_model = run("generate", "--json", DATABASE_URL=url)
+    [model] = [m for m in json.loads(by_model.stdout)["by_model"] if m["model"] == "gpt-4o-mini"]
+    assert document["current"]["conversations"] == model["conversations"] > 0

@@ -1,4 +1,4 @@
-"""The parts of a report's insights, as plain data: by model, the agreement, its
+"""The parts of a report's insights, as plain data: by model, by segment, the agreement, its
 disagreements, whether the days could be judged; `Insights` holds them all and reads and
 writes their JSON document."""
 
@@ -31,6 +31,22 @@ class ModelStats:
     avg_score: float | None
     cost: float | None
     cost_per_like: float | None
+
+
+@dataclass(frozen=True)
+class SegmentStats:
+    """One segment's numbers in the period (SCHEMA_FILE's segment column); the segments of a
+    report sum to its whole, "(unknown)" holding rows whose conversation has no segment."""
+
+    segment: str
+    conversations: int
+    unique_users: int | None
+    feedback_total: int
+    likes: int
+    dislikes: int
+    satisfaction_rate: float | None
+    evaluations: int
+    avg_score: float | None
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,7 @@ class Insights:
     themes: list[Theme] | None
     missing: list[str]  # "part: needs table.column", one line per part left out
     anomalies_status: AnomaliesStatus | None = None  # None in reports written before it
+    by_segment: list[SegmentStats] | None = None  # None without a segment column, or of one
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (no NaN or infinity: those are null)."""
@@ -106,6 +123,9 @@ class Insights:
             "agreement": None if self.agreement is None else asdict(self.agreement),
             "themes": None if self.themes is None else [asdict(theme) for theme in self.themes],
             "missing": self.missing,
+            "by_segment": (
+                None if self.by_segment is None else [asdict(s) for s in self.by_segment]
+            ),
         }
 
     @classmethod
@@ -138,4 +158,9 @@ class Insights:
             themes=None if themes is None else [Theme(**theme) for theme in themes],
             missing=document["missing"],
             anomalies_status=None if status is None else AnomaliesStatus(**status),
+            by_segment=(
+                None
+                if document.get("by_segment") is None
+                else [SegmentStats(**each) for each in document["by_segment"]]
+            ),
         )

@@ -1,5 +1,5 @@
 """The database reads of the insights of one period: per-day counts over the weeks the
-change tests and anomalies compare, per-model aggregates, the agreement of users and
+change tests and anomalies compare, per-model and per-segment aggregates, the agreement of users and
 evaluator, and the complaint texts the themes are made of."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagr
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.themes import Theme, top_themes
 from aiops_report.data.column_values import exact_text
-from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, period_days
+from aiops_report.data.daily import DayTotals, period_days
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
-from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
 
 BASELINE_WEEKS = 8
 DISAGREEMENTS = 10
@@ -121,7 +121,7 @@ class InsightsReader:
 
     def _within(self, role: TableRole, period: Period | None = None) -> sa.ColumnElement[bool]:
         period = period or self.period
-        return self.tables.created_at(role).within(period.start_at, period.end_at)
+        return self.tables.rows_within(role, period.start_at, period.end_at)
 
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
@@ -165,8 +165,12 @@ class InsightsReader:
             )
         else:  # no link to a conversation: every row is of an unknown model
             query = sa.select(sa.null(), *aggregates).select_from(table)
+        return self._grouped(query.where(self._within(role)))
+
+    def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
+        """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
         grouped: dict[str, tuple[Any, ...]] = {}
-        for name, *values in self.conn.execute(query.where(self._within(role))):
+        for name, *values in self.conn.execute(query):
             key = UNKNOWN_MODEL if name is None else _as_str(name)
             previous = grouped.get(key, (0,) * len(values))
             grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
@@ -242,6 +246,68 @@ class InsightsReader:
         """Per model: the number and the sum of scores."""
         score = self.tables.score()
         return self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
+
+    # --- by segment -----------------------------------------------------------------------
+
+    def _per_segment(
+        self, role: TableRole, *aggregates: sa.ColumnElement[Any]
+    ) -> dict[str, tuple[Any, ...]]:
+        """The aggregates of the period's rows of `role`, by the segment of their conversation.
+
+        Feedback and evaluations join (once, set-based) the conversations created from
+        LINKED_ROWS_WINDOW before the period to LINKED_ROWS_WINDOW after it, as a segment's
+        report links them (ChatbotTables.rows_within); a row whose conversation is not among
+        them, or has no segment, is "(unknown)", so that the segments sum to the whole.
+        """
+        tables = self.tables
+        conv, table = tables.conversations, tables.table(role)
+        if role == "conversations":
+            segment = tables.segment_of(conv)
+            query = sa.select(segment, *aggregates).group_by(segment)
+        elif self._linked(role):
+            near = (
+                sa.select(conv.c.id.label("id"), tables.segment_of(conv).label("segment"))
+                .where(
+                    tables.created_at("conversations").within(
+                        self.period.start_at - LINKED_ROWS_WINDOW,
+                        self.period.end_at + LINKED_ROWS_WINDOW,
+                    )
+                )
+                .subquery("near")
+            )
+            query = (
+                sa.select(near.c.segment, *aggregates)
+                .select_from(table.outerjoin(near, table.c.conversation_id == near.c.id))
+                .group_by(near.c.segment)
+            )
+        else:
+            query = sa.select(sa.null(), *aggregates).select_from(table)
+        return self._grouped(query.where(self._within(role)))
+
+    def segment_conversations(self) -> dict[str, tuple[Any, ...]]:
+        """Per segment: conversations and distinct users."""
+        conv = self.tables.conversations
+        users = (
+            sa.func.count(sa.distinct(self._text(conv.c.user_id)))
+            if "user_id" in conv.c
+            else sa.literal(0)
+        )
+        return self._per_segment("conversations", sa.func.count(), users)
+
+    def segment_feedback(self) -> dict[str, tuple[Any, ...]]:
+        """Per segment: feedback rows, likes and dislikes."""
+        tables = self.tables
+        return self._per_segment(
+            "feedback",
+            sa.func.count(),
+            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
+            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
+        )
+
+    def segment_scores(self) -> dict[str, tuple[Any, ...]]:
+        """Per segment: the number and the sum of scores."""
+        score = self.tables.score()
+        return self._per_segment("evaluations", sa.func.count(score), sa.func.sum(score))
 
     # --- agreement ------------------------------------------------------------------------
 

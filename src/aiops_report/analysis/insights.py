@@ -5,6 +5,7 @@ counts and sums leave it, plus bounded lists: ten disagreements, the texts of co
 
 - by_model: the period's numbers per model (NULL or unknown conversation → "(unknown)"), with
   the cost of its tokens from the price table;
+- by_segment: the same per segment (SCHEMA_FILE's segment column), in the report of everything;
 - changes: conversations, satisfaction_rate and avg_score against the previous period, each
   with a 95% interval of the change and a p-value;
 - anomalies: days of the period far from the same weekday of the 8 weeks before;
@@ -27,7 +28,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.analysis.formulas import mean, percentile_cont, satisfaction
-from aiops_report.analysis.insight_parts import AnomaliesStatus, Insights, ModelStats
+from aiops_report.analysis.insight_parts import (
+    AnomaliesStatus,
+    Insights,
+    ModelStats,
+    SegmentStats,
+)
 from aiops_report.analysis.insight_reads import (
     BASELINE_WEEKS,
     DailyCounts,
@@ -146,6 +152,15 @@ def compute_insights(
             if _available(tables, "by_model")
             else None
         )
+        per_segment = (
+            (
+                pool.submit(read, InsightsReader.segment_conversations),
+                pool.submit(read, InsightsReader.segment_feedback),
+                pool.submit(read, InsightsReader.segment_scores),
+            )
+            if tables.has("conversations", "segment") and tables.segment is None
+            else None
+        )
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts
@@ -164,6 +179,9 @@ def compute_insights(
                 scores.result(),
                 latencies.result(),
             )
+        segments = (
+            by_segment(tables, *(part.result() for part in per_segment)) if per_segment else None
+        )
     if models is not None:
         if prices is None:
             missing.append("cost: needs a price table (MODEL_PRICES)")
@@ -182,6 +200,7 @@ def compute_insights(
         agreement=agreement.result() if agreement else None,
         themes=themes.result() if themes and analyse_texts else None,
         missing=missing,
+        by_segment=segments,
     )
 
 
@@ -295,6 +314,35 @@ def by_model(
             )
         )
     return sorted(entries, key=lambda m: (-m.conversations, m.model))
+
+
+def by_segment(
+    tables: ChatbotTables,
+    conversations: dict[str, tuple[Any, ...]],
+    feedback: dict[str, tuple[Any, ...]],
+    scores: dict[str, tuple[Any, ...]],
+) -> list[SegmentStats]:
+    """One entry per segment from the per-segment reads, the most conversations first."""
+    has_users = tables.has("conversations", "user_id")
+    entries = []
+    for segment in set(conversations) | set(feedback) | set(scores):
+        count, users = (int(v) for v in conversations.get(segment, (0, 0)))
+        rows, likes, dislikes = (int(v) for v in feedback.get(segment, (0, 0, 0)))
+        n, total = scores.get(segment, (0, 0.0))
+        entries.append(
+            SegmentStats(
+                segment=segment,
+                conversations=count,
+                unique_users=users if has_users else None,
+                feedback_total=rows,
+                likes=likes,
+                dislikes=dislikes,
+                satisfaction_rate=satisfaction(likes, dislikes),
+                evaluations=int(n),
+                avg_score=mean(float(total or 0), int(n)),
+            )
+        )
+    return sorted(entries, key=lambda s: (-s.conversations, s.segment))
 
 
 def _unpriced(by_model: list[ModelStats], prices: PriceTable | None) -> list[str]:

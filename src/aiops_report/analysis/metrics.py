@@ -26,13 +26,13 @@ from aiops_report.analysis.formulas import (
 )
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.data.column_values import exact_text
-from aiops_report.data.daily import LINKED_ROWS_WINDOW, DayTotals, per_range, period_days
+from aiops_report.data.daily import DayTotals, per_range, period_days
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
-from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
 
 WORST_LIMIT = 10
 
@@ -110,6 +110,7 @@ class ReportNumbers:
     # The same per ISO week (`date`: its Monday), summed from the days' exact totals; the
     # first and last week hold only the period's days.
     weekly: list[DailyMetrics] = field(default_factory=list)
+    segment: str | None = None  # the segment the numbers are of; None: everything
 
     @property
     def change(self) -> dict[str, Change]:
@@ -127,6 +128,7 @@ class ReportNumbers:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `generate --json`."""
         return {
+            "segment": self.segment,
             "period": period_dict(self.period),
             "previous_period": period_dict(self.period.previous),
             "current": asdict(self.current),
@@ -174,6 +176,7 @@ class ReportNumbers:
             lowest_scored=excerpts(worst["lowest_scored"]),
             disliked=excerpts(worst["disliked"]),
             features=frozenset(document["features"]),
+            segment=document.get("segment"),
         )
 
 
@@ -271,6 +274,7 @@ def _compute(
         disliked=reader.disliked(period, worst_limit) if worst_limit else [],
         features=features,
         weekly=_weekly(period.days, days),
+        segment=tables.segment,
     )
 
 
@@ -403,7 +407,10 @@ class MetricsReader:
         order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
         rows = self.conn.execute(
             sa.select(created_at.column.label("created_at"), score.label("score"), *extra)
-            .where(created_at.within(period.start_at, period.end_at), score.is_not(None))
+            .where(
+                self.tables.rows_within("evaluations", period.start_at, period.end_at),
+                score.is_not(None),
+            )
             .order_by(*order)
             .limit(limit)
         ).mappings()
@@ -418,7 +425,7 @@ class MetricsReader:
         rows = self.conn.execute(
             sa.select(created_at.column.label("created_at"), *extra)
             .where(
-                created_at.within(period.start_at, period.end_at),
+                self.tables.rows_within("feedback", period.start_at, period.end_at),
                 self.tables.feedback_is("dislike"),
             )
             .order_by(*order)

@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data.daily import LINKED_ROWS_WINDOW
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
 
 FeedbackFilter = Literal["any", "like", "dislike", "none"]
 PAGE_SIZE = 50

@@ -31,11 +31,6 @@ from aiops_report.data.tables import ChatbotTables
 UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 
 
-# How far before and after a period the feedback and evaluations of its conversations are
-# read: a range of the created_at index, as conversation_id is seldom indexed.
-LINKED_ROWS_WINDOW = timedelta(days=2)
-
-
 T = TypeVar("T")
 
 
@@ -189,16 +184,16 @@ def per_range(
     *aggregates: sa.ColumnElement[Any],
     group_by: Sequence[sa.ColumnElement[Any]] = (),
 ) -> list[list[tuple[Any, ...]]]:
-    """The rows (group_by, then aggregates) over each [start, end) of `ranges`.
+    """The rows (group_by, then aggregates) over each [start, end) of `ranges` (of the
+    tables' segment).
 
     One SELECT a range, joined by UNION ALL. Each SELECT is a range on the raw `created_at`,
     so it reads its own slice of the index: every row is read once, and no per-row
     expression has to find its day.
     """
-    created_at = tables.created_at(role)
     selects = [
         sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
-        .where(created_at.within(start, end))
+        .where(tables.rows_within(role, start, end))
         .group_by(*group_by)
         for part, (start, end) in enumerate(ranges)
     ]

@@ -8,6 +8,7 @@ key is optional and defaults to the schema `init-db` creates (README "Your own d
     created_at = "ts"
     created_at_unit = "s"            # an integer epoch: "s" or "ms"
     model = "llm"
+    segment = "bot_name"             # what a report can be cut by: a bot, tenant, locale...
     [feedback]
     feedback = "thumb"
     like = ["up", "1", "true", "👍"]  # compared trimmed and case-insensitively
@@ -52,6 +53,12 @@ OPTIONAL_COLUMNS: dict[TableRole, tuple[str, ...]] = {
     "feedback": ("conversation_id", "comment"),
     "evaluations": ("conversation_id", "evaluator", "reason"),
 }
+# Columns used only when SCHEMA_FILE names them (no default name is looked for).
+NAMED_ONLY_COLUMNS: dict[TableRole, tuple[str, ...]] = {
+    "conversations": ("segment",),
+    "feedback": (),
+    "evaluations": (),
+}
 # Columns that only order rows of equal time (the latest dislikes, the lowest scores).
 TIEBREAK_COLUMNS: dict[TableRole, tuple[str, ...]] = {
     "conversations": (),
@@ -62,7 +69,12 @@ TIEBREAK_COLUMNS: dict[TableRole, tuple[str, ...]] = {
 
 def column_parts(role: TableRole) -> tuple[str, ...]:
     """The parts a column of the table of `role` can play."""
-    return (*REQUIRED_COLUMNS[role], *OPTIONAL_COLUMNS[role], *TIEBREAK_COLUMNS[role])
+    return (
+        *REQUIRED_COLUMNS[role],
+        *OPTIONAL_COLUMNS[role],
+        *TIEBREAK_COLUMNS[role],
+        *NAMED_ONLY_COLUMNS[role],
+    )
 
 
 def normalized(word: str) -> str:
@@ -115,6 +127,7 @@ class _Conversations(_Section):
     latency_ms: str | None = None
     prompt_tokens: str | None = None
     completion_tokens: str | None = None
+    segment: str | None = None
     created_at: str | None = None
 
 
@@ -250,7 +263,7 @@ def load_mapping(
             columns={
                 part: named.get(part, part)
                 for part in column_parts(role)
-                if part in named or part not in taken
+                if part in named or (part not in taken and part not in NAMED_ONLY_COLUMNS[role])
             },
             explicit=frozenset(named),
             created_at_unit=section.created_at_unit,

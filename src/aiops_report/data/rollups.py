@@ -72,7 +72,8 @@ class LiveDays(Protocol):
 
 
 def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
-    """What stored totals depend on: the tables, the columns they have, and the time zones."""
+    """What stored totals depend on: the tables, the columns they have, the time zones, and
+    the segment read (a segment's totals are kept apart from everything's)."""
     described = " ".join(
         f"{table.name}({','.join(sorted(f'{c.key}={c.name}' for c in table.c if c.key[0] != '~'))})"
         for table in (tables.conversations, tables.feedback, tables.evaluations)
@@ -81,6 +82,8 @@ def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
         f"v{FORMAT} {described} {tables.mapping.fingerprint()} "
         f"db={tables.db_zone.key} day={zone.key}"
     )
+    if tables.segment is not None:
+        source += f" segment={tables.segment!r}"
     if len(source) > SOURCE_LENGTH:
         digest = hashlib.sha256(source.encode()).hexdigest()[:32]
         source = f"{source[: SOURCE_LENGTH - 34]} #{digest}"

@@ -3,7 +3,8 @@ and keyed by the part each column plays (SCHEMA_FILE)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,11 @@ from aiops_report.data.mapping import (
     load_mapping,
 )
 from aiops_report.data.time_column import TimeColumn
-from aiops_report.errors import ConfigError, MissingColumn, MissingTable
+from aiops_report.errors import ConfigError, InvalidInput, MissingColumn, MissingTable
+
+# How far before and after a range of feedback or evaluations their conversations are looked
+# for: a range of the created_at index, as conversation_id is seldom indexed.
+LINKED_ROWS_WINDOW = timedelta(days=2)
 
 
 def mapping_of(settings: Settings) -> SchemaMapping:
@@ -64,6 +69,11 @@ def schema(settings: Settings) -> sa.MetaData:
         sa.Column("latency_ms", sa.Integer),
         sa.Column("prompt_tokens", sa.Integer),
         sa.Column("completion_tokens", sa.Integer),
+        *(
+            [sa.Column(segment, sa.String(100))]
+            if (segment := mapping.table("conversations").columns.get("segment"))
+            else []
+        ),
         sa.Column("created_at", _TIMESTAMP, nullable=False),
         sa.Index(f"ix_{conv}_created_at", "created_at"),
         mysql_charset="utf8mb4",
@@ -119,6 +129,8 @@ class ChatbotTables:
 
     `tables.feedback.c.feedback` is the team's feedback column whatever its name; optional
     columns are used only when present. Columns that play no part are keyed `~name`.
+    With a `segment` (`for_segment`), every read takes only that segment's rows: each read
+    bounds its rows by `rows_within`, which adds the segment's condition.
     """
 
     conversations: sa.Table
@@ -127,6 +139,7 @@ class ChatbotTables:
     dialect: str
     db_zone: ZoneInfo
     mapping: SchemaMapping
+    segment: str | None = None  # the value of the segment column read, or every row
 
     def table(self, role: TableRole) -> sa.Table:
         return {
@@ -147,6 +160,84 @@ class ChatbotTables:
             self.db_zone,
             self.mapping.table(role).created_at_unit,
         )
+
+    # --- the rows a read takes ------------------------------------------------------------
+
+    def rows_within(
+        self, role: TableRole, start: datetime, end: datetime
+    ) -> sa.ColumnElement[bool]:
+        """The rows of `role` created in [start, end), of the segment when there is one.
+
+        A feedback or evaluation row is in a segment when its conversation is: a semi-join
+        with the segment's conversations created from LINKED_ROWS_WINDOW before `start` to
+        LINKED_ROWS_WINDOW after `end` (one range of the created_at index, never a lookup per
+        row, as conversation_id is seldom indexed).
+        """
+        within = self.created_at(role).within(start, end)
+        if self.segment is None:
+            return within
+        if role == "conversations":
+            return sa.and_(within, self.in_segment(self.conversations))
+        # An alias, never correlated: the read may join conversation_log itself (by model).
+        conv = self.conversations.alias("segment_conversations")
+        created_at = TimeColumn.of(
+            conv.c.created_at,
+            self.dialect,
+            self.db_zone,
+            self.mapping.table("conversations").created_at_unit,
+        )
+        conversations = (
+            sa.select(conv.c.id)
+            .where(
+                created_at.within(start - LINKED_ROWS_WINDOW, end + LINKED_ROWS_WINDOW),
+                self.in_segment(conv),
+            )
+            .correlate(None)
+        )
+        return sa.and_(within, self.table(role).c.conversation_id.in_(conversations))
+
+    def in_segment(self, conversations: sa.FromClause) -> sa.ColumnElement[bool]:
+        """The conversations (conversation_log or an alias of it) of the segment."""
+        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self._segment_value()
+        return condition
+
+    def segment_of(self, conversations: sa.FromClause) -> sa.ColumnElement[Any]:
+        """The segment column of `conversations`, compared exactly (case and accents count)."""
+        column = conversations.c.segment
+        return exact_text(column, self.dialect) if value_kind(column) == "text" else column
+
+    def _segment_value(self) -> Any:
+        return typed_word(str(self.segment), value_kind(self.conversations.c.segment))
+
+    def for_segment(self, segment: str | None) -> ChatbotTables:
+        """These tables read as the report of `segment` (None: every row).
+
+        Raises ConfigError when no segment column is mapped or feedback and evaluations cannot
+        be linked to their conversation; InvalidInput when the column cannot hold `segment`.
+        """
+        if segment is None:
+            return replace(self, segment=None)
+        setting = self.mapping.table("conversations").setting("segment")
+        if not self.has("conversations", "segment"):
+            raise ConfigError(f'no segment column is mapped: name it in {setting} = "<column>"')
+        links: tuple[tuple[TableRole, str], ...] = (
+            ("conversations", "id"),
+            ("feedback", "conversation_id"),
+            ("evaluations", "conversation_id"),
+        )
+        unlinked = [self.column_name(r, part) for r, part in links if not self.has(r, part)]
+        if unlinked:
+            raise ConfigError(
+                f"a segment's feedback and evaluations follow their conversation, which needs "
+                f"{', '.join(unlinked)}: map them in SCHEMA_FILE"
+            )
+        kind = value_kind(self.conversations.c.segment)
+        if typed_word(segment, kind) is None:
+            raise InvalidInput(
+                f"segment {segment!r} cannot be a value of "
+                f"{self.column_name('conversations', 'segment')}, a {kind} column"
+            )
+        return replace(self, segment=segment)
 
     def optional_columns(self, role: TableRole) -> list[str]:
         """The optional columns found on the table, in DESIGN.md's order."""
@@ -232,7 +323,12 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     found = ChatbotTables(
-        **tables, dialect=engine.dialect.name, db_zone=settings.db_zone, mapping=mapping
+        conversations=tables["conversations"],
+        feedback=tables["feedback"],
+        evaluations=tables["evaluations"],
+        dialect=engine.dialect.name,
+        db_zone=settings.db_zone,
+        mapping=mapping,
     )
     for role in ROLES:
         _check_created_at(engine, found, role)

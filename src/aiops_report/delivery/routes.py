@@ -5,6 +5,9 @@ and webhooks (README "Where reports go").
     slack = ["#ai-reports", "#cs-leads"]
     email = ["ops-lead@example.com"]
     webhook = "https://hooks.example.com/ai"
+    [[route]]
+    segment = "shop-bot"              # this route gets that segment's report only
+    slack = ["#shop-ai"]
 
 Without the file the report goes to SLACK_CHANNEL alone, as it always did.
 """
@@ -70,8 +73,8 @@ class Route(BaseModel):
     @field_validator("segment")
     @classmethod
     def _segment(cls, segment: str | None) -> str | None:
-        if segment is not None:
-            raise ValueError("segment is not supported yet: remove it (the route gets everything)")
+        if segment is not None and not segment.strip():
+            raise ValueError("segment is empty (write a value of SCHEMA_FILE's segment column)")
         return segment
 
     @model_validator(mode="after")
@@ -95,16 +98,21 @@ class Destination:
 
     kind: Kind
     address: str  # a webhook URL may hold credentials: show `shown`, never this
+    segment: str | None = None  # it gets this segment's report; None: the whole report
 
     @property
     def shown(self) -> str:
         """How messages and the ledger name it: the channel as written, `email:<address>`,
-        `webhook:<URL without credentials, query or fragment>`."""
+        `webhook:<URL without credentials, query or fragment>`; then ` [segment]` for a
+        segment's report (so that one channel can get the whole and a segment's the same
+        week)."""
         if self.kind == "slack":
-            return self.address
-        if self.kind == "email":
-            return f"email:{self.address}"
-        return f"webhook:{shown_url(self.address)}"
+            where = self.address
+        elif self.kind == "email":
+            where = f"email:{self.address}"
+        else:
+            where = f"webhook:{shown_url(self.address)}"
+        return where if self.segment is None else f"{where} [{self.segment}]"
 
     @property
     def key(self) -> str:
@@ -154,23 +162,23 @@ def _problem(error: ErrorDetails) -> str:
 
 def destinations(settings: Settings, *, alerts: bool = False) -> list[Destination]:
     """Every destination of DELIVERY_FILE (with `alerts`, of its routes marked alerts = true),
-    each once and in the file's order; SLACK_CHANNEL alone without the file.
-    Raises ConfigError for a bad file."""
+    each once per report (whole or a segment's) and in the file's order; SLACK_CHANNEL alone
+    without the file. Raises ConfigError for a bad file."""
     if settings.delivery_file is None:
         return [Destination("slack", settings.slack_channel.strip())]
-    found: dict[tuple[Kind, str], Destination] = {}
+    found: dict[tuple[Kind, str, str | None], Destination] = {}
     for route in load_routes(settings.delivery_file):
         if alerts and not route.alerts:
             continue
         listed: list[Destination] = [
-            *(Destination("slack", channel) for channel in route.slack),
-            *(Destination("email", address) for address in route.email),
-            *([Destination("webhook", route.webhook)] if route.webhook else []),
+            *(Destination("slack", channel, route.segment) for channel in route.slack),
+            *(Destination("email", address, route.segment) for address in route.email),
+            *([Destination("webhook", route.webhook, route.segment)] if route.webhook else []),
         ]
         for destination in listed:
             # Channels and addresses are the same whatever their case; a URL's path is not.
             same = destination.address
             if destination.kind != "webhook":
                 same = same.lower()
-            found.setdefault((destination.kind, same), destination)
+            found.setdefault((destination.kind, same, route.segment), destination)
     return list(found.values())

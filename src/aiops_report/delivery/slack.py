@@ -545,7 +545,8 @@ def _title(numbers: ReportNumbers | None, language: str) -> str | None:
     if numbers is None:
         return None
     words = texts_for(language)
-    return f"{report_title(numbers.period, words)} {short_period(numbers.period)}"
+    title = report_title(numbers.period, words, numbers.segment)
+    return f"{title} {short_period(numbers.period)}"
 
 
 # --- Slack's payloads -------------------------------------------------------------------------

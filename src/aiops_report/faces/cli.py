@@ -191,13 +191,21 @@ def generate(
             "lowest-scored and disliked conversations.",
         ),
     ] = False,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            help="The report of one segment only (a value of SCHEMA_FILE's segment column).",
+        ),
+    ] = None,
 ) -> None:
     """Build the PDF report of a week (and the JSON of its numbers beside it).
 
     The week in progress gives a week-to-date report, marked partial and compared with the
-    same span of the week before (weekly_report_YYYY_MM_DD_partial.pdf).
+    same span of the week before (weekly_report_YYYY_MM_DD_partial.pdf). With --segment, the
+    report of that segment only (weekly_report_YYYY_MM_DD_segment_NAME.pdf).
 
-    Example: aiops-report generate --week 2026-11-18 --lang en --csv
+    Example: aiops-report generate --week 2026-11-18 --lang en --csv --segment shop-bot
     """
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import format_instant
@@ -208,13 +216,19 @@ def generate(
         period = requested_week(settings, week)
         engine = make_engine(settings)
         if as_json:
-            numbers = report_numbers(engine, settings, period)
+            numbers = report_numbers(engine, settings, period, segment=segment)
             typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
             warn_of_unread_feedback(numbers)
             return
         with showing_steps():
             report = generate_report(
-                engine, settings, period, language=lang, out_dir=out_dir, csv=as_csv
+                engine,
+                settings,
+                period,
+                language=lang,
+                out_dir=out_dir,
+                csv=as_csv,
+                segment=segment,
             )
         warn_of_unread_feedback(report.numbers)
         if period.through is not None:

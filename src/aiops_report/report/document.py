@@ -5,8 +5,10 @@ footer that numbers its pages."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -74,7 +76,8 @@ def write_report(
     numbers: ReportNumbers, out_dir: Path, *, language: Language, generated_at: datetime
 ) -> Path:
     """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
-    a week-to-date report) to `out_dir`.
+    a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's) to
+    `out_dir`.
 
     Both are written to temporary files beside them and moved into place once both are
     whole, so a reader never sees half a report, nor a JSON without its PDF. Returns the PDF's
@@ -84,7 +87,8 @@ def write_report(
     fonts = report_fonts()
     # A week-to-date report is named apart: it never stands in for the week's own report.
     partial = "_partial" if numbers.period.partial else ""
-    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{partial}"
+    segment = f"_segment_{file_safe(numbers.segment)}" if numbers.segment is not None else ""
+    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
     report = _Report(numbers, TEXTS[language], fonts, generated_at)
@@ -102,6 +106,16 @@ def write_report(
         reason = exc.strerror or str(exc)
         raise ReportNotWritten(f"cannot write the report in {out_dir}: {reason}") from None
     return pdf_path
+
+
+def file_safe(name: str) -> str:
+    """`name` as part of a file name: letters (Hangul too), digits, `.`, `_` and `-` kept,
+    each run of anything else made one `-`, then a hash of `name` when it changed (so that
+    "a/b" and "a-b" are two files)."""
+    safe = re.sub(r"[^\w.-]+", "-", name).strip(".-")[:60]
+    if safe == name:
+        return safe
+    return f"{safe}-{hashlib.sha256(name.encode()).hexdigest()[:8]}".lstrip("-")
 
 
 def _write_together(writers: dict[Path, Callable[[Path], object]]) -> None:
@@ -177,7 +191,7 @@ class _Report:
     def build(self, path: Path, language: Language) -> None:
         """Lay the report out into the PDF file `path`."""
         texts, font, period = self.texts, self.fonts.regular, self.numbers.period
-        title = report_title(period, texts)
+        title = report_title(period, texts, self.numbers.segment)
         footer = _Footer(
             left=self.blocks.drawable(f"{title}  ·  {short_period(period)}"),
             generated=self.blocks.drawable(
@@ -229,7 +243,11 @@ class _Report:
         """The title band."""
         period = self.numbers.period
         rows = [
-            [self.blocks.paragraph(report_title(period, self.texts), "title")],
+            [
+                self.blocks.paragraph(
+                    report_title(period, self.texts, self.numbers.segment), "title"
+                )
+            ],
             [self.blocks.paragraph(period_label(period, self.texts), "subtitle")],
         ]
         return self.blocks.table(

@@ -63,6 +63,7 @@ class _InsightParts:
             for part in (
                 self.changes_part(insights),
                 self.models_part(insights),
+                self.segments_part(insights),
                 self.anomalies_part(insights),
                 self.agreement_part(insights),
                 self.themes_part(insights),
@@ -181,6 +182,38 @@ class _InsightParts:
             notes.append(self.blocks.paragraph(words.unpriced.format(models=unpriced), "note", 300))
         table = self.blocks.grid(rows, [WIDTH - sum(widths), *widths], style)
         return [self.blocks.subheading(words.models_heading), table, Spacer(1, 3), *notes]
+
+    def segments_part(self, insights: Insights) -> list[Flowable]:
+        """By segment: the period's numbers of each segment (the report of everything)."""
+        segments = insights.by_segment
+        if not segments:
+            return []
+        words = self.texts.insights
+        heads = words.segments_columns
+        columns: list[tuple[str, list[str]]] = [
+            (heads[1], [format_value("conversations", s.conversations) for s in segments]),
+            (heads[2], [format_value("feedback_total", s.feedback_total) for s in segments]),
+            (heads[3], [format_value("satisfaction_rate", s.satisfaction_rate) for s in segments]),
+            (heads[4], [format_value("evaluations", s.evaluations) for s in segments]),
+            (heads[5], [format_value("avg_score", s.avg_score) for s in segments]),
+        ]
+        widths = [self.blocks.fit([heading, *values]) for heading, values in columns]
+        rows: list[list[Any]] = [
+            [
+                self.blocks.paragraph(heads[0], "cell_head"),
+                *[self.blocks.paragraph(heading, "cell_head_right") for heading, _ in columns],
+            ]
+        ]
+        for row, each in enumerate(segments):
+            name = self.blocks.drawable(each.segment, EXCERPT_LIMITS["model"])
+            rows.append(
+                [
+                    self.blocks.paragraph(name, "cell"),
+                    *[self.blocks.paragraph(values[row], "cell_right") for _, values in columns],
+                ]
+            )
+        table = self.blocks.grid(rows, [WIDTH - sum(widths), *widths], [])
+        return [self.blocks.subheading(words.segments_heading), table, Spacer(1, 3)]
 
     def _worst_model_note(self, worst: ModelStats) -> Paragraph:
         text = self.texts.insights.worst_model.format(
