@@ -122,6 +122,8 @@ def test_a_timeout_after_slack_posted_is_not_posted_twice(
     assert slack_server.count("files.getUploadURLExternal") == 1
     assert slack_server.count("files.info") == 1
     assert len(slack_server.shared_files()) == 1
+    [button_message] = slack_server.messages  # the recovered run offers its button as well
+    assert [b["type"] for b in button_message["blocks"]].count("actions") == 1
 
 
 def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(

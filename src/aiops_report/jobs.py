@@ -361,6 +361,7 @@ def deliver_to_slack(
             slack = SlackDelivery(settings)  # raises SlackNotConfigured, recorded below
         if run.slack_file_id and slack.file_shared_in(run.slack_file_id, slack.channel_id()):
             run = ledger.update(run.id, status="delivered", lease_until=None)
+            offer_regeneration(slack, period, settings.report_language)
             return WeeklyOutcome("delivered", period, f"{path.name} had reached Slack already", run)
         steps.info("uploading to Slack")
         delivery = slack.upload_report(
