@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from report_numbers import excerpt, insights, minimal_week, week
 
+from aiops_report.analysis.insight_parts import SegmentStats
 from aiops_report.report.csv_tables import csv_tables, write_csv_tables
 
 
@@ -54,3 +56,37 @@ def test_without_a_model_column_there_is_no_by_model_table(tmp_path: Path) -> No
         f"weekly_report_2026_11_23_{name}.csv" for name in ("daily", "lowest_scored", "disliked")
     ]
     assert written[0].read_bytes().startswith(b"\xef\xbb\xbfdate,conversations,")
+
+
+def test_a_report_with_segments_has_a_table_by_segment() -> None:
+    shop = SegmentStats("shop-bot", 120, 80, 30, 20, 10, 2 / 3, 60, 7.25)
+    unknown = SegmentStats("(unknown)", 5, None, 1, 0, 1, 0.0, 0, None)
+    numbers = week(insights=replace(insights(), by_segment=[shop, unknown]))
+
+    tables = {name: rows(text) for name, text in csv_tables(numbers).items()}
+
+    assert list(tables) == ["daily", "by_model", "by_segment", "lowest_scored", "disliked"]
+    assert tables["by_segment"] == [
+        {
+            "segment": "shop-bot",
+            "conversations": "120",
+            "unique_users": "80",
+            "feedback_total": "30",
+            "likes": "20",
+            "dislikes": "10",
+            "satisfaction_rate": str(2 / 3),
+            "evaluations": "60",
+            "avg_score": "7.25",
+        },
+        {
+            "segment": "(unknown)",
+            "conversations": "5",
+            "unique_users": "",
+            "feedback_total": "1",
+            "likes": "0",
+            "dislikes": "1",
+            "satisfaction_rate": "0.0",
+            "evaluations": "0",
+            "avg_score": "",
+        },
+    ]

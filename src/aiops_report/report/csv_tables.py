@@ -1,5 +1,5 @@
-"""The report's tables as CSV: daily numbers, by model, the lowest-scored and the disliked
-conversations, from the numbers the report was built from (no query of their own).
+"""The report's tables as CSV: daily numbers, by model, by segment, the lowest-scored and the
+disliked conversations, from the numbers the report was built from (no query of their own).
 
 Each file is UTF-8 with a byte order mark, so that spreadsheet programs read Hangul right;
 a text cell that a spreadsheet would take for a formula (=, +, -, @) is prefixed with `'`.
@@ -13,19 +13,23 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from aiops_report.analysis.insight_parts import ModelStats
+from aiops_report.analysis.insight_parts import ModelStats, SegmentStats
 from aiops_report.analysis.metrics import ConversationExcerpt, DailyMetrics, ReportNumbers
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_tables(numbers: ReportNumbers) -> dict[str, str]:
-    """Each table's name (daily, by_model, lowest_scored, disliked) and its CSV text; by_model
-    only when the conversations have a model column."""
+    """Each table's name (daily, by_model, by_segment, lowest_scored, disliked) and its CSV
+    text; by_model only when the conversations have a model column, by_segment only in the
+    report of everything when SCHEMA_FILE maps a segment column."""
     tables = {"daily": _csv(DailyMetrics, [asdict(day) for day in numbers.daily])}
     by_model = numbers.insights.by_model if numbers.insights else None
     if by_model is not None:
         tables["by_model"] = _csv(ModelStats, [asdict(model) for model in by_model])
+    by_segment = numbers.insights.by_segment if numbers.insights else None
+    if by_segment is not None:
+        tables["by_segment"] = _csv(SegmentStats, [asdict(part) for part in by_segment])
     zone = numbers.period.zone
     worst = {"lowest_scored": numbers.lowest_scored, "disliked": numbers.disliked}
     for name, excerpts in worst.items():
