@@ -63,7 +63,7 @@ from aiops_report.errors import (
 from aiops_report.language import Language
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
-from aiops_report.texts import texts_for
+from aiops_report.texts.report import texts_for
 
 log = logging.getLogger(__name__)
 Outcome = TypeVar("Outcome")

@@ -40,11 +40,10 @@ from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.analysis.significance import ChangeTest
 from aiops_report.analysis.themes import Theme
 from aiops_report.errors import ReportNotWritten
+from aiops_report.language import Language
 from aiops_report.report import font_status, write_report
 from aiops_report.report.summary import shown_metrics
-from aiops_report.texts import (
-    TEXTS,
-    Language,
+from aiops_report.texts.formats import (
     format_change,
     format_generated,
     format_interval,
@@ -54,6 +53,7 @@ from aiops_report.texts import (
     partial_note,
     period_label,
 )
+from aiops_report.texts.report import TEXTS
 
 GENERATED_AT = datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
 LANGUAGES: list[Language] = ["ko", "en"]

@@ -11,7 +11,7 @@ import pytest
 from aiops_report.errors import FontMissing
 from aiops_report.report import font_status
 from aiops_report.report.fonts import font_files, report_fonts
-from aiops_report.texts import TEXTS
+from aiops_report.texts.report import TEXTS
 
 
 def test_the_font_is_nanumgothic_with_hangul() -> None:

@@ -28,21 +28,19 @@ from aiops_report.report.summary import (
     shown_metrics,
     worst_model,
 )
-from aiops_report.texts import (
-    EN,
-    KO,
+from aiops_report.texts.formats import (
     format_change,
     format_interval,
     format_p_value,
     format_time,
     format_value,
-    korean_subject,
     partial_note,
     period_label,
     report_title,
     short_period,
     shorten,
 )
+from aiops_report.texts.report import EN, KO, korean_subject
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aiops_report.analysis.alerts import Alert
 from aiops_report.analysis.metrics import ConversationExcerpt
 from aiops_report.analysis.significance import ROBUST_Z_LIMIT
@@ -15,69 +13,18 @@ from aiops_report.data.config import Settings
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.errors import AiopsReportError
-from aiops_report.language import Language, language_of
-from aiops_report.texts import (
-    TEXTS,
-    format_day,
-    format_score,
-    format_value,
-    format_z,
-    shorten,
-)
+from aiops_report.language import in_language
+from aiops_report.texts.formats import format_day, format_score, format_value, format_z, shorten
+from aiops_report.texts.report import TEXTS
+from aiops_report.texts.slack import ALERT_WORDS, AlertWords
 
 EXCERPT_LIMIT = 80  # characters of a message or a comment in an alert
-
-
-@dataclass(frozen=True)
-class _Words:
-    title: str  # {name}
-    so_far: str  # {time}
-    line_value: str  # {metric} {value} {observations}
-    baseline: str  # {median} {days}
-    no_baseline: str
-    anomaly: str  # {z} {limit}
-    above: str  # {value}
-    below: str  # {value}
-    worst: str
-    score: str
-    comment: str
-
-
-WORDS: dict[Language, _Words] = {
-    "ko": _Words(
-        title=":rotating_light: *알림: {name}*",
-        so_far="오늘 {time}까지",
-        line_value="• {metric}: *{value}* (관측 {observations}건)",
-        baseline="• 기준선: {median} (최근 8주 같은 요일 {days}일의 중앙값)",
-        no_baseline="• 기준선: – (최근 8주 같은 요일의 기록 없음)",
-        anomaly="• robust z = {z} (±{limit:g}를 넘으면 이상)",
-        above="• 기준: {value} 초과",
-        below="• 기준: {value} 미만",
-        worst="이 날의 가장 나쁜 대화:",
-        score="점수",
-        comment="의견",
-    ),
-    "en": _Words(
-        title=":rotating_light: *Alert: {name}*",
-        so_far="today until {time}",
-        line_value="• {metric}: *{value}* ({observations} observations)",
-        baseline="• baseline: {median} (median of the same weekday, {days} of the 8 weeks before)",
-        no_baseline="• baseline: – (no same weekday in the 8 weeks before)",
-        anomaly="• robust z = {z} (beyond ±{limit:g} is anomalous)",
-        above="• threshold: above {value}",
-        below="• threshold: below {value}",
-        worst="The day's worst conversations:",
-        score="score",
-        comment="comment",
-    ),
-}
 
 
 def alert_text(alert: Alert, language: str = "ko") -> str:
     """The message of an alert: the rule, the day (so far), the metric and its observations,
     its baseline, the z or the threshold, and up to three of the day's worst conversations."""
-    lang = language_of(language)
-    words, texts = WORDS[lang], TEXTS[lang]
+    words, texts = in_language(ALERT_WORDS, language), in_language(TEXTS, language)
     metric = alert.rule.metric
     when = format_day(alert.day, texts)
     if alert.through is not None:
@@ -106,7 +53,7 @@ def alert_text(alert: Alert, language: str = "ko") -> str:
     return "\n".join(lines)
 
 
-def _conversation_line(number: int, c: ConversationExcerpt, words: _Words) -> str:
+def _conversation_line(number: int, c: ConversationExcerpt, words: AlertWords) -> str:
     """`1. #123 · score 2.00 · dislike · "comment" · user message`."""
     parts = [f"{number}."]
     if c.conversation_id is not None:

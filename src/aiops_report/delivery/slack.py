@@ -56,15 +56,15 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.texts import (
+from aiops_report.texts.formats import (
     format_change,
     format_p_value,
     format_time,
     format_value,
     report_title,
     short_period,
-    texts_for,
 )
+from aiops_report.texts.report import texts_for
 
 MAX_RETRIES = 2
 RATE_LIMIT_RETRIES = 5

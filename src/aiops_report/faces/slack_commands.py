@@ -45,43 +45,14 @@ from aiops_report.jobs import (
     run_ledger,
     send_week_to_date,
 )
-from aiops_report.language import Language, language_of
-from aiops_report.texts import Texts, format_time, texts_for
+from aiops_report.language import in_language
+from aiops_report.texts.formats import format_time
+from aiops_report.texts.report import Texts, texts_for
+from aiops_report.texts.slack import COMMAND_WORDS
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/ai-report"
-TEXTS: dict[Language, dict[str, str]] = {
-    "ko": {
-        "working": "{week} 주간 리포트를 만들고 있습니다. 잠시 후 이 채널에 올라옵니다.",
-        "working_partial": "{week} 주는 아직 진행 중이라 {through}까지의 중간 집계 리포트를 "
-        "만들고 있습니다. 잠시 후 이 채널에 올라옵니다 (주간 리포트는 주가 끝난 뒤 나옵니다).",
-        "not_a_date": "'{text}'은(는) 날짜가 아닙니다. `{command} YYYY-MM-DD` 형식으로 원하는 주의 "
-        "아무 날짜나 입력하세요 (예: `{command} 2026-11-16`).",
-        "out_of_range": "'{text}'은(는) 리포트할 수 있는 범위 밖의 날짜입니다. "
-        "{earliest}부터 오늘까지의 날짜를 입력하세요.",
-        "future": "{week} 주는 아직 시작되지 않았습니다.",
-        "failed": "{week} 주간 리포트를 보내지 못했습니다: {error}",
-        "not_in_channel": "봇이 이 채널에 없습니다 — `/invite {bot}`로 초대한 뒤 다시 시도하세요",
-        "unexpected": "예기치 못한 오류입니다 (서비스 로그를 확인하세요)",
-        "unrecorded": "요청을 기록하지 못해 처리하지 않았습니다: {error}",
-    },
-    "en": {
-        "working": "Building the report of the week {week}; it will be posted here shortly.",
-        "working_partial": "The week {week} is not over: building its week-to-date report "
-        "(until {through}); it will be posted here shortly (the weekly report comes once the "
-        "week is over).",
-        "not_a_date": "'{text}' is not a date: use `{command} YYYY-MM-DD` with any day of the week "
-        "wanted (e.g. `{command} 2026-11-16`).",
-        "out_of_range": "'{text}' is out of the range reports cover: use a date from {earliest} "
-        "to today.",
-        "future": "The week {week} has not started yet.",
-        "failed": "The report of the week {week} could not be delivered: {error}",
-        "not_in_channel": "the bot is not in this channel — `/invite {bot}`, then try again",
-        "unexpected": "an unexpected error (see the service's log)",
-        "unrecorded": "The request could not be recorded, so it was not acted on: {error}",
-    },
-}
 
 
 def slack_app(settings: Settings, engine: Engine, jobs: Executor) -> App:
@@ -248,7 +219,7 @@ def deliver_to_channel(
 
 
 def _text(settings: Settings, key: str, **values: object) -> str:
-    texts = TEXTS[language_of(settings.report_language)]
+    texts = in_language(COMMAND_WORDS, settings.report_language)
     return texts[key].format(command=COMMAND, **values)
 
 

@@ -16,7 +16,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from aiops_report.report.fonts import ReportFonts
-from aiops_report.texts import NONE, Texts, format_score, shorten
+from aiops_report.texts.formats import format_score, shorten
+from aiops_report.texts.report import NONE, Texts
 
 MARGIN = 16 * mm
 FRAME_PADDING = 6  # reportlab's default padding inside the page's frame

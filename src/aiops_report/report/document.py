@@ -53,11 +53,7 @@ from aiops_report.report.charts import Series, bar_chart, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.insight_section import insights_section
 from aiops_report.report.summary import highlights, shown_metrics, tone
-from aiops_report.texts import (
-    DOWN,
-    TEXTS,
-    UP,
-    Texts,
+from aiops_report.texts.formats import (
     chart_day,
     format_change,
     format_generated,
@@ -68,6 +64,7 @@ from aiops_report.texts import (
     report_title,
     short_period,
 )
+from aiops_report.texts.report import DOWN, TEXTS, UP, Texts
 
 CHART_HEIGHT = 150
 

@@ -21,8 +21,7 @@ from aiops_report.report.blocks import (
     Blocks,
 )
 from aiops_report.report.summary import rising_theme, shown_metrics, tone, worst_model
-from aiops_report.texts import (
-    NONE,
+from aiops_report.texts.formats import (
     anomalies_notes,
     format_change,
     format_cost,
@@ -32,6 +31,7 @@ from aiops_report.texts import (
     format_value,
     format_z,
 )
+from aiops_report.texts.report import NONE
 
 CHANGE_TESTS = ("conversations", "satisfaction_rate", "avg_score")  # as insights.CHANGE_METRICS
 SHOWN_DISAGREEMENTS = 3

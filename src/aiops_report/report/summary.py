@@ -6,15 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from aiops_report.analysis.metrics import ReportNumbers
-from aiops_report.texts import (
-    DURATIONS,
-    RATES,
-    SCORES,
-    Texts,
-    format_amount,
-    format_value,
-    shorten,
-)
+from aiops_report.texts.formats import format_amount, format_value, shorten
+from aiops_report.texts.report import DURATIONS, RATES, SCORES, Texts
 
 if TYPE_CHECKING:
     from aiops_report.analysis.insight_parts import ModelStats

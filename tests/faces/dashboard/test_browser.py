@@ -25,7 +25,7 @@ from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.dashboard.server import HANGUL_FAMILY, start_dashboard
-from aiops_report.faces.dashboard.texts import UI
+from aiops_report.texts.dashboard import UI
 from conftest import sqlite_url
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -27,18 +27,19 @@ from aiops_report.data.demo import DIP_MODEL, fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.dashboard import auth, data
-from aiops_report.faces.dashboard.texts import KO, delta_text, plain
+from aiops_report.faces.dashboard.display import delta_text, plain
 from aiops_report.faces.dashboard.views import conversations
 from aiops_report.faces.dashboard.views.insights import worst_model
 from aiops_report.jobs import default_week
-from aiops_report.texts import KO as REPORT_KO
-from aiops_report.texts import (
+from aiops_report.texts.dashboard import KO
+from aiops_report.texts.formats import (
     format_cost,
     format_day,
     format_p_value,
     format_value,
     period_label,
 )
+from aiops_report.texts.report import KO as REPORT_KO
 from chatbot_tables import Rows, create_tables, insert
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 

@@ -26,7 +26,7 @@ from aiops_report.faces.dashboard.server import (
     listen_address,
     settings_environment,
 )
-from aiops_report.faces.dashboard.texts import EN, KO
+from aiops_report.texts.dashboard import EN, KO
 from conftest import sqlite_url
 
 

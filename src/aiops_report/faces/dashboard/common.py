@@ -16,9 +16,11 @@ from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.charts import Granularity, Point, series
-from aiops_report.faces.dashboard.texts import delta_text, report_texts, ui_texts
-from aiops_report.language import Language
-from aiops_report.texts import Texts, format_value, period_label
+from aiops_report.faces.dashboard.display import delta_text
+from aiops_report.language import Language, in_language
+from aiops_report.texts.dashboard import UI
+from aiops_report.texts.formats import format_value, period_label
+from aiops_report.texts.report import Texts, texts_for
 
 # A rise of these is bad news: their cards show it in red.
 LOWER_IS_BETTER = frozenset({"dislikes", "latency_p50_ms", "latency_p95_ms"})
@@ -34,7 +36,7 @@ class Context:
     @classmethod
     def of(cls, settings: Settings) -> Context:
         language = settings.report_language
-        return cls(settings, language, ui_texts(language), report_texts(language))
+        return cls(settings, language, in_language(UI, language), texts_for(language))
 
     def now(self) -> datetime:
         return datetime.now(self.settings.report_zone)

@@ -17,7 +17,7 @@ from aiops_report.data.db import describe
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import auth, data
 from aiops_report.faces.dashboard.common import Context
-from aiops_report.faces.dashboard.texts import plain
+from aiops_report.faces.dashboard.display import plain
 from aiops_report.faces.dashboard.views import (
     conversations,
     feedback,

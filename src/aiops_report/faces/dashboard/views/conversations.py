@@ -19,7 +19,8 @@ from aiops_report.data.conversations import PAGE_SIZE, Conversation, FeedbackFil
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, range_caption, range_filter
-from aiops_report.texts import ELLIPSIS, NONE, format_score, format_time, shorten
+from aiops_report.texts.formats import format_score, format_time, shorten
+from aiops_report.texts.report import ELLIPSIS, NONE
 
 EXCERPT = 80  # characters of a text shown in the table
 FULL_TEXT = 4_000  # characters of a text shown in an opened conversation; the rest is downloaded

@@ -6,7 +6,8 @@ import streamlit as st
 
 from aiops_report.faces.dashboard import charts
 from aiops_report.faces.dashboard.common import Context, chosen_range, heading, kpi_cards
-from aiops_report.texts import NONE, format_score, format_time
+from aiops_report.texts.formats import format_score, format_time
+from aiops_report.texts.report import NONE
 
 COMMENTS_SHOWN = 30
 

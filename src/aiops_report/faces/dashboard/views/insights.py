@@ -26,9 +26,8 @@ from aiops_report.analysis.themes import Theme
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading, range_caption, range_filter
-from aiops_report.faces.dashboard.texts import delta_text, plain
-from aiops_report.texts import (
-    NONE,
+from aiops_report.faces.dashboard.display import delta_text, plain
+from aiops_report.texts.formats import (
     format_cost,
     format_day,
     format_interval,
@@ -38,6 +37,7 @@ from aiops_report.texts import (
     format_z,
     shorten,
 )
+from aiops_report.texts.report import NONE
 
 TEXT_LIMIT = 300  # characters of a comment, question or answer in a table cell
 

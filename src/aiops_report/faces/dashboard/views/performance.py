@@ -10,8 +10,8 @@ from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import charts, data
 from aiops_report.faces.dashboard.common import Context, chosen_range, heading, kpi_cards
-from aiops_report.faces.dashboard.texts import plain
-from aiops_report.texts import format_value
+from aiops_report.faces.dashboard.display import plain
+from aiops_report.texts.formats import format_value
 
 
 def render(ctx: Context) -> None:

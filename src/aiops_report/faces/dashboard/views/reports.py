@@ -11,8 +11,9 @@ from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
-from aiops_report.faces.dashboard.texts import plain
-from aiops_report.texts import NONE, format_generated, short_period
+from aiops_report.faces.dashboard.display import plain
+from aiops_report.texts.formats import format_generated, short_period
+from aiops_report.texts.report import NONE
 
 if TYPE_CHECKING:
     from aiops_report.delivery.runs import Run

@@ -9,8 +9,8 @@ import streamlit as st
 
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
-from aiops_report.faces.dashboard.texts import plain
-from aiops_report.texts import format_generated
+from aiops_report.faces.dashboard.display import plain
+from aiops_report.texts.formats import format_generated
 
 
 class _Finding(Protocol):

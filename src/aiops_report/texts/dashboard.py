@@ -1,21 +1,11 @@
-"""Every word of the dashboard in Korean and English (the report's own words come from
-`aiops_report.texts`: metric names, number and date formats)."""
+"""The dashboard's words in Korean and English (its metric names, number and date formats are
+the report's: `texts.report`, `texts.formats`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from aiops_report.analysis.formulas import Change
 from aiops_report.language import Language
-from aiops_report.texts import (
-    DOWN,
-    NONE,
-    TEXTS,
-    UP,
-    Texts,
-    format_change,
-)
 
 KO: Mapping[str, str] = {
     "title": "AI 챗봇 운영 대시보드",
@@ -400,32 +390,3 @@ EN: Mapping[str, str] = {
 }
 
 UI: Mapping[Language, Mapping[str, str]] = {"ko": KO, "en": EN}
-
-
-def ui_texts(language: Language) -> Mapping[str, str]:
-    """The dashboard's words in `language`."""
-    return UI[language]
-
-
-def report_texts(language: Language) -> Texts:
-    """The report's words (metric names, weekdays) in `language`."""
-    return TEXTS[language]
-
-
-def delta_text(name: str, change: Change, texts: Texts) -> str | None:
-    """A change as st.metric's delta: "+60 (+3.0%)", "-10.4%p"; None when unknown.
-
-    The report's ▲/▼ marks are left out: st.metric draws its own arrow from the sign.
-    """
-    text = format_change(name, change, texts)
-    if text == NONE:
-        return None
-    return text.removeprefix(UP).removeprefix(DOWN).strip()
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """`text` escaped for the Markdown of st.info / st.error, so that it shows as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
