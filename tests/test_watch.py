@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from aiops_report.data.config import Settings
 from aiops_report.data.db import make_engine
 from aiops_report.faces.cli import app
-from aiops_report.jobs import WatchOutcome, watch
+from aiops_report.watch import WatchOutcome, watch
 from alert_days import FRIDAY, NOW, SATURDAY, load, steady_days
 from slack_server import TOKEN, SlackServer
 

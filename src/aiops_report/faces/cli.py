@@ -421,7 +421,7 @@ def watch(
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import parse_day
     from aiops_report.faces.scheduler import run_watcher
-    from aiops_report.jobs import watch as watch_job
+    from aiops_report.watch import watch as watch_job
 
     with reported_errors():
         settings = settings_from_env()

@@ -28,7 +28,6 @@ from aiops_report.errors import (
     SlackNotConfigured,
 )
 from aiops_report.jobs import (
-    WatchOutcome,
     WeeklyOutcome,
     default_week,
     in_background,
@@ -36,10 +35,10 @@ from aiops_report.jobs import (
     run_ledger,
     run_weekly,
     slack_check,
-    watch,
     week_deliveries,
 )
 from aiops_report.timetable import cron_trigger, next_run_time
+from aiops_report.watch import WatchOutcome, watch
 
 log = logging.getLogger(__name__)
 
