@@ -100,14 +100,15 @@ def _send(ctx: Context, period: Period, *, force: bool) -> None:
             st.error(plain(str(exc)))
             return
         run = outcome.run
+        channel = data.channel_shown(ctx.settings, run.channel)
         if outcome.status == "delivered":
             name = Path(run.file_path).name if run.file_path else short_period(period)
-            box.update(label=t["sent"].format(file=name, channel=run.channel), state="complete")
+            box.update(label=t["sent"].format(file=name, channel=channel), state="complete")
             if run.permalink:
                 st.link_button("Slack", run.permalink)
         else:  # delivered already, or another run is at work on the week
             key = "skipped_delivered" if run.status == "delivered" else "skipped_running"
-            box.update(label=t[key].format(channel=run.channel), state="complete")
+            box.update(label=t[key].format(channel=channel), state="complete")
 
 
 def _history(ctx: Context, history: list[Run]) -> None:
