@@ -1,4 +1,5 @@
-"""`doctor` checks each destination of DELIVERY_FILE without sending anything."""
+"""`doctor` checks each destination of DELIVERY_FILE without sending anything, and the alert
+rules."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from aiops_report.data.config import load_settings
-from aiops_report.doctor import delivery_findings
+from aiops_report.doctor import alert_findings, delivery_findings
 from mail_server import MailServer
 from slack_server import TOKEN, SlackServer
 from webhook_server import SECRET, WebhookServer, webhook_server_fixture  # noqa: F401
@@ -79,3 +80,26 @@ def test_a_bad_file_or_missing_settings_are_errors(tmp_path: Path) -> None:
     assert [(f.level, f.message) for f in broken] == [
         ("error", f"DELIVERY_FILE {routes}: route 1: a route needs slack, email or webhook")
     ]
+
+
+def test_the_alert_rules_and_the_watch_schedule_are_checked(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.toml"
+    rules.write_text(
+        '[[rule]]\nname = "만족도 급락"\nmetric = "satisfaction_rate"\nwhen = "anomaly"\n'
+        '[[rule]]\nname = "느린 응답"\nmetric = "latency_p95_ms"\nwhen = "above"\nvalue = 3000\n',
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[rule]]\nname = "x"\nmetric = "satisfaction_rate"\nwhen = "below"\n')
+
+    def found(**settings: object) -> list[tuple[str, str]]:
+        return [(f.level, f.message) for f in alert_findings(load_settings(**settings))]
+
+    assert found() == []  # the built-in rules and the default schedule need no word
+    assert found(alerts_file=rules) == [
+        ("ok", f"ALERTS_FILE {rules}: 2 rules (만족도 급락, 느린 응답)")
+    ]
+    [(level, message)] = found(alerts_file=broken)
+    assert level == "error" and message.startswith(f"ALERTS_FILE {broken}: rule 1")
+    [(level, message)] = found(watch_schedule="every hour")
+    assert level == "error" and message.startswith("invalid setting: WATCH_SCHEDULE 'every hour'")

@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 
+from aiops_report.analysis.alert_rules import load_rules
 from aiops_report.analysis.insights import insights_findings
 from aiops_report.data.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
 from aiops_report.data.column_values import value_kind
@@ -27,6 +28,7 @@ from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
+from aiops_report.timetable import cron_trigger
 
 Level = Literal["ok", "warn", "error"]
 CENSUS_WEEKS = 8
@@ -237,6 +239,31 @@ def _smtp_finding(settings: Settings) -> Finding:
         return Finding("error", str(exc))
 
 
+def alert_findings(settings: Settings) -> list[Finding]:
+    """The alert rules of ALERTS_FILE (nothing to say of the built-in ones) and a
+    WATCH_SCHEDULE that is not a schedule."""
+    findings = []
+    if settings.alerts_file is not None:
+        try:
+            rules = load_rules(settings.alerts_file)
+            names = ", ".join(rule.name for rule in rules)
+            findings.append(
+                Finding("ok", f"ALERTS_FILE {settings.alerts_file}: {len(rules)} rules ({names})")
+            )
+        except ConfigError as exc:
+            findings.append(Finding("error", str(exc)))
+    try:
+        cron_trigger(settings, "watch_schedule")
+    except ConfigError as exc:
+        findings.append(Finding("error", str(exc)))
+    return findings
+
+
 def all_findings(engine: Engine, settings: Settings) -> list[Finding]:
-    """Everything `doctor` checks: database, font and each destination."""
-    return [*database_findings(engine, settings), *font_findings(), *delivery_findings(settings)]
+    """Everything `doctor` checks: database, font, each destination and the alert rules."""
+    return [
+        *database_findings(engine, settings),
+        *font_findings(),
+        *delivery_findings(settings),
+        *alert_findings(settings),
+    ]
