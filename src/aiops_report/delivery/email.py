@@ -1,4 +1,5 @@
-"""Email delivery: the report PDF (and its tables as CSV) to one address, through SMTP_URL.
+"""Email delivery: the report PDF (and its tables as CSV), or an alert's text, to one address,
+through SMTP_URL.
 
 The standard library's email and smtplib only. SMTP_URL is `smtp://[user:password@]host[:port]`
 (port 587 by default; STARTTLS whenever the server offers it) or `smtps://...` (TLS from the
@@ -126,6 +127,18 @@ def smtp_session(server: SmtpServer) -> Iterator[smtplib.SMTP]:
         raise EmailDeliveryError(f"could not {step} {server.shown}: {reason}") from None
 
 
+def text_message(sender: str, to: str, subject: str, text: str) -> EmailMessage:
+    """A plain-text email from `sender` to `to`."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(text + "\n")
+    return message
+
+
 def report_message(
     sender: str,
     to: str,
@@ -137,13 +150,7 @@ def report_message(
     first). Raises EmailDeliveryError when a file cannot be read."""
     headline = summary_text(numbers, language).splitlines()
     subject = headline[0].strip("*")  # Slack's bold title
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = to
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content("\n".join([subject, *headline[1:]]) + "\n")
+    message = text_message(sender, to, subject, "\n".join([subject, *headline[1:]]))
     for path in attachments:
         try:
             data = path.read_bytes()
@@ -167,6 +174,14 @@ def send_report_email(
     )
     with smtp_session(server) as smtp:
         smtp.send_message(message)
+
+
+def send_text_email(settings: Settings, to: str, subject: str, text: str) -> None:
+    """Email `text` to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
+    server = smtp_server(settings)
+    assert settings.email_from is not None  # smtp_server checked it
+    with smtp_session(server) as smtp:
+        smtp.send_message(text_message(settings.email_from, to, subject, text))
 
 
 def check_smtp(settings: Settings) -> str:

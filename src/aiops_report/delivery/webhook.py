@@ -1,9 +1,10 @@
-"""Webhook delivery: the report's numbers as JSON, POSTed to a URL and signed.
+"""Webhook delivery: the report's numbers (or an alert) as JSON, POSTed to a URL and signed.
 
-The body is the document of `generate --json`; the header `X-Signature: sha256=<hex>` is the
-HMAC-SHA256 of the exact body bytes with WEBHOOK_SECRET as the key, so that the receiver can
-tell the report came from here. `X-Report-Week` (the week's Monday) lets a receiver drop a
-repeat. Redirects are not followed: the body and its signature go to the URL written, only.
+A report's body is the document of `generate --json`; the header `X-Signature: sha256=<hex>`
+is the HMAC-SHA256 of the exact body bytes with WEBHOOK_SECRET as the key, so that the
+receiver can tell the report came from here. `X-Report-Week` (the week's Monday), or an
+alert's `X-Alert-Id`, lets a receiver drop a repeat. Redirects are not followed: the body
+and its signature go to the URL written, only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hmac
 import json
 import urllib.request
 from http.client import HTTPException
+from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -49,13 +51,23 @@ def webhook_secret(settings: Settings) -> str:
 def post_report(settings: Settings, url: str, numbers: ReportNumbers) -> None:
     """POST the numbers to `url`, signed; raises ConfigError, WebhookDeliveryError (a non-2xx
     answer, a redirect, or no answer)."""
+    post_signed(
+        settings, url, numbers.to_dict(), {"X-Report-Week": numbers.period.start.isoformat()}
+    )
+
+
+def post_signed(
+    settings: Settings, url: str, document: dict[str, Any], headers: dict[str, str]
+) -> None:
+    """POST `document` as JSON to `url` with `headers`, signed with WEBHOOK_SECRET; raises
+    ConfigError, WebhookDeliveryError (a non-2xx answer, a redirect, or no answer)."""
     secret = webhook_secret(settings)
-    body = json.dumps(numbers.to_dict(), ensure_ascii=False, default=str).encode()
+    body = json.dumps(document, ensure_ascii=False, default=str).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "aiops-report",
         SIGNATURE_HEADER: signature(body, secret),
-        "X-Report-Week": numbers.period.start.isoformat(),
+        **headers,
     }
     parts = urlsplit(url)
     if parts.username is not None:  # urllib would take `user:password@host` for the host
