@@ -22,13 +22,20 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SEOUL)
 
 
-def steady_days(*, low_satisfaction: date | None = None, busy_morning: date | None = None) -> Rows:
+def steady_days(
+    *,
+    low_satisfaction: date | None = None,
+    busy_morning: date | None = None,
+    bot: str | None = None,
+    first_id: int = 1,
+) -> Rows:
     """Every day from 8 weeks before FRIDAY to SATURDAY: 30-34 conversations from 9:00 (90
     on `busy_morning`, to 10:29) and 10 at 20:00, 25 thumbs from 10:00 (5 likes on
     `low_satisfaction`, else 18-21), 25 scores at 11:00, latencies 300-384 ms; the dislikes
-    carry a comment and the conversation's id, each conversation a user message."""
+    carry a comment and the conversation's id, each conversation a user message (and `bot`
+    in its `bot` column). Ids count from `first_id`."""
     rows = Rows()
-    next_id = iter(range(1, 1_000_000))
+    next_id = iter(range(first_id, first_id + 1_000_000))
     first = FRIDAY - timedelta(weeks=8)
     for offset in range((SATURDAY - first).days + 1):
         day = first + timedelta(days=offset)
@@ -49,6 +56,7 @@ def steady_days(*, low_satisfaction: date | None = None, busy_morning: date | No
                 "latency_ms": 300 + 20 * wobble + i % 5,
                 "prompt_tokens": 10,
                 "completion_tokens": 20,
+                "bot": bot,
                 "created_at": when,
             }
             for i, (cid, when) in enumerate(zip(ids, times, strict=True))
@@ -77,9 +85,12 @@ def steady_days(*, low_satisfaction: date | None = None, busy_morning: date | No
     return rows
 
 
-def load(engine: Engine, settings: Settings, rows: Rows) -> ChatbotTables:
-    """The rows in full tables of the database's last storage style."""
+def load(
+    engine: Engine, settings: Settings, rows: Rows, *, segment: str | None = None
+) -> ChatbotTables:
+    """The rows in full tables of the database's last storage style (with the conversations'
+    `segment` column when named)."""
     style = STYLES[engine.dialect.name][-1]
-    create_tables(engine, settings, style=style, minimal=False)
+    create_tables(engine, settings, style=style, minimal=False, segment=segment)
     insert(engine, settings, rows, style=style)
     return reflect_tables(engine, settings)

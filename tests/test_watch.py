@@ -64,7 +64,7 @@ def test_an_anomalous_day_is_posted_once_across_watches_and_replicas(
     assert message["channel"] == "C0AIREPORTS"
     [alert] = later.alerts
     text = message["text"]
-    assert "satisfaction rate anomaly" in text and "2026-11-20 (금)" in text
+    assert "*알림: 만족도 이상 징후* · 2026-11-20 (금)" in text
     assert "만족도: *20.0%* (관측 25건)" in text
     assert f"기준선: {alert.baseline_median * 100:.1f}%" in text
     assert f"robust z = {alert.robust_z:.1f} ▼" in text
@@ -109,7 +109,7 @@ def test_a_failed_post_is_tried_again_by_the_next_watch(
     retried = watch(engine, settings, now=NOW + timedelta(hours=1))
 
     [problem] = failed.problems
-    assert "not posted to #ai-reports" in problem and failed.posted == []
+    assert "not sent to #ai-reports" in problem and failed.posted == []
     assert len(retried.posted) == 1 and retried.problems == []
     assert len(slack_server.messages) == 1
 
@@ -174,6 +174,8 @@ def test_without_a_slack_token_watch_prints_the_alerts_and_records_nothing(
         result = CliRunner().invoke(app, ["watch", "--once"])
     assert result.exit_code == 1
     assert "satisfaction_rate of 2026-11-20" in result.stdout
-    assert result.stderr.strip() == "error: SLACK_BOT_TOKEN is not set: the alerts are not posted"
+    assert result.stderr.strip() == (
+        "error: SLACK_BOT_TOKEN is not set: the alerts are not posted to Slack"
+    )
     # Nothing was recorded as posted: with a token, the next watch posts it.
     assert len(watch(engine, with_slack(settings, slack_server), now=NOW).posted) == 1

@@ -1,5 +1,6 @@
-"""The alert watch: judge the alert rules on the last complete day and on today so far, and
-post each alert that fires once to each alert channel, however many processes watch."""
+"""The alert watch: judge the alert rules on the last complete day and on today so far (on a
+segment's rows for a route of that segment), and send each alert that fires once to each
+alert destination, however many processes watch."""
 
 from __future__ import annotations
 
@@ -10,16 +11,23 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from aiops_report.analysis.alert_rules import load_rules
+from aiops_report.analysis.alert_rules import AlertRule, load_rules
 from aiops_report.analysis.alerts import Alert, day_as_of, evaluate
 from aiops_report.analysis.insight_reads import BASELINE_WEEKS
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import reflect_tables
+from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 from aiops_report.delivery.alerting import post_alert
-from aiops_report.delivery.routes import destinations
-from aiops_report.errors import AiopsReportError, InvalidInput, SlackNotConfigured, WeekNotStarted
+from aiops_report.delivery.routes import Destination, destinations
+from aiops_report.errors import (
+    AiopsReportError,
+    ConfigError,
+    InvalidInput,
+    SlackNotConfigured,
+    WeekNotStarted,
+)
 from aiops_report.jobs import run_ledger, totals_store
 
 log = logging.getLogger(__name__)
@@ -27,13 +35,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WatchOutcome:
-    """What one watch did: the days judged, the alerts that fire, those this process posted
-    (each alert goes once per destination, whoever posts it), and what could not be posted."""
+    """What one watch did: the days judged, the alerts that fire, those this process sent and
+    where (each alert goes once per destination, whoever sends it), and what could not be
+    judged or sent."""
 
     days: list[Period]
     alerts: list[Alert]
     posted: list[tuple[Alert, str]]
     problems: list[str]
+
+    def tell(self, problem: str) -> None:
+        """Log a problem and keep it, once."""
+        if problem not in self.problems:
+            log.error(problem)
+            self.problems.append(problem)
 
 
 def watch_days(settings: Settings, day: date | None, now: datetime) -> list[Period]:
@@ -51,46 +66,72 @@ def watch_days(settings: Settings, day: date | None, now: datetime) -> list[Peri
     return judged
 
 
-def alert_destinations(settings: Settings) -> list[str]:
-    """The Slack channels alerts go to: those of DELIVERY_FILE's routes marked `alerts = true`,
-    or SLACK_CHANNEL without the file."""
-    every = destinations(settings, alerts=True)
-    return list(dict.fromkeys(d.address for d in every if d.kind == "slack"))
+def alert_destinations(settings: Settings) -> list[Destination]:
+    """Where alerts go: every destination (Slack channel, email address, webhook) of
+    DELIVERY_FILE's routes marked `alerts = true`, or SLACK_CHANNEL without the file.
+    Raises ConfigError for a bad DELIVERY_FILE."""
+    return destinations(settings, alerts=True)
 
 
 def watch(
     engine: Engine, settings: Settings, *, day: date | None = None, now: datetime | None = None
 ) -> WatchOutcome:
     """Judge the alert rules (ALERTS_FILE, or the built-in ones) on the last complete day and
-    on today so far (or on `day`), and post each alert that fires once to each alert channel.
+    on today so far (or on `day`), and send each alert that fires once to each alert
+    destination; a route's segment gets the alerts of its segment's rows.
 
-    Raises ConfigError (ALERTS_FILE), InvalidInput, MissingTable, DatabaseUnreachable; a post
-    that fails is in `problems`, and is tried again by the next watch.
+    Raises ConfigError (ALERTS_FILE, DELIVERY_FILE), InvalidInput, MissingTable,
+    DatabaseUnreachable; a segment that cannot be read and a send that fails are in
+    `problems` (the others go on), and the send is tried again by the next watch.
     """
     now = now or datetime.now(settings.report_zone)
     rules = load_rules(settings.alerts_file)
     days = watch_days(settings, day, now)
+    every = alert_destinations(settings)
     tables = reflect_tables(engine, settings)
     store = totals_store(engine, settings)
+    outcome = WatchOutcome(days, [], [], [])
+    found: dict[str | None, list[Alert]] = {}  # the alerts of everything and of each segment
+    for segment in dict.fromkeys(d.segment for d in every) or [None]:
+        try:
+            found[segment] = _judge(engine, tables.for_segment(segment), store, rules, days)
+        except (ConfigError, InvalidInput) as exc:  # the segment's, not the others'
+            outcome.tell(f"the alerts of segment {segment!r} are not judged: {exc}")
+            found[segment] = []
+        outcome.alerts.extend(found[segment])
+    if not outcome.alerts:
+        return outcome
+    ledger = run_ledger(engine, settings)
+    for destination in every:
+        for alert in found[destination.segment]:
+            try:
+                if post_alert(settings, ledger, alert, destination):
+                    outcome.posted.append((alert, destination.shown))
+            except SlackNotConfigured:  # the same for every channel: said once
+                outcome.tell("SLACK_BOT_TOKEN is not set: the alerts are not posted to Slack")
+                break
+            except ConfigError as exc:  # the same for each alert of this destination
+                outcome.tell(f"{exc}: the alerts are not sent to {destination.shown}")
+                break
+            except AiopsReportError as exc:
+                outcome.tell(
+                    f"alert {alert.rule.name!r} of {alert.day} not sent to "
+                    f"{destination.shown}: {exc}"
+                )
+    return outcome
+
+
+def _judge(
+    engine: Engine,
+    tables: ChatbotTables,
+    store: DailyTotalsStore | None,
+    rules: tuple[AlertRule, ...],
+    days: list[Period],
+) -> list[Alert]:
+    """The alerts of `rules` on `days` in the rows of `tables` (of its segment, if it has one),
+    the settled days' totals kept first. Raises DatabaseUnreachable."""
     if store and days:
         whole_end = max(p.end if not p.partial else p.start for p in days)
         keep_span = Period(days[0].start - timedelta(weeks=BASELINE_WEEKS), whole_end, days[0].zone)
         keep_daily_totals(engine, tables, keep_span, store)
-    alerts = [alert for p in days for alert in evaluate(engine, tables, rules, p, store=store)]
-    outcome = WatchOutcome(days, alerts, [], [])
-    if not alerts:
-        return outcome
-    ledger = run_ledger(engine, settings)
-    for alert in alerts:
-        for channel in alert_destinations(settings):
-            try:
-                if post_alert(settings, ledger, alert, channel):
-                    outcome.posted.append((alert, channel))
-            except SlackNotConfigured:
-                outcome.problems.append("SLACK_BOT_TOKEN is not set: the alerts are not posted")
-                return outcome
-            except AiopsReportError as exc:
-                problem = f"alert {alert.rule.name!r} of {alert.day} not posted to {channel}: {exc}"
-                log.error(problem)
-                outcome.problems.append(problem)
-    return outcome
+    return [alert for p in days for alert in evaluate(engine, tables, rules, p, store=store)]

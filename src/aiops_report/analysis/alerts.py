@@ -55,6 +55,7 @@ class Alert:
     baseline_days: int
     robust_z: float | None  # anomaly rules only
     worst: list[ConversationExcerpt] = field(default_factory=list)
+    segment: str | None = None  # judged on this segment's rows only; None: on every row
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,9 @@ def evaluate(
     *,
     store: DailyTotalsStore | None = None,
 ) -> list[Alert]:
-    """The alerts of `rules` on `day` (one day, cut while it runs), each with up to three of
-    the day's worst conversations. Raises DatabaseUnreachable."""
+    """The alerts of `rules` on `day` (one day, cut while it runs) in the rows of `tables`
+    (of its segment, when it has one), each with up to three of the day's worst
+    conversations. Raises DatabaseUnreachable."""
     weeks = [_weeks_before(day, week) for week in range(BASELINE_WEEKS + 1)]
     try:
         with reading("the alerts"), engine.connect() as conn:
@@ -137,7 +139,11 @@ def evaluate(
             engine, tables, day, worst_limit=WORST_SHOWN, store=store, count_users=False
         )
         alerts = [
-            replace(a, worst=_worst_for(a.rule.metric, worst.lowest_scored, worst.disliked))
+            replace(
+                a,
+                worst=_worst_for(a.rule.metric, worst.lowest_scored, worst.disliked),
+                segment=tables.segment,
+            )
             for a in alerts
         ]
     return alerts

@@ -411,7 +411,9 @@ def watch(
     ] = None,
 ) -> None:
     """Judge the alert rules (ALERTS_FILE, or the built-in anomaly rules) on the last complete
-    day and on today so far, and post each alert that fires to SLACK_CHANNEL once.
+    day and on today so far, and send each alert that fires once to SLACK_CHANNEL, or to each
+    destination of DELIVERY_FILE's routes marked `alerts = true` (a segment's route: the
+    alerts of its segment).
 
     Without --once it keeps running and judges them on WATCH_SCHEDULE (default: hourly at
     minute 5) until SIGTERM or Ctrl-C; `schedule` runs the same watch beside the weekly job.
@@ -439,8 +441,10 @@ def watch(
     posted = {id(alert) for alert, _ in outcome.posted}
     for alert in outcome.alerts:
         where = "posted" if id(alert) in posted else "already posted or not posted"
+        segment = f" [{alert.segment}]" if alert.segment is not None else ""
         out.print(
-            f"alert {escape(alert.rule.name)!r}: {alert.rule.metric} of {alert.day} ({where})"
+            f"alert {escape(alert.rule.name)!r}{escape(segment)}: "
+            f"{alert.rule.metric} of {alert.day} ({where})"
         )
     for problem in outcome.problems:
         err.print(f"[red]error:[/red] {escape(problem)}")

@@ -1,5 +1,5 @@
 """Slack's words in Korean and English: the answers of the `/ai-report` command and the
-alerts' messages."""
+alerts' messages (which email and webhooks carry too, without Slack's markup)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ COMMAND_WORDS: Mapping[Language, Mapping[str, str]] = {
 
 @dataclass(frozen=True)
 class AlertWords:
+    """An alert's words, without markup: Slack's bold and emoji are added where it is sent."""
+
     title: str  # {name}
     so_far: str  # {time}
     line_value: str  # {metric} {value} {observations}
@@ -54,13 +56,14 @@ class AlertWords:
     worst: str
     score: str
     comment: str
+    built_in: Mapping[str, str]  # the names of the built-in rules, by their metric
 
 
 ALERT_WORDS: Mapping[Language, AlertWords] = {
     "ko": AlertWords(
-        title=":rotating_light: *알림: {name}*",
+        title="알림: {name}",
         so_far="오늘 {time}까지",
-        line_value="• {metric}: *{value}* (관측 {observations}건)",
+        line_value="• {metric}: {value} (관측 {observations}건)",
         baseline="• 기준선: {median} (최근 8주 같은 요일 {days}일의 중앙값)",
         no_baseline="• 기준선: – (최근 8주 같은 요일의 기록 없음)",
         anomaly="• robust z = {z} (±{limit:g}를 넘으면 이상)",
@@ -69,11 +72,17 @@ ALERT_WORDS: Mapping[Language, AlertWords] = {
         worst="이 날의 가장 나쁜 대화:",
         score="점수",
         comment="의견",
+        built_in={
+            "satisfaction_rate": "만족도 이상 징후",
+            "avg_score": "평균 점수 이상 징후",
+            "conversations": "대화 수 이상 징후",
+            "latency_p95_ms": "응답 시간 p95 이상 징후",
+        },
     ),
     "en": AlertWords(
-        title=":rotating_light: *Alert: {name}*",
+        title="Alert: {name}",
         so_far="today until {time}",
-        line_value="• {metric}: *{value}* ({observations} observations)",
+        line_value="• {metric}: {value} ({observations} observations)",
         baseline="• baseline: {median} (median of the same weekday, {days} of the 8 weeks before)",
         no_baseline="• baseline: – (no same weekday in the 8 weeks before)",
         anomaly="• robust z = {z} (beyond ±{limit:g} is anomalous)",
@@ -82,5 +91,11 @@ ALERT_WORDS: Mapping[Language, AlertWords] = {
         worst="The day's worst conversations:",
         score="score",
         comment="comment",
+        built_in={
+            "satisfaction_rate": "satisfaction rate anomaly",
+            "avg_score": "average score anomaly",
+            "conversations": "conversations anomaly",
+            "latency_p95_ms": "p95 latency anomaly",
+        },
     ),
 }
