@@ -104,6 +104,7 @@ def test_an_alert_reaches_every_destination_once_and_a_failed_one_is_retried_alo
     assert document["baseline_median"] == alert.baseline_median
     assert document["robust_z"] == alert.robust_z and document["robust_z_limit"] == 3.5
     assert [f"#{c['conversation_id']}" for c in document["worst"]] == worst
+    assert all(c["created_at"].endswith("+09:00") for c in document["worst"])  # REPORT_TIMEZONE
     assert document["text"] == body.rstrip("\n")
 
 

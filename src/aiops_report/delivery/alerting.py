@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -58,9 +59,9 @@ def alert_mail(alert: Alert, language: str = "ko") -> tuple[str, str]:
     return lines[0], "\n".join(lines)
 
 
-def alert_document(alert: Alert, language: str = "ko") -> dict[str, Any]:
+def alert_document(alert: Alert, language: str = "ko", zone: tzinfo = UTC) -> dict[str, Any]:
     """The JSON of an alert for a webhook: its id, name, rule, segment, day, numbers, worst
-    conversations, and the email's text."""
+    conversations (their times in `zone`), and the email's text."""
     return {
         "id": alert_id(alert),
         "name": alert_name(alert, language),
@@ -75,7 +76,10 @@ def alert_document(alert: Alert, language: str = "ko") -> dict[str, Any]:
         "baseline_days": alert.baseline_days,
         "robust_z": alert.robust_z,
         "robust_z_limit": ROBUST_Z_LIMIT if alert.robust_z is not None else None,
-        "worst": [{**asdict(c), "created_at": c.created_at.isoformat()} for c in alert.worst],
+        "worst": [
+            {**asdict(c), "created_at": c.created_at.astimezone(zone).isoformat()}
+            for c in alert.worst
+        ],
         "text": alert_mail(alert, language)[1],
     }
 
@@ -185,5 +189,5 @@ def _send(settings: Settings, alert: Alert, destination: Destination) -> None:
         subject, text = alert_mail(alert, language)
         send_text_email(settings, destination.address, subject, text)
     else:
-        document = alert_document(alert, language)
+        document = alert_document(alert, language, settings.report_zone)
         post_signed(settings, destination.address, document, {"X-Alert-Id": alert_id(alert)})
