@@ -56,7 +56,8 @@ def alert_text(alert: Alert, language: str = "ko") -> str:
 def alert_mail(alert: Alert, language: str = "ko") -> tuple[str, str]:
     """The subject and plain text of an alert's email: what the Slack message says."""
     lines = _alert_lines(alert, language, slack=False)
-    return lines[0], "\n".join(lines)
+    # A header may hold no line break (a rule's name in ALERTS_FILE could).
+    return " ".join(lines[0].split()), "\n".join(lines)
 
 
 def alert_document(alert: Alert, language: str = "ko", zone: tzinfo = UTC) -> dict[str, Any]:
