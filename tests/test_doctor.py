@@ -35,7 +35,7 @@ def test_each_destination_is_checked_and_nothing_sent(
             email_from="aiops-report@example.com",
             webhook_secret=SecretStr(SECRET),
         )
-        findings = [(f.level, f.message) for f in delivery_findings(settings)]
+        findings = [(f.level, f.line("en")) for f in delivery_findings(settings)]
 
     assert findings == [
         ("ok", f"DELIVERY_FILE {routes}: 5 destinations"),
@@ -65,7 +65,7 @@ def test_a_bad_file_or_missing_settings_are_errors(tmp_path: Path) -> None:
 
     settings = load_settings(delivery_file=routes)
 
-    findings = [(f.level, f.message) for f in delivery_findings(settings)]
+    findings = [(f.level, f.line("en")) for f in delivery_findings(settings)]
     routes.write_text("[[route]]\nslack = []\n")
     broken = delivery_findings(settings)
 
@@ -77,7 +77,7 @@ def test_a_bad_file_or_missing_settings_are_errors(tmp_path: Path) -> None:
             "signed with it",
         ),
     ]
-    assert [(f.level, f.message) for f in broken] == [
+    assert [(f.level, f.line("en")) for f in broken] == [
         ("error", f"DELIVERY_FILE {routes}: route 1: a route needs slack, email or webhook")
     ]
 
@@ -93,7 +93,7 @@ def test_the_alert_rules_and_the_watch_schedule_are_checked(tmp_path: Path) -> N
     broken.write_text('[[rule]]\nname = "x"\nmetric = "satisfaction_rate"\nwhen = "below"\n')
 
     def found(**settings: object) -> list[tuple[str, str]]:
-        return [(f.level, f.message) for f in alert_findings(load_settings(**settings))]
+        return [(f.level, f.line("en")) for f in alert_findings(load_settings(**settings))]
 
     assert found() == []  # the built-in rules and the default schedule need no word
     assert found(alerts_file=rules) == [
