@@ -86,11 +86,11 @@ def _columns_values(tables: ChatbotTables, role: TableRole) -> dict[str, object]
     details: list[Phrase] = []
     if role == "feedback":
         kind = Phrase(f"value_{value_kind(table.c.feedback)}")
-        details.append(Phrase("feedback_as", {"kind": kind, "type": table.c.feedback.type}))
+        details.append(Phrase("feedback_as", {"kind": kind, "type": str(table.c.feedback.type)}))
     if role == "evaluations":
         scale = tables.mapping.scale
         low_high = {"low": f"{scale.low:g}", "high": f"{scale.high:g}"}
-        details.append(Phrase("scores_scale", {**low_high, "type": table.c.score.type}))
+        details.append(Phrase("scores_scale", {**low_high, "type": str(table.c.score.type)}))
     if played:
         details.append(Phrase("columns", {"columns": ", ".join(played)}))
     absent = [part for part in OPTIONAL_COLUMNS[role] if part not in table.c]
