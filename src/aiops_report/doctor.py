@@ -6,21 +6,25 @@ The database checks run first; the font and Slack checks are added by `all_findi
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.alert_rules import load_rules
-from aiops_report.analysis.insights import insights_findings
-from aiops_report.data.census import FEEDBACK_VALUES_SHOWN, feedback_values, score_census
+from aiops_report.analysis.insights import PartSupport, insights_support
+from aiops_report.data.census import (
+    FEEDBACK_VALUES_SHOWN,
+    feedback_values,
+    score_census,
+    segment_census,
+)
 from aiops_report.data.column_values import value_kind
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, describe
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
+from aiops_report.data.time_column import TimeColumn
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery
@@ -28,18 +32,15 @@ from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
+from aiops_report.texts.doctor import (
+    Finding as Finding,  # re-exported: the dashboard reads doctor's lines by this name
+)
+from aiops_report.texts.doctor import Listed, Phrase, error_finding
 from aiops_report.timetable import cron_trigger
 
-Level = Literal["ok", "warn", "error"]
 CENSUS_WEEKS = 8
 CENSUS_SPAN = timedelta(weeks=CENSUS_WEEKS)
 NEITHER_SHARE = 0.05  # more feedback rows than this that are neither: the words may be wrong
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: Level
-    message: str
 
 
 def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
@@ -48,36 +49,33 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
     try:
         check_connection(engine)
     except AiopsReportError as exc:
-        return [Finding("error", str(exc))]
-    findings = [Finding("ok", f"connected to {engine.dialect.name} at {describe(engine)}")]
+        return [error_finding(exc)]
+    connected = {"dialect": engine.dialect.name, "url": describe(engine)}
+    findings = [Finding("ok", "connected", connected)]
     try:
         tables = reflect_tables(engine, settings)
     except AiopsReportError as exc:
-        return [*findings, Finding("error", str(exc))]
+        return [*findings, error_finding(exc)]
     if tables.mapping.source:
-        findings.append(Finding("ok", f"schema mapping read from {tables.mapping.source}"))
-    findings += [Finding("ok", _columns_line(tables, role)) for role in ROLES]
-    parts = insights_findings(tables)
-    findings.append(Finding("ok", f"insights: {'; '.join(parts)}"))
+        findings.append(Finding("ok", "mapping_read", {"path": tables.mapping.source}))
+    findings += [Finding("ok", "table", _columns_values(tables, role)) for role in ROLES]
+    parts = Listed(tuple(_insight_part(part) for part in insights_support(tables)))
+    findings.append(Finding("ok", "insights", {"parts": parts}))
     for name, statement in missing_created_at_indexes(engine, tables).items():
-        findings.append(
-            Finding(
-                "warn",
-                f"table {name}: no index on its created_at column, so every report scans the "
-                f"whole table; to fix: {statement}",
-            )
-        )
+        findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
     now = datetime.now(settings.report_zone)
     try:
         findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
         findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
+        if tables.has("conversations", "segment"):
+            findings.append(_segment_finding(engine, tables, now - CENSUS_SPAN, now))
         findings.append(_trial_run(engine, settings, now))
     except AiopsReportError as exc:
-        findings.append(Finding("error", str(exc)))
+        findings.append(error_finding(exc))
     return findings
 
 
-def _columns_line(tables: ChatbotTables, role: TableRole) -> str:
+def _columns_values(tables: ChatbotTables, role: TableRole) -> dict[str, object]:
     """Which column plays which part, how created_at is read, and the optional parts absent."""
     table = tables.table(role)
     played = [
@@ -85,22 +83,40 @@ def _columns_line(tables: ChatbotTables, role: TableRole) -> str:
         for part in column_parts(role)
         if part in table.c and part != "created_at"
     ]
-    created_at = table.c.created_at
-    line = (
-        f"table {table.name} ({role}): created_at = {created_at.name} "
-        f"({tables.created_at(role).describe()})"
-    )
+    details: list[Phrase] = []
     if role == "feedback":
-        line += f"; feedback as {value_kind(table.c.feedback)} ({table.c.feedback.type})"
+        kind = Phrase(f"value_{value_kind(table.c.feedback)}")
+        details.append(Phrase("feedback_as", {"kind": kind, "type": str(table.c.feedback.type)}))
     if role == "evaluations":
         scale = tables.mapping.scale
-        line += f"; scores {scale.low:g} to {scale.high:g} ({table.c.score.type})"
+        low_high = {"low": f"{scale.low:g}", "high": f"{scale.high:g}"}
+        details.append(Phrase("scores_scale", {**low_high, "type": str(table.c.score.type)}))
     if played:
-        line += f"; columns: {', '.join(played)}"
+        details.append(Phrase("columns", {"columns": ", ".join(played)}))
     absent = [part for part in OPTIONAL_COLUMNS[role] if part not in table.c]
     if absent:
-        line += f"; absent (their report sections are left out): {', '.join(absent)}"
-    return line
+        details.append(Phrase("absent", {"columns": ", ".join(absent)}))
+    return {
+        "table": table.name,
+        "role": role,
+        "column": table.c.created_at.name,
+        "time": _time_phrase(tables.created_at(role)),
+        "details": Listed(tuple(details)),
+    }
+
+
+def _time_phrase(created_at: TimeColumn) -> Phrase:
+    """How stored values of a created_at column are read as instants."""
+    if created_at.style == "epoch":
+        return Phrase(f"time_epoch_{created_at.unit}")
+    return Phrase(f"time_{created_at.style}", {"zone": created_at.db_zone.key})
+
+
+def _insight_part(support: PartSupport) -> Phrase:
+    if support.available:
+        return Phrase("part_available", {"part": support.part})
+    columns = Listed(support.columns, "or" if support.any_one else "and")
+    return Phrase("part_left_out", {"part": support.part, "columns": columns})
 
 
 def _feedback_findings(
@@ -110,13 +126,18 @@ def _feedback_findings(
     values = feedback_values(engine, tables, start, end)
     total = sum(v.count for v in values)
     if not total:
-        return [Finding("warn", f"no feedback rows in the last {CENSUS_WEEKS} weeks")]
-    shown = "; ".join(
-        f"{v.value!r} ×{v.count} {v.kind or 'neither'}" for v in values[:FEEDBACK_VALUES_SHOWN]
-    )
+        return [Finding("warn", "no_feedback", {"weeks": CENSUS_WEEKS})]
+    shown: list[Phrase] = [
+        Phrase(
+            "feedback_value",
+            {"value": repr(v.value), "count": v.count, "kind": Phrase(v.kind or "neither")},
+        )
+        for v in values[:FEEDBACK_VALUES_SHOWN]
+    ]
     if len(values) > FEEDBACK_VALUES_SHOWN:
-        shown += f"; {len(values) - FEEDBACK_VALUES_SHOWN} more values"
-    findings = [Finding("ok", f"feedback values of the last {CENSUS_WEEKS} weeks: {shown}")]
+        shown.append(Phrase("more_values", {"count": len(values) - FEEDBACK_VALUES_SHOWN}))
+    listed = {"weeks": CENSUS_WEEKS, "values": Listed(tuple(shown))}
+    findings = [Finding("ok", "feedback_values", listed)]
     neither = sum(v.count for v in values if v.kind is None and v.value is not None)
     kinds = {v.kind for v in values}
     if neither > total * NEITHER_SHARE or not {"like", "dislike"} <= kinds:
@@ -124,10 +145,14 @@ def _feedback_findings(
         findings.append(
             Finding(
                 "warn",
-                f"{neither} of {total} feedback rows are neither a like nor a dislike "
-                f"({odd or 'none'}); likes are {list(tables.mapping.like)}, dislikes "
-                f"{list(tables.mapping.dislike)}: to count others, list them in like = [...] "
-                "and dislike = [...] under [feedback] in SCHEMA_FILE",
+                "neither_share",
+                {
+                    "neither": neither,
+                    "total": total,
+                    "odd": odd or Phrase("none"),
+                    "likes": list(tables.mapping.like),
+                    "dislikes": list(tables.mapping.dislike),
+                },
             )
         )
     return findings
@@ -139,33 +164,45 @@ def _score_findings(
     """How recent scores read: numbers, not numbers, outside the score range."""
     census = score_census(engine, tables, start, end)
     scale = tables.mapping.scale
-    where = tables.column_name("evaluations", "score")
-    findings = [
-        Finding(
-            "ok",
-            f"scores of the last {CENSUS_WEEKS} weeks: {census.numbers} numbers "
-            f"({census.below} below {scale.low:g}, {census.above} above {scale.high:g})",
-        )
-    ]
+    low_high = {"low": f"{scale.low:g}", "high": f"{scale.high:g}"}
+    counts = {"numbers": census.numbers, "below": census.below, "above": census.above}
+    findings = [Finding("ok", "scores", {"weeks": CENSUS_WEEKS, **counts, **low_high})]
     if census.not_numbers:
+        examples = ", ".join(repr(v) for v in census.examples_not_numbers)
+        where = tables.column_name("evaluations", "score")
         findings.append(
             Finding(
                 "warn",
-                f"{census.not_numbers} values of {where} are not numbers "
-                f"({', '.join(repr(v) for v in census.examples_not_numbers)}): they are left "
-                "out of every score",
+                "not_numbers",
+                {"count": census.not_numbers, "column": where, "examples": examples},
             )
         )
     if census.below or census.above:
-        findings.append(
-            Finding(
-                "warn",
-                f"{census.below + census.above} scores lie outside {scale.low:g} to "
-                f"{scale.high:g}: if the scale differs, set score_range = [lowest, highest] "
-                "under [evaluations] in SCHEMA_FILE",
-            )
-        )
+        outside = census.below + census.above
+        findings.append(Finding("warn", "out_of_range", {"count": outside, **low_high}))
     return findings
+
+
+def _segment_finding(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> Finding:
+    """How many segments recent conversations have, the most frequent named; a warning when
+    none has one."""
+    census = segment_census(engine, tables, start, end)
+    column = tables.column_name("conversations", "segment")
+    if not census.distinct:
+        said = {"column": column, "count": census.conversations, "weeks": CENSUS_WEEKS}
+        return Finding("warn", "segments_empty", said)
+    shown: list[Phrase] = [
+        Phrase("segment_value", {"value": repr(value), "count": count})
+        for value, count in census.most_frequent
+    ]
+    if census.distinct > len(shown):
+        shown.append(Phrase("more_values", {"count": census.distinct - len(shown)}))
+    if census.without:
+        shown.append(Phrase("no_segment", {"count": census.without}))
+    values = {"column": column, "count": census.distinct, "values": Listed(tuple(shown))}
+    return Finding("ok", "segments", {**values, "weeks": CENSUS_WEEKS})
 
 
 def _trial_run(engine: Engine, settings: Settings, now: datetime) -> Finding:
@@ -176,8 +213,8 @@ def _trial_run(engine: Engine, settings: Settings, now: datetime) -> Finding:
     report_numbers(
         engine, settings, Period(yesterday, now.date(), settings.report_zone), analyse_texts=False
     )
-    seconds = time.monotonic() - started
-    return Finding("ok", f"the report's queries ran on {yesterday} (one day) in {seconds:.1f} s")
+    seconds = f"{time.monotonic() - started:.1f}"
+    return Finding("ok", "trial_run", {"day": yesterday, "seconds": seconds})
 
 
 def font_findings() -> list[Finding]:
@@ -185,12 +222,10 @@ def font_findings() -> list[Finding]:
     try:
         status = font_status()
     except FontMissing as exc:
-        return [Finding("error", str(exc))]
+        return [error_finding(exc)]
     if not status.covers_hangul:
-        return [Finding("error", f"the report font {status.path} has no Hangul glyphs")]
-    return [
-        Finding("ok", f"report font {status.name} ({status.path}) covers Hangul; it is embedded")
-    ]
+        return [Finding("error", "font_no_hangul", {"path": status.path})]
+    return [Finding("ok", "font", {"name": status.name, "path": status.path})]
 
 
 def slack_findings(settings: Settings) -> list[Finding]:
@@ -198,8 +233,8 @@ def slack_findings(settings: Settings) -> list[Finding]:
     try:
         slack = SlackDelivery(settings)
     except SlackNotConfigured as exc:
-        return [Finding("warn", str(exc))]
-    return [Finding(finding.level, finding.message) for finding in slack.check()]
+        return [error_finding(exc, "warn")]
+    return slack.check()
 
 
 def delivery_findings(settings: Settings) -> list[Finding]:
@@ -211,8 +246,9 @@ def delivery_findings(settings: Settings) -> list[Finding]:
     try:
         every = destinations(settings)
     except ConfigError as exc:
-        return [Finding("error", str(exc))]
-    findings = [Finding("ok", f"DELIVERY_FILE {settings.delivery_file}: {len(every)} destinations")]
+        return [error_finding(exc)]
+    counted = {"path": settings.delivery_file, "count": len(every)}
+    findings = [Finding("ok", "delivery_file", counted)]
     smtp: Finding | None = None
     for destination in every:
         if destination.kind == "slack":
@@ -220,23 +256,34 @@ def delivery_findings(settings: Settings) -> list[Finding]:
             findings += [f for f in slack_findings(channel) if f not in findings]
         elif destination.kind == "email":
             smtp = smtp or _smtp_finding(settings)  # one SMTP server for every address
-            findings.append(Finding(smtp.level, f"{destination.shown}: {smtp.message}"))
+            findings.append(_of_destination(destination.shown, smtp))
         else:
             try:
                 webhook_secret(settings)
-                findings.append(
-                    Finding("ok", f"{destination.shown}: signed with WEBHOOK_SECRET (not called)")
-                )
+                findings.append(Finding("ok", "webhook_signed", {"destination": destination.shown}))
             except ConfigError as exc:
-                findings.append(Finding("error", f"{destination.shown}: {exc}"))
+                findings.append(_of_destination(destination.shown, error_finding(exc)))
     return findings
+
+
+def _of_destination(destination: str, finding: Finding) -> Finding:
+    """`finding`, said of one destination of DELIVERY_FILE."""
+    said = Phrase(finding.key, finding.values)
+    return Finding(finding.level, "destination", {"destination": destination, "said": said})
 
 
 def _smtp_finding(settings: Settings) -> Finding:
     try:
-        return Finding("ok", check_smtp(settings))
+        answer = check_smtp(settings)
     except AiopsReportError as exc:
-        return Finding("error", str(exc))
+        return error_finding(exc)
+    said = {
+        "server": answer.shown,
+        "tls": Phrase("tls" if answer.tls else "no_tls"),
+        "user": answer.user,
+        "sender": settings.email_from,
+    }
+    return Finding("ok", "smtp_login" if answer.user else "smtp", said)
 
 
 def alert_findings(settings: Settings) -> list[Finding]:
@@ -247,15 +294,14 @@ def alert_findings(settings: Settings) -> list[Finding]:
         try:
             rules = load_rules(settings.alerts_file)
             names = ", ".join(rule.name for rule in rules)
-            findings.append(
-                Finding("ok", f"ALERTS_FILE {settings.alerts_file}: {len(rules)} rules ({names})")
-            )
+            counted = {"path": settings.alerts_file, "count": len(rules), "names": names}
+            findings.append(Finding("ok", "alerts_file", counted))
         except ConfigError as exc:
-            findings.append(Finding("error", str(exc)))
+            findings.append(error_finding(exc))
     try:
         cron_trigger(settings, "watch_schedule")
     except ConfigError as exc:
-        findings.append(Finding("error", str(exc)))
+        findings.append(error_finding(exc))
     return findings
 
 

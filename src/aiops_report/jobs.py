@@ -39,7 +39,6 @@ from aiops_report.delivery.slack import (
 from aiops_report.delivery.slack import (
     Delivery,
     SlackDelivery,
-    SlackFinding,
     report_button_blocks,
     unresolved_channel_key,
 )
@@ -58,6 +57,7 @@ from aiops_report.errors import (
 from aiops_report.language import Language
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
+from aiops_report.texts.doctor import Finding
 from aiops_report.texts.report import texts_for
 
 log = logging.getLogger(__name__)
@@ -573,7 +573,7 @@ def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
     return run_ledger(engine, settings).history(limit=limit)
 
 
-def slack_check(settings: Settings) -> list[SlackFinding] | None:
+def slack_check(settings: Settings) -> list[Finding] | None:
     """doctor's findings on the Slack token and channel; None when no token is set."""
     try:
         return SlackDelivery(settings).check()

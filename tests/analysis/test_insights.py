@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from statsmodels.stats import proportion
 
 from aiops_report.analysis.insight_parts import Insights
-from aiops_report.analysis.insights import compute_insights, insights_findings
+from aiops_report.analysis.insights import PartSupport, compute_insights, insights_support
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.prices import ModelPrice, PriceTable
 from aiops_report.analysis.significance import ChangeTest
@@ -613,11 +613,19 @@ def test_minimal_schema_leaves_the_parts_out_and_says_why(
         "themes: needs feedback_log.comment or conversation_evaluation.reason",
     ]
     assert all(change.significant for change in insights.changes.values())
-    assert insights_findings(tables) == [
-        "changes: available",
-        "anomalies: available",
-        "by_model: left out, needs conversation_log.model",
-        "agreement: left out, needs feedback_log.conversation_id and "
-        "conversation_evaluation.conversation_id",
-        "themes: left out, needs feedback_log.comment or conversation_evaluation.reason",
+    assert insights_support(tables) == [
+        PartSupport("changes", True),
+        PartSupport("anomalies", True),
+        PartSupport("by_model", False, ("conversation_log.model",)),
+        PartSupport(
+            "agreement",
+            False,
+            ("feedback_log.conversation_id", "conversation_evaluation.conversation_id"),
+        ),
+        PartSupport(
+            "themes",
+            False,
+            ("feedback_log.comment", "conversation_evaluation.reason"),
+            any_one=True,
+        ),
     ]

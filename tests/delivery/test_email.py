@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.delivery.email import check_smtp, send_report_email
+from aiops_report.delivery.email import SmtpAnswer, check_smtp, send_report_email
 from aiops_report.errors import ConfigError, EmailDeliveryError
 from mail_server import MailServer, free_port, mail_server_fixture  # noqa: F401  (its fixture)
 from report.report_numbers import week
@@ -50,22 +50,19 @@ def tls_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLC
 
 def test_a_login_on_a_local_relay_is_checked_without_sending() -> None:
     with MailServer(users={"reports": PASSWORD}) as mail:
-        line = check_smtp(smtp_settings(f"smtp://reports:{PASSWORD}@127.0.0.1:{mail.port}"))
+        answer = check_smtp(smtp_settings(f"smtp://reports:{PASSWORD}@127.0.0.1:{mail.port}"))
 
-    assert line == (
-        f"SMTP server smtp://127.0.0.1:{mail.port} answers (no TLS, logged in as reports); "
-        "mail comes from aiops-report@example.com"
-    )
+    assert answer == SmtpAnswer(f"smtp://127.0.0.1:{mail.port}", tls=False, user="reports")
     assert mail.logins == ["reports"] and mail.messages == []
 
 
 def test_starttls_is_used_when_offered(tls_certificate: ssl.SSLContext, pdf: Path) -> None:
     with MailServer(users={"reports": PASSWORD}, tls=tls_certificate) as mail:
         settings = smtp_settings(f"smtp://reports:{PASSWORD}@127.0.0.1:{mail.port}")
-        line = check_smtp(settings)
+        answer = check_smtp(settings)
         send_report_email(settings, "ops@example.com", week(), [pdf])
 
-    assert "(TLS, logged in as reports)" in line
+    assert answer.tls and answer.user == "reports"
     [message] = mail.messages
     [attachment] = message.iter_attachments()
     assert attachment.get_content() == pdf.read_bytes()

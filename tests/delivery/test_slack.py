@@ -23,7 +23,6 @@ from aiops_report.delivery.slack import (
     RATE_LIMIT_BUDGET,
     RATE_LIMIT_RETRIES,
     SlackDelivery,
-    SlackFinding,
     hide_credentials,
     summary_text,
 )
@@ -34,6 +33,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
+from aiops_report.texts.doctor import Finding
 from slack_server import TOKEN, SlackServer, slack_server_fixture
 
 __all__ = ["slack_server_fixture"]  # registers the `slack_server` fixture
@@ -458,14 +458,17 @@ def test_an_unreachable_slack(pdf: Path, waits: list[float]) -> None:
 # --- doctor -----------------------------------------------------------------------------------
 
 
+def lines(findings: list[Finding]) -> list[tuple[str, str]]:
+    """doctor's lines as the CLI prints them (in English), with their levels."""
+    return [(f.level, f.line("en")) for f in findings]
+
+
 def test_check_reports_team_bot_channel_membership_and_scopes(slack_server: SlackServer) -> None:
-    assert SlackDelivery(settings_for(slack_server)).check() == [
-        SlackFinding("ok", "Slack token works: team Acme Korea, bot @aiops-report"),
-        SlackFinding(
-            "ok", "Slack scopes: files:write, files:read, chat:write, channels:read, groups:read"
-        ),
-        SlackFinding("ok", f"Slack #ai-reports has the ID {AI_REPORTS}"),
-        SlackFinding("ok", "the bot is a member of #ai-reports"),
+    assert lines(SlackDelivery(settings_for(slack_server)).check()) == [
+        ("ok", "Slack token works: team Acme Korea, bot @aiops-report"),
+        ("ok", "Slack scopes: files:write, files:read, chat:write, channels:read, groups:read"),
+        ("ok", f"Slack #ai-reports has the ID {AI_REPORTS}"),
+        ("ok", "the bot is a member of #ai-reports"),
     ]
     assert slack_server.shared_files() == [] and slack_server.messages == []
 
@@ -474,16 +477,18 @@ def test_check_names_missing_scopes_and_membership() -> None:
     with SlackServer(scopes=("files:write", "channels:read", "groups:read")) as server:
         findings = SlackDelivery(settings_for(server, "#town-square")).check()
     assert [f.level for f in findings] == ["ok", "error", "ok", "error"]
-    assert findings[1].message.startswith("the Slack token lacks the scopes files:read, chat:write")
-    assert findings[3].message == (
+    assert (
+        findings[1].line("en").startswith("the Slack token lacks the scopes files:read, chat:write")
+    )
+    assert findings[3].line("en") == (
         "the bot is not in #town-square: invite it with /invite @aiops-report"
     )
 
 
 def test_check_with_a_bad_token(slack_server: SlackServer) -> None:
     findings = SlackDelivery(settings_for(slack_server, slack_bot_token="xoxb-wrong")).check()
-    assert findings == [
-        SlackFinding("error", "Slack rejected the token (invalid_auth): check SLACK_BOT_TOKEN")
+    assert lines(findings) == [
+        ("error", "Slack rejected the token (invalid_auth): check SLACK_BOT_TOKEN")
     ]
 
 
@@ -531,8 +536,8 @@ def test_credentials_in_slack_api_url_are_never_shown(
 
     assert str(caught.value).startswith("Slack is unreachable at http://***@127.0.0.1:")
     assert [f.level for f in findings] == ["error"]
-    assert findings[0].message.startswith("Slack is unreachable at http://***@127.0.0.1:")
+    assert findings[0].line("en").startswith("Slack is unreachable at http://***@127.0.0.1:")
     assert "Going to retry" in caplog.text  # slack_sdk logged each request's URL
-    for shown in [str(caught.value), repr(slack), findings[0].message, caplog.text]:
+    for shown in [str(caught.value), repr(slack), findings[0].line("en"), caplog.text]:
         assert "pass" not in shown
         assert "ops:" not in shown

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -92,12 +93,26 @@ def _left_out(tables: ChatbotTables) -> list[str]:
     ]
 
 
-def insights_findings(tables: ChatbotTables) -> list[str]:
-    """What `doctor` says of the insights: one line per part, available or left out."""
-    return ["changes: available", "anomalies: available"] + [
-        f"{part}: available"
-        if _available(tables, part)
-        else f"{part}: left out, needs {_needed_columns(tables, part)}"
+@dataclass(frozen=True)
+class PartSupport:
+    """A part of the insights, whether the schema allows it, and the `table.column`s it reads
+    (all of them, or any one when `any_one`)."""
+
+    part: str
+    available: bool
+    columns: tuple[str, ...] = ()
+    any_one: bool = False
+
+
+def insights_support(tables: ChatbotTables) -> list[PartSupport]:
+    """What `doctor` says of the insights: each part, available or left out."""
+    return [PartSupport("changes", True), PartSupport("anomalies", True)] + [
+        PartSupport(
+            part,
+            _available(tables, part),
+            tuple(f"{tables.table(role).name}.{column}" for role, column in _NEEDS[part]),
+            any_one=part == "themes",
+        )
         for part in _NEEDS
     ]
 

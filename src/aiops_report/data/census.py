@@ -1,4 +1,5 @@
-"""What the chatbot's columns hold: the feedback values and the scores of recent weeks.
+"""What the chatbot's columns hold: the feedback values, the scores and the segments of recent
+weeks.
 
 `doctor` shows these so that a wrong mapping (feedback words, score range, epoch unit) is
 visible before a report is sent. Both are one grouped read over the weeks asked for.
@@ -19,6 +20,7 @@ from aiops_report.data.db import database_error
 from aiops_report.data.tables import ChatbotTables
 
 FEEDBACK_VALUES_SHOWN = 12
+SEGMENT_VALUES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,17 @@ class ScoreCensus:
     @property
     def not_numbers(self) -> int:
         return self.stored - self.numbers
+
+
+@dataclass(frozen=True)
+class SegmentCensus:
+    """The conversations' segment column: how many conversations, how many have no segment
+    (NULL), how many distinct segments, and the most frequent with their counts."""
+
+    conversations: int
+    without: int
+    distinct: int
+    most_frequent: list[tuple[Any, int]]
 
 
 def feedback_values(
@@ -89,6 +102,34 @@ def score_census(
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return ScoreCensus(int(stored), int(numbers), int(below), int(above), odd)
+
+
+def segment_census(
+    engine: Engine, tables: ChatbotTables, start: datetime, end: datetime
+) -> SegmentCensus:
+    """The segments of the conversations of [start, end), compared as the report compares
+    them; the SEGMENT_VALUES_SHOWN most frequent listed."""
+    segment = tables.segment_of(tables.conversations)
+    within = tables.created_at("conversations").within(start, end)
+    counts = sa.select(
+        sa.func.count(), sa.func.count(segment), sa.func.count(sa.distinct(segment))
+    ).where(within)
+    most_frequent = (
+        sa.select(segment, sa.func.count())
+        .where(within, segment.is_not(None))
+        .group_by(segment)
+        .order_by(sa.func.count().desc(), segment)
+        .limit(SEGMENT_VALUES_SHOWN)
+    )
+    try:
+        with engine.connect() as conn:
+            conversations, with_segment, distinct = conn.execute(counts).one()
+            shown = [(_readable(value), int(n)) for value, n in conn.execute(most_frequent)]
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return SegmentCensus(
+        int(conversations), int(conversations) - int(with_segment), int(distinct), shown
+    )
 
 
 def _readable(value: Any) -> Any:

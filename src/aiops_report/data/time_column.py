@@ -46,15 +46,6 @@ class TimeColumn:
             return cls(column, "aware", db_zone)
         return cls(column, "naive", db_zone)
 
-    def describe(self) -> str:
-        """How stored values are read as instants, for `doctor`."""
-        return {
-            "epoch": f"integer epoch in {'seconds' if self.unit == 's' else 'milliseconds'}",
-            "aware": "timestamp with time zone",
-            "naive": f"timestamp without time zone read in {self.db_zone.key} (DB_TIMEZONE)",
-            "sqlite_text": f"SQLite text read in {self.db_zone.key} (DB_TIMEZONE)",
-        }[self.style]
-
     def _bound(self, instant: datetime) -> Any:
         if self.style == "epoch":  # whole seconds: the report's bounds are midnights
             return sa.literal(int(instant.timestamp()) * EPOCH_FACTOR[self.unit], sa.BigInteger())

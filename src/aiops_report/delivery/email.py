@@ -184,15 +184,23 @@ def send_text_email(settings: Settings, to: str, subject: str, text: str) -> Non
         smtp.send_message(text_message(settings.email_from, to, subject, text))
 
 
-def check_smtp(settings: Settings) -> str:
+@dataclass(frozen=True)
+class SmtpAnswer:
+    """What `check_smtp` found: the server (without its password), whether the session was
+    encrypted, and the user it logged in as (None: no login)."""
+
+    shown: str
+    tls: bool
+    user: str | None
+
+
+def check_smtp(settings: Settings) -> SmtpAnswer:
     """doctor: connect, EHLO, STARTTLS, log in and quit, sending nothing; returns what
     worked. Raises ConfigError, EmailDeliveryError."""
     server = smtp_server(settings)
     with smtp_session(server) as smtp:
         tls = isinstance(smtp.sock, ssl.SSLSocket)
-    how = "TLS" if tls else "no TLS"
-    who = f", logged in as {server.user}" if server.user else ""
-    return f"SMTP server {server.shown} answers ({how}{who}); mail comes from {settings.email_from}"
+    return SmtpAnswer(server.shown, tls, server.user)
 
 
 def _text(reply: bytes | str) -> str:

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
@@ -56,6 +56,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
+from aiops_report.texts.doctor import Finding, error_finding
 from aiops_report.texts.formats import (
     format_change,
     format_p_value,
@@ -145,12 +146,7 @@ class Delivery:
     message_ts: str | None
 
 
-@dataclass(frozen=True)
-class SlackFinding:
-    """One line of `doctor` (the same fields as doctor.Finding)."""
-
-    level: Literal["ok", "warn", "error"]
-    message: str
+SlackFinding = Finding  # the name the dashboard's data module knows doctor's lines by
 
 
 @dataclass(frozen=True)
@@ -294,36 +290,36 @@ class SlackDelivery:
 
     # --- doctor -------------------------------------------------------------------------------
 
-    def check(self) -> list[SlackFinding]:
+    def check(self) -> list[Finding]:
         """Token, team and bot, missing scopes, channel ID and membership; sends nothing."""
         try:
             me = self._whoami()
         except SlackDeliveryError as exc:
-            return [SlackFinding("error", str(exc))]
-        findings = [SlackFinding("ok", f"Slack token works: team {me.team}, bot @{me.bot}")]
+            return [error_finding(exc)]
+        findings = [Finding("ok", "slack_token", {"team": me.team, "bot": me.bot})]
         if me.scopes is None:
-            findings.append(SlackFinding("warn", "Slack did not say which scopes the token has"))
+            findings.append(Finding("warn", "slack_scopes_unknown"))
         elif missing := [scope for scope in REQUIRED_SCOPES if scope not in me.scopes]:
-            findings.append(
-                SlackFinding(
-                    "error",
-                    f"the Slack token lacks the scopes {', '.join(missing)}: add them under "
-                    "OAuth & Permissions and reinstall the app",
-                )
-            )
+            lacking = {"scopes": ", ".join(missing)}
+            findings.append(Finding("error", "slack_scopes_missing", lacking))
         else:
-            findings.append(SlackFinding("ok", f"Slack scopes: {', '.join(REQUIRED_SCOPES)}"))
+            findings.append(Finding("ok", "slack_scopes", {"scopes": ", ".join(REQUIRED_SCOPES)}))
         try:
             channel_id = self.channel_id()
-            findings.append(SlackFinding("ok", f"Slack {self.where} has the ID {channel_id}"))
+            found = {"channel": self.where, "id": channel_id}
+            findings.append(Finding("ok", "slack_channel", found))
             with self._errors():
                 info = self._client.conversations_info(channel=channel_id)
-            if (info.get("channel") or {}).get("is_member"):
-                findings.append(SlackFinding("ok", f"the bot is a member of {self.where}"))
-            else:
-                findings.append(SlackFinding("error", self._not_in_channel()))
+            member = bool((info.get("channel") or {}).get("is_member"))
+            findings.append(
+                Finding("ok", "slack_member", {"channel": self.where})
+                if member
+                else Finding(
+                    "error", "slack_not_member", {"channel": self.where, "bot": self._bot_name()}
+                )
+            )
         except SlackDeliveryError as exc:
-            findings.append(SlackFinding("error", str(exc)))
+            findings.append(error_finding(exc))
         return findings
 
     def _whoami(self) -> _Identity:

@@ -321,7 +321,7 @@ def doctor() -> None:
         "error": "[red]error[/red]",
     }
     for finding in findings:
-        out.print(f"{marks[finding.level]} {escape(finding.message)}")
+        out.print(f"{marks[finding.level]} {escape(finding.line('en'))}")
     if any(f.level == "error" for f in findings):
         raise typer.Exit(1)
 

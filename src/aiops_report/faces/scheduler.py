@@ -96,12 +96,12 @@ def scheduled_run(engine: Engine, settings: Settings, run_at: datetime) -> Weekl
 
 def check_before_run(engine: Engine, settings: Settings, run_at: datetime) -> list[str]:
     """The doctor checks before the run due at `run_at`: warn of each failure and return them."""
-    problems = [f.message for f in database_findings(engine, settings) if f.level == "error"]
+    problems = [f.line("en") for f in database_findings(engine, settings) if f.level == "error"]
     try:
         if settings.delivery_file is None:
-            found = [(f.level, f.message) for f in slack_check(settings) or []]
+            found = [(f.level, f.line("en")) for f in slack_check(settings) or []]
         else:  # each destination of the routes (SLACK_CHANNEL may not be one of them)
-            found = [(f.level, f.message) for f in delivery_findings(settings)]
+            found = [(f.level, f.line("en")) for f in delivery_findings(settings)]
         slack_problems = [message for level, message in found if level == "error"]
     except SlackNotConfigured:
         slack_problems = []  # nothing to check: run_weekly writes the report and says so

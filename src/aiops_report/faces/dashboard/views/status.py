@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
 
 import streamlit as st
 
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
 from aiops_report.faces.dashboard.display import plain
+from aiops_report.language import Language
+from aiops_report.texts.doctor import Finding
 from aiops_report.texts.formats import format_generated
-
-
-class _Finding(Protocol):
-    @property
-    def level(self) -> Literal["ok", "warn", "error"]: ...
-    @property
-    def message(self) -> str: ...
 
 
 def render(ctx: Context) -> None:
     t, settings = ctx.t, ctx.settings
     heading(t["database_heading"])
-    _findings(data.database_status(settings))
+    _findings(data.database_status(settings), ctx.language)
 
     heading(t["slack_heading"])
     slack = data.slack_status(settings)
     if slack is None:
         st.info(t["slack_off"])
     else:
-        _findings(slack)
+        _findings(slack, ctx.language)
         if st.button(t["slack_recheck"], key="aiops_slack_recheck"):
             data.forget_slack_status()
             st.rerun()
@@ -62,7 +56,8 @@ def render(ctx: Context) -> None:
     )
 
 
-def _findings(findings: Sequence[_Finding]) -> None:
+def _findings(findings: Sequence[Finding], language: Language) -> None:
+    """doctor's lines in the dashboard's language."""
     show = {"ok": st.success, "warn": st.warning, "error": st.error}
     icons = {
         "ok": ":material/check_circle:",
@@ -70,4 +65,4 @@ def _findings(findings: Sequence[_Finding]) -> None:
         "error": ":material/error:",
     }
     for finding in findings:
-        show[finding.level](plain(finding.message), icon=icons[finding.level])
+        show[finding.level](plain(finding.line(language)), icon=icons[finding.level])

@@ -1,0 +1,77 @@
+"""The Status page shows doctor's lines in the dashboard's language (REPORT_LANGUAGE), through
+Streamlit's AppTest on real databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from aiops_report.data.config import Settings
+from aiops_report.data.db import describe
+from aiops_report.faces.dashboard import auth
+from aiops_report.faces.dashboard.display import plain
+from chatbot_tables import Rows, create_tables, insert
+
+APP = Path(auth.__file__).with_name("app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Each test sees its own settings and database, not a previous test's cached ones."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def minimal(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The required columns only, a like and a score a day for a week; given to the app as
+    environment variables."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REPORT_DIR", str(settings.report_dir))
+    create_tables(engine, settings, style="naive", minimal=True)
+    now = datetime.now(settings.report_zone)
+    rows = Rows()
+    for day in range(1, 8):
+        at = now - timedelta(days=day, hours=1)
+        rows.conversations += [{"created_at": at}]
+        rows.feedback += [{"feedback": "like", "created_at": at}]
+        rows.evaluations += [{"score": 7.0, "created_at": at}]
+    insert(engine, settings, rows, style="naive")
+    return settings
+
+
+def status_lines(language: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The success, warning and error lines of the Status page of a dashboard started with
+    REPORT_LANGUAGE=`language`."""
+    monkeypatch.setenv("REPORT_LANGUAGE", language)
+    st.cache_resource.clear()  # the settings are read once per process
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.segmented_control(key="aiops_page").set_value("status").run()
+    assert not at.exception, at.exception
+    return [element.value for element in [*at.success, *at.warning, *at.error]]
+
+
+def test_the_korean_status_page_shows_doctors_lines_in_korean(
+    minimal: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    korean = status_lines("ko", monkeypatch)
+    english = status_lines("en", monkeypatch)
+
+    where = describe(engine)
+    assert korean[0] == plain(f"{engine.dialect.name} 연결됨: {where}")
+    assert plain("인사이트: changes: 사용 가능; anomalies: 사용 가능") in korean[4]
+    assert plain("최근 8주의 피드백 값: 'like' ×7 좋아요") in korean
+    assert any(line.startswith(plain("리포트의 쿼리를 ")) for line in korean)
+    assert english[0] == plain(f"connected to {engine.dialect.name} at {where}")
+    assert plain("feedback values of the last 8 weeks: 'like' ×7 like") in english
+    assert len(korean) == len(english)
