@@ -10,6 +10,7 @@ import hypothesis
 import pytest
 from hypothesis import strategies as st
 from scipy.stats import binomtest, ttest_ind_from_stats
+from scipy.stats import t as student_t
 from statsmodels.stats import proportion
 
 from aiops_report.analysis.significance import (
@@ -79,7 +80,11 @@ def test_count_test_is_scipys_exact_binomial_test(current: int, previous: int) -
     if current + previous == 0:
         assert result.p_value is None
     else:
-        assert result.p_value == pytest.approx(binomtest(current, current + previous).pvalue)
+        expected = binomtest(current, current + previous)
+        ci = expected.proportion_ci(confidence_level=0.95, method="exact")
+        assert result.p_value == pytest.approx(expected.pvalue)
+        assert result.ci_low == pytest.approx(ci.low / (1 - ci.low))
+        assert result.ci_high == (None if ci.high == 1 else pytest.approx(ci.high / (1 - ci.high)))
     assert result.enough_data == (min(current, previous) >= 30)
 
 
@@ -100,8 +105,12 @@ def test_mean_test_is_welchs_t_test(current: list[float], previous: list[float])
 
     expected = ttest_ind_from_stats(*stats(current), *stats(previous), equal_var=False)
     assert result.p_value == pytest.approx(expected.pvalue)
-    assert result.ci_low is not None and result.ci_high is not None
-    assert result.ci_low < result.delta < result.ci_high  # type: ignore[operator]
+    (m1, sd1, n1), (m0, sd0, n0) = stats(current), stats(previous)
+    e1, e0 = sd1**2 / n1, sd0**2 / n0
+    df = (e1 + e0) ** 2 / (e1**2 / (n1 - 1) + e0**2 / (n0 - 1))
+    half = student_t.ppf(0.975, df) * math.sqrt(e1 + e0)
+    assert result.ci_low == pytest.approx(m1 - m0 - half)
+    assert result.ci_high == pytest.approx(m1 - m0 + half)
 
 
 def test_cohen_kappa_of_perfect_chance_and_undefined_agreement() -> None:
