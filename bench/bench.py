@@ -5,10 +5,11 @@
 
 Builds (once; later runs reuse them) a database per size on SQLite and PostgreSQL, shaped like
 a team's: eight weeks of conversations with Korean texts and several models, feedback with a
-comment on every dislike, evaluations with a reason, appended in time order and bulk loaded
-(PostgreSQL COPY, SQLite executemany in one transaction). Each is measured in two variants:
-`bare`, only `created_at` indexed (what most chatbot databases have), and `indexed`, with the
-conversation_id indexes `doctor` recommends. Each measure runs in a new process, so that its
+comment on every dislike, evaluations with a reason (each text its own, as people's are),
+appended in time order and bulk loaded (PostgreSQL COPY, SQLite executemany in one
+transaction; PostgreSQL then vacuumed, as autovacuum keeps a database in use). Each is
+measured in two variants: `bare`, only `created_at` indexed (what most chatbot databases
+have), and `indexed`, with the conversation_id indexes `doctor` recommends. Each measure runs in a new process, so that its
 peak RSS is its own (no measure starts another process: that peak is the process tree's);
 the figure is the median wall time of several runs:
 
@@ -57,7 +58,7 @@ from aiops_report.data.tables import create_schema
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-DATA_VERSION = 2  # in the databases' names: a new shape of data builds new databases
+DATA_VERSION = 3  # in the databases' names: a new shape of data builds new databases
 # The indexes `doctor` recommends beyond created_at: present in the `indexed` variant only.
 OPTIONAL_INDEXES = {
     "ix_feedback_log_conversation_id": "feedback_log (conversation_id)",
@@ -91,6 +92,15 @@ COMMENTS = [
     "The answer about the refund policy was wrong",
     "쿠폰 문제는 해결이 안 됐어요. 같은 말만 반복해요",
     "불친절하고 질문을 이해하지 못했어요",
+]
+# What makes each comment and reason a text of its own, as people's are.
+DETAILS = [
+    "주문번호 {n} 건입니다.",
+    "벌써 {k}번째 문의예요.",
+    "오늘 오후 {h}시쯤 물어봤어요.",
+    "상품 {k}번 관련이에요.",
+    "(order {n})",
+    "",
 ]
 REASONS = [
     "The response correctly answers the delivery question with the order status.",
@@ -145,11 +155,22 @@ def day_batches(per_week: int, seed: int = 1) -> Iterator[tuple[list[tuple[Any, 
             )
             later = at + timedelta(seconds=30)
             value = FEEDBACK[rng.randrange(6)]
-            comment = rng.choice(COMMENTS) if "dislike" in value.lower() else None
+            comment = (
+                f"{rng.choice(COMMENTS)} {detail(rng, cid)}".strip()
+                if "dislike" in value.lower()
+                else None
+            )
             feedback.append((cid, cid, value, comment, later))
             score = None if i % 41 == 0 else round(rng.uniform(0, 10), 1)
-            evaluations.append((cid, cid, score, "llm-judge", rng.choice(REASONS), later))
+            reason = f"{rng.choice(REASONS)} {detail(rng, cid)}".strip()
+            evaluations.append((cid, cid, score, "llm-judge", reason, later))
         yield conversations, feedback, evaluations
+
+
+def detail(rng: random.Random, conversation_id: int) -> str:
+    return rng.choice(DETAILS).format(
+        n=conversation_id, k=rng.randrange(2, 900), h=rng.randrange(1, 12)
+    )
 
 
 # The rows of day_batches are in this order: the full schema of init-db.
@@ -208,6 +229,9 @@ def build(database: str, size: str) -> None:
     finally:
         raw.close()
         engine.dispose()
+    if database == "postgresql":  # what autovacuum has done on a database in use
+        with make_engine(settings).connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM"))
     use_variant(database, size, "bare")
     print(f"built {database} {size} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
