@@ -14,6 +14,7 @@ from scipy.stats import binomtest, ttest_ind
 from sqlalchemy.engine import Engine
 from statsmodels.stats import proportion
 
+from aiops_report.analysis import insight_reads
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insights import PartSupport, compute_insights, insights_support
 from aiops_report.analysis.metrics import compute
@@ -593,6 +594,37 @@ def test_themes_of_korean_and_english_complaints(engine: Engine, settings: Setti
     assert (by_term["상담"].count, by_term["상담"].previous_count) == (3, 2)
     assert "배송" not in by_term and "cited" not in by_term  # a like, a good score: no complaint
     assert len(themes) <= 10
+
+
+def test_themes_read_every_day_of_a_busy_week(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A week with more complaints than the themes read: each day gives its share, so that
+    Monday's complaints are not crowded out by Sunday's."""
+    monkeypatch.setattr(insight_reads, "THEME_TEXT_LIMIT", 14)  # 2 texts a day
+    rows = Rows()
+    new_id = ids()
+    complaints = [(WEEK.days[0], "배송이 느려요")] * 2 + [(WEEK.days[6], "환불이 안 돼요")] * 20
+    for minute, (day, text) in enumerate(complaints):
+        cid = next(new_id)
+        rows.conversations.append({"id": cid, "created_at": at(day, minute=minute)})
+        rows.feedback.append(
+            {
+                "id": next(new_id),
+                "conversation_id": cid,
+                "feedback": "dislike",
+                "comment": text,
+                "created_at": at(day, minute=minute),
+            }
+        )
+    tables = load(engine, settings, rows)
+
+    themes = insights_of(engine, tables).themes
+
+    assert themes is not None
+    counts = {theme.term: theme.count for theme in themes}
+    assert counts["배송"] == 2
+    assert counts["환불"] == 2  # Sunday's share, not its 20
 
 
 # --- what the schema allows ----------------------------------------------------------------------

@@ -26,7 +26,9 @@ BASELINE_WEEKS = 8
 DISAGREEMENTS = 10
 THEMES = 10
 THEME_EXAMPLES = 3
-THEME_TEXT_LIMIT = 5000  # newest texts per source and period read for the themes
+# Texts per source (comments, reasons) and period read for the themes, spread over its days:
+# enough for the terms that recur, and the analyser takes about 0.4 ms a text.
+THEME_TEXT_LIMIT = 2000
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (formulas.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
@@ -439,16 +441,16 @@ class InsightsReader:
     # --- themes ---------------------------------------------------------------------------
 
     def _complaint_texts(self, period: Period) -> list[str]:
-        """Dislike comments, then reasons of disliked or low-scored conversations (newest first)."""
+        """Dislike comments, then reasons of disliked or low-scored conversations: of each
+        day, the last first, its newest texts up to its share of THEME_TEXT_LIMIT (a busy
+        week's newest texts alone would all be Sunday evening's)."""
         tables = self.tables
         fb, ev = tables.feedback, tables.evaluations
         dislike = tables.feedback_is("dislike")
-        queries = []
+        queries: list[tuple[TableRole, sa.Select[Any]]] = []
         if "comment" in fb.c:
             queries.append(
-                sa.select(fb.c.comment)
-                .where(self._within("feedback", period), dislike, fb.c.comment.is_not(None))
-                .order_by(tables.created_at("feedback").column.desc())
+                ("feedback", sa.select(fb.c.comment).where(dislike, fb.c.comment.is_not(None)))
             )
         if "reason" in ev.c:
             low = tables.score() < self.threshold
@@ -458,13 +460,23 @@ class InsightsReader:
                 )
                 low = sa.or_(low, ev.c.conversation_id.in_(disliked))
             queries.append(
-                sa.select(ev.c.reason)
-                .where(self._within("evaluations", period), ev.c.reason.is_not(None), low)
-                .order_by(tables.created_at("evaluations").column.desc())
+                ("evaluations", sa.select(ev.c.reason).where(ev.c.reason.is_not(None), low))
             )
+        days = period.day_ranges()[::-1]
+        per_day = -(-THEME_TEXT_LIMIT // len(days))
         texts = []
-        for query in queries:
-            texts += [text for (text,) in self.conn.execute(query.limit(THEME_TEXT_LIMIT))]
+        for role, query in queries:
+            newest = tables.created_at(role).column.desc()
+            each_day = [
+                sa.select(
+                    query.where(tables.rows_within(role, start, end))
+                    .order_by(newest)
+                    .limit(per_day)
+                    .subquery()
+                )
+                for start, end in days
+            ]
+            texts += [text for (text,) in self.conn.execute(sa.union_all(*each_day))]
         return [text.strip() for text in texts if text and text.strip()]
 
     def complaint_texts(self) -> None:
