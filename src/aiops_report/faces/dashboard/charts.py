@@ -13,7 +13,6 @@ from typing import Any, Literal, TypeVar
 
 import altair as alt
 
-from aiops_report.analysis.formulas import satisfaction
 from aiops_report.analysis.insight_parts import ModelStats
 from aiops_report.analysis.metrics import ReportNumbers, ScoreBucket
 
@@ -35,10 +34,7 @@ class Point:
     dislikes: int
     evaluations: int
     avg_score: float | None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return satisfaction(self.likes, self.dislikes)
+    satisfaction_rate: float | None
 
 
 def series(numbers: ReportNumbers, granularity: Granularity) -> list[Point]:
@@ -46,7 +42,15 @@ def series(numbers: ReportNumbers, granularity: Granularity) -> list[Point]:
     is its own, not one made of the days' rounded averages)."""
     rows = numbers.daily if granularity == "day" else numbers.weekly
     return [
-        Point(d.date, d.conversations, d.likes, d.dislikes, d.evaluations, d.avg_score)
+        Point(
+            d.date,
+            d.conversations,
+            d.likes,
+            d.dislikes,
+            d.evaluations,
+            d.avg_score,
+            d.satisfaction_rate,
+        )
         for d in rows
     ]
 

@@ -10,7 +10,6 @@ from typing import Literal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from aiops_report.analysis.formulas import change_between
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
@@ -123,19 +122,14 @@ def kpi_cards(
             slots[name] = column.empty()
             slots[name].metric(ctx.rt.metrics[name], "…", border=True)
         else:
-            current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
-            kpi_card(ctx, column, name, current, previous)
+            kpi_card(ctx, column, name, numbers)
     return slots
 
 
-def kpi_card(
-    ctx: Context,
-    where: DeltaGenerator,
-    name: str,
-    current: float | None,
-    previous: float | None,
-) -> None:
-    change = change_between(current, previous, name)
+def kpi_card(ctx: Context, where: DeltaGenerator, name: str, numbers: ReportNumbers) -> None:
+    """The card of metric `name`: its value, its change and the previous range's value."""
+    current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
+    change = numbers.change[name]
     color: Literal["normal", "inverse", "off"] = "inverse" if name in LOWER_IS_BETTER else "normal"
     where.metric(
         ctx.rt.metrics[name],

@@ -37,6 +37,7 @@ MAX_RANGE_DAYS = 366
 HISTORY_LIMIT = 50
 FILES_LIMIT = 100
 WEEKS_OFFERED = 104  # weeks the Reports page offers at most (from the first conversation's)
+INSIGHT_RULES = jobs.INSIGHT_RULES  # the thresholds the Insights page explains
 
 
 @st.cache_resource(show_spinner=False)

@@ -33,5 +33,4 @@ def render(ctx: Context) -> None:
         )
     if "unique_users" in slots:
         users = data.unique_users(ctx.settings, numbers.period)
-        previous, current = users if users else (None, None)
-        kpi_card(ctx, slots["unique_users"], "unique_users", current, previous)
+        kpi_card(ctx, slots["unique_users"], "unique_users", numbers.with_unique_users(users))
