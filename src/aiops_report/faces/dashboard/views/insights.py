@@ -36,7 +36,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     range_caption(ctx, selection.period)
-    found = data.insights(ctx.settings, selection.period)
+    found = data.insights(ctx.settings, selection.period, segment=ctx.segment)
     _changes(ctx, found.changes)
     _by_model(ctx, found)
     _anomalies(ctx, found, selection.period)
