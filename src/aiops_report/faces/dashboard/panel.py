@@ -2,7 +2,9 @@
 
 The pages are switched by a segmented control at the top of the panel rather than by
 st.navigation or the sidebar: an app that embeds the panel in one of its own pages or tabs
-may use both already, and a control inside the panel works the same in any container.
+may use both already, and a control inside the panel works the same in any container. The
+segment filter (with SCHEMA_FILE's segment column) alone goes to the sidebar, beside whatever
+the host has there: it applies to every page.
 The panel never calls st.stop() or st.set_page_config(), which belong to the host app.
 """
 
