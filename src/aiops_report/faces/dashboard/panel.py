@@ -85,7 +85,10 @@ def admin_panel(settings: Settings | None = None) -> None:
 def _segment_filter(ctx: Context) -> str | None:
     """The segment picked in the sidebar (None: all of them); no filter, and None, when
     SCHEMA_FILE maps no segment column. Its value survives a visit to another page."""
-    found = data.segments(ctx.settings, ctx.now().date())
+    try:
+        found = data.segments(ctx.settings, ctx.now().date())
+    except AiopsReportError:
+        return None  # the page says what is wrong: the Status page, what doctor finds
     if found is None:
         return None
     picked: str | None = st.sidebar.selectbox(
