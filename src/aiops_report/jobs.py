@@ -21,6 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from aiops_report.analysis import metrics
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insight_reads import baseline_span
+from aiops_report.analysis.insights import (
+    INSIGHT_RULES as INSIGHT_RULES,  # re-exported: the thresholds faces explain
+)
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices

@@ -21,10 +21,12 @@ from aiops_report.data.conversations import (
     models_of,
     open_conversation,
     search,
+    segments_of,
 )
 from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
+from chatbot_tables import Rows, create_tables, insert
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -224,3 +226,34 @@ def test_the_first_conversation(tables: Any) -> None:
 def test_the_models_of_the_range(tables: Any) -> None:
     engine, found = tables
     assert models_of(engine, found, WEEK) == ["gpt-a", "gpt-b"]
+
+
+def test_the_segments_of_the_range_and_a_segments_search(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[conversations]\nsegment = "bot"\n', encoding="utf-8")
+    settings = settings.model_copy(update={"schema_file": schema_file})
+    create_tables(engine, settings, style="naive", minimal=False, segment="bot")
+    bots = [(1, "shop-bot", "gpt-a"), (2, "Shop-Bot", "gpt-b"), (3, "help-bot", "gpt-a")]
+    rows = Rows(
+        conversations=[
+            {"id": cid, "bot": bot, "model": model, "created_at": AT + timedelta(minutes=cid)}
+            for cid, bot, model in bots
+        ]
+        + [
+            {"id": 4, "bot": None, "model": "gpt-c", "created_at": AT},
+            {"id": 5, "bot": "old-bot", "model": "gpt-c", "created_at": AT - timedelta(weeks=1)},
+        ]
+    )
+    insert(engine, settings, rows, style="naive")
+    whole = reflect_tables(engine, settings)
+
+    # Case counts, on MariaDB too; the week before and conversations of no segment are not in.
+    assert segments_of(engine, whole, WEEK) == ["Shop-Bot", "help-bot", "shop-bot"]
+    shop = whole.for_segment("Shop-Bot")
+    assert ids(engine, shop, Search()) == [2]
+    assert search(engine, shop, WEEK, Search()).total == 1
+    assert models_of(engine, shop, WEEK) == ["gpt-b"]
+    unmapped = reflect_tables(engine, settings.model_copy(update={"schema_file": None}))
+    assert segments_of(engine, unmapped, WEEK) == []  # no segment column mapped

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from aiops_report.analysis.significance import Anomaly, ChangeTest
+from aiops_report.analysis.significance import MIN_TEST_OBSERVATIONS, Anomaly, ChangeTest
 from aiops_report.analysis.themes import Theme
 
 UNKNOWN_MODEL = "(unknown)"  # conversations without a model, or with one no longer known
@@ -107,6 +107,16 @@ class Insights:
     missing: list[str]  # "part: needs table.column", one line per part left out
     anomalies_status: AnomaliesStatus | None = None  # None in reports written before it
     by_segment: list[SegmentStats] | None = None  # None without a segment column, or of one
+
+    def lowest_scored_model(self) -> ModelStats | None:
+        """The model with the lowest average score among those with enough scores to tell
+        (MIN_TEST_OBSERVATIONS); None when none has."""
+        scored = [
+            m
+            for m in self.by_model or []
+            if m.avg_score is not None and m.evaluations >= MIN_TEST_OBSERVATIONS
+        ]
+        return min(scored, key=lambda m: (m.avg_score, m.model), default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (no NaN or infinity: those are null)."""

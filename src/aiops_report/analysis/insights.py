@@ -44,6 +44,9 @@ from aiops_report.analysis.insight_reads import (
 from aiops_report.analysis.prices import PriceTable
 from aiops_report.analysis.significance import (
     MIN_BASELINE_DAYS,
+    MIN_DAY_OBSERVATIONS,
+    MIN_TEST_OBSERVATIONS,
+    ROBUST_Z_LIMIT,
     Anomaly,
     ChangeTest,
     count_test,
@@ -60,6 +63,22 @@ from aiops_report.data.tables import ChatbotTables
 
 CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each
+
+
+@dataclass(frozen=True)
+class InsightRules:
+    """The thresholds the insights are judged by, for the words that explain them."""
+
+    min_test_observations: int  # per period, for a change test to count
+    baseline_weeks: int  # a day is judged against the same weekday of these weeks before
+    robust_z_limit: float  # a day further than this from its baseline is anomalous
+    min_day_observations: int  # a day's rate or average needs these to be judged
+    min_baseline_days: int  # days of that baseline a day needs to be judged
+
+
+INSIGHT_RULES = InsightRules(
+    MIN_TEST_OBSERVATIONS, BASELINE_WEEKS, ROBUST_Z_LIMIT, MIN_DAY_OBSERVATIONS, MIN_BASELINE_DAYS
+)
 
 T = TypeVar("T")
 

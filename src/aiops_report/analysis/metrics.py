@@ -8,7 +8,7 @@ database, plus, for the latency percentiles, how often each distinct value occur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,6 +67,11 @@ class DailyMetrics:
     evaluations: int
     avg_score: float | None
 
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """likes / (likes + dislikes) of the day (or week); None when both are 0."""
+        return satisfaction(self.likes, self.dislikes)
+
 
 @dataclass(frozen=True)
 class ScoreBucket:
@@ -118,6 +123,18 @@ class ReportNumbers:
             name: change_between(getattr(self.current, name), getattr(self.previous, name), name)
             for name in METRIC_NAMES
         }
+
+    def with_unique_users(self, users: tuple[int, int] | None) -> ReportNumbers:
+        """These numbers with the distinct users of the previous period and of this one,
+        counted apart (`unique_users`); unchanged when they are None (no user_id)."""
+        if users is None:
+            return self
+        previous, current = users
+        return replace(
+            self,
+            current=replace(self.current, unique_users=current),
+            previous=replace(self.previous, unique_users=previous),
+        )
 
     @property
     def is_empty(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from scipy.special import bdtr, bdtrc, betaincinv, ndtr, ndtri, stdtr, stdtrit
 
-from aiops_report.analysis.formulas import change_between, mean, satisfaction
+from aiops_report.analysis.formulas import Change, change_between, mean, satisfaction
 
 SIGNIFICANCE = 0.05
 
@@ -51,6 +51,11 @@ class ChangeTest:
     significant: bool
     enough_data: bool
     new: bool = False  # absent from reports written before it
+
+    @property
+    def change(self) -> Change:
+        """The change alone, as a metric's change reads."""
+        return Change(self.delta, self.relative, self.new)
 
 
 @dataclass(frozen=True)

@@ -106,20 +106,41 @@ def first_conversation_at(engine: Engine, tables: ChatbotTables) -> datetime | N
 
 
 def models_of(engine: Engine, tables: ChatbotTables, period: Period) -> list[str]:
-    """The models that answered in `period`, sorted; [] without a model column.
-    Raises DatabaseUnreachable."""
-    conv = tables.conversations
-    if "model" not in conv.c:
+    """The models that answered in `period` (in the segment the tables read), sorted; []
+    without a model column. Raises DatabaseUnreachable."""
+    if "model" not in tables.conversations.c:
         return []
-    created_at = tables.created_at("conversations")
+    return _values_in(engine, tables, period, tables.conversations.c.model, "the models")
+
+
+def segments_of(engine: Engine, tables: ChatbotTables, period: Period) -> list[str]:
+    """The segments (SCHEMA_FILE's segment column) with conversations in `period`, sorted;
+    [] without a segment column. Raises DatabaseUnreachable."""
+    if not tables.has("conversations", "segment"):
+        return []
+    segment = tables.segment_of(tables.conversations)  # "Shop-Bot" is not "shop-bot"
+    return _values_in(engine, tables, period, segment, "the segments")
+
+
+def _values_in(
+    engine: Engine,
+    tables: ChatbotTables,
+    period: Period,
+    column: sa.ColumnElement[Any],
+    what: str,
+) -> list[str]:
+    """The distinct non-NULL values of `column` among the conversations of `period`."""
     try:
-        with reading("the models"), engine.connect() as conn:
+        with reading(what), engine.connect() as conn:
             found = conn.execute(
-                sa.select(conv.c.model)
-                .where(created_at.within(period.start_at, period.end_at), conv.c.model.is_not(None))
+                sa.select(column)
+                .where(
+                    tables.rows_within("conversations", period.start_at, period.end_at),
+                    column.is_not(None),
+                )
                 .distinct()
             ).scalars()
-            return sorted(str(model) for model in found)
+            return sorted(v.decode() if isinstance(v, bytes) else str(v) for v in found)
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
@@ -133,7 +154,8 @@ def search(
     page: int = 0,
     page_size: int = PAGE_SIZE,
 ) -> SearchPage:
-    """The conversations of `period` that match, latest first, `page_size` from page `page`.
+    """The conversations of `period` (in the segment the tables read) that match, latest
+    first, `page_size` from page `page`.
 
     Without ids to link them, the score and feedback conditions are ignored and left blank.
     Raises DatabaseUnreachable.
@@ -217,7 +239,7 @@ class _Search:
         conv = t.conversations
         created_at = t.created_at("conversations")
         conditions: list[sa.ColumnElement[bool]] = [
-            created_at.within(self.period.start_at, self.period.end_at)
+            t.rows_within("conversations", self.period.start_at, self.period.end_at)
         ]
         if wanted.text.strip():
             conditions.append(self._mentions(wanted.text.strip().lower()))

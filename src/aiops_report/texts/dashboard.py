@@ -46,6 +46,13 @@ KO: Mapping[str, str] = {
     "같은 구간({previous}) 대비",
     "previous_value": "직전 기간: {value}",
     "empty": "이 기간에는 기록된 대화, 피드백, 평가가 없습니다.",
+    "segment": "세그먼트",
+    "segment_all": "전체",
+    "segment_help": (
+        "SCHEMA_FILE의 segment 열의 값 가운데 최근 {days}일 안에 대화가 있는 값입니다. "
+        "하나를 고르면 모든 페이지가 그 세그먼트의 대화와 그 대화의 피드백, 평가만 보여 줍니다."
+    ),
+    "segment_only": "세그먼트 {segment}만",
     # overview
     "trend_conversations": "대화 수 추이",
     "trend_satisfaction": "만족도 추이",
@@ -169,6 +176,10 @@ KO: Mapping[str, str] = {
     "skipped_running": "보내지 않았습니다: 다른 실행이 {channel}에 보내고 있습니다",
     "failed": "실패했습니다",
     "slack_not_configured": "SLACK_BOT_TOKEN이 설정되지 않아 Slack으로 보낼 수 없습니다.",
+    "segment_report": (
+        "지금 리포트 생성은 세그먼트 {segment}의 리포트를 만듭니다. Slack으로 보내기는 고른 "
+        "세그먼트와 관계없이 SLACK_CHANNEL과 DELIVERY_FILE의 설정대로 보냅니다."
+    ),
     "send_again_heading": "이미 보낸 주를 다시 보내기",
     "send_again_confirm": "이 주의 리포트를 {channel}에 한 번 더 올리는 것을 확인합니다",
     "send_again": "다시 보내기",
@@ -240,6 +251,14 @@ EN: Mapping[str, str] = {
     "span of the previous range ({previous})",
     "previous_value": "Previous range: {value}",
     "empty": "No conversation, feedback or evaluation was recorded in this range.",
+    "segment": "Segment",
+    "segment_all": "All segments",
+    "segment_help": (
+        "The values of SCHEMA_FILE's segment column with conversations in the last {days} "
+        "days. Pick one and every page shows that segment's conversations, and their feedback "
+        "and evaluations, only."
+    ),
+    "segment_only": "segment {segment} only",
     "trend_conversations": "Conversations",
     "trend_satisfaction": "Satisfaction rate",
     "trend_score": "Average score",
@@ -357,6 +376,10 @@ EN: Mapping[str, str] = {
     "skipped_running": "Not sent: another run is sending this week's report to {channel}",
     "failed": "Failed",
     "slack_not_configured": "SLACK_BOT_TOKEN is not set, so nothing can be sent to Slack.",
+    "segment_report": (
+        "Generate now writes the report of segment {segment}; Send to Slack delivers as "
+        "SLACK_CHANNEL and DELIVERY_FILE say, whatever the segment picked."
+    ),
     "send_again_heading": "Send an already delivered week again",
     "send_again_confirm": "I want this week's report posted to {channel} once more",
     "send_again": "Send again",

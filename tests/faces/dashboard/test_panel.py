@@ -29,7 +29,6 @@ from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.dashboard import auth, data
 from aiops_report.faces.dashboard.display import delta_text, plain
 from aiops_report.faces.dashboard.views import conversations
-from aiops_report.faces.dashboard.views.insights import worst_model
 from aiops_report.jobs import default_week
 from aiops_report.texts.dashboard import KO
 from aiops_report.texts.formats import (
@@ -483,7 +482,7 @@ def test_insights_page_shows_the_library_numbers(rich_demo: Settings, engine: En
 
     # By model: the worst model named, the cost of priced models, the unpriced listed.
     assert expected.by_model is not None
-    worst = worst_model(expected.by_model)
+    worst = expected.lowest_scored_model()
     assert worst is not None and worst.model == DIP_MODEL
     assert any(plain(worst.model) in line for line in shown)  # escaped: shown as written
     models = at.dataframe[0].value

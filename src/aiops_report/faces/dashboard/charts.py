@@ -13,7 +13,6 @@ from typing import Any, Literal, TypeVar
 
 import altair as alt
 
-from aiops_report.analysis.formulas import satisfaction
 from aiops_report.analysis.insight_parts import ModelStats
 from aiops_report.analysis.metrics import ReportNumbers, ScoreBucket
 
@@ -35,10 +34,7 @@ class Point:
     dislikes: int
     evaluations: int
     avg_score: float | None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return satisfaction(self.likes, self.dislikes)
+    satisfaction_rate: float | None
 
 
 def series(numbers: ReportNumbers, granularity: Granularity) -> list[Point]:
@@ -46,7 +42,15 @@ def series(numbers: ReportNumbers, granularity: Granularity) -> list[Point]:
     is its own, not one made of the days' rounded averages)."""
     rows = numbers.daily if granularity == "day" else numbers.weekly
     return [
-        Point(d.date, d.conversations, d.likes, d.dislikes, d.evaluations, d.avg_score)
+        Point(
+            d.date,
+            d.conversations,
+            d.likes,
+            d.dislikes,
+            d.evaluations,
+            d.avg_score,
+            d.satisfaction_rate,
+        )
         for d in rows
     ]
 
@@ -182,6 +186,43 @@ def score_chart(
     )
 
 
+def _paired_bars(
+    values: list[dict[str, Any]],
+    t: Mapping[str, str],
+    *,
+    title: str,
+    x: alt.X,
+    x_tooltip: alt.Tooltip,
+    pair: str,
+    pair_title: str,
+    names: tuple[str, str],
+    colors: tuple[str, str],
+) -> alt.Chart:
+    """Two bars side by side at each x: `values` hold x's field, `pair` (one of `names`,
+    drawn in `colors`) and "value"."""
+    chart: alt.Chart = (
+        alt.Chart(_data(values))
+        .mark_bar()
+        .encode(
+            x=x,
+            xOffset=alt.XOffset(f"{pair}:N", sort=list(names)),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                f"{pair}:N",
+                title=None,
+                scale=alt.Scale(domain=list(names), range=list(colors)),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                x_tooltip,
+                alt.Tooltip(f"{pair}:N", title=pair_title),
+                alt.Tooltip("value:Q", title=t["count"]),
+            ],
+        )
+    )
+    return _finish(chart, title)
+
+
 def feedback_chart(
     points: Sequence[Point], t: Mapping[str, str], likes: str, dislikes: str
 ) -> alt.Chart:
@@ -190,27 +231,17 @@ def feedback_chart(
         for p in points
         for kind, value in ((likes, p.likes), (dislikes, p.dislikes))
     ]
-    chart: alt.Chart = (
-        alt.Chart(_data(values))
-        .mark_bar()
-        .encode(
-            x=_x(t),
-            xOffset=alt.XOffset("kind:N", sort=[likes, dislikes]),
-            y=alt.Y("value:Q", title=None),
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(domain=[likes, dislikes], range=[GREEN, RED]),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[
-                alt.Tooltip("start:O", title=t["period"]),
-                alt.Tooltip("kind:N", title=t["feedback_kind"]),
-                alt.Tooltip("value:Q", title=t["count"]),
-            ],
-        )
+    return _paired_bars(
+        values,
+        t,
+        title=t["likes_dislikes"],
+        x=_x(t),
+        x_tooltip=alt.Tooltip("start:O", title=t["period"]),
+        pair="kind",
+        pair_title=t["feedback_kind"],
+        names=(likes, dislikes),
+        colors=(GREEN, RED),
     )
-    return _finish(chart, t["likes_dislikes"])
 
 
 def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> alt.Chart:
@@ -220,32 +251,22 @@ def distribution_chart(buckets: Sequence[ScoreBucket], t: Mapping[str, str]) -> 
         for b in buckets
         for name, value in ((previous, b.previous), (current, b.current))
     ]
-    chart: alt.Chart = (
-        alt.Chart(_data(values))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "bucket:O",
-                title=t["score_range"],
-                sort=alt.SortField("low"),
-                axis=alt.Axis(labelAngle=0),
-            ),
-            xOffset=alt.XOffset("range:N", sort=[previous, current]),
-            y=alt.Y("value:Q", title=None),
-            color=alt.Color(
-                "range:N",
-                title=None,
-                scale=alt.Scale(domain=[previous, current], range=[GREY, BLUE]),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[
-                alt.Tooltip("bucket:O", title=t["score_range"]),
-                alt.Tooltip("range:N", title=t["period"]),
-                alt.Tooltip("value:Q", title=t["count"]),
-            ],
-        )
+    return _paired_bars(
+        values,
+        t,
+        title=t["distribution"],
+        x=alt.X(
+            "bucket:O",
+            title=t["score_range"],
+            sort=alt.SortField("low"),
+            axis=alt.Axis(labelAngle=0),
+        ),
+        x_tooltip=alt.Tooltip("bucket:O", title=t["score_range"]),
+        pair="range",
+        pair_title=t["period"],
+        names=(previous, current),
+        colors=(GREY, BLUE),
     )
-    return _finish(chart, t["distribution"])
 
 
 def model_chart(

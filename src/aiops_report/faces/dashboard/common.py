@@ -10,13 +10,12 @@ from typing import Literal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from aiops_report.analysis.formulas import change_between
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.charts import Granularity, Point, series
-from aiops_report.faces.dashboard.display import delta_text
+from aiops_report.faces.dashboard.display import delta_text, plain
 from aiops_report.language import Language, in_language
 from aiops_report.texts.dashboard import UI
 from aiops_report.texts.formats import format_value, period_label
@@ -32,6 +31,7 @@ class Context:
     language: Language
     t: Mapping[str, str]  # the dashboard's words
     rt: Texts  # the report's words: metric names, weekdays
+    segment: str | None = None  # the segment every page shows (the filter's); None: all
 
     @classmethod
     def of(cls, settings: Settings) -> Context:
@@ -94,14 +94,16 @@ def range_filter(ctx: Context, *, granularity: bool = True) -> Selection | None:
 
 
 def range_caption(ctx: Context, period: Period) -> None:
-    """The range and the one it is compared with; a range cut today says it is partial."""
+    """The range and the one it is compared with; a range cut today says it is partial, one
+    of a segment names it."""
     key = "versus_previous_partial" if period.partial else "versus_previous"
-    st.caption(
-        ctx.t[key].format(
-            period=period_label(period, ctx.rt),
-            previous=period_label(period.previous, ctx.rt).rsplit(",", 1)[0],
-        )
+    caption = ctx.t[key].format(
+        period=period_label(period, ctx.rt),
+        previous=period_label(period.previous, ctx.rt).rsplit(",", 1)[0],
     )
+    if ctx.segment is not None:
+        caption += " · " + ctx.t["segment_only"].format(segment=plain(ctx.segment))
+    st.caption(caption)
 
 
 def kpi_cards(
@@ -123,19 +125,14 @@ def kpi_cards(
             slots[name] = column.empty()
             slots[name].metric(ctx.rt.metrics[name], "…", border=True)
         else:
-            current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
-            kpi_card(ctx, column, name, current, previous)
+            kpi_card(ctx, column, name, numbers)
     return slots
 
 
-def kpi_card(
-    ctx: Context,
-    where: DeltaGenerator,
-    name: str,
-    current: float | None,
-    previous: float | None,
-) -> None:
-    change = change_between(current, previous, name)
+def kpi_card(ctx: Context, where: DeltaGenerator, name: str, numbers: ReportNumbers) -> None:
+    """The card of metric `name`: its value, its change and the previous range's value."""
+    current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
+    change = numbers.change[name]
     color: Literal["normal", "inverse", "off"] = "inverse" if name in LOWER_IS_BETTER else "normal"
     where.metric(
         ctx.rt.metrics[name],
@@ -161,6 +158,7 @@ def chosen_range(
     selection = range_filter(ctx)
     if selection is None:
         return None
-    numbers = (data.numbers if with_conversations else data.totals)(ctx.settings, selection.period)
+    read = data.numbers if with_conversations else data.totals
+    numbers = read(ctx.settings, selection.period, segment=ctx.segment)
     range_caption(ctx, numbers.period)
     return numbers, series(numbers, selection.granularity)

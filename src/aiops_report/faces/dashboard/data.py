@@ -4,7 +4,9 @@ No SQL here, and no report assembled here: the numbers, the insights, the histor
 Slack checks come from `jobs` (as every trigger's do), the conversations from the data layer's
 `conversations`, the database checks from `doctor` and the next run from `timetable`.
 Cached functions take `key` (the settings as JSON, secrets masked) to be hashed and `_settings`
-(not hashed, by Streamlit's leading-underscore rule) to be used.
+(not hashed, by Streamlit's leading-underscore rule) to be used. What reads the chatbot's rows
+takes `segment` too (SCHEMA_FILE's segment column; None: every row): part of the cache keys,
+it reads the tables as that segment's (`ChatbotTables.for_segment`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ MAX_RANGE_DAYS = 366
 HISTORY_LIMIT = 50
 FILES_LIMIT = 100
 WEEKS_OFFERED = 104  # weeks the Reports page offers at most (from the first conversation's)
+INSIGHT_RULES = jobs.INSIGHT_RULES  # the thresholds the Insights page explains
+SEGMENT_DAYS = 92  # the segment filter offers the segments with conversations in these days
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,68 +73,113 @@ def engine(settings: Settings) -> Engine:
 
 
 @st.cache_resource(ttl=CACHE_TTL, show_spinner=False)
-def _tables(key: str, _settings: Settings) -> ChatbotTables:
+def _reflected(key: str, _settings: Settings) -> ChatbotTables:
     return reflect_tables(engine(_settings), _settings)
+
+
+def _tables(key: str, _settings: Settings, segment: str | None = None) -> ChatbotTables:
+    """The tables, read as `segment`'s (every row when None). Raises ConfigError, InvalidInput
+    for a segment the schema cannot read (ChatbotTables.for_segment)."""
+    return _reflected(key, _settings).for_segment(segment)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=16)
+def _segments(key: str, _settings: Settings, start: date, end: date) -> list[str] | None:
+    tables = _tables(key, _settings)
+    if not tables.has("conversations", "segment"):
+        return None
+    period = Period(start, end, _settings.report_zone)
+    return conversations.segments_of(engine(_settings), tables, period)
+
+
+def segments(settings: Settings, today: date) -> list[str] | None:
+    """The segments with conversations in the SEGMENT_DAYS up to `today`, for the segment
+    filter; None when SCHEMA_FILE maps no segment column (no filter then)."""
+    start = today - timedelta(days=SEGMENT_DAYS - 1)
+    return _segments(settings_key(settings), settings, start, today + timedelta(days=1))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
 def _numbers(
-    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+    key: str,
+    _settings: Settings,
+    start: date,
+    end: date,
+    through: datetime | None,
+    segment: str | None,
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
     return jobs.range_numbers(
         engine(_settings),
         _settings,
-        _tables(key, _settings),
+        _tables(key, _settings, segment),
         period,
         worst_limit=CONVERSATION_LIMIT,
     )
 
 
-def numbers(settings: Settings, period: Period) -> ReportNumbers:
+def numbers(settings: Settings, period: Period, *, segment: str | None) -> ReportNumbers:
     """The metrics of `period` and the period before it, with the worst conversations.
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable.
     """
-    return _numbers(settings_key(settings), settings, period.start, period.end, period.through)
+    return _numbers(
+        settings_key(settings), settings, period.start, period.end, period.through, segment
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
 def _totals(
-    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+    key: str,
+    _settings: Settings,
+    start: date,
+    end: date,
+    through: datetime | None,
+    segment: str | None,
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
     return jobs.range_numbers(
         engine(_settings),
         _settings,
-        _tables(key, _settings),
+        _tables(key, _settings, segment),
         period,
         worst_limit=0,
         count_users=False,
     )
 
 
-def totals(settings: Settings, period: Period) -> ReportNumbers:
+def totals(settings: Settings, period: Period, *, segment: str | None) -> ReportNumbers:
     """The metrics of `period` and the period before it, by day, without the unique users
     and the worst conversations: what reads kept per-day totals only, for any range.
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable.
     """
-    return _totals(settings_key(settings), settings, period.start, period.end, period.through)
+    return _totals(
+        settings_key(settings), settings, period.start, period.end, period.through, segment
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
 def _unique_users(
-    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+    key: str,
+    _settings: Settings,
+    start: date,
+    end: date,
+    through: datetime | None,
+    segment: str | None,
 ) -> tuple[int, int] | None:
     period = Period(start, end, _settings.report_zone, through)
-    return jobs.range_unique_users(engine(_settings), _tables(key, _settings), period)
+    return jobs.range_unique_users(engine(_settings), _tables(key, _settings, segment), period)
 
 
-def unique_users(settings: Settings, period: Period) -> tuple[int, int] | None:
+def unique_users(
+    settings: Settings, period: Period, *, segment: str | None
+) -> tuple[int, int] | None:
     """Distinct users of the period before `period` and of `period` (None without user_id):
     counted over every conversation of both, so the slowest number of a long range."""
-    return _unique_users(settings_key(settings), settings, period.start, period.end, period.through)
+    return _unique_users(
+        settings_key(settings), settings, period.start, period.end, period.through, segment
+    )
 
 
 def range_as_of(period: Period, now: datetime) -> Period:
@@ -183,23 +232,34 @@ def score_scale(settings: Settings) -> tuple[float, float]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
 def _insights(
-    key: str, _settings: Settings, start: date, end: date, through: datetime | None
+    key: str,
+    _settings: Settings,
+    start: date,
+    end: date,
+    through: datetime | None,
+    segment: str | None,
 ) -> Insights:
     period = Period(start, end, _settings.report_zone, through)
-    return jobs.report_insights(engine(_settings), _settings, _tables(key, _settings), period)
+    return jobs.report_insights(
+        engine(_settings), _settings, _tables(key, _settings, segment), period
+    )
 
 
-def insights(settings: Settings, period: Period) -> Insights:
+def insights(settings: Settings, period: Period, *, segment: str | None) -> Insights:
     """The insights of `period` (as in the report: MODEL_PRICES, SCORE_GOOD_THRESHOLD).
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
-    return _insights(settings_key(settings), settings, period.start, period.end, period.through)
+    return _insights(
+        settings_key(settings), settings, period.start, period.end, period.through, segment
+    )
 
 
-def model_breakdown(settings: Settings, period: Period) -> list[ModelStats] | None:
+def model_breakdown(
+    settings: Settings, period: Period, *, segment: str | None
+) -> list[ModelStats] | None:
     """The numbers per model, most conversations first; None without a `model` column."""
-    return insights(settings, period).by_model
+    return insights(settings, period, segment=segment).by_model
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -241,9 +301,9 @@ def report_files(settings: Settings, history: list[Run]) -> list[Path]:
     return sorted(existing, key=lambda path: (path.name, str(path)), reverse=True)[:FILES_LIMIT]
 
 
-def generate(settings: Settings, period: Period) -> jobs.GeneratedReport:
-    """Write the week's PDF now (jobs.generate_report)."""
-    return jobs.generate_report(engine(settings), settings, period)
+def generate(settings: Settings, period: Period, *, segment: str | None) -> jobs.GeneratedReport:
+    """Write the week's PDF now, of `segment` only when given (jobs.generate_report)."""
+    return jobs.generate_report(engine(settings), settings, period, segment=segment)
 
 
 def deliver(settings: Settings, period: Period, *, force: bool = False) -> jobs.WeeklyOutcome:
@@ -287,13 +347,17 @@ def next_run(settings: Settings, now: datetime) -> datetime:
 
 
 def search_conversations(
-    settings: Settings, period: Period, wanted: conversations.Search, page: int
+    settings: Settings,
+    period: Period,
+    wanted: conversations.Search,
+    page: int,
+    *,
+    segment: str | None,
 ) -> conversations.SearchPage:
-    """One page of the range's conversations that match `wanted` (never cached: cheap, and
-    each search differs). Raises DatabaseUnreachable."""
-    return conversations.search(
-        engine(settings), _tables(settings_key(settings), settings), period, wanted, page=page
-    )
+    """One page of the range's conversations (of `segment`) that match `wanted` (never
+    cached: cheap, and each search differs). Raises DatabaseUnreachable."""
+    tables = _tables(settings_key(settings), settings, segment)
+    return conversations.search(engine(settings), tables, period, wanted, page=page)
 
 
 def open_conversation(
@@ -314,11 +378,13 @@ def linkable(settings: Settings) -> bool:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=64)
-def _models(key: str, _settings: Settings, start: date, end: date) -> list[str]:
+def _models(
+    key: str, _settings: Settings, start: date, end: date, segment: str | None
+) -> list[str]:
     period = Period(start, end, _settings.report_zone)
-    return conversations.models_of(engine(_settings), _tables(key, _settings), period)
+    return conversations.models_of(engine(_settings), _tables(key, _settings, segment), period)
 
 
-def models(settings: Settings, period: Period) -> list[str]:
-    """The models that answered in the range, for the model filter."""
-    return _models(settings_key(settings), settings, period.start, period.end)
+def models(settings: Settings, period: Period, *, segment: str | None) -> list[str]:
+    """The models that answered in the range (in `segment`), for the model filter."""
+    return _models(settings_key(settings), settings, period.start, period.end, segment)

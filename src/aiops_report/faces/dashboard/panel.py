@@ -2,13 +2,16 @@
 
 The pages are switched by a segmented control at the top of the panel rather than by
 st.navigation or the sidebar: an app that embeds the panel in one of its own pages or tabs
-may use both already, and a control inside the panel works the same in any container.
+may use both already, and a control inside the panel works the same in any container. The
+segment filter (with SCHEMA_FILE's segment column) alone goes to the sidebar, beside whatever
+the host has there: it applies to every page.
 The panel never calls st.stop() or st.set_page_config(), which belong to the host app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 
@@ -74,9 +77,28 @@ def admin_panel(settings: Settings | None = None) -> None:
         label_visibility="collapsed",
     )
     try:
-        PAGES[page](ctx)
+        PAGES[page](replace(ctx, segment=_segment_filter(ctx)))
     except AiopsReportError as exc:
         st.error(plain(str(exc)))
+
+
+def _segment_filter(ctx: Context) -> str | None:
+    """The segment picked in the sidebar (None: all of them); no filter, and None, when
+    SCHEMA_FILE maps no segment column. Its value survives a visit to another page."""
+    try:
+        found = data.segments(ctx.settings, ctx.now().date())
+    except AiopsReportError:
+        return None  # the page says what is wrong: the Status page, what doctor finds
+    if found is None:
+        return None
+    picked: str | None = st.sidebar.selectbox(
+        ctx.t["segment"],
+        [None, *found],
+        format_func=lambda segment: ctx.t["segment_all"] if segment is None else segment,
+        key="aiops_segment",
+        help=ctx.t["segment_help"].format(days=data.SEGMENT_DAYS),
+    )
+    return picked
 
 
 def _header(ctx: Context) -> None:

@@ -36,11 +36,11 @@ def render(ctx: Context) -> None:
     range_caption(ctx, period)
     wanted = _filters(ctx, period)
     page = st.session_state.get("aiops_conversation_page", 1) - 1
-    found = data.search_conversations(ctx.settings, period, wanted, page)
+    found = data.search_conversations(ctx.settings, period, wanted, page, segment=ctx.segment)
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
     if page >= pages:  # the filters changed under a later page: back to the first
         page = 0
-        found = data.search_conversations(ctx.settings, period, wanted, page)
+        found = data.search_conversations(ctx.settings, period, wanted, page, segment=ctx.segment)
     st.caption(
         t["conversations_caption"].format(total=f"{found.total:,}", page=page + 1, pages=pages)
     )
@@ -103,7 +103,7 @@ def _filters(ctx: Context, period: Period) -> Search:
     )
     picked = model.multiselect(
         t["model_filter"],
-        data.models(ctx.settings, period),
+        data.models(ctx.settings, period, segment=ctx.segment),
         placeholder=t["model_any"],
         key="aiops_model_filter",
     )

@@ -7,21 +7,10 @@ users or the model are shown with st.dataframe / st.caption(plain(...)): never a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import streamlit as st
 
-from aiops_report.analysis.formulas import Change
-from aiops_report.analysis.insight_parts import Agreement, Insights, ModelStats
-from aiops_report.analysis.insight_reads import BASELINE_WEEKS
-from aiops_report.analysis.insights import CHANGE_METRICS
-from aiops_report.analysis.significance import (
-    MIN_BASELINE_DAYS,
-    MIN_DAY_OBSERVATIONS,
-    MIN_TEST_OBSERVATIONS,
-    ROBUST_Z_LIMIT,
-    ChangeTest,
-)
+from aiops_report.analysis.insight_parts import Agreement, Insights
+from aiops_report.analysis.significance import ChangeTest
 from aiops_report.analysis.themes import Theme
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
@@ -47,7 +36,7 @@ def render(ctx: Context) -> None:
     if selection is None:
         return
     range_caption(ctx, selection.period)
-    found = data.insights(ctx.settings, selection.period)
+    found = data.insights(ctx.settings, selection.period, segment=ctx.segment)
     _changes(ctx, found.changes)
     _by_model(ctx, found)
     _anomalies(ctx, found, selection.period)
@@ -69,10 +58,10 @@ def _needs(ctx: Context, found: Insights, part: str, title: str) -> None:
 def _changes(ctx: Context, changes: dict[str, ChangeTest]) -> None:
     t = ctx.t
     heading(t["changes_heading"])
-    st.caption(t["changes_caption"].format(minimum=MIN_TEST_OBSERVATIONS))
-    for column, name in zip(st.columns(len(CHANGE_METRICS)), CHANGE_METRICS, strict=True):
+    st.caption(t["changes_caption"].format(minimum=data.INSIGHT_RULES.min_test_observations))
+    for column, (name, test) in zip(st.columns(len(changes)), changes.items(), strict=True):
         with column, st.container(border=True):
-            _change_card(ctx, name, changes[name])
+            _change_card(ctx, name, test)
 
 
 def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
@@ -80,7 +69,7 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
     st.metric(
         ctx.rt.metrics[name],
         format_value(name, test.current),
-        delta=delta_text(name, Change(test.delta, test.relative, test.new), ctx.rt),
+        delta=delta_text(name, test.change, ctx.rt),
         delta_color="off" if test.new else "normal",
         delta_arrow="off" if test.new else "auto",
     )
@@ -95,7 +84,7 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
             t["badge_not_enough"],
             icon=":material/hourglass_empty:",
             color="gray",
-            help=t["not_enough_help"].format(minimum=MIN_TEST_OBSERVATIONS),
+            help=t["not_enough_help"].format(minimum=data.INSIGHT_RULES.min_test_observations),
         )
     else:
         st.badge(t["badge_chance"], icon=":material/shuffle:", color="gray")
@@ -104,21 +93,13 @@ def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
 # --- by model ---------------------------------------------------------------------------------
 
 
-def worst_model(models: Sequence[ModelStats]) -> ModelStats | None:
-    """The model with the lowest average score among those with enough scores to tell."""
-    scored = [
-        m for m in models if m.avg_score is not None and m.evaluations >= MIN_TEST_OBSERVATIONS
-    ]
-    return min(scored, key=lambda m: (m.avg_score, m.model), default=None)
-
-
 def _by_model(ctx: Context, found: Insights) -> None:
     t, rt = ctx.t, ctx.rt
     heading(t["by_model"])
     if found.by_model is None:
         _needs(ctx, found, "by_model", t["by_model"])
         return
-    worst = worst_model(found.by_model)
+    worst = found.lowest_scored_model()
     if worst is not None:
         st.caption(
             plain(
@@ -166,14 +147,14 @@ def format_anomaly_value(metric: str, value: float) -> str:
 
 
 def _anomalies(ctx: Context, found: Insights, period: Period) -> None:
-    t, rt, anomalies = ctx.t, ctx.rt, found.anomalies
+    t, rt, anomalies, rules = ctx.t, ctx.rt, found.anomalies, data.INSIGHT_RULES
     heading(t["anomalies_heading"])
     st.caption(
         t["anomalies_caption"].format(
-            weeks=BASELINE_WEEKS,
-            limit=ROBUST_Z_LIMIT,
-            day_minimum=MIN_DAY_OBSERVATIONS,
-            baseline_minimum=MIN_BASELINE_DAYS,
+            weeks=rules.baseline_weeks,
+            limit=rules.robust_z_limit,
+            day_minimum=rules.min_day_observations,
+            baseline_minimum=rules.min_baseline_days,
         )
     )
     status = found.anomalies_status

@@ -32,6 +32,5 @@ def render(ctx: Context) -> None:
             charts.score_chart(points, ctx.t, data.score_scale(ctx.settings)), width="stretch"
         )
     if "unique_users" in slots:
-        users = data.unique_users(ctx.settings, numbers.period)
-        previous, current = users if users else (None, None)
-        kpi_card(ctx, slots["unique_users"], "unique_users", current, previous)
+        users = data.unique_users(ctx.settings, numbers.period, segment=ctx.segment)
+        kpi_card(ctx, slots["unique_users"], "unique_users", numbers.with_unique_users(users))

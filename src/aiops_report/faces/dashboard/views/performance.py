@@ -48,7 +48,7 @@ def render(ctx: Context) -> None:
 def _by_model(ctx: Context, period: Period, features: Collection[str]) -> None:
     """The per-model table and chart, when the conversations have a `model` column."""
     try:
-        by_model = data.model_breakdown(ctx.settings, period)
+        by_model = data.model_breakdown(ctx.settings, period, segment=ctx.segment)
     except AiopsReportError as exc:  # e.g. a broken MODEL_PRICES: the page above still shows
         st.error(plain(str(exc)))
         return

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 def render(ctx: Context) -> None:
     period = _week_picker(ctx)
+    if ctx.segment is not None:
+        st.caption(ctx.t["segment_report"].format(segment=plain(ctx.segment)))
     _actions(ctx, period)
     history = data.report_history(ctx.settings)  # read after the buttons: they may add a run
     _history(ctx, history)
@@ -81,7 +83,7 @@ def _generate(ctx: Context, period: Period) -> None:
     t = ctx.t
     with st.status(t["generating"].format(period=short_period(period)), expanded=True) as box:
         try:
-            report = data.generate(ctx.settings, period)
+            report = data.generate(ctx.settings, period, segment=ctx.segment)
         except AiopsReportError as exc:
             box.update(label=t["failed"], state="error")
             st.error(plain(str(exc)))
