@@ -11,7 +11,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.doctor import Finding, alert_findings, database_findings, delivery_findings
+from aiops_report.doctor import alert_findings, database_findings, delivery_findings
+from aiops_report.texts.doctor import Finding
 from chatbot_tables import Rows, create_tables, insert
 from mail_server import MailServer
 from slack_server import TOKEN, SlackServer

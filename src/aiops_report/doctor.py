@@ -32,10 +32,7 @@ from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
-from aiops_report.texts.doctor import (
-    Finding as Finding,  # re-exported: the dashboard reads doctor's lines by this name
-)
-from aiops_report.texts.doctor import Listed, Phrase, error_finding
+from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
 from aiops_report.timetable import cron_trigger
 
 CENSUS_WEEKS = 8

@@ -146,9 +146,6 @@ class Delivery:
     message_ts: str | None
 
 
-SlackFinding = Finding  # the name the dashboard's data module knows doctor's lines by
-
-
 @dataclass(frozen=True)
 class _Identity:
     team: str

@@ -26,12 +26,12 @@ from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from aiops_report.doctor import Finding, database_findings
+from aiops_report.doctor import database_findings
 from aiops_report.errors import SlackDeliveryError
+from aiops_report.texts.doctor import Finding
 
 if TYPE_CHECKING:  # types only: the ledger and Slack are reached through jobs
     from aiops_report.delivery.runs import Run
-    from aiops_report.delivery.slack import SlackFinding
 
 CACHE_TTL = 300  # seconds: numbers are at most five minutes old
 CONVERSATION_LIMIT = 200  # lowest-scored and disliked conversations listed per range
@@ -325,11 +325,11 @@ def database_status(settings: Settings) -> list[Finding]:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def _slack_findings(key: str, _settings: Settings) -> list[SlackFinding] | None:
+def _slack_findings(key: str, _settings: Settings) -> list[Finding] | None:
     return jobs.slack_check(_settings)
 
 
-def slack_status(settings: Settings) -> list[SlackFinding] | None:
+def slack_status(settings: Settings) -> list[Finding] | None:
     """doctor's findings on the Slack token and channel; None when no token is set."""
     return _slack_findings(settings_key(settings), settings)
 
