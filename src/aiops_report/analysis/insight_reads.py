@@ -455,10 +455,13 @@ class InsightsReader:
         if "reason" in ev.c:
             low = tables.score() < self.threshold
             if "conversation_id" in ev.c and "conversation_id" in fb.c:
-                disliked = sa.select(fb.c.conversation_id).where(
-                    self._within("feedback", period), dislike
+                # One set for all the days (a CTE referenced by each day's SELECT).
+                disliked = (
+                    sa.select(fb.c.conversation_id)
+                    .where(self._within("feedback", period), dislike)
+                    .cte("disliked")
                 )
-                low = sa.or_(low, ev.c.conversation_id.in_(disliked))
+                low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
             queries.append(
                 ("evaluations", sa.select(ev.c.reason).where(ev.c.reason.is_not(None), low))
             )
