@@ -92,9 +92,12 @@ def daily_totals(
 ) -> list[DayTotals]:
     """The totals of each of `days` (in `zone`): settled days from `store` when given."""
     if store is None:
-        return _read_daily_totals(conn, tables, _day_ranges(days, zone))
+        return _read_daily_totals(_each_table_apart(conn), tables, _day_ranges(days, zone))
     stored = store.totals(
-        rollups.source_of(tables, zone), days, zone, _LiveDays(conn, tables, zone)
+        rollups.source_of(tables, zone),
+        days,
+        zone,
+        _LiveDays(_each_table_apart(conn), tables, zone),
     )
     return [DayTotals.from_json(values) for values in stored]
 
@@ -169,7 +172,7 @@ def period_days(
         else {}
     )
     cut = [period.day_ranges([period.cut_day])[0] for period in periods if period.cut_day]
-    live = iter(_read_daily_totals(conn, tables, cut) if cut else [])
+    live = iter(_read_daily_totals(_each_table_apart(conn), tables, cut) if cut else [])
     return [
         [totals[day] if day != period.cut_day else next(live) for day in period.days]
         for period in periods
@@ -219,6 +222,17 @@ def _read_daily_totals(
         ],
     )
     return days
+
+
+def _each_table_apart(conn: Connection) -> Connection | Engine:
+    """Where the three tables are read: on connections of their own (at the same time, as
+    the database has cores for), unless the database lives in this connection alone (a
+    SQLite database in memory)."""
+    url = conn.engine.url
+    in_memory = url.get_backend_name() == "sqlite" and (
+        url.database in {None, "", ":memory:"} or url.query.get("mode") == "memory"
+    )
+    return conn if in_memory else conn.engine
 
 
 def _on_connections(
