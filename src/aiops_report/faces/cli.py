@@ -65,7 +65,8 @@ class StepOnStatus(logging.Handler):
         self.status = status
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.status.update(escape(record.getMessage()))
+        # Naming the spinner redraws at once: a step shorter than a refresh is still shown.
+        self.status.update(escape(record.getMessage()), spinner="dots")
 
 
 @contextmanager
