@@ -7,6 +7,7 @@ percentile or a change through these, so that a number means the same wherever i
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,8 +65,12 @@ def change_between(current: float | None, previous: float | None, name: str) -> 
 
 
 def percentile_cont(histogram: Iterable[tuple[float, int]], fraction: float) -> float | None:
-    """PostgreSQL's percentile_cont over values given as (value, how often) pairs."""
-    pairs = sorted((float(value), count) for value, count in histogram if count)
+    """PostgreSQL's percentile_cont over values given as (value, how often) pairs (a value
+    may come in several pairs: each day's counts of a period)."""
+    counts: dict[float, int] = defaultdict(int)
+    for value, count in histogram:
+        counts[float(value)] += count
+    pairs = sorted((value, count) for value, count in counts.items() if count)
     total = sum(count for _, count in pairs)
     if total == 0:
         return None
