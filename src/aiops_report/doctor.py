@@ -95,7 +95,7 @@ def _columns_values(tables: ChatbotTables, role: TableRole) -> dict[str, object]
         details.append(Phrase("absent", {"columns": ", ".join(absent)}))
     return {
         "table": table.name,
-        "role": role,
+        "role": Phrase(f"role_{role}"),
         "column": table.c.created_at.name,
         "time": _time_phrase(tables.created_at(role)),
         "details": Listed(tuple(details)),
@@ -111,9 +111,9 @@ def _time_phrase(created_at: TimeColumn) -> Phrase:
 
 def _insight_part(support: PartSupport) -> Phrase:
     if support.available:
-        return Phrase("part_available", {"part": support.part})
+        return Phrase("part_available", {"part": Phrase(f"part_{support.part}")})
     columns = Listed(support.columns, "or" if support.any_one else "and")
-    return Phrase("part_left_out", {"part": support.part, "columns": columns})
+    return Phrase("part_left_out", {"part": Phrase(f"part_{support.part}"), "columns": columns})
 
 
 def _feedback_findings(

@@ -69,7 +69,8 @@ def test_the_korean_status_page_shows_doctors_lines_in_korean(
 
     where = describe(engine)
     assert korean[0] == plain(f"{engine.dialect.name} 연결됨: {where}")
-    assert plain("인사이트: changes: 사용 가능; anomalies: 사용 가능") in korean[4]
+    assert plain("인사이트: 변화 검정: 사용 가능; 이상 징후: 사용 가능; 모델별: 빠짐") in korean[4]
+    assert any(plain("(대화)") in line for line in korean)  # the table of conversations
     assert plain("최근 8주의 피드백 값: 'like' ×7 좋아요") in korean
     assert any(line.startswith(plain("리포트의 쿼리를 ")) for line in korean)
     assert english[0] == plain(f"connected to {engine.dialect.name} at {where}")
