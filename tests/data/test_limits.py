@@ -109,7 +109,12 @@ def test_a_stopped_process_leaves_no_statement_running_on_postgresql(
         f"    conn.execute(sa.text(\"SET application_name = '{marker}'\"))\n"
         f"    conn.execute(sa.text({SLOW['postgresql'].replace('100000000', '10000000000')!r}))\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    # As from a terminal: a background job of a shell (CI's) starts with SIGINT ignored.
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     admin = sa.create_engine(url)
     running = sa.text(
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = :m AND state = 'active'"

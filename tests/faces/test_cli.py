@@ -50,7 +50,7 @@ def test_init_db_demo_data_and_json_on_every_database(db_url: str) -> None:
 
     assert first.exit_code == 0 and "conversation_log: created" in first.output
     assert "already exists, left as it is" in again.output
-    assert demo.exit_code == 0 and "wrote" in demo.output
+    assert demo.exit_code == 0 and "wrote" in demo.output, demo.output
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert set(document) >= {"period", "current", "previous", "daily", "worst_conversations"}
