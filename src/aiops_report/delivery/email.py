@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -167,21 +167,25 @@ def send_report_email(
     settings: Settings, to: str, numbers: ReportNumbers, attachments: list[Path]
 ) -> None:
     """Email the report to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
-    server = smtp_server(settings)
-    assert settings.email_from is not None  # smtp_server checked it
-    message = report_message(
-        settings.email_from, to, numbers, settings.report_language, attachments
+    _send(
+        settings,
+        lambda sender: report_message(sender, to, numbers, settings.report_language, attachments),
     )
-    with smtp_session(server) as smtp:
-        smtp.send_message(message)
 
 
 def send_text_email(settings: Settings, to: str, subject: str, text: str) -> None:
     """Email `text` to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
+    _send(settings, lambda sender: text_message(sender, to, subject, text))
+
+
+def _send(settings: Settings, message_from: Callable[[str], EmailMessage]) -> None:
+    """Send the message `message_from` EMAIL_FROM writes (before connecting: a file that
+    cannot be read costs no SMTP session)."""
     server = smtp_server(settings)
     assert settings.email_from is not None  # smtp_server checked it
+    message = message_from(settings.email_from)
     with smtp_session(server) as smtp:
-        smtp.send_message(text_message(settings.email_from, to, subject, text))
+        smtp.send_message(message)
 
 
 @dataclass(frozen=True)
