@@ -6,13 +6,11 @@ The app reads its settings from the environment, as `aiops-report dashboard` han
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 import time_machine
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
@@ -40,6 +38,7 @@ from aiops_report.texts.formats import (
 )
 from aiops_report.texts.report import KO as REPORT_KO
 from chatbot_tables import Rows, create_tables, insert
+from dashboard_app import app_env_fixture, fresh_caches_fixture  # noqa: F401
 from slack_server import TOKEN, SlackServer, slack_server_fixture  # noqa: F401
 
 APP = Path(auth.__file__).with_name("app.py")
@@ -62,24 +61,6 @@ output = 0.60
 input = 2.50
 output = 10.00
 """
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    """Each test sees its own settings and database, not a previous test's cached ones."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def app_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The test database and report directory, given to the app as environment variables."""
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REPORT_DIR", str(settings.report_dir))
-    return settings
 
 
 @pytest.fixture

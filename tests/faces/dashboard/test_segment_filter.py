@@ -3,13 +3,11 @@ SQLite, PostgreSQL and MariaDB: a segment picked in the sidebar is what every pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -21,26 +19,10 @@ from aiops_report.texts.dashboard import KO
 from aiops_report.texts.formats import format_value
 from aiops_report.texts.report import KO as REPORT_KO
 from chatbot_tables import Rows, create_tables, insert
+from dashboard_app import app_env_fixture, fresh_caches_fixture  # noqa: F401
 
 APP = Path(auth.__file__).with_name("app.py")
 BOTS = ["shop-bot", "help-bot", None]  # (case and collations: tests/analysis/test_segments.py)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    """Each test sees its own settings and database, not a previous test's cached ones."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def app_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REPORT_DIR", str(settings.report_dir))
-    return settings
 
 
 def bot_rows(period: Period) -> Rows:

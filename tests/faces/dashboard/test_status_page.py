@@ -3,7 +3,6 @@ Streamlit's AppTest on real databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,26 +16,16 @@ from aiops_report.data.db import describe
 from aiops_report.faces.dashboard import auth
 from aiops_report.faces.dashboard.display import plain
 from chatbot_tables import Rows, create_tables, insert
+from dashboard_app import app_env_fixture, fresh_caches_fixture  # noqa: F401
 
 APP = Path(auth.__file__).with_name("app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    """Each test sees its own settings and database, not a previous test's cached ones."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
-def minimal(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The required columns only, a like and a score a day for a week; given to the app as
-    environment variables."""
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("REPORT_DIR", str(settings.report_dir))
+def minimal(app_env: Settings, engine: Engine) -> Settings:
+    """The required columns only, a like and a score a day for a week (app_env: given to the
+    app as environment variables)."""
+    settings = app_env
     create_tables(engine, settings, style="naive", minimal=True)
     now = datetime.now(settings.report_zone)
     rows = Rows()
