@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
+from aiops_report.data import clickhouse
 from aiops_report.data.column_values import sqlite_number
 from aiops_report.data.config import Settings
 from aiops_report.data.limits import (
@@ -35,8 +36,15 @@ def make_engine(settings: Settings, *, create: bool = False) -> Engine:
     """Create the engine for DATABASE_URL (no connection is made yet).
 
     A SQLite file that does not exist is an error (MissingDatabaseFile), never a new empty
-    database, unless `create` (init-db, demo-data).
+    database, unless `create` (init-db, demo-data). ClickHouse is only read: without
+    STATE_DATABASE_URL it is a ConfigError, except to create tables (init-db, demo-data).
     """
+    if (
+        clickhouse.is_clickhouse(settings.url.get_backend_name())
+        and settings.state_database_url is None
+        and not create
+    ):
+        raise ConfigError(clickhouse.STATE_NEEDED)
     return _engine(settings.url, "DATABASE_URL", settings.statement_timeout, create=create)
 
 
@@ -63,7 +71,19 @@ def _engine(
         url = url.update_query_dict({"charset": "utf8mb4"})  # Hangul and emoji need utf8mb4
     if url.get_backend_name() == "sqlite" and not create:
         _require_sqlite_file(url, setting)
-    connect_args = {}
+    connect_args: dict[str, Any] = {}
+    if clickhouse.is_clickhouse(url.get_backend_name()):
+        if setting == "STATE_DATABASE_URL":
+            raise ConfigError(
+                "STATE_DATABASE_URL is a ClickHouse database, which cannot keep the delivery "
+                "ledger (it needs transactions): use SQLite or PostgreSQL"
+            )
+        # Settings of the URL's query win: a team may know better for its cluster.
+        connect_args = {
+            name: value
+            for name, value in clickhouse.session_settings(statement_timeout).items()
+            if name not in url.query
+        }
     if url.get_backend_name() == "postgresql":
         # The report's aggregates run a few seconds at most: compiling them with JIT costs
         # more than it saves (measured: 5.4 s with JIT, 3.1 s without, on a million rows).
@@ -76,7 +96,12 @@ def _engine(
             **({} if pooled else {"poolclass": NullPool}),
         )
     except (NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
-        raise ConfigError(f"{setting} cannot be used: {exc}") from None
+        extra = (
+            " (ClickHouse needs the clickhouse extra: pip install 'aiops-report[clickhouse]')"
+            if url.get_backend_name().startswith("clickhouse")
+            else ""
+        )
+        raise ConfigError(f"{setting} cannot be used: {exc}{extra}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _add_sqlite_functions)
     limit_statements(engine, statement_timeout)
@@ -142,8 +167,12 @@ def _where(engine: Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return f"file {url.database}"
+    if url.query.get("interface") == "chdb":
+        return f"folder {url.query.get('path') or 'in memory'} (in process)"
     return f"{url.host or 'localhost'}:{url.port or 'default port'}"
 
 
 def _reason(exc: DBAPIError) -> str:
+    if type(exc.orig).__module__.startswith("clickhouse_connect"):
+        return clickhouse.error_line(exc.orig)
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -1,8 +1,8 @@
 """A time limit on every statement, so that no query of the report runs away on a team's database.
 
 Each database stops a statement past STATEMENT_TIMEOUT itself: PostgreSQL's
-`statement_timeout`, MariaDB's `max_statement_time` (MySQL's `max_execution_time`), and on
-SQLite a progress handler that interrupts the statement. PostgreSQL also checks every few
+`statement_timeout`, MariaDB's `max_statement_time` (MySQL's `max_execution_time`), ClickHouse's `max_execution_time`
+(clickhouse.session_settings), and on SQLite a progress handler that interrupts the statement. PostgreSQL also checks every few
 seconds that the client is still there (`client_connection_check_interval`), so a statement
 whose process was killed stops too; Ctrl-C cancels it (psycopg sends the cancel request).
 
@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+
+from aiops_report.data import clickhouse
 
 SQLITE_CHECK_EVERY = 10_000  # SQLite virtual machine steps between two looks at the clock
 CLIENT_CHECK_MS = 5_000  # how often PostgreSQL checks that the client is still connected
@@ -104,6 +106,8 @@ def timed_out(engine: Engine, exc: DBAPIError) -> bool:
         return getattr(orig, "sqlstate", None) == "57014" and "timeout" in str(orig)
     if engine.dialect.name in {"mysql", "mariadb"}:
         return bool(orig and orig.args and orig.args[0] in {MARIADB_TIMEOUT, MYSQL_TIMEOUT})
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        return clickhouse.timed_out(orig)
     return "interrupted" in str(orig)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
+from aiops_report.data import clickhouse
 from aiops_report.data.column_values import NUMBER_PATTERN, exact_text, typed_word, value_kind
 from aiops_report.data.config import Settings
 from aiops_report.data.db import database_error, describe
@@ -52,15 +53,49 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincreme
 _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
-def schema(settings: Settings) -> sa.MetaData:
-    """The full schema of DESIGN.md, with an index on every `created_at`."""
+def schema(settings: Settings, dialect: str = "") -> sa.MetaData:
+    """The full schema of DESIGN.md, with an index on every `created_at`.
+
+    On ClickHouse (`dialect`), which has no such indexes, each table is a MergeTree sorted by
+    `created_at` and its ids are given by the writer (no autoincrement).
+    """
     metadata = sa.MetaData()
     mapping = mapping_of(settings)
     conv, fb, ev = (mapping.table(role).table for role in ROLES)
-    sa.Table(
+    on_clickhouse = clickhouse.is_clickhouse(dialect)
+
+    def table(name: str, *columns: sa.Column[Any], linked: bool = False) -> None:
+        if on_clickhouse:
+            sa.Table(
+                name,
+                metadata,
+                *(
+                    clickhouse.column(c)
+                    for c in (
+                        sa.Column("id", sa.BigInteger, nullable=False),
+                        *columns,
+                        sa.Column("created_at", sa.DateTime, nullable=False),
+                    )
+                ),
+                clickhousedb_engine=clickhouse.table_engine(),
+            )
+            return
+        indexes = [sa.Index(f"ix_{name}_created_at", "created_at")]
+        if linked:
+            indexes.append(sa.Index(f"ix_{name}_conversation_id", "conversation_id"))
+        sa.Table(
+            name,
+            metadata,
+            sa.Column("id", _ID, primary_key=True, autoincrement=True),
+            *columns,
+            sa.Column("created_at", _TIMESTAMP, nullable=False),
+            *indexes,
+            mysql_charset="utf8mb4",
+            mariadb_charset="utf8mb4",
+        )
+
+    table(
         conv,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("user_id", sa.String(64)),
         sa.Column("session_id", sa.String(64)),
         sa.Column("user_message", sa.Text),
@@ -74,44 +109,28 @@ def schema(settings: Settings) -> sa.MetaData:
             if (segment := mapping.table("conversations").columns.get("segment"))
             else []
         ),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{conv}_created_at", "created_at"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
     )
-    sa.Table(
+    table(
         fb,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("conversation_id", sa.BigInteger),
         sa.Column("feedback", sa.String(16), nullable=False),
         sa.Column("comment", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{fb}_created_at", "created_at"),
-        sa.Index(f"ix_{fb}_conversation_id", "conversation_id"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
+        linked=True,
     )
-    sa.Table(
+    table(
         ev,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("conversation_id", sa.BigInteger),
         sa.Column("score", sa.Float),
         sa.Column("evaluator", sa.String(100)),
         sa.Column("reason", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{ev}_created_at", "created_at"),
-        sa.Index(f"ix_{ev}_conversation_id", "conversation_id"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
+        linked=True,
     )
     return metadata
 
 
 def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
     """Create the tables that do not exist yet; return {table: created}. Never alters a table."""
-    metadata = schema(settings)
+    metadata = schema(settings, engine.dialect.name)
     try:
         existing = set(sa.inspect(engine).get_table_names())
         metadata.create_all(engine, checkfirst=True)
@@ -426,7 +445,15 @@ def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
 
 
 def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:
-    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index."""
+    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index
+    (on ClickHouse: neither leads the sorting key nor has a minmax skip index)."""
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        found = {}
+        for role in ROLES:
+            name, column = tables.table(role).name, tables.table(role).c.created_at.name
+            if not clickhouse.sorted_by_time(engine, name, column):
+                found[name] = clickhouse.skip_index_statement(name, column)
+        return found
     inspector = sa.inspect(engine)
     quote = engine.dialect.identifier_preparer.quote
     missing = {}
