@@ -27,6 +27,7 @@ from alert_days import (
     load,
     steady_days,
 )
+from chatbot_tables import create_all
 
 README_RULES = """
 [[rule]]
@@ -239,7 +240,7 @@ def test_a_renamed_schema_alerts_through_its_mapping(
         sa.Column("value", sa.Numeric(4, 2)),
         sa.Column("judged_at", sa.DateTime),
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
     with engine.begin() as conn:
         conn.execute(
             sa.insert(turns),

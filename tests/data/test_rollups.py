@@ -18,7 +18,7 @@ from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.daily import keep_daily_totals
-from aiops_report.data.db import make_engine
+from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
@@ -52,23 +52,23 @@ def test_kept_totals_give_the_numbers_read_from_the_tables(
     live = compute(demo, tables, WEEK)
     live_insights = compute_insights(demo, tables, WEEK, prices=None)
 
-    store = DailyTotalsStore(demo)
+    store = DailyTotalsStore(state_engine(demo, settings))
     assert compute(demo, tables, WEEK, store=store) == live  # reads the tables, keeps the days
     # Every day of the two weeks but the Sunday that ended 9 hours ago is settled and kept.
     two_weeks = WEEK.previous.days + WEEK.days
-    assert kept_days(demo) == two_weeks[:-1]
+    assert kept_days(state_engine(demo, settings)) == two_weeks[:-1]
 
-    again = DailyTotalsStore(demo)
+    again = DailyTotalsStore(state_engine(demo, settings))
     assert compute(demo, tables, WEEK, store=again) == live  # now from the kept rows
     assert compute_insights(demo, tables, WEEK, prices=None, store=again) == live_insights
     # The insights' eight-week baseline is kept as well: 9 weeks of days but the last one.
-    assert kept_days(demo) == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
+    assert kept_days(state_engine(demo, settings)) == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
 
 
 @time_machine.travel(NOW, tick=False)
 def test_each_time_zone_keeps_its_own_days(demo: Engine, settings: Settings) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(demo)
+    store = DailyTotalsStore(state_engine(demo, settings))
     for zone in (SEOUL, ZoneInfo("America/New_York"), ZoneInfo("UTC")):
         week = Period.week_of(date(2026, 11, 9), zone)
         compute(demo, tables, week, store=store)  # keeps this zone's days
@@ -88,8 +88,8 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
-    first_kept = computed_at(demo)
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    first_kept = computed_at(state_engine(demo, settings))
     wednesday = date(2026, 11, 18)
     with demo.begin() as conn:  # Wednesday 12:00 KST: 100 dislikes uploaded late, 2 evaluations
         conversation_id = conn.execute(sa.select(sa.func.min(tables.conversations.c.id))).scalar()
@@ -107,11 +107,11 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
         )
 
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))  # the next report
+        after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))  # the next report
     assert after.current.dislikes == before.current.dislikes + 100
     assert after == compute(demo, tables, WEEK)  # what the rows say
     # Only the day that gained rows was read again; the others were proven current.
-    again = computed_at(demo)
+    again = computed_at(state_engine(demo, settings))
     assert [day for day in again if again[day] != first_kept[day]] == [wednesday]
 
 
@@ -120,14 +120,16 @@ def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
     conv = tables.conversations
     with demo.begin() as conn:  # Wednesday's conversations are purged (a retention job)
         day = conv.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
-        purged = conn.execute(sa.delete(conv).where(day)).rowcount
+        # Counted first: ClickHouse's DELETE tells no row count.
+        purged = conn.execute(sa.select(sa.func.count()).where(day)).scalar_one()
+        conn.execute(sa.delete(conv).where(day))
     assert purged > 0
 
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
     assert after.current.conversations == before.current.conversations - purged
     assert after == compute(demo, tables, WEEK)
 
@@ -137,15 +139,23 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
     fb = tables.feedback
     wednesday = fb.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
     with demo.begin() as conn:  # every like of Wednesday turned into a dislike: same counts
-        changed = conn.execute(
-            sa.update(fb).where(wednesday, fb.c.feedback == "like").values(feedback="dislike")
-        ).rowcount
+        liked = sa.and_(wednesday, fb.c.feedback == "like")
+        # Counted first: ClickHouse's UPDATE tells no row count.
+        changed = conn.execute(sa.select(sa.func.count()).where(liked)).scalar_one()
+        if demo.dialect.name == "clickhousedb":  # a mutation, done before the statement ends
+            conn.exec_driver_sql(
+                "ALTER TABLE feedback_log UPDATE feedback = 'dislike' WHERE feedback = 'like' "
+                "AND created_at BETWEEN '2026-11-17 15:00:00' AND '2026-11-18 14:00:00' "
+                "SETTINGS mutations_sync = 1"
+            )
+        else:
+            conn.execute(sa.update(fb).where(liked).values(feedback="dislike"))
     assert changed > 0
-    kept = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    kept = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
     assert kept.current.likes == before.current.likes  # the row counts cannot tell
 
     result = CliRunner().invoke(
@@ -153,7 +163,7 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     )
     assert result.exit_code == 0, result.output
     assert "forgot the kept totals of 4 day(s) from 2026-11-18 on" in result.output
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
     assert after.current.likes == before.current.likes - changed
     assert after == compute(demo, tables, WEEK)
 
@@ -172,11 +182,11 @@ def test_demo_data_appended_into_kept_days_is_counted(engine: Engine, settings: 
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW)
     tables = reflect_tables(engine, settings)
     with time_machine.travel(NOW, tick=False):
-        compute(engine, tables, WEEK, store=DailyTotalsStore(engine))
-    assert kept_days(engine)
+        compute(engine, tables, WEEK, store=DailyTotalsStore(state_engine(engine, settings)))
+    assert kept_days(state_engine(engine, settings))
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW, append=True, seed=7)
     with time_machine.travel(NOW, tick=False):  # the next report
-        next_report = compute(engine, tables, WEEK, store=DailyTotalsStore(engine))
+        next_report = compute(engine, tables, WEEK, store=DailyTotalsStore(state_engine(engine, settings)))
     assert next_report == compute(engine, tables, WEEK)
 
 
@@ -196,7 +206,7 @@ def test_a_read_only_database_is_read_live_with_one_warning(
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "per-day totals are not kept in report_daily_totals" in warnings[0]
-    assert kept_days(demo) == []
+    assert kept_days(state_engine(demo, settings)) == []
     engine.dispose()
 
 
@@ -205,10 +215,10 @@ def test_days_kept_by_reading_the_three_tables_at_once_are_the_same(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(demo)
+    store = DailyTotalsStore(state_engine(demo, settings))
     nine_weeks = baseline_span(WEEK)
 
     keep_daily_totals(demo, tables, nine_weeks, store)  # a connection per table
 
-    assert kept_days(demo) == nine_weeks.days[:-1]
+    assert kept_days(state_engine(demo, settings)) == nine_weeks.days[:-1]
     assert compute(demo, tables, WEEK, store=store) == compute(demo, tables, WEEK)

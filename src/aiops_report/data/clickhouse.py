@@ -106,6 +106,8 @@ def column(generic: sa.Column[Any], zone: str | None = None) -> sa.Column[Any]:
         chosen = ch.Bool()
     elif isinstance(kind, sa.BigInteger):
         chosen = ch.Int64()
+    elif isinstance(kind, sa.SmallInteger):
+        chosen = ch.Int16()
     elif isinstance(kind, sa.Integer):
         chosen = ch.Int32()
     elif isinstance(kind, sa.Float):
@@ -141,8 +143,9 @@ def sorted_by_time(engine: Engine, table: str, column: str) -> bool:
 
 
 def skip_index_statement(table: str, column: str) -> str:
-    """The statement that gives a ClickHouse table's time column a minmax skip index."""
+    """The statement that gives a ClickHouse table's time column a minmax skip index (and
+    builds it for the rows already there)."""
+    index = f"`ix_{table}_{column}`"
     return (
-        f"ALTER TABLE `{table}` ADD INDEX `ix_{table}_{column}` `{column}` TYPE minmax; "
-        f"ALTER TABLE `{table}` MATERIALIZE INDEX `ix_{table}_{column}`;"
+        f"ALTER TABLE `{table}` ADD INDEX {index} `{column}` TYPE minmax, MATERIALIZE INDEX {index};"
     )
