@@ -53,7 +53,7 @@ _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb
 
 
 def schema(settings: Settings) -> sa.MetaData:
-    """The full schema of DESIGN.md, with an index on every `created_at`."""
+    """The full schema (docs/your-database.md), with an index on every `created_at`."""
     metadata = sa.MetaData()
     mapping = mapping_of(settings)
     conv, fb, ev = (mapping.table(role).table for role in ROLES)
@@ -254,7 +254,7 @@ class ChatbotTables:
         return replace(self, segment=segment)
 
     def optional_columns(self, role: TableRole) -> list[str]:
-        """The optional columns found on the table, in DESIGN.md's order."""
+        """The optional columns found on the table, in docs/your-database.md's order."""
         return [name for name in OPTIONAL_COLUMNS[role] if self.has(role, name)]
 
     def column_name(self, role: TableRole, part: str) -> str:
