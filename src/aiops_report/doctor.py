@@ -25,6 +25,7 @@ from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
 from aiops_report.data.time_column import TimeColumn
+from aiops_report.delivery.config import EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery
@@ -231,10 +232,10 @@ def font_findings() -> list[Finding]:
     return [Finding("ok", "font", {"name": status.name, "path": status.path})]
 
 
-def slack_findings(settings: Settings) -> list[Finding]:
+def slack_findings(config: SlackConfig) -> list[Finding]:
     """Token, scopes, channel and membership, checked without sending anything."""
     try:
-        slack = SlackDelivery(settings)
+        slack = SlackDelivery(config)
     except SlackNotConfigured as exc:
         return [error_finding(exc, "warn")]
     return slack.check()
@@ -244,8 +245,9 @@ def delivery_findings(settings: Settings) -> list[Finding]:
     """Each destination of DELIVERY_FILE checked without sending (Slack: token and channel;
     email: the SMTP server's greeting, STARTTLS and login; webhook: its URL and secret);
     SLACK_CHANNEL's Slack checks without the file."""
+    slack = SlackConfig.of(settings)
     if settings.delivery_file is None:
-        return slack_findings(settings)
+        return slack_findings(slack)
     try:
         every = destinations(settings)
     except ConfigError as exc:
@@ -255,14 +257,14 @@ def delivery_findings(settings: Settings) -> list[Finding]:
     smtp: Finding | None = None
     for destination in every:
         if destination.kind == "slack":
-            channel = settings.model_copy(update={"slack_channel": destination.address})
-            findings += [f for f in slack_findings(channel) if f not in findings]
+            aimed = slack.aimed_at(destination.address)
+            findings += [f for f in slack_findings(aimed) if f not in findings]
         elif destination.kind == "email":
             smtp = smtp or _smtp_finding(settings)  # one SMTP server for every address
             findings.append(_of_destination(destination.shown, smtp))
-        else:
+        elif destination.kind == "webhook":
             try:
-                webhook_secret(settings)
+                webhook_secret(settings.webhook_secret)
                 findings.append(Finding("ok", "webhook_signed", {"destination": destination.shown}))
             except ConfigError as exc:
                 findings.append(_of_destination(destination.shown, error_finding(exc)))
@@ -277,7 +279,7 @@ def _of_destination(destination: str, finding: Finding) -> Finding:
 
 def _smtp_finding(settings: Settings) -> Finding:
     try:
-        answer = check_smtp(settings)
+        answer = check_smtp(EmailConfig.of(settings))
     except AiopsReportError as exc:
         return error_finding(exc)
     said = {

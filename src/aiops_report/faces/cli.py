@@ -449,6 +449,8 @@ def watch(
             f"alert {escape(alert.rule.name)!r}{escape(segment)}: "
             f"{alert.rule.metric} of {alert.day} ({where})"
         )
+    for line in outcome.restated:
+        out.print(escape(line))
     for problem in outcome.problems:
         err.print(f"[red]error:[/red] {escape(problem)}")
     if outcome.problems:
