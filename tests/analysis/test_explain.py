@@ -274,13 +274,23 @@ def test_the_dimension_explaining_most() -> None:
     by_locale = split_change(
         "satisfaction_rate", "locale", {"ko": rating_totals(120, 80)}, {"ko": rating_totals(50, 50)}
     )
-    assert by_model is not None and by_channel is not None and by_locale is not None
-    assert by_model.leading_part() == F(5, 8)  # b's mix: (3/4 − 1/2) · (2/5 − 11/20) / (−1/10)
-    assert by_channel.leading_part() == F(1, 2)
-    assert by_locale.leading_part() == 1
+    # By a column whose one group fell: web fell, app held.
+    by_site = split_change(
+        "satisfaction_rate",
+        "site",
+        {"web": rating_totals(60, 40), "app": rating_totals(60, 40)},
+        {"web": rating_totals(40, 60), "app": rating_totals(60, 40)},
+    )
+    assert by_model and by_channel and by_locale and by_site
+    assert by_model.explained_part() == 1  # all mix: (3/4 − 1/2)(2/5 − 11/20) ... = change
+    assert by_channel.explained_part() == 0
+    assert by_locale.explained_part() == 0
+    # web's rate −1/10 against its even share −1/20, app's 0 against −1/20: 1/10 of 1/10.
+    assert by_site.explained_part() == 1
     splits = {"channel": by_channel, "locale": by_locale, "model": by_model}
     assert explaining_most(splits) is by_model
-    assert explaining_most({"locale": by_locale}) is None
+    assert explaining_most({"site": by_site, "model": by_model}) is by_site  # the first of a tie
+    assert explaining_most({"channel": by_channel, "locale": by_locale}) is None
 
 
 def test_the_json_round_trip() -> None:

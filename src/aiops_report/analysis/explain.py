@@ -131,13 +131,30 @@ class Split:
     rate_p_value: float | None
     groups: tuple[GroupPart, ...]
 
-    def leading_part(self) -> Fraction:
-        """The largest |part| of one group (mix or rate) over |change|: how much of the change
-        this dimension pins on one group; 0 when nothing changed."""
+    def explained_part(self) -> Fraction:
+        """How much of the change this dimension explains, over |change|: the traffic that
+        moved between its groups, |Σ mix|, plus how unevenly its groups' own values moved,
+        Σ |rate_i − c̄_i · Σ rate| (0 when each group moved alike); 0 when nothing changed.
+
+        A change every group shares alike, with no traffic moved, is explained by no
+        dimension: it scores 0 (a dimension of one group always does). The largest |part| of
+        one group alone would not tell: a shift from one group to another splits its mix
+        between both, and a dimension of two groups that fell alike gives one of them half.
+        """
         if self.change == 0:
             return Fraction(0)
-        largest = max((max(_size(g.mix), _size(g.rate)) for g in self.groups), default=Fraction(0))
-        return largest / _size(self.change)
+        rate = Fraction(self.rate)
+        uneven = sum(
+            (
+                _size(
+                    Fraction(g.rate)
+                    - (Fraction(g.share_previous) + Fraction(g.share_current)) / 2 * rate
+                )
+                for g in self.groups
+            ),
+            Fraction(0),
+        )
+        return (_size(self.mix) + uneven) / _size(self.change)
 
     def top_mix(self) -> GroupPart | None:
         """The group whose share moved the change most (None when no share moved)."""
@@ -275,11 +292,12 @@ def split_change(
 
 
 def explaining_most(splits: Mapping[str, Split]) -> Split | None:
-    """The split whose one group explains most of the change (Split.leading_part), the first
-    dimension on a tie; None when there is none or nothing changed. A dimension of one group
-    is left out: the whole change is that group's, which says nothing of why."""
-    moved = [s for s in splits.values() if s.change != 0 and len(s.groups) > 1]
-    return max(moved, key=lambda s: s.leading_part(), default=None)
+    """The split of the dimension that explains most of the change (Split.explained_part),
+    the first on a tie; None when there is none, nothing changed, or no dimension explains
+    any of it (every group moved alike)."""
+    scored = [(s.explained_part(), s) for s in splits.values()]
+    best = max(scored, key=lambda each: each[0], default=None)
+    return best[1] if best is not None and best[0] > 0 else None
 
 
 def _size(value: Number) -> Fraction:
