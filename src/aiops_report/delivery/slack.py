@@ -57,6 +57,7 @@ from aiops_report.errors import (
     SlackUnavailable,
 )
 from aiops_report.texts.doctor import Finding, error_finding
+from aiops_report.texts.explain import why_line
 from aiops_report.texts.formats import (
     format_change,
     format_p_value,
@@ -503,7 +504,8 @@ MAX_SIGNIFICANT_LINES = 3
 
 def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
     """The Slack message of a report: title, period and headline numbers with their change,
-    then one line per significant change (at most three; none without insights).
+    then one line per significant change (at most three; none without insights) and the
+    line saying why the first of satisfaction and score changed (texts.explain.why_line).
 
     Korean unless language is "en"; a missing number is "–", as in the PDF.
     """
@@ -529,6 +531,9 @@ def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
             p=format_p_value(test.p_value),
         )
         lines.append(f"• {line}")
+    why = why_line(numbers.insights, language)
+    if why:
+        lines.append(why)
     if numbers.is_empty:
         lines.append(words.empty_heading)
     return "\n".join(lines)

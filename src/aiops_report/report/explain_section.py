@@ -8,12 +8,13 @@ from functools import partial
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from aiops_report.analysis.explain import EXPLAINED_METRICS, Split, explaining_most
+from aiops_report.analysis.explain import Split
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.report.blocks import EXCERPT_LIMITS, RED, WIDTH, Blocks
 from aiops_report.report.charts import Step, waterfall
 from aiops_report.texts.explain import (
     explain_texts,
+    explained_changes,
     format_part,
     group_name,
     language_of_texts,
@@ -32,14 +33,7 @@ def explain_part(insights: Insights, blocks: Blocks) -> list[Flowable]:
     language = language_of_texts(blocks.texts)
     words = explain_texts(language)
     shown: list[Flowable] = []
-    for metric in EXPLAINED_METRICS:
-        test = insights.changes.get(metric)
-        splits = (insights.explain or {}).get(metric)
-        if test is None or not test.significant or not splits:
-            continue
-        split = explaining_most(splits)
-        if split is None:
-            continue
+    for split in explained_changes(insights):
         shown += [
             Spacer(1, 2),
             blocks.paragraph(sentence(split, language), "body"),

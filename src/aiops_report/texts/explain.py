@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aiops_report.analysis.explain import GroupPart, Number, Split
+from aiops_report.analysis.explain import (
+    EXPLAINED_METRICS,
+    GroupPart,
+    Number,
+    Split,
+    explaining_most,
+)
 from aiops_report.language import Language, in_language
 from aiops_report.texts.report import EN as EN_TEXTS
 from aiops_report.texts.report import RATES, Texts, texts_for
+
+if TYPE_CHECKING:
+    from aiops_report.analysis.insight_parts import Insights
 
 
 @dataclass(frozen=True)
@@ -220,3 +230,29 @@ def shown_groups(split: Split, limit: int) -> tuple[list[GroupPart], list[GroupP
     """The groups a chart or table shows one by one (the largest parts first) and the rest,
     folded into one row."""
     return list(split.groups[:limit]), list(split.groups[limit:])
+
+
+def explained_changes(insights: Insights | None) -> list[Split]:
+    """For each significant change of satisfaction, then score, the split of the dimension
+    that explains most (explain.explaining_most); none without insights or such a change."""
+    if insights is None or not insights.explain:
+        return []
+    found = []
+    for metric in EXPLAINED_METRICS:
+        test = insights.changes.get(metric)
+        if test is None or not test.significant or metric not in insights.explain:
+            continue
+        split = explaining_most(insights.explain[metric])
+        if split is not None:
+            found.append(split)
+    return found
+
+
+def why_line(insights: Insights | None, language: str, template: str = "slack") -> str | None:
+    """The one line a message carries under its headline numbers: the sentence of the first
+    explained significant change (`template`: "slack" or "alert_driver"); None without one."""
+    splits = explained_changes(insights)
+    if not splits:
+        return None
+    words = explain_texts(language)
+    return str(getattr(words, template)).format(sentence=sentence(splits[0], language))
