@@ -249,3 +249,13 @@ def test_a_dimension_that_is_no_column_is_one_line(engine: Engine, settings: Set
 
     with pytest.raises(MissingColumn, match=r"dimensions names 'chanel', but table"):
         report_numbers(engine, wrong, WEEK)
+
+
+def test_the_docs_example_of_dimensions_loads() -> None:
+    from aiops_report.data.mapping import load_mapping
+
+    example = Path(__file__).parents[2] / "docs" / "examples" / "dimensions.toml"
+    mapping = load_mapping(example)
+
+    assert mapping.dimensions == ("prompt_version", "channel")
+    assert mapping.table("conversations").columns["segment"] == "bot"
