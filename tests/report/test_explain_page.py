@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings
+from aiops_report.delivery.config import SlackConfig
 from aiops_report.delivery.slack import SlackDelivery, summary_text
 from aiops_report.jobs import generate_report
 from explain_rows import STRONG, WEAK, WEEK, load, schema_file
@@ -114,11 +115,7 @@ def test_the_slack_message_carries_the_sentence_under_the_numbers(
     language: str,
 ) -> None:
     report = generate_report(sqlite_engine, sqlite_settings, WEEK, out_dir=tmp_path)
-    slack = Settings(
-        slack_bot_token=SecretStr(TOKEN),
-        slack_api_url=slack_server.api_url,
-        slack_channel="#ai-reports",
-    )
+    slack = SlackConfig(SecretStr(TOKEN), "#ai-reports", slack_server.api_url)
 
     SlackDelivery(slack).upload_report(report.path, report.numbers, language=language)
 
