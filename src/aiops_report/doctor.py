@@ -31,6 +31,7 @@ from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
+from aiops_report.extras import install_hint
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
 from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
@@ -113,6 +114,11 @@ def _time_phrase(created_at: TimeColumn) -> Phrase:
 def _insight_part(support: PartSupport) -> Phrase:
     if support.available:
         return Phrase("part_available", {"part": Phrase(f"part_{support.part}")})
+    if support.extra is not None:
+        return Phrase(
+            "part_needs_extra",
+            {"part": Phrase(f"part_{support.part}"), "hint": install_hint(support.extra)},
+        )
     columns = Listed(support.columns, "or" if support.any_one else "and")
     return Phrase("part_left_out", {"part": Phrase(f"part_{support.part}"), "columns": columns})
 
