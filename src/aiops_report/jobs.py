@@ -76,7 +76,16 @@ from aiops_report.errors import (
     WeekNotOver,
 )
 from aiops_report.report.csv_tables import write_csv_tables
-from aiops_report.restate import RestateOutcome, restate_delivered
+from aiops_report.restate import (
+    DeliveredWeek as DeliveredWeek,  # re-exported: the Reports page shows them
+)
+from aiops_report.restate import (
+    RestateOutcome,
+    restate_delivered,
+)
+from aiops_report.restate import (
+    delivered_weeks as delivered_weeks,
+)
 from aiops_report.texts.doctor import Finding
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from aiops_report.report.blocks import (
     WORST,
     Blocks,
 )
+from aiops_report.report.explain_section import explain_part
 from aiops_report.report.summary import rising_theme, shown_metrics, tone, worst_model
 from aiops_report.texts.formats import (
     anomalies_notes,
@@ -62,6 +63,7 @@ class _InsightParts:
             part
             for part in (
                 self.changes_part(insights),
+                explain_part(insights, self.blocks),
                 self.models_part(insights),
                 self.segments_part(insights),
                 self.anomalies_part(insights),
