@@ -156,9 +156,7 @@ def clickhouse_db(clickhouse_folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(params=DATABASES)
-def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An empty database of each kind (on ClickHouse, with STATE_DATABASE_URL set)."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path / "test.db")

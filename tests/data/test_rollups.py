@@ -37,6 +37,11 @@ def demo(engine: Engine, settings: Settings) -> Engine:
     return engine
 
 
+def kept_store(engine: Engine, settings: Settings) -> DailyTotalsStore:
+    """The store of kept totals of `engine`'s reports (STATE_DATABASE_URL's on ClickHouse)."""
+    return DailyTotalsStore(state_engine(engine, settings))
+
+
 def kept_days(engine: Engine) -> list[date]:
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table(TABLE_NAME):
@@ -52,23 +57,26 @@ def test_kept_totals_give_the_numbers_read_from_the_tables(
     live = compute(demo, tables, WEEK)
     live_insights = compute_insights(demo, tables, WEEK, prices=None)
 
-    store = DailyTotalsStore(state_engine(demo, settings))
+    store = kept_store(demo, settings)
     assert compute(demo, tables, WEEK, store=store) == live  # reads the tables, keeps the days
     # Every day of the two weeks but the Sunday that ended 9 hours ago is settled and kept.
     two_weeks = WEEK.previous.days + WEEK.days
     assert kept_days(state_engine(demo, settings)) == two_weeks[:-1]
 
-    again = DailyTotalsStore(state_engine(demo, settings))
+    again = kept_store(demo, settings)
     assert compute(demo, tables, WEEK, store=again) == live  # now from the kept rows
     assert compute_insights(demo, tables, WEEK, prices=None, store=again) == live_insights
     # The insights' eight-week baseline is kept as well: 9 weeks of days but the last one.
-    assert kept_days(state_engine(demo, settings)) == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
+    assert (
+        kept_days(state_engine(demo, settings))
+        == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
+    )
 
 
 @time_machine.travel(NOW, tick=False)
 def test_each_time_zone_keeps_its_own_days(demo: Engine, settings: Settings) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(state_engine(demo, settings))
+    store = kept_store(demo, settings)
     for zone in (SEOUL, ZoneInfo("America/New_York"), ZoneInfo("UTC")):
         week = Period.week_of(date(2026, 11, 9), zone)
         compute(demo, tables, week, store=store)  # keeps this zone's days
@@ -88,7 +96,7 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     first_kept = computed_at(state_engine(demo, settings))
     wednesday = date(2026, 11, 18)
     with demo.begin() as conn:  # Wednesday 12:00 KST: 100 dislikes uploaded late, 2 evaluations
@@ -107,7 +115,7 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
         )
 
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))  # the next report
+        after = compute(demo, tables, WEEK, store=kept_store(demo, settings))  # the next report
     assert after.current.dislikes == before.current.dislikes + 100
     assert after == compute(demo, tables, WEEK)  # what the rows say
     # Only the day that gained rows was read again; the others were proven current.
@@ -120,7 +128,7 @@ def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     conv = tables.conversations
     with demo.begin() as conn:  # Wednesday's conversations are purged (a retention job)
         day = conv.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
@@ -129,7 +137,7 @@ def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
         conn.execute(sa.delete(conv).where(day))
     assert purged > 0
 
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    after = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert after.current.conversations == before.current.conversations - purged
     assert after == compute(demo, tables, WEEK)
 
@@ -139,7 +147,7 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     fb = tables.feedback
     wednesday = fb.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
     with demo.begin() as conn:  # every like of Wednesday turned into a dislike: same counts
@@ -155,7 +163,7 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
         else:
             conn.execute(sa.update(fb).where(liked).values(feedback="dislike"))
     assert changed > 0
-    kept = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    kept = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert kept.current.likes == before.current.likes  # the row counts cannot tell
 
     result = CliRunner().invoke(
@@ -163,7 +171,7 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     )
     assert result.exit_code == 0, result.output
     assert "forgot the kept totals of 4 day(s) from 2026-11-18 on" in result.output
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(state_engine(demo, settings)))
+    after = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert after.current.likes == before.current.likes - changed
     assert after == compute(demo, tables, WEEK)
 
@@ -182,11 +190,11 @@ def test_demo_data_appended_into_kept_days_is_counted(engine: Engine, settings: 
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW)
     tables = reflect_tables(engine, settings)
     with time_machine.travel(NOW, tick=False):
-        compute(engine, tables, WEEK, store=DailyTotalsStore(state_engine(engine, settings)))
+        compute(engine, tables, WEEK, store=kept_store(engine, settings))
     assert kept_days(state_engine(engine, settings))
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW, append=True, seed=7)
     with time_machine.travel(NOW, tick=False):  # the next report
-        next_report = compute(engine, tables, WEEK, store=DailyTotalsStore(state_engine(engine, settings)))
+        next_report = compute(engine, tables, WEEK, store=kept_store(engine, settings))
     assert next_report == compute(engine, tables, WEEK)
 
 
@@ -215,7 +223,7 @@ def test_days_kept_by_reading_the_three_tables_at_once_are_the_same(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(state_engine(demo, settings))
+    store = kept_store(demo, settings)
     nine_weeks = baseline_span(WEEK)
 
     keep_daily_totals(demo, tables, nine_weeks, store)  # a connection per table

@@ -80,7 +80,10 @@ def timed_out(orig: BaseException | None) -> bool:
 def error_line(orig: BaseException | None) -> str:
     """ClickHouse's reason in one line, without its stack trace and version trailer."""
     text = str(orig or "").strip()
-    match = re.search(r"Code: \d+\. DB::Exception: (.*?)(?: \(\w+\))?(?: \(version [^)]*\))?$", text.splitlines()[0] if text else "")
+    match = re.search(
+        r"Code: \d+\. DB::Exception: (.*?)(?: \(\w+\))?(?: \(version [^)]*\))?$",
+        text.splitlines()[0] if text else "",
+    )
     return match[1] if match else (text.splitlines()[0] if text else "")
 
 
@@ -146,6 +149,5 @@ def skip_index_statement(table: str, column: str) -> str:
     """The statement that gives a ClickHouse table's time column a minmax skip index (and
     builds it for the rows already there)."""
     index = f"`ix_{table}_{column}`"
-    return (
-        f"ALTER TABLE `{table}` ADD INDEX {index} `{column}` TYPE minmax, MATERIALIZE INDEX {index};"
-    )
+    add = f"ADD INDEX {index} `{column}` TYPE minmax"
+    return f"ALTER TABLE `{table}` {add}, MATERIALIZE INDEX {index};"

@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from aiops_report.data import clickhouse
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period, midnight
-from aiops_report.data import clickhouse
 from aiops_report.data.tables import ChatbotTables, create_schema, reflect_tables
 
 # (question, answer) pairs; {n} is filled with a number so that texts vary.

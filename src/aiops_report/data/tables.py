@@ -60,7 +60,7 @@ _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb
 
 
 def schema(settings: Settings, dialect: str = "") -> sa.MetaData:
-    """The full schema of DESIGN.md, with an index on every `created_at`.
+    """The full schema (docs/your-database.md), with an index on every `created_at`.
 
     On ClickHouse (`dialect`), which has no such indexes, each table is a MergeTree sorted by
     `created_at` and its ids are given by the writer (no autoincrement).
@@ -166,6 +166,20 @@ class ChatbotTables:
     mapping: SchemaMapping
     segment: str | None = None  # the value of the segment column read, or every row
 
+    def query_name(self, name: str) -> str:
+        """The name a statement gives a part of its own (a CTE, an alias, a subquery): `name`
+        prefixed `aiops_`, prefixed again while it is the name of one of the three tables, so
+        that it never hides a table the statement reads (a CTE `thumbs` would read itself)."""
+        taken = {table.name.lower() for table in self.tables()}
+        prefixed = f"aiops_{name}"
+        while prefixed.lower() in taken:
+            prefixed = f"aiops_{prefixed}"
+        return prefixed
+
+    def tables(self) -> tuple[sa.Table, sa.Table, sa.Table]:
+        """The three tables, in ROLES' order."""
+        return (self.conversations, self.feedback, self.evaluations)
+
     def table(self, role: TableRole) -> sa.Table:
         return {
             "conversations": self.conversations,
@@ -204,7 +218,7 @@ class ChatbotTables:
         if role == "conversations":
             return sa.and_(within, self.in_segment(self.conversations))
         # An alias, never correlated: the read may join conversation_log itself (by model).
-        conv = self.conversations.alias("segment_conversations")
+        conv = self.conversations.alias(self.query_name("segment_conversations"))
         created_at = TimeColumn.of(
             conv.c.created_at,
             self.dialect,
@@ -229,6 +243,12 @@ class ChatbotTables:
     def segment_of(self, conversations: sa.FromClause) -> sa.ColumnElement[Any]:
         """The segment column of `conversations`, compared exactly (case and accents count)."""
         column = conversations.c.segment
+        return exact_text(column, self.dialect) if value_kind(column) == "text" else column
+
+    def dimension_column(self, name: str) -> sa.ColumnElement[Any]:
+        """The conversations' column `name` of SCHEMA_FILE's dimensions (whatever part it
+        plays), text compared exactly as a segment is."""
+        column = next(c for c in self.conversations.c if c.name == name)
         return exact_text(column, self.dialect) if value_kind(column) == "text" else column
 
     def _segment_value(self) -> Any:
@@ -265,7 +285,7 @@ class ChatbotTables:
         return replace(self, segment=segment)
 
     def optional_columns(self, role: TableRole) -> list[str]:
-        """The optional columns found on the table, in DESIGN.md's order."""
+        """The optional columns found on the table, in docs/your-database.md's order."""
         return [name for name in OPTIONAL_COLUMNS[role] if self.has(role, name)]
 
     def column_name(self, role: TableRole, part: str) -> str:
@@ -324,8 +344,8 @@ class ChatbotTables:
             return column
         if clickhouse.is_clickhouse(self.dialect):  # match() is its regular expression test
             # [[:space:]] of the pattern is what float() and PostgreSQL's float8 skip.
-            number = sa.func.toFloat64OrNull(sa.func.trimBoth(column, " \t\n\r\x0b\x0c"))
-            return sa.case((sa.func.match(column, NUMBER_PATTERN), number), else_=sa.null())
+            parsed = sa.func.toFloat64OrNull(sa.func.trimBoth(column, " \t\n\r\x0b\x0c"))
+            return sa.case((sa.func.match(column, NUMBER_PATTERN), parsed), else_=sa.null())
         trimmed = sa.type_coerce(sa.func.trim(column), sa.Float())
         # MySQL has no CAST to a floating type before 8.0.17: adding 0 converts the text.
         as_number = (
@@ -362,7 +382,20 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     for role in ROLES:
         _check_created_at(engine, found, role)
     _check_feedback_words(found)
+    _check_dimensions(found)
     return found
+
+
+def _check_dimensions(tables: ChatbotTables) -> None:
+    """Each column of SCHEMA_FILE's dimensions must be a column of the conversations table."""
+    names = [c.name for c in tables.conversations.c]
+    for name in tables.mapping.dimensions:
+        if name not in names:
+            raise MissingColumn(
+                f"{tables.mapping.table('conversations').setting('dimensions')} names {name!r}, "
+                f"but table {tables.conversations.name!r} has no such column "
+                f"(its columns: {', '.join(names)})"
+            )
 
 
 def _check_feedback_words(tables: ChatbotTables) -> None:

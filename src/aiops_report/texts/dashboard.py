@@ -88,7 +88,7 @@ KO: Mapping[str, str] = {
     "total_cost": "기간 총비용: {cost}",
     "unpriced": "MODEL_PRICES에 가격이 없는 모델 (비용 –): {models}",
     "no_prices": "MODEL_PRICES가 설정되지 않아 비용을 계산하지 않습니다. "
-    "README의 가격표 예시를 참고하세요.",
+    "문서의 가격표 예시(docs/insights.md)를 참고하세요.",
     "anomalies_heading": "평소와 다른 날",
     "anomalies_caption": (
         "같은 요일의 직전 {weeks}주와 비교해 robust z의 절댓값이 {limit}를 넘은 날 "
@@ -192,6 +192,18 @@ KO: Mapping[str, str] = {
     "col_error": "오류",
     "col_updated": "갱신",
     "col_file": "파일",
+    "figures_heading": "발송한 수치와 지금의 수치",
+    "figures_caption": (
+        "최근 4주 동안 발송한 리포트의 주요 수치와 지금 데이터로 다시 센 수치입니다. 발송 뒤 "
+        "늦게 들어온 데이터로 RESTATE_THRESHOLD({threshold})보다 크게 바뀌면 받은 곳마다 정정이 "
+        "한 번 발송됩니다."
+    ),
+    "no_figures": "최근 4주 동안 발송한 리포트가 없습니다.",
+    "col_delivered": "{metric} (발송)",
+    "col_current": "{metric} (지금)",
+    "col_moved": "기준을 넘게 바뀐 수치",
+    "unchanged": "변화 없음",
+    "within_threshold": "기준 이내",
     "status_running": "진행 중",
     "status_generated": "생성됨",
     "status_delivered": "발송됨",
@@ -291,7 +303,7 @@ EN: Mapping[str, str] = {
     "total_cost": "Total cost of the range: {cost}",
     "unpriced": "No price in MODEL_PRICES (cost –): {models}",
     "no_prices": "MODEL_PRICES is not set, so no cost is computed. "
-    "The README shows an example price table.",
+    "The docs show an example price table (docs/insights.md).",
     "anomalies_heading": "Anomalous days",
     "anomalies_caption": (
         "Days more than {limit} robust z from the same weekday of the {weeks} weeks before "
@@ -392,6 +404,18 @@ EN: Mapping[str, str] = {
     "col_error": "Error",
     "col_updated": "Updated",
     "col_file": "File",
+    "figures_heading": "Delivered and current figures",
+    "figures_caption": (
+        "The headline figures of the reports delivered in the last 4 weeks, beside the same "
+        "figures counted on today's data. A week that rows landing late moved by more than "
+        "RESTATE_THRESHOLD ({threshold}) gets one correction at each destination."
+    ),
+    "no_figures": "No report was delivered in the last 4 weeks.",
+    "col_delivered": "{metric} (delivered)",
+    "col_current": "{metric} (now)",
+    "col_moved": "Moved past the threshold",
+    "unchanged": "unchanged",
+    "within_threshold": "within the threshold",
     "status_running": "running",
     "status_generated": "generated",
     "status_delivered": "delivered",
