@@ -194,6 +194,29 @@ def insert(engine: Engine, settings: Settings, rows: Rows, *, style: str, seed: 
                     conn.execute(sa.insert(table), prepared)
 
 
+def state_of(engine: Engine) -> Engine:
+    """Where the reports of `engine` keep their ledger and totals: `engine` itself, or on
+    ClickHouse the STATE_DATABASE_URL the `db_url` fixture sets."""
+    if engine.dialect.name != "clickhousedb":
+        return engine
+    from aiops_report.data.config import load_settings
+    from aiops_report.data.db import state_engine
+
+    url = engine.url.render_as_string(hide_password=False)
+    return state_engine(engine, load_settings(database_url=url))
+
+
+def update_rows(conn: sa.Connection, table: str, assignments: str, where: str = "1 = 1") -> None:
+    """UPDATE `table` SET `assignments` WHERE `where`; on ClickHouse a mutation that is done
+    when the statement returns (its UPDATE statement needs a setting tables seldom have)."""
+    if conn.dialect.name == "clickhousedb":
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table} UPDATE {assignments} WHERE {where} SETTINGS mutations_sync = 1"
+        )
+    else:
+        conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {where}")
+
+
 def clickhouse_insert(conn: sa.Connection, table: str, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` through the driver's own (columnar) insert: an INSERT of one row through
     the SQLAlchemy dialect writes an aware datetime into a zoned column as the wrong instant

@@ -24,6 +24,7 @@ from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
 from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.cli import app
+from chatbot_tables import update_rows
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SEOUL)  # Monday 09:00, the report's hour
@@ -154,14 +155,13 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
         liked = sa.and_(wednesday, fb.c.feedback == "like")
         # Counted first: ClickHouse's UPDATE tells no row count.
         changed = conn.execute(sa.select(sa.func.count()).where(liked)).scalar_one()
-        if demo.dialect.name == "clickhousedb":  # a mutation, done before the statement ends
-            conn.exec_driver_sql(
-                "ALTER TABLE feedback_log UPDATE feedback = 'dislike' WHERE feedback = 'like' "
-                "AND created_at BETWEEN '2026-11-17 15:00:00' AND '2026-11-18 14:00:00' "
-                "SETTINGS mutations_sync = 1"
-            )
-        else:
-            conn.execute(sa.update(fb).where(liked).values(feedback="dislike"))
+        update_rows(
+            conn,
+            "feedback_log",
+            "feedback = 'dislike'",
+            "feedback = 'like' "
+            "AND created_at BETWEEN '2026-11-17 15:00:00' AND '2026-11-18 14:00:00'",
+        )
     assert changed > 0
     kept = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert kept.current.likes == before.current.likes  # the row counts cannot tell

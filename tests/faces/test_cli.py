@@ -23,7 +23,7 @@ from aiops_report.data.demo import fill_demo_data
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.faces import cli
 from aiops_report.faces.cli import app
-from chatbot_tables import create_tables
+from chatbot_tables import create_tables, state_of
 from conftest import sqlite_url
 
 runner = CliRunner()
@@ -214,7 +214,7 @@ def test_a_week_that_is_not_over_is_one_line_and_not_recorded(
 
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"error: {message}"]
-    assert RunLedger(engine).history() == []  # next Monday's run still delivers the week
+    assert RunLedger(state_of(engine)).history() == []  # next Monday's run still delivers the week
     engine.dispose()
 
 
@@ -341,7 +341,8 @@ def test_run_weekly_that_cannot_write_its_report_is_one_line(tmp_path: Path) -> 
         f"error: cannot write the report in {report_dir}: Not a directory"
     ]
     assert [
-        entry.status for entry in RunLedger(make_engine(Settings(database_url=url))).history()
+        entry.status
+        for entry in RunLedger(make_engine(Settings(database_url=url))).history()
     ] == ["failed"]
 
 
