@@ -131,8 +131,11 @@ def test_doctor_lists_columns_and_missing_indexes(db_url: str, settings: Setting
         in result.output
     ) or "created_at = created_at (SQLite text" in result.output
     assert "absent (their report sections are left out): id, user_id" in result.output
-    assert result.output.count("no index on its created_at column") == 3
     assert "by_model: left out, needs conversation_log.model" in result.output
+    if engine.dialect.name == "clickhousedb":  # its tables here are sorted by created_at
+        assert "no index on its created_at column" not in result.output
+        return
+    assert result.output.count("no index on its created_at column") == 3
     assert "CREATE INDEX" in result.output
 
 
