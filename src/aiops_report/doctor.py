@@ -12,13 +12,14 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.alert_rules import load_rules
 from aiops_report.analysis.insights import PartSupport, insights_support
+from aiops_report.analysis.sanity import time_findings
 from aiops_report.data.census import (
     FEEDBACK_VALUES_SHOWN,
     feedback_values,
     score_census,
     segment_census,
 )
-from aiops_report.data.column_values import value_kind
+from aiops_report.data.column_values import suggested_words, toml_words, value_kind
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, describe
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
@@ -62,6 +63,7 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
     now = datetime.now(settings.report_zone)
     try:
+        findings += time_findings(engine, tables, now)
         findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
         findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
         if tables.has("conversations", "segment"):
@@ -149,10 +151,23 @@ def _feedback_findings(
                     "odd": odd or Phrase("none"),
                     "likes": list(tables.mapping.like),
                     "dislikes": list(tables.mapping.dislike),
+                    "hint": _words_hint(tables, [v.value for v in values]),
                 },
             )
         )
     return findings
+
+
+def _words_hint(tables: ChatbotTables, values: list[object]) -> Phrase | str:
+    """Like and dislike words that fit the values found, when they differ from the mapping's."""
+    words = suggested_words(values, value_kind(tables.feedback.c.feedback))
+    if words is None or (tuple(words[0]), tuple(words[1])) == (
+        tables.mapping.like,
+        tables.mapping.dislike,
+    ):
+        return ""
+    likes, dislikes = words
+    return Phrase("words_hint", {"likes": toml_words(likes), "dislikes": toml_words(dislikes)})
 
 
 def _score_findings(

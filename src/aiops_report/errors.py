@@ -104,3 +104,8 @@ class WebhookDeliveryError(AiopsReportError):
 class DeliveryFailed(AiopsReportError):
     """Some destinations of DELIVERY_FILE failed; the others were delivered (the message says
     which)."""
+
+
+class KnownWrongReport(AiopsReportError):
+    """The week's report would be known to be wrong (a mapping that reads the rows wrongly):
+    it is not delivered; the message names the SCHEMA_FILE key to fix."""

@@ -27,6 +27,10 @@ from aiops_report.analysis.insights import (
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute
 from aiops_report.analysis.prices import load_prices
+from aiops_report.analysis.sanity import refuse_known_wrong
+from aiops_report.analysis.sanity import (
+    report_warnings as report_warnings,  # re-exported: generate --json warns of them too
+)
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.db import state_engine
@@ -133,6 +137,7 @@ class GeneratedReport:
     path: Path
     numbers: ReportNumbers
     tables: list[Path] = field(default_factory=list)  # the CSV tables, when asked for
+    warnings: list[Finding] = field(default_factory=list)  # what makes the numbers doubtful
 
 
 def generate_report(
@@ -156,7 +161,9 @@ def generate_report(
         language=language or settings.report_language,
         generated_at=datetime.now(settings.report_zone),
     )
-    return GeneratedReport(path, numbers, write_csv_tables(numbers, path) if csv else [])
+    tables = write_csv_tables(numbers, path) if csv else []
+    now = datetime.now(settings.report_zone)
+    return GeneratedReport(path, numbers, tables, report_warnings(engine, settings, now))
 
 
 def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
@@ -238,13 +245,16 @@ def run_weekly(
     Each destination is claimed, delivered and recorded in report_runs on its own, keyed by
     the week and the destination: a failed one is retried by the next run without sending
     the others again, and never stops them. Raises DeliveryFailed naming each destination
-    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver.
+    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver,
+    KnownWrongReport (unless `force`: a report known to be wrong is not delivered).
     """
+    period = period or default_week(settings)
+    refuse_unfinished(settings, period)
+    if not force:
+        refuse_known_wrong(engine, settings, period, datetime.now(settings.report_zone))
     if settings.delivery_file is None:
         return deliver_to_slack(engine, settings, period=period, force=force)
     every = destinations(settings)
-    period = period or default_week(settings)
-    refuse_unfinished(settings, period)
     built: dict[str | None, _BuiltReport] = {}  # the whole report and each segment's
     outcomes: list[WeeklyOutcome] = []
     failures: dict[str, list[str]] = {}  # each error, and the destinations it stopped
