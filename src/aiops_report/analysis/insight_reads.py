@@ -196,7 +196,7 @@ class InsightsReader:
         recent = self.tables.created_at("conversations").within(
             self.period.start_at - LINK_WINDOW, self.period.end_at
         )
-        older = conv.alias("older")
+        older = conv.alias(self.tables.query_name("older"))
         model_of_older = (
             sa.select(self._text(older.c.model))
             .where(older.c.id == table.c.conversation_id)
@@ -275,7 +275,7 @@ class InsightsReader:
                         self.period.end_at + LINKED_ROWS_WINDOW,
                     )
                 )
-                .subquery("near")
+                .subquery(tables.query_name("near"))
             )
             query = (
                 sa.select(near.c.segment, *aggregates)
@@ -350,9 +350,11 @@ class InsightsReader:
                 self.tables.created_at("feedback").column.label("created_at"),
             )
             .where(self._within("feedback"), value.is_not(None))
-            .cte("thumbs")
+            .cte(self.tables.query_name("thumbs"))
         )
-        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte("scores")
+        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte(
+            self.tables.query_name("scores")
+        )
         # A row whose conversation has no score keeps a NULL score, which every comparison
         # below leaves out.
         rated = (
@@ -360,7 +362,7 @@ class InsightsReader:
             .select_from(
                 thumbs.outerjoin(scores, scores.c.conversation_id == thumbs.c.conversation_id)
             )
-            .cte("rated")
+            .cte(self.tables.query_name("rated"))
         )
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE
         counts = sa.select(
@@ -385,7 +387,7 @@ class InsightsReader:
             .where(rated.c.feedback == feedback, condition)
             .order_by(order, rated.c.created_at, rated.c.conversation_id)
             .limit(DISAGREEMENTS)
-            .subquery()
+            .subquery(self.tables.query_name(f"{feedback}_side"))
             for feedback, condition, order in (
                 ("like", ~good, rated.c.score.asc()),
                 ("dislike", good, rated.c.score.desc()),
@@ -459,7 +461,7 @@ class InsightsReader:
                 disliked = (
                     sa.select(fb.c.conversation_id)
                     .where(self._within("feedback", period), dislike)
-                    .cte("disliked")
+                    .cte(tables.query_name("disliked"))
                 )
                 low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
             queries.append(
@@ -475,9 +477,9 @@ class InsightsReader:
                     query.where(tables.rows_within(role, start, end))
                     .order_by(newest)
                     .limit(per_day)
-                    .subquery()
+                    .subquery(tables.query_name(f"day_{i}"))
                 )
-                for start, end in days
+                for i, (start, end) in enumerate(days)
             ]
             texts += [text for (text,) in self.conn.execute(sa.union_all(*each_day))]
         return [text.strip() for text in texts if text and text.strip()]

@@ -1,7 +1,8 @@
 """Insights beyond the headline numbers: what changed, whether it is real, where, and why.
 
-Defined in DESIGN.md and aggregated in the database as the other metrics are (only grouped
-counts and sums leave it, plus bounded lists: ten disagreements, the texts of complaints):
+Defined in docs/metrics.md and docs/insights.md, and aggregated in the database as the other
+metrics are (only grouped counts and sums leave it, plus bounded lists: ten disagreements, the
+texts of complaints):
 
 - by_model: the period's numbers per model (NULL or unknown conversation → "(unknown)"), with
   the cost of its tokens from the price table;
@@ -60,6 +61,7 @@ from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables
+from aiops_report.extras import install_hint, installed
 
 CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each
@@ -94,6 +96,10 @@ _NEEDS: dict[str, list[tuple[TableRole, str]]] = {
 
 
 def _available(tables: ChatbotTables, part: str) -> bool:
+    """Whether the schema has the columns `part` reads (and, for the themes, the analyser is
+    installed: the extra [themes])."""
+    if part == "themes" and not installed("themes"):
+        return False
     present = [tables.has(role, column) for role, column in _NEEDS[part]]
     return any(present) if part == "themes" else all(present)
 
@@ -106,10 +112,14 @@ def _needed_columns(tables: ChatbotTables, part: str) -> str:
 def _left_out(tables: ChatbotTables) -> list[str]:
     """One line per part the schema leaves out, naming the columns it needs."""
     return [
-        f"{part}: needs {_needed_columns(tables, part)}"
-        for part in _NEEDS
-        if not _available(tables, part)
+        f"{part}: needs {_needs(tables, part)}" for part in _NEEDS if not _available(tables, part)
     ]
+
+
+def _needs(tables: ChatbotTables, part: str) -> str:
+    if part == "themes" and not installed("themes"):
+        return f"the extra [themes] ({install_hint('themes')})"
+    return _needed_columns(tables, part)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,7 @@ class PartSupport:
     available: bool
     columns: tuple[str, ...] = ()
     any_one: bool = False
+    extra: str | None = None  # the extra it needs that is not installed
 
 
 def insights_support(tables: ChatbotTables) -> list[PartSupport]:
@@ -131,6 +142,7 @@ def insights_support(tables: ChatbotTables) -> list[PartSupport]:
             _available(tables, part),
             tuple(f"{tables.table(role).name}.{column}" for role, column in _NEEDS[part]),
             any_one=part == "themes",
+            extra="themes" if part == "themes" and not installed("themes") else None,
         )
         for part in _NEEDS
     ]

@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment and the optional `.env` file."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,41 @@ from sqlalchemy.exc import ArgumentError
 
 from aiops_report.errors import ConfigError
 from aiops_report.language import Language
+
+
+@dataclass(frozen=True)
+class RestateThreshold:
+    """How far a delivered week's headline numbers may move before a correction is posted:
+    `percent` of a count (and of the average score), `points` of satisfaction; None: never."""
+
+    percent: float | None = 1.0
+    points: float | None = 0.5
+
+    @property
+    def off(self) -> bool:
+        return self.percent is None and self.points is None
+
+
+RESTATE_THRESHOLD_EXAMPLE = "'1%, 0.5pt' (a count or the average score moved by more than 1%, "
+RESTATE_THRESHOLD_EXAMPLE += "satisfaction by more than 0.5 points), '2%', '1pt' or 'off'"
+
+
+def parse_restate_threshold(text: str) -> RestateThreshold:
+    """RESTATE_THRESHOLD read: parts `<N>%` and `<N>pt` separated by commas or spaces (a part
+    left out keeps its default), or `off`; raises ValueError naming the format."""
+    parts = [part for part in re.split(r"[,\s]+", text.strip().lower()) if part]
+    if parts == ["off"]:
+        return RestateThreshold(None, None)
+    found: dict[str, float] = {}
+    for part in parts:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(%|pt|%p|p)", part)
+        unit = match and ("percent" if match[2] == "%" else "points")
+        if not match or not unit or unit in found:
+            raise ValueError(f"{text!r} is not a threshold: write e.g. {RESTATE_THRESHOLD_EXAMPLE}")
+        found[unit] = float(match[1])
+    if not found:
+        raise ValueError(f"is empty: write e.g. {RESTATE_THRESHOLD_EXAMPLE}")
+    return RestateThreshold(**found)
 
 
 class Settings(BaseSettings):
@@ -31,7 +67,7 @@ class Settings(BaseSettings):
     feedback_table: str = "feedback_log"
     evaluation_table: str = "conversation_evaluation"
     # A TOML file mapping the team's own table and column names, feedback words and score range
-    # (mapping.py; README "Your own database").
+    # (mapping.py; docs/your-database.md).
     schema_file: Path | None = None
     slack_bot_token: SecretStr | None = None
     slack_channel: str = "#ai-reports"
@@ -39,7 +75,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_timeout: int = Field(20, ge=1)  # seconds one Slack request may take
     # A TOML file of routes: Slack channels, email addresses and webhooks the weekly report
-    # goes to (delivery/routes.py; README "Where reports go"); unset: SLACK_CHANNEL alone.
+    # goes to (delivery/routes.py; docs/delivery.md); unset: SLACK_CHANNEL alone.
     delivery_file: Path | None = None
     # smtp://user:password@host:587 (STARTTLS when offered) or smtps://... (TLS from the start).
     smtp_url: SecretStr | None = None
@@ -51,11 +87,11 @@ class Settings(BaseSettings):
     schedule_grace: timedelta = timedelta(hours=6)
     # When the scheduler (and `watch`) judges the alert rules: cron fields, in REPORT_TIMEZONE.
     watch_schedule: str = "5 * * * *"
-    # A TOML file of alert rules (alert_rules.py; README "Alerts"); unset: the built-in rules.
+    # A TOML file of alert rules (alert_rules.py; docs/insights.md); unset: the built-in rules.
     alerts_file: Path | None = None
     trigger_token: SecretStr | None = None
     admin_password: SecretStr | None = None
-    model_prices: Path | None = None  # a TOML price table per million tokens (README)
+    model_prices: Path | None = None  # a TOML price table per million tokens (docs/insights.md)
     # A conversation whose mean score is at least this is good; default: the middle of the
     # score range (SCHEMA_FILE's score_range, 0-10: 5).
     score_good_threshold: float | None = None
@@ -63,6 +99,8 @@ class Settings(BaseSettings):
     keep_daily_totals: bool = True
     # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
     statement_timeout: timedelta = timedelta(minutes=10)
+    # How far a delivered week may move before a correction goes out (restate.py; docs).
+    restate_threshold: str = "1%, 0.5pt"
 
     @field_validator("database_url", "state_database_url")
     @classmethod
@@ -102,6 +140,17 @@ class Settings(BaseSettings):
                 }[match[2]]
                 return timedelta(**{unit: int(match[1])})
         return value
+
+    @field_validator("restate_threshold")
+    @classmethod
+    def _restate_threshold(cls, value: str) -> str:
+        parse_restate_threshold(value)
+        return value
+
+    @property
+    def restate_limits(self) -> RestateThreshold:
+        """RESTATE_THRESHOLD, read."""
+        return parse_restate_threshold(self.restate_threshold)
 
     @property
     def url(self) -> URL:

@@ -29,6 +29,7 @@ from aiops_report.errors import (
     MissingDatabaseFile,
     StatementTimeout,
 )
+from aiops_report.extras import extra_of, require
 
 
 def make_engine(settings: Settings, *, create: bool = False) -> Engine:
@@ -75,7 +76,13 @@ def _engine(
             connect_args=connect_args,
             **({} if pooled else {"poolclass": NullPool}),
         )
-    except (NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
+    except ModuleNotFoundError as exc:
+        extra = extra_of(exc.name)
+        if extra is None:
+            raise ConfigError(f"{setting} cannot be used: {exc}") from None
+        require(extra, f"{setting} ({url.get_backend_name()})")
+        raise  # the extra is installed, yet its module is not found: a broken install
+    except (NoSuchModuleError, ArgumentError) as exc:
         raise ConfigError(f"{setting} cannot be used: {exc}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _add_sqlite_functions)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from aiops_report.errors import AiopsReportError
+from aiops_report.extras import require
 from aiops_report.language import Language
 
 if TYPE_CHECKING:
@@ -384,10 +385,11 @@ def dashboard(
 
     Example: ADMIN_PASSWORD=change-me aiops-report dashboard --host 0.0.0.0 --port 8501
     """
+    with reported_errors():
+        require("dashboard", "aiops-report dashboard")
+        settings = settings_from_env()
     from aiops_report.faces.dashboard.server import listen_address, run_dashboard
 
-    with reported_errors():
-        settings = settings_from_env()
     address = listen_address(settings, host)
     if address != host:
         err.print(
@@ -469,6 +471,8 @@ def watch(
             f"alert {escape(alert.rule.name)!r}{escape(segment)}: "
             f"{alert.rule.metric} of {alert.day} ({where})"
         )
+    for line in outcome.restated:
+        out.print(escape(line))
     for problem in outcome.problems:
         err.print(f"[red]error:[/red] {escape(problem)}")
     if outcome.problems:
@@ -486,9 +490,10 @@ def serve(
 
     Example: TRIGGER_TOKEN=change-me aiops-report serve --host 0.0.0.0 --port 8000
     """
-    from aiops_report.faces.service import serve as run_service
-
     with reported_errors():
+        require("service", "aiops-report serve")
         settings = settings_from_env()
+        from aiops_report.faces.service import serve as run_service
+
         log_to_stderr()
         run_service(settings, host, port)

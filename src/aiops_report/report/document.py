@@ -70,11 +70,16 @@ CHART_HEIGHT = 150
 
 
 def write_report(
-    numbers: ReportNumbers, out_dir: Path, *, language: Language, generated_at: datetime
+    numbers: ReportNumbers,
+    out_dir: Path,
+    *,
+    language: Language,
+    generated_at: datetime,
+    suffix: str = "",
 ) -> Path:
     """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
-    a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's) to
-    `out_dir`.
+    a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's, then
+    `suffix`: `_restated` for a delivered week's restatement) to `out_dir`.
 
     Both are written to temporary files beside them and moved into place once both are
     whole, so a reader never sees half a report, nor a JSON without its PDF. Returns the PDF's
@@ -85,7 +90,7 @@ def write_report(
     # A week-to-date report is named apart: it never stands in for the week's own report.
     partial = "_partial" if numbers.period.partial else ""
     segment = f"_segment_{file_safe(numbers.segment)}" if numbers.segment is not None else ""
-    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}"
+    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}{suffix}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
     report = _Report(numbers, TEXTS[language], fonts, generated_at)
