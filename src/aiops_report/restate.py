@@ -50,6 +50,7 @@ class DeliveredWeek:
     delivered: Values
     current: Values
     since: datetime | None
+    moved: tuple[str, ...] = ()  # the figures that moved by more than RESTATE_THRESHOLD
 
 
 @dataclass
@@ -81,9 +82,16 @@ def delivered_weeks(
         if week not in current:
             numbers = headline_numbers(engine, settings, period, figures.segment)
             current[week] = headline(numbers.current)
+        change = compare(figures.values, current[week], settings.restate_limits)
         found.append(
             DeliveredWeek(
-                run, period, figures.segment, figures.values, current[week], figures.updated_at
+                run,
+                period,
+                figures.segment,
+                figures.values,
+                current[week],
+                figures.updated_at,
+                change.moved if change else (),
             )
         )
     return found

@@ -11,7 +11,9 @@ texts of complaints):
   with a 95% interval of the change and a p-value;
 - anomalies: days of the period far from the same weekday of the 8 weeks before;
 - agreement: the users' likes and dislikes against the evaluator's mean score;
-- themes: the terms that recur in dislike comments and the evaluator's reasons.
+- themes: the terms that recur in dislike comments and the evaluator's reasons;
+- explain: each change of satisfaction and score split exactly into mix and rate, per model,
+  segment and dimension column (explain.py).
 
 Each part that needs an optional column is None when the column is absent, and `missing`
 says which column it needs.
@@ -29,6 +31,8 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.analysis.explain import Split
+from aiops_report.analysis.explain_reads import dimensions, explain_changes
 from aiops_report.analysis.formulas import mean, percentile_cont, satisfaction
 from aiops_report.analysis.insight_parts import (
     AnomaliesStatus,
@@ -207,6 +211,7 @@ def compute_insights(
             if tables.has("conversations", "segment") and tables.segment is None
             else None
         )
+        explained = pool.submit(read, _explain) if dimensions(tables) else None
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts
@@ -247,7 +252,13 @@ def compute_insights(
         themes=themes.result() if themes and analyse_texts else None,
         missing=missing,
         by_segment=segments,
+        explain=explained.result() if explained else None,
     )
+
+
+def _explain(reader: InsightsReader) -> dict[str, dict[str, Split]]:
+    """The splits of the changes of satisfaction and score (explain_reads.py)."""
+    return explain_changes(reader.conn, reader.tables, reader.period)
 
 
 def changes(days: DailyCounts, period: Period) -> dict[str, ChangeTest]:

@@ -130,6 +130,7 @@ def restate_once(
         ledger.forget(claim)
         raise
     ledger.keep_figures(run.id, segment, after)
+    ledger.update(run.id)  # its updated_at says when the week was last restated
     return True
 
 

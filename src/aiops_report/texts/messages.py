@@ -11,6 +11,7 @@ from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.analysis.restatement import HEADLINE, Restatement
 from aiops_report.data.periods import Period
 from aiops_report.language import Language, in_language
+from aiops_report.texts.explain import why_line
 from aiops_report.texts.formats import (
     format_change,
     format_p_value,
@@ -36,7 +37,8 @@ def title_line(numbers: ReportNumbers | None, language: str) -> str:
 
 def summary_lines(numbers: ReportNumbers | None, language: str = "ko") -> list[str]:
     """A report's message: title and period, headline numbers with their change, then one
-    line per significant change (at most three; none without insights).
+    line per significant change (at most three; none without insights), and the line saying
+    why the first of satisfaction and score changed (texts.explain.why_line).
 
     Korean unless language is "en"; a missing number is "–", as in the PDF.
     """
@@ -62,6 +64,9 @@ def summary_lines(numbers: ReportNumbers | None, language: str = "ko") -> list[s
             p=format_p_value(test.p_value),
         )
         lines.append(f"• {line}")
+    why = why_line(numbers.insights, language)
+    if why:
+        lines.append(why)
     if numbers.is_empty:
         lines.append(words.empty_heading)
     return lines
