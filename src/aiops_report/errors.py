@@ -37,6 +37,10 @@ class StatementTimeout(DatabaseError):
     """A statement ran longer than STATEMENT_TIMEOUT and the database stopped it."""
 
 
+class LockTimeout(DatabaseError):
+    """A statement waited too long for a lock another session holds, and was stopped."""
+
+
 class MissingTable(AiopsReportError):
     """A table the report reads does not exist."""
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     keep_daily_totals: bool = True
     # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
     statement_timeout: timedelta = timedelta(minutes=10)
+    # How long connecting to a database server may take, and how long a server that stops
+    # answering (a stalled proxy, a half-dead replica) is waited for before it is given up on.
+    db_connect_timeout: timedelta = timedelta(seconds=10)
     # How far a delivered week may move before a correction goes out (restate.py; docs).
     restate_threshold: str = "1%, 0.5pt"
 
@@ -124,7 +127,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
         return value
 
-    @field_validator("schedule_grace", "statement_timeout", mode="before")
+    @field_validator("db_connect_timeout")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("must be at least 1 second (e.g. 10s)")
+        return value
+
+    @field_validator("schedule_grace", "statement_timeout", "db_connect_timeout", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         """Accept '6h', '90m', '45s', '250ms' or seconds, besides ISO 8601 durations ('PT6H')."""

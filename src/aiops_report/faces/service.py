@@ -6,9 +6,11 @@ service finishes the reports in progress before it exits.
 
 import hmac
 import logging
+import threading
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from aiops_report.faces.slack_commands import request_handler
 from aiops_report.jobs import (
     default_week,
     in_background,
+    restate_quietly,
     run_ledger,
     run_weekly,
     week_deliveries,
@@ -38,6 +41,9 @@ JOB_THREADS = 2  # reports built at once; more requests wait in the pool's queue
 # Slack's requests and the trigger's are a few KB: a larger body is refused (413) as it arrives,
 # by its Content-Length before any byte is read, or once a streamed body passes the limit.
 MAX_BODY_BYTES = 256 * 1024
+# A health check answers within this many seconds whatever the database does: a server that
+# never answers makes it 503, not a probe that hangs (DB_CONNECT_TIMEOUT may be longer).
+HEALTH_TIMEOUT = 5.0
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -47,10 +53,23 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     """
     next_run_time(settings, datetime.now(settings.report_zone))  # fail at start, not per request
     jobs = ThreadPoolExecutor(max_workers=JOB_THREADS, thread_name_prefix="aiops-report-job")
+    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiops-report-health")
+    in_flight: list[Future[list[Any]]] = []
+    in_flight_lock = threading.Lock()
+
+    def latest_runs() -> list[Any]:
+        """The latest run, read on the health thread, waited for at most HEALTH_TIMEOUT;
+        a check still waiting for the database is joined, never started a second time."""
+        with in_flight_lock:
+            if not in_flight or in_flight[0].done():
+                in_flight[:] = [checks.submit(_latest_run, engine, settings)]
+            check = in_flight[0]
+        return check.result(timeout=HEALTH_TIMEOUT)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        checks.shutdown(wait=False, cancel_futures=True)
         await run_in_threadpool(jobs.shutdown, wait=True)
 
     app = FastAPI(
@@ -92,12 +111,15 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             "next_run": next_run_time(settings, datetime.now(settings.report_zone)).isoformat(),
         }
         try:
-            check_connection(engine)
-            runs = run_ledger(engine, settings).history(limit=1)
+            runs = latest_runs()
         except AiopsReportError as exc:
             log.error("health check: %s", exc)
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
             return {**body, "status": "error", "database": "unreachable"}
+        except FutureTimeout:
+            log.error("health check: the database did not answer in %g s", HEALTH_TIMEOUT)
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+            return {**body, "status": "error", "database": "not answering"}
         if runs:
             run = runs[0]
             body["last_run"] = {
@@ -116,7 +138,9 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     )
     def trigger_weekly(response: Response) -> dict[str, Any]:
         """Start run-weekly in the background and answer at once (202); a week delivered
-        already to every destination is said so (200, `already_delivered`) and not started."""
+        already to every destination is said so (200, `already_delivered`) and not started,
+        but the delivered weeks are still checked for late rows in the background (as every
+        run-weekly does: restate.py)."""
         period = default_week(settings)
         try:
             every = week_deliveries(engine, settings, period)
@@ -124,6 +148,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
         delivered = [run for _, run in every if run is not None and run.status == "delivered"]
         if len(delivered) == len(every):
+            jobs.submit(_restate_triggered, engine, settings)
             response.status_code = status.HTTP_200_OK
             return {
                 "status": "already_delivered",
@@ -151,12 +176,22 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     return app
 
 
+def _latest_run(engine: Engine, settings: Settings) -> list[Any]:
+    check_connection(engine)
+    return run_ledger(engine, settings).history(limit=1)
+
+
 def _run_triggered(engine: Engine, settings: Settings, period: Period, request_id: str) -> None:
     """run_weekly for the HTTP trigger; the outcome goes to the log (and report_runs)."""
     in_background(
         f"trigger {request_id}: week of {period.start}",
         lambda: run_weekly(engine, settings, period=period),
     )
+
+
+def _restate_triggered(engine: Engine, settings: Settings) -> None:
+    """The check of delivered weeks for the HTTP trigger; what it did goes to the log."""
+    in_background("the check of delivered weeks", lambda: restate_quietly(engine, settings).posted)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:

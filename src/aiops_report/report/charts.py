@@ -12,6 +12,7 @@ from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 AXIS_COLOR = colors.HexColor("#8A94A6")
 GRID_COLOR = colors.HexColor("#E3E7EE")
@@ -19,6 +20,7 @@ LABEL_COLOR = colors.HexColor("#4A5568")
 INK = colors.HexColor("#1F2933")
 FONT_SIZE = 7
 LEFT, BOTTOM, TOP, RIGHT = 34, 26, 22, 8  # room for the axes' labels and the legend
+LABEL_GAP = 3  # the least room between two category labels
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,14 @@ def bar_chart(
     height: float,
     font: str,
     value_labels: bool = False,
+    short_categories: Sequence[str] | None = None,
 ) -> Drawing:
-    """Bars per category, one bar per series side by side; the value axis starts at 0."""
+    """Bars per category, one bar per series side by side; the value axis starts at 0.
+
+    Labels that do not fit under their bars side by side are replaced by `short_categories`
+    (e.g. a score bucket's lower edge instead of its range), and turned aslant if those do not
+    fit either: no two labels ever overlap.
+    """
     drawing = _drawing(width, height, font)
     chart = VerticalBarChart()
     _place(chart, width, height)
@@ -48,8 +56,15 @@ def bar_chart(
     for index, s in enumerate(series):
         chart.bars[index].fillColor = s.color
         chart.bars[index].strokeColor = None
-    chart.categoryAxis.categoryNames = list(categories)
     _style_axes(chart, font)
+    slot = chart.width / max(1, len(categories))
+    names = list(categories)
+    if short_categories is not None and not _fit(names, slot, font):
+        names = list(short_categories)
+    chart.categoryAxis.categoryNames = names
+    if not _fit(names, slot, font):
+        chart.categoryAxis.labels.angle = 35
+        chart.categoryAxis.labels.boxAnchor = "ne"
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = _nice_max(max((v or 0 for s in series for v in s.values), default=0))
     if value_labels:
@@ -97,6 +112,23 @@ def line_chart(
     return drawing
 
 
+def histogram(
+    buckets: Sequence[tuple[float, float]],
+    series: Sequence[Series],
+    *,
+    width: float,
+    height: float,
+    font: str,
+) -> Drawing:
+    """Bars per bucket (low, high), labelled with their range ("0–1") where those fit side by
+    side, else with their lower edge ("90" for 90–100): readable on any score scale."""
+    ranges = [f"{low:g}–{high:g}" for low, high in buckets]
+    lower_edges = [f"{low:g}" for low, _ in buckets]
+    return bar_chart(
+        ranges, series, width=width, height=height, font=font, short_categories=lower_edges
+    )
+
+
 def _drawing(width: float, height: float, font: str) -> Drawing:
     drawing = Drawing(width, height)
     drawing.initialFontName = font  # the renderer's starting font, Helvetica otherwise
@@ -128,6 +160,11 @@ def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> Non
     value_axis.gridStrokeWidth = 0.5
     value_axis.labelTextFormat = _thousands
     value_axis.maximumTicks = 6
+
+
+def _fit(labels: Sequence[str], slot: float, font: str) -> bool:
+    """Whether each of `labels` fits in `slot` points, with room between neighbours."""
+    return all(stringWidth(label, font, FONT_SIZE) + LABEL_GAP <= slot for label in labels)
 
 
 def _legend(series: Sequence[Series], height: float, font: str) -> Legend:

@@ -312,10 +312,10 @@ class _InsightParts:
         ]
         shown = agreement.disagreements[:SHOWN_DISAGREEMENTS]
         if shown:
-            # The columns of the excerpt tables, but the time.
+            # The columns of the excerpt tables (they have no time).
             headings = texts.excerpt_columns
             short = self.blocks.score_feedback_model(
-                headings[1:4],
+                headings[:3],
                 [d.score for d in shown],
                 [d.feedback for d in shown],
                 [d.model for d in shown],
@@ -327,7 +327,7 @@ class _InsightParts:
                 Spacer(1, 8),
                 self.blocks.paragraph(words.disagreements, "chart_title"),
                 Spacer(1, 3),
-                self.blocks.text_table(short, headings[4], cells),
+                self.blocks.text_table(short, headings[3], cells),
             ]
         return part
 
