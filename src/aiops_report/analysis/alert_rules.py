@@ -38,7 +38,8 @@ class AlertRule(BaseModel):
     """One rule: `metric` of a day is anomalous, or below / above `value`, on at least
     `min_observations` observations (default: the report's 20 a day)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan compares false with everything: a rule of value = nan would never fire
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1)
     metric: str
