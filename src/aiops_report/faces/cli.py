@@ -106,9 +106,12 @@ def showing_steps() -> Iterator[None]:
     if not err.is_terminal:
         yield
         return
+    from aiops_report.redact import HideCredentials
+
     steps = logging.getLogger("aiops_report.steps")
     with err.status("starting") as status:
         handler = StepOnStatus(status)
+        handler.addFilter(HideCredentials())
         steps.addHandler(handler)
         steps.setLevel(logging.INFO)
         try:
@@ -428,9 +431,13 @@ def dashboard(
 
 def log_to_stderr() -> None:
     """INFO lines with a time stamp on stderr, for the long-running commands."""
+    from aiops_report.redact import HideCredentials
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:  # every library's records end here
+        handler.addFilter(HideCredentials())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
 
 
