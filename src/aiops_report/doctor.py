@@ -25,6 +25,7 @@ from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
 from aiops_report.data.time_column import TimeColumn
+from aiops_report.data.watermarks import table_key
 from aiops_report.delivery.config import DeliveryConfig, EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.kinds import kind_of
@@ -65,6 +66,8 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
     findings.append(Finding("ok", "insights", {"parts": parts}))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
+    if settings.keep_daily_totals:
+        findings += [_proof_finding(tables, role, settings) for role in ROLES]
     now = datetime.now(settings.report_zone)
     try:
         findings += time_findings(engine, tables, now)
@@ -113,6 +116,17 @@ def _time_phrase(created_at: TimeColumn) -> Phrase:
     if created_at.style == "epoch":
         return Phrase(f"time_epoch_{created_at.unit}")
     return Phrase(f"time_{created_at.style}", {"zone": created_at.db_zone.key})
+
+
+def _proof_finding(tables: ChatbotTables, role: TableRole, settings: Settings) -> Finding:
+    """How the kept totals of `role`'s table are proven current before each use."""
+    name = tables.table(role).name
+    key = table_key(tables, role)
+    if settings.kept_totals_proof == "counts":
+        return Finding("ok", "proof_counts_set", {"table": name})
+    if key is None:
+        return Finding("ok", "proof_counts", {"table": name})
+    return Finding("ok", "proof_watermark", {"table": name, "key": key.name})
 
 
 def _insight_part(support: PartSupport) -> Phrase:
