@@ -37,7 +37,7 @@ from aiops_report.data.tables import reflect_tables
 BASELINE = Period(WEEK_START - timedelta(weeks=8), WEEK_START, ZONE)  # the 56 kept days
 
 
-def measure(database: str, size: str, repeat: int) -> dict[str, float]:
+def measure(database: str, size: str, repeat: int, since_weeks: int) -> dict[str, float]:
     """Seconds to prove the 56 kept days current, counted and by watermarks."""
     state = DATA / f"proof_state_{database}_{size}.db"  # kept days read once, then reused
     settings = settings_for(database, size).model_copy(
@@ -47,13 +47,14 @@ def measure(database: str, size: str, repeat: int) -> dict[str, float]:
     state_engine = sa.create_engine(f"sqlite:///{state}")
     tables = reflect_tables(engine, settings)
     keep_daily_totals(engine, tables, BASELINE, DailyTotalsStore(state_engine))
-    # The ids each table had when the week began: what last week's report saw.
-    week_start = midnight(WEEK_START, ZONE)
+    # The ids each table had a week before the data's last week: one week of rows added
+    # since, as on a Monday after last week's report.
+    week_start = midnight(WEEK_START + timedelta(days=7 * since_weeks), ZONE)
     with engine.connect() as conn:
         before_week = [
             conn.execute(
                 sa.select(sa.func.max(tables.table(role).c.id)).where(
-                    tables.created_at(role).within(week_start - timedelta(weeks=9), week_start)
+                    tables.created_at(role).within(week_start - timedelta(weeks=10), week_start)
                 )
             ).scalar_one()
             for role in ROLES
@@ -85,13 +86,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1m")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--since-weeks", type=int, default=1, help="0: two weeks of rows added since, 1: one"
+    )
     args = parser.parse_args()
     print(f"{'db':<10} {'size':>5} {'counts s':>9} {'watermarks s':>13} {'ratio':>6}")
     for database in args.databases.split(","):
         for size in args.sizes.split(","):
             assert size in SIZES, size
             build(database, size)
-            result = measure(database, size, args.repeat)
+            result = measure(database, size, args.repeat, args.since_weeks)
             ratio = result["counts"] / result["watermarks"]
             print(
                 f"{database:<10} {size:>5} {result['counts']:>9.3f} "

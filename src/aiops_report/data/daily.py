@@ -132,6 +132,10 @@ class _LiveDays:
         live = _read_daily_totals(self.source, self.tables, _day_ranges(days, self.zone))
         return [(totals.to_json(), totals.row_counts()) for totals in live]
 
+    @property
+    def added_row_cost(self) -> float:
+        return watermarks.ADDED_ROW_COST.get(self.tables.dialect, 1.0)
+
     def marks(self) -> rollups.Marks:
         keys = [watermarks.table_key(self.tables, role) for role in ROLES]
         return _on_connections(

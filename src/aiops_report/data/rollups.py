@@ -75,6 +75,12 @@ class LiveDays(Protocol):
         """Each day's totals and its rows per table."""
         ...
 
+    @property
+    def added_row_cost(self) -> float:
+        """What reading one added row by its key costs, in rows counted through the
+        created_at index: which proof is cheaper for a table (watermarks.ADDED_ROW_COST)."""
+        ...
+
     def marks(self) -> Marks:
         """Each table's highest id now, None for a table without an increasing key (or
         empty): read before the days it proves or reads."""
@@ -222,7 +228,15 @@ class DailyTotalsStore:
                     counted.append(day)
                 else:
                     by_mark.setdefault(since, []).append(day)
-            to_check += [(table, since, group) for since, group in by_mark.items()]
+            for since, group in by_mark.items():
+                # More rows added since (the ids taken, at most) than a count reads in their
+                # time: counting the days is the cheaper proof (a week's rows, no proof since).
+                added = (marks[table] or 0) - since
+                if added * live.added_row_cost > sum(kept[day][0][table] for day in group):
+                    counted += group
+                else:
+                    to_check.append((table, since, group))
+            counted.sort()
             if counted:
                 to_count.append((table, counted))
         stale: set[date] = set()
