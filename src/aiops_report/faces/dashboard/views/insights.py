@@ -22,6 +22,7 @@ from aiops_report.faces.dashboard.common import (
     range_filter,
 )
 from aiops_report.faces.dashboard.display import delta_text, plain
+from aiops_report.faces.dashboard.views.explain import render_explain
 from aiops_report.texts.formats import (
     format_cost,
     format_day,
@@ -43,7 +44,10 @@ def render(ctx: Context) -> None:
         return
     range_caption(ctx, selection.period)
     found = data.insights(ctx.settings, selection.period, segment=ctx.segment)
-    _changes(ctx, found.changes, comparison_coverage(ctx, selection.period).comparable)
+    comparable = comparison_coverage(ctx, selection.period).comparable
+    _changes(ctx, found.changes, comparable)
+    if comparable:  # a change against a range covered in part is not split either
+        render_explain(ctx, found)
     _by_model(ctx, found)
     _anomalies(ctx, found, selection.period)
     _agreement(ctx, found)
