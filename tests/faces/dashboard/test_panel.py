@@ -512,7 +512,10 @@ def test_insights_page_shows_the_library_numbers(rich_demo: Settings, engine: En
     worst = expected.lowest_scored_model()
     assert worst is not None and worst.model == DIP_MODEL
     assert any(plain(worst.model) in line for line in shown)  # escaped: shown as written
-    models = at.dataframe[0].value
+    # The tables after the change cards' split of a change (explain): by model first.
+    tables = [d.value for d in at.dataframe]
+    first = next(i for i, v in enumerate(tables) if f"{KO['col_cost']} (USD)" in v.columns)
+    models = tables[first]
     assert list(models[KO["col_model"]]) == [m.model for m in expected.by_model]
     costs = list(models[f"{KO['col_cost']} (USD)"])
     assert costs == [format_cost(m.cost) for m in expected.by_model]
@@ -521,22 +524,22 @@ def test_insights_page_shows_the_library_numbers(rich_demo: Settings, engine: En
 
     # Anomalous days, agreement, complaints.
     assert expected.anomalies  # the demo plants one
-    anomalies = at.dataframe[1].value
+    anomalies = tables[first + 1]
     assert list(anomalies[KO["col_date"]]) == [
         format_day(a.date, REPORT_KO) for a in expected.anomalies
     ]
     assert expected.agreement is not None
     rate = format_value("satisfaction_rate", expected.agreement.agreement_rate)
     assert rate in [m.value for m in at.metric]
-    confusion = at.dataframe[2].value
+    confusion = tables[first + 2]
     assert confusion.iloc[0, 1:].tolist() == [
         expected.agreement.like_good,
         expected.agreement.like_bad,
     ]
-    disagreements = at.dataframe[3].value
+    disagreements = tables[first + 3]
     assert len(disagreements) == len(expected.agreement.disagreements)
     assert expected.themes
-    themes = at.dataframe[4].value
+    themes = tables[first + 4]
     assert list(themes[KO["col_term"]]) == [theme.term for theme in expected.themes]
 
 
