@@ -50,10 +50,10 @@ import sqlalchemy as sa
 
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
+from aiops_report.data.install import create_schema
 from aiops_report.data.mapping import OPTIONAL_COLUMNS
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
-from aiops_report.data.tables import create_schema
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.db import database_error
+from aiops_report.data.mapping import TableRole
 from aiops_report.data.tables import ChatbotTables
 
 FEEDBACK_VALUES_SHOWN = 12
@@ -130,6 +131,32 @@ def segment_census(
     return SegmentCensus(
         int(conversations), int(conversations) - int(with_segment), int(distinct), shown
     )
+
+
+@dataclass(frozen=True)
+class FilterCensus:
+    """The rows of a table in a range, and how many of them its SCHEMA_FILE `where` keeps."""
+
+    rows: int
+    kept: int
+
+    @property
+    def removed(self) -> int:
+        return self.rows - self.kept
+
+
+def filter_census(
+    engine: Engine, tables: ChatbotTables, role: TableRole, start: datetime, end: datetime
+) -> FilterCensus:
+    """The rows of `role`'s table created in [start, end), and those its `where` keeps."""
+    every = tables.created_at(role, filtered=False).within(start, end)
+    query = sa.select(sa.func.count(), sa.func.count(sa.case((tables.kept(role), 1)))).where(every)
+    try:
+        with engine.connect() as conn:
+            rows, kept = conn.execute(query).one()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return FilterCensus(int(rows), int(kept))
 
 
 def _readable(value: Any) -> Any:
