@@ -1,8 +1,11 @@
-"""SCHEMA_FILE `where`: a table reads as if it held only the rows its condition keeps, in every
+"""SCHEMA_FILE's sections per table: `where` and `timezone`.
+
+`where`: a table reads as if it held only the rows its condition keeps, in every
 read (the report, a segment's report and the table by segment, the conversation search, the
 kept per-day totals, doctor's counts), checked against plain Python on SQLite, PostgreSQL and
 MariaDB; a condition that is not one boolean expression over the table's own columns is one
-line naming the key."""
+line naming the key. `timezone`: a table's naive times written in another zone than
+DB_TIMEZONE."""
 
 from __future__ import annotations
 
@@ -15,13 +18,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL
 from aiops_report.data.config import Settings
 from aiops_report.data.conversations import Search, search
+from aiops_report.data.mapping import load_mapping
 from aiops_report.data.periods import Period
+from aiops_report.data.row_filter import parse_filter
 from aiops_report.data.tables import reflect_tables
 from aiops_report.doctor import database_findings
 from aiops_report.errors import ConfigError
@@ -34,7 +40,7 @@ WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
 HEADLINE = ("conversations", "feedback_total", "likes", "dislikes", "evaluations")
 WHERE = {
     "conversations": "is_internal = false",
-    "feedback": "environment = 'production'",
+    "feedback": "environment NOT LIKE 'stag%'",  # NULL is neither: removed
     "evaluations": "NOT is_test",
 }
 
@@ -234,6 +240,7 @@ REFUSED = [
     ("conversations", "model", "is not a condition"),
     ("conversations", "latency_ms + 1", "is not a condition"),
     ("conversations", "pg_sleep(1) IS NULL", "is not supported"),
+    ("conversations", "model LIKE 'x!%' ESCAPE '!'", "is not supported"),
     ("conversations", "is_internal = ", "not a condition the SQL parser reads"),
     ("evaluations", "  ", "is empty"),
 ]
@@ -274,4 +281,46 @@ def test_a_condition_the_database_refuses_is_refused_before_any_report(
     assert str(refused.value) == (
         "SCHEMA_FILE [conversations] where = 'is_internal = 5': the database refuses it: "
         "operator does not exist: boolean = integer"
+    )
+
+
+def test_a_tables_own_time_zone_reads_its_naive_times(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Feedback written in Seoul's wall time beside conversations and scores in UTC."""
+    rows = traffic(WEEK.previous.start_at - timedelta(days=1), 16, seed=4)
+    style = STYLES[engine.dialect.name][0]  # naive timestamps
+    create_tables(engine, settings, style=style, minimal=False)
+    insert(engine, settings, Rows(rows.conversations, [], rows.evaluations), style=style)
+    seoul = settings.model_copy(update={"db_timezone": "Asia/Seoul"})
+    insert(engine, seoul, Rows([], rows.feedback, []), style=style)
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[feedback]\ntimezone = "Asia/Seoul"\n', encoding="utf-8")
+    zoned = settings.model_copy(update={"schema_file": schema_file})
+
+    numbers = report_numbers(engine, zoned, WEEK, analyse_texts=False)
+    unzoned = report_numbers(engine, settings, WEEK, analyse_texts=False)
+
+    expected = reference(rows, WEEK, style=style, db_zone=settings.db_zone, minimal=False)
+    assert_matches(numbers, expected)
+    assert [d.likes for d in unzoned.daily] != [d.likes for d in numbers.daily]  # 9 h off
+    lines = [f.line("en") for f in database_findings(engine, zoned)]
+    said = "read in Asia/Seoul (SCHEMA_FILE [feedback] timezone)); feedback as text"
+    assert any(line.startswith("table feedback_log (feedback)") and said in line for line in lines)
+
+
+def test_the_docs_example_maps_schemas_conditions_and_a_zone() -> None:
+    example = Path(__file__).parents[2] / "docs" / "examples" / "schema-where.toml"
+    mapping = load_mapping(example)
+    conversations, evaluations = mapping.table("conversations"), mapping.table("evaluations")
+
+    assert (conversations.schema, conversations.table) == ("chat", "messages")
+    assert (evaluations.schema, evaluations.table) == ("chat", "judgements")
+    assert evaluations.timezone == SEOUL and conversations.timezone is None
+    columns = [sa.Column(name, sa.Text) for name in ("environment", "evaluator", "created_at")]
+    messages = sa.Table("messages", sa.MetaData(), sa.Column("is_internal", sa.Boolean), *columns)
+    assert conversations.where is not None
+    found = parse_filter(conversations.where, messages, "postgresql", "where")
+    assert str(found.on(messages).compile(dialect=postgresql.dialect())) == (
+        "messages.is_internal = false AND messages.environment = %(environment_1)s::VARCHAR"
     )

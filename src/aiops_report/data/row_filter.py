@@ -57,6 +57,26 @@ _FUNCTIONS: dict[type[exp.Expr], Callable[..., Any]] = {
     exp.Trim: sa.func.trim,
     exp.Coalesce: sa.func.coalesce,
 }
+_ONE = frozenset({"this"})
+_TWO = frozenset({"this", "expression"})
+_NEGATED = frozenset({"this", "expression", "negate"})
+# The parts each construct may have (sqlglot's args): any other part, or any other construct,
+# is refused rather than left out of the rebuilt condition.
+_ARGS: dict[type[exp.Expr], frozenset[str]] = {
+    **dict.fromkeys((*_COMPARISONS, *_ARITHMETIC, exp.And, exp.Or), _TWO),
+    **dict.fromkeys((exp.Not, exp.Paren, exp.Neg, exp.Boolean, exp.Lower, exp.Upper), _ONE),
+    exp.Trim: _ONE,
+    exp.Coalesce: frozenset({"this", "expressions"}),
+    exp.Is: _NEGATED,
+    exp.Like: _NEGATED,
+    exp.ILike: _NEGATED,
+    exp.In: frozenset({"this", "expressions", "negate"}),
+    exp.Between: frozenset({"this", "low", "high", "negate"}),
+    exp.Column: frozenset({"this", "table"}),
+    exp.Identifier: frozenset({"this", "quoted"}),
+    exp.Literal: frozenset({"this", "is_string"}),
+    exp.Null: frozenset(),
+}
 SUPPORTED = (
     "comparisons, AND, OR, NOT, IN (values), BETWEEN, LIKE, IS [NOT] NULL, + - * /, "
     "lower, upper, trim, coalesce"
@@ -91,14 +111,16 @@ def parse_filter(text: str, table: sa.Table, dialect: str, setting: str) -> RowF
         tokens = sqlglot.tokenize(text, read=read)
         if any(token.token_type == TokenType.SEMICOLON for token in tokens):
             raise refuse("one condition, without `;`")
-        parsed = [e for e in sqlglot.parse(text, read=read) if e is not None]
+        # Parsed as an expression, never a statement: a column may be called `comment`.
+        expression = sqlglot.parse_one(text, read=read, into=exp.Condition)
     except SqlglotError as exc:
         raise refuse(f"not a condition the SQL parser reads ({_reason(exc)})") from None
-    if len(parsed) != 1:
-        raise refuse("one condition, without `;`")
-    [expression] = parsed
     if any(isinstance(e, exp.Query | exp.Subquery | exp.Exists) for e in expression.walk()):
         raise refuse(f"a subquery reads other rows: a condition on {table.name}'s own columns")
+    for node in expression.walk():
+        parts = {key for key, value in node.args.items() if value not in (None, False, [])}
+        if type(node) not in _ARGS or not parts <= _ARGS[type(node)]:
+            raise refuse(f"{node.sql()} is not supported; conditions are made of {SUPPORTED}")
     names = {c.name: c.key for c in table.c}
     folded = {name.lower(): key for name, key in names.items()}
     columns: dict[str, str] = {}
@@ -136,7 +158,7 @@ class _Refused(Exception):
 
 
 class _Builder:
-    """A parsed condition rebuilt on `table`'s columns."""
+    """A parsed condition (of the shapes `_ARGS` allows) rebuilt on `table`'s columns."""
 
     def __init__(self, table: sa.FromClause, columns: dict[str, str]):
         self.table = table
@@ -144,6 +166,16 @@ class _Builder:
 
     def condition(self, node: exp.Expr) -> Any:
         """`node`, which must be true or false for each row."""
+        built = self._predicate(node)
+        if built is None:
+            raise _Refused(
+                f"{node.sql()} is not a condition (true or false for each row), "
+                f"e.g. is_internal = false; conditions are made of {SUPPORTED}"
+            )
+        return sa.not_(built) if node.args.get("negate") else built
+
+    def _predicate(self, node: exp.Expr) -> Any:
+        """`node` as a condition (its `negate` aside), or None when it is a mere value."""
         if isinstance(node, exp.Paren):
             return self.condition(node.this)
         if isinstance(node, exp.And | exp.Or):
@@ -159,7 +191,12 @@ class _Builder:
                 left = sa.literal(left) if isinstance(right, sa.ColumnElement) else left
             return _COMPARISONS[type(node)](_sql(left), right)
         if isinstance(node, exp.Is):
-            return self._is(node)
+            subject, target = _sql(self.value(node.this)), node.expression
+            if isinstance(target, exp.Null):
+                return subject.is_(None)
+            if isinstance(target, exp.Boolean):
+                return subject.is_(sa.true() if target.this else sa.false())
+            raise _Refused(f"{node.sql()}: IS takes NULL, TRUE or FALSE")
         if isinstance(node, exp.In):
             return _sql(self.value(node.this)).in_([self.value(e) for e in node.expressions])
         if isinstance(node, exp.Between):
@@ -173,20 +210,7 @@ class _Builder:
             column = self._column(node)
             if _boolean(column):
                 return column == sa.true()
-        raise _Refused(
-            f"{node.sql()} is not a condition (true or false for each row), "
-            f"e.g. is_internal = false; conditions are made of {SUPPORTED}"
-        )
-
-    def _is(self, node: exp.Is) -> Any:
-        subject = _sql(self.value(node.this))
-        target = node.expression
-        if isinstance(target, exp.Null):
-            return subject.is_not(None) if node.args.get("negate") else subject.is_(None)
-        if isinstance(target, exp.Boolean):
-            value = sa.true() if target.this else sa.false()
-            return subject.is_not(value) if node.args.get("negate") else subject.is_(value)
-        raise _Refused(f"{node.sql()}: IS takes NULL, TRUE or FALSE")
+        return None
 
     def value(self, node: exp.Expr) -> Any:
         """`node` as a value: a column, a listed operation, or a literal as a Python value
@@ -197,23 +221,18 @@ class _Builder:
             return self._column(node)
         if isinstance(node, exp.Literal):
             return _literal(node)
-        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
-            return -_literal(node.this)
-        if isinstance(node, exp.Boolean):
-            return sa.true() if node.this else sa.false()
+        if isinstance(node, exp.Neg):
+            inner = self.value(node.this)
+            return -inner
         if isinstance(node, exp.Null):
             return sa.null()
         if type(node) in _ARITHMETIC:
             left, right = self.value(node.this), self.value(node.expression)
             return _ARITHMETIC[type(node)](_sql(left), right)
-        if type(node) in _FUNCTIONS and not (isinstance(node, exp.Trim) and len(node.args) > 1):
-            arguments = [node.this, *node.expressions] if node.this is not None else []
+        if type(node) in _FUNCTIONS:
+            arguments = [node.this, *node.expressions]
             return _FUNCTIONS[type(node)](*[self.value(a) for a in arguments])
-        if type(node) in _COMPARISONS or isinstance(
-            node, exp.And | exp.Or | exp.Not | exp.Is | exp.In | exp.Between | exp.Like
-        ):
-            return self.condition(node)
-        raise _Refused(f"{node.sql()} is not supported; conditions are made of {SUPPORTED}")
+        return self.condition(node)  # a condition compared as a value: (a = 1) = true
 
     def _column(self, node: exp.Column) -> sa.ColumnElement[Any]:
         column: sa.ColumnElement[Any] = self.table.c[self.columns[node.name]]
