@@ -22,9 +22,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from aiops_report.analysis.explain_reads import dimensions, week_groups
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL
 from aiops_report.data.config import Settings
-from aiops_report.data.conversations import Search, search
+from aiops_report.data.conversations import Search, first_conversation_at, search
 from aiops_report.data.mapping import load_mapping
 from aiops_report.data.periods import Period
 from aiops_report.data.row_filter import parse_filter
@@ -176,6 +177,36 @@ def test_every_read_takes_only_the_rows_each_tables_where_keeps(
     excerpts = numbers.lowest_scored + numbers.disliked
     kept_ids = {c["id"] for c in truth.conversations}
     assert all(e.user_message is None or e.conversation_id in kept_ids for e in excerpts)
+
+
+def test_a_conversation_the_where_removes_is_seen_by_no_read(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Every read that looks conversations up (by model, by segment, the split of a change,
+    the excerpts' texts, the search, the first conversation) finds none of them."""
+    rows = traffic(WEEK.previous.start_at - timedelta(days=1), 16, seed=6)
+    load(engine, settings, rows)
+    none = mapped(settings, tmp_path / "schema.toml", {"conversations": "id < 0"})
+    tables = reflect_tables(engine, none)
+
+    numbers = report_numbers(engine, none, WEEK, analyse_texts=False)
+    with engine.connect() as conn:
+        split = {
+            name: week_groups(conn, tables, WEEK, column)
+            for name, column in dimensions(tables).items()
+        }
+
+    assert numbers.current.conversations == 0 and numbers.current.feedback_total > 0
+    assert numbers.insights is not None
+    assert {m.model for m in numbers.insights.by_model or []} <= {UNKNOWN_MODEL}
+    assert {s.segment for s in numbers.insights.by_segment or []} == {UNKNOWN_MODEL}
+    assert set(split) == {"model", "segment"}
+    for groups in split.values():
+        assert set(groups.satisfaction_rate) == set(groups.avg_score) == {None}
+    excerpts = numbers.lowest_scored + numbers.disliked
+    assert excerpts and all(e.user_message is None and e.model is None for e in excerpts)
+    assert search(engine, tables, WEEK, Search()).total == 0
+    assert first_conversation_at(engine, tables) is None
 
 
 def test_kept_totals_of_one_filter_are_never_the_totals_of_another(

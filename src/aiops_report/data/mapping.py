@@ -11,6 +11,7 @@ key is optional and defaults to the schema `init-db` creates (docs/your-database
     where = "is_internal = false"    # only these rows count (row_filter.py)
     model = "llm"
     segment = "bot_name"             # what a report can be cut by: a bot, tenant, locale...
+    dimensions = ["prompt_version", "channel"]  # more columns a change is explained by
     [feedback]
     feedback = "thumb"
     like = ["up", "1", "true", "👍"]  # compared trimmed and case-insensitively
@@ -162,6 +163,15 @@ class _Conversations(_Section):
     completion_tokens: str | None = None
     segment: str | None = None
     created_at: str | None = None
+    # Columns (their names in the table) a change of satisfaction or score is split by.
+    dimensions: list[str] = Field(default_factory=list)
+
+    @field_validator("dimensions")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("a dimension is a column's name, not an empty text")
+        return list(dict.fromkeys(value))
 
 
 class _Feedback(_Section):
@@ -247,6 +257,7 @@ class SchemaMapping:
     dislike: tuple[str, ...]
     scale: ScoreScale
     source: Path | None  # the SCHEMA_FILE it was read from
+    dimensions: tuple[str, ...] = ()  # conversation columns a change is split by
 
     def table(self, role: TableRole) -> TableMapping:
         return self.tables[role]
@@ -329,6 +340,7 @@ def load_mapping(
         dislike=tuple(dict.fromkeys(normalized(w) for w in parsed.feedback.dislike)),
         scale=ScoreScale(low=low, high=high),
         source=schema_file,
+        dimensions=tuple(parsed.conversations.dimensions),
     )
 
 
