@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insight_reads import baseline_span
 from aiops_report.analysis.insights import compute_insights
-from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.metrics import ReportNumbers, compute, unique_users
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
@@ -23,7 +23,7 @@ from aiops_report.data.db import state_engine
 from aiops_report.data.periods import Period, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from aiops_report.delivery.runs import RunLedger
+from aiops_report.delivery.runs import Run, RunLedger
 from aiops_report.errors import InvalidInput
 from aiops_report.language import Language
 from aiops_report.report import write_report
@@ -169,3 +169,42 @@ def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
         return None
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"{twin} is not the JSON of a report: {exc}") from None
+
+
+# --- any range, as the dashboard reads it ------------------------------------------------
+
+
+def range_numbers(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int,
+    count_users: bool = True,
+) -> ReportNumbers:
+    """The numbers of any range and the one before it (settled days from the kept totals),
+    with `worst_limit` lowest-scored and disliked conversations; without insights.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return compute(
+        engine,
+        tables,
+        period,
+        worst_limit=worst_limit,
+        store=totals_store(engine, settings),
+        count_users=count_users,
+    )
+
+
+def range_unique_users(
+    engine: Engine, tables: ChatbotTables, period: Period
+) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period`; None without user_id."""
+    return unique_users(engine, tables, period)
+
+
+def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
+    """The latest `limit` report runs of the ledger, newest week first."""
+    return run_ledger(engine, settings).history(limit=limit)

@@ -21,14 +21,15 @@ from aiops_report.data.census import (
 )
 from aiops_report.data.column_values import value_kind
 from aiops_report.data.config import Settings
-from aiops_report.data.db import check_connection, describe
+from aiops_report.data.db import check_connection, describe, state_engine
 from aiops_report.data.install import missing_created_at_indexes
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from aiops_report.delivery.config import EmailConfig, SlackConfig
+from aiops_report.delivery.config import DeliveryConfig, EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
-from aiops_report.delivery.routes import destinations
+from aiops_report.delivery.kinds import kind_of
+from aiops_report.delivery.routes import Destination, destinations
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
@@ -38,6 +39,7 @@ from aiops_report.report import font_status
 from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
 from aiops_report.timetable import cron_trigger
 
+SCHEDULE_HORIZON = timedelta(days=366)  # a schedule whose next run is further is a mistake
 CENSUS_WEEKS = 8
 CENSUS_SPAN = timedelta(weeks=CENSUS_WEEKS)
 NEITHER_SHARE = 0.05  # more feedback rows than this that are neither: the words may be wrong
@@ -279,7 +281,7 @@ def delivery_findings(settings: Settings) -> list[Finding]:
         every = destinations(settings)
     except ConfigError as exc:
         return [error_finding(exc)]
-    counted = {"path": settings.delivery_file, "count": len(every)}
+    counted = {"path": settings.delivery_file, "count": _distinct(every, settings)}
     findings = [Finding("ok", "delivery_file", counted)]
     smtp: Finding | None = None
     for destination in every:
@@ -296,6 +298,22 @@ def delivery_findings(settings: Settings) -> list[Finding]:
             except ConfigError as exc:
                 findings.append(_of_destination(destination.shown, error_finding(exc)))
     return findings
+
+
+def _distinct(every: list[Destination], settings: Settings) -> int:
+    """How many destinations `every` are once each is known as delivery knows it (its ledger
+    key: a Slack channel's ID, asked of Slack), so that `#AI-Reports`, `ai-reports` and
+    `C0AIREPORTS` count once; a destination that cannot say is counted by its spelling."""
+    config = DeliveryConfig.of(settings)
+    keys = set()
+    for destination in every:
+        kind = kind_of(destination.kind)
+        try:
+            key = kind.sender(destination.address, config).ledger_key()
+        except AiopsReportError:
+            key = kind.same(destination.address)
+        keys.add((destination.kind, key, destination.segment))
+    return len(keys)
 
 
 def _of_destination(destination: str, finding: Finding) -> Finding:
@@ -330,18 +348,49 @@ def alert_findings(settings: Settings) -> list[Finding]:
             findings.append(Finding("ok", "alerts_file", counted))
         except ConfigError as exc:
             findings.append(error_finding(exc))
-    try:
-        cron_trigger(settings, "watch_schedule")
-    except ConfigError as exc:
-        findings.append(error_finding(exc))
     return findings
+
+
+def schedule_findings(settings: Settings, now: datetime) -> list[Finding]:
+    """SCHEDULE and WATCH_SCHEDULE: an error when one is not a schedule, a warning when its
+    next run never comes (the 31st of February) or is more than a year away."""
+    findings = []
+    for setting in ("schedule", "watch_schedule"):
+        try:
+            trigger = cron_trigger(settings, setting)
+        except ConfigError as exc:
+            findings.append(error_finding(exc))
+            continue
+        said = {"setting": setting.upper(), "expression": getattr(settings, setting)}
+        next_run: datetime | None = trigger.get_next_fire_time(None, now)
+        if next_run is None:
+            findings.append(Finding("warn", "schedule_never", said))
+        elif next_run - now > SCHEDULE_HORIZON:
+            findings.append(Finding("warn", "schedule_far", {**said, "next": next_run.date()}))
+    return findings
+
+
+def state_findings(engine: Engine, settings: Settings) -> list[Finding]:
+    """STATE_DATABASE_URL, when set, reached as the chatbot's database is."""
+    if settings.state_database_url is None:
+        return []
+    state = state_engine(engine, settings)
+    try:
+        check_connection(state)
+    except AiopsReportError as exc:
+        return [error_finding(f"STATE_DATABASE_URL: {exc}")]
+    return [
+        Finding("ok", "state_connected", {"dialect": state.dialect.name, "url": describe(state)})
+    ]
 
 
 def all_findings(engine: Engine, settings: Settings) -> list[Finding]:
     """Everything `doctor` checks: database, font, each destination and the alert rules."""
     return [
         *database_findings(engine, settings),
+        *state_findings(engine, settings),
         *font_findings(),
         *delivery_findings(settings),
         *alert_findings(settings),
+        *schedule_findings(settings, datetime.now(settings.report_zone)),
     ]

@@ -127,6 +127,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
         return value
 
+    @field_validator("email_from")
+    @classmethod
+    def _one_header_line(cls, value: str | None) -> str | None:
+        # A line break in a header's value would start another header (From: a\r\nBcc: ...).
+        if value is not None and any(ch in value for ch in "\r\n\x00"):
+            raise ValueError("holds a line break (CR or LF): give one address, e.g. ai@example.com")
+        return value
+
     @field_validator("db_connect_timeout")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:

@@ -443,18 +443,30 @@ def _check_created_at(engine: Engine, tables: ChatbotTables, role: TableRole) ->
             raise ConfigError(
                 f'{where} holds integers: say which epoch unit they are in, {setting} = "s" or "ms"'
             )
-    elif (
-        not isinstance(column.type, sa.Integer | sa.Numeric | sa.Float)
-        and engine.dialect.name != "sqlite"
-    ):
+    elif not _holds_numbers(engine, column):
         raise ConfigError(
             f"{setting} = {unit!r}, but {where} is a {column.type} column, not an integer epoch; "
             "remove the setting"
         )
 
 
+def _holds_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
+    """Whether `column` can be an epoch: a numeric type; on SQLite (any type in any column) a
+    number in its first row, or a numeric declared type when it has no rows yet."""
+    numeric = isinstance(column.type, sa.Integer | sa.Numeric | sa.Float)
+    if engine.dialect.name != "sqlite":
+        return numeric
+    stored = _sqlite_first_type(engine, column)
+    return stored in {"integer", "real"} if stored is not None else numeric
+
+
 def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
     """True when the first row's value is a number (SQLite stores any type in any column)."""
+    return _sqlite_first_type(engine, column) in {"integer", "real"}
+
+
+def _sqlite_first_type(engine: Engine, column: sa.Column[Any]) -> str | None:
+    """SQLite's type of the first non-NULL value of `column`; None when there is none."""
     try:
         with engine.connect() as conn:
             stored = conn.execute(
@@ -462,4 +474,4 @@ def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
             ).scalar()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
-    return stored in {"integer", "real"}
+    return None if stored is None else str(stored)

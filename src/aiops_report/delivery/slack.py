@@ -1,5 +1,9 @@
 """Slack delivery: upload a report PDF to SLACK_CHANNEL, with its headline numbers as the message.
 
+Over 400 lines because slack_sdk lives here alone (STYLE.md rule 5): the client, the errors it
+turns into one line, doctor's checks and Slack as a destination (`SlackSender`, `SLACK`) all
+speak to it; its bounded retries are `slack_retry.py`.
+
 slack_sdk is used here and nowhere else. Every failure becomes one SlackDeliveryError line that
 names the fix; the bot token never appears in a message, a repr or a log line of ours.
 

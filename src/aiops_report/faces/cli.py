@@ -295,7 +295,7 @@ def send(
 
     Example: aiops-report send reports/weekly_report_2026_11_23.pdf
     """
-    from aiops_report.jobs import send_report
+    from aiops_report.slack_jobs import send_report
 
     with reported_errors():
         settings = settings_from_env()

@@ -102,6 +102,11 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "slack_not_member": "봇이 {channel}에 없습니다: /invite @{bot}로 초대하세요",
         # alerts
         "alerts_file": "ALERTS_FILE {path}: 규칙 {count}개 ({names})",
+        "schedule_never": "{setting} {expression!r}: 해당하는 날짜가 오지 않아 실행되지 않습니다 "
+        "(예: 2월 31일); 날짜를 고치세요",
+        "schedule_far": "{setting} {expression!r}: 다음 실행이 {next}, 1년 넘게 뒤입니다; "
+        "의도한 일정인지 확인하세요",
+        "state_connected": "STATE_DATABASE_URL: {dialect} 연결됨: {url}",
     },
     "en": {
         "and": " and ",
@@ -184,6 +189,11 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "slack_member": "the bot is a member of {channel}",
         "slack_not_member": "the bot is not in {channel}: invite it with /invite @{bot}",
         "alerts_file": "ALERTS_FILE {path}: {count} rules ({names})",
+        "schedule_never": "{setting} {expression!r} never runs: no date matches it (e.g. the "
+        "31st of February); correct the date",
+        "schedule_far": "{setting} {expression!r} next runs on {next}, more than a year from "
+        "now: check that this is the schedule meant",
+        "state_connected": "STATE_DATABASE_URL: connected to {dialect} at {url}",
     },
 }
 
