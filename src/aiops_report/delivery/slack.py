@@ -61,7 +61,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.redact import hide_credentials
+from aiops_report.redact import HideCredentials, hide_credentials
 from aiops_report.texts.doctor import Finding, error_finding
 from aiops_report.texts.messages import summary_lines, title_line
 from aiops_report.texts.report import texts_for
@@ -92,21 +92,9 @@ def unresolved_channel_key(channel: str) -> str:
     return channel if CHANNEL_ID.match(channel) else "#" + channel.removeprefix("#").lower()
 
 
-class _HideCredentials(logging.Filter):
-    """Rewrites a log record whose message holds a URL with credentials (slack_sdk logs every
-    request's URL, and each retry's at INFO)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        hidden = hide_credentials(message)
-        if hidden != message:
-            record.msg, record.args = hidden, ()
-        return True
-
-
 # The logger slack_sdk's WebClient writes to (its default, named after its module).
 _SDK_LOGGER = logging.getLogger("slack_sdk.web.base_client")
-_SDK_LOGGER.addFilter(_HideCredentials())
+_SDK_LOGGER.addFilter(HideCredentials())
 
 
 class _FileIdReportingClient(WebClient):
