@@ -18,7 +18,7 @@ from aiops_report.data.census import (
     score_census,
     segment_census,
 )
-from aiops_report.data.column_values import value_kind
+from aiops_report.data.column_values import suggested_words, toml_words, value_kind
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, describe, state_engine
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
@@ -35,6 +35,7 @@ from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, Slac
 from aiops_report.extras import install_hint
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
+from aiops_report.sanity import time_findings
 from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
 from aiops_report.timetable import cron_trigger
 
@@ -66,6 +67,7 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
     now = datetime.now(settings.report_zone)
     try:
+        findings += time_findings(engine, tables, now)
         findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
         findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
         if tables.has("conversations", "segment"):
@@ -158,10 +160,23 @@ def _feedback_findings(
                     "odd": odd or Phrase("none"),
                     "likes": list(tables.mapping.like),
                     "dislikes": list(tables.mapping.dislike),
+                    "hint": _words_hint(tables, [v.value for v in values]),
                 },
             )
         )
     return findings
+
+
+def _words_hint(tables: ChatbotTables, values: list[object]) -> Phrase | str:
+    """Like and dislike words that fit the values found, when they differ from the mapping's."""
+    words = suggested_words(values, value_kind(tables.feedback.c.feedback))
+    if words is None or (tuple(words[0]), tuple(words[1])) == (
+        tables.mapping.like,
+        tables.mapping.dislike,
+    ):
+        return ""
+    likes, dislikes = words
+    return Phrase("words_hint", {"likes": toml_words(likes), "dislikes": toml_words(dislikes)})
 
 
 def _score_findings(

@@ -13,7 +13,14 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
-from aiops_report.data.column_values import NUMBER_PATTERN, exact_text, typed_word, value_kind
+from aiops_report.data.column_values import (
+    NUMBER_PATTERN,
+    exact_text,
+    suggested_words,
+    toml_words,
+    typed_word,
+    value_kind,
+)
 from aiops_report.data.config import Settings
 from aiops_report.data.db import database_error, describe
 from aiops_report.data.limits import reading
@@ -352,7 +359,7 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     )
     for role in ROLES:
         _check_created_at(engine, found, role)
-    _check_feedback_words(found)
+    _check_feedback_words(engine, found)
     _check_dimensions(found)
     return found
 
@@ -369,17 +376,32 @@ def _check_dimensions(tables: ChatbotTables) -> None:
             )
 
 
-def _check_feedback_words(tables: ChatbotTables) -> None:
-    """A like and a dislike word must be values the feedback column can hold."""
+def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
+    """A like and a dislike word must be values the feedback column can hold; the hint
+    suggests words that fit the values it holds (a 0/1 column: 1 and 0, never -1)."""
     column = tables.feedback.c.feedback
     for kind, words in (("like", tables.mapping.like), ("dislike", tables.mapping.dislike)):
         if not tables.feedback_words(kind):
+            likes, dislikes = suggested_words(held_values(engine, column), value_kind(column)) or (
+                ["1"],
+                ["-1"],
+            )
             raise ConfigError(
                 f"{tables.column_name('feedback', 'feedback')} is a {column.type} column, and "
                 f"none of the {kind} words {list(words)} is a value it can hold: say which of "
-                'its values are likes and dislikes, e.g. like = ["1"] and dislike = ["-1"] '
-                "under [feedback] in SCHEMA_FILE"
+                f"its values are likes and dislikes, e.g. like = {toml_words(likes)} and dislike = "
+                f"{toml_words(dislikes)} under [feedback] in SCHEMA_FILE"
             )
+
+
+def held_values(engine: Engine, column: sa.Column[Any], sample: int = 10_000) -> list[Any]:
+    """Up to 20 distinct values among `sample` rows of `column` (a hint's, not a census)."""
+    rows = sa.select(column.label("value")).where(column.is_not(None)).limit(sample).subquery()
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.select(rows.c.value).distinct().limit(20)).scalars())
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
 
 
 def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa.Table:
