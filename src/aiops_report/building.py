@@ -28,6 +28,8 @@ from aiops_report.errors import InvalidInput
 from aiops_report.language import Language
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
+from aiops_report.sanity import report_warnings
+from aiops_report.texts.doctor import Finding
 
 # What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
 steps = logging.getLogger("aiops_report.steps")
@@ -132,6 +134,7 @@ class GeneratedReport:
     path: Path
     numbers: ReportNumbers
     tables: list[Path] = field(default_factory=list)  # the CSV tables, when asked for
+    warnings: list[Finding] = field(default_factory=list)  # what makes the numbers doubtful
 
 
 def generate_report(
@@ -157,7 +160,9 @@ def generate_report(
         generated_at=datetime.now(settings.report_zone),
         suffix=suffix,
     )
-    return GeneratedReport(path, numbers, write_csv_tables(numbers, path) if csv else [])
+    tables = write_csv_tables(numbers, path) if csv else []
+    now = datetime.now(settings.report_zone)
+    return GeneratedReport(path, numbers, tables, report_warnings(engine, settings, now))
 
 
 def numbers_beside(pdf_path: Path) -> ReportNumbers | None:

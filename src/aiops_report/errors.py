@@ -126,3 +126,8 @@ class DeliveryFailed(AiopsReportError):
 class MissingExtra(AiopsReportError, ImportError):
     """A part needs an optional extra that is not installed (`extras.require`); an ImportError
     too, so that `import aiops_report.faces.dashboard` without it fails as imports do."""
+
+
+class KnownWrongReport(AiopsReportError):
+    """The week's report would be known to be wrong (a mapping that reads the rows wrongly):
+    it is not delivered; the message names the SCHEMA_FILE key to fix."""

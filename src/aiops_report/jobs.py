@@ -80,6 +80,10 @@ from aiops_report.restate import (
 from aiops_report.restate import (
     delivered_weeks as delivered_weeks,
 )
+from aiops_report.sanity import refuse_known_wrong
+from aiops_report.sanity import (
+    report_warnings as report_warnings,  # re-exported: generate --json warns of them too
+)
 
 log = logging.getLogger(__name__)
 Outcome = TypeVar("Outcome")
@@ -140,12 +144,17 @@ def run_weekly(
     Each destination is claimed, delivered and recorded in report_runs on its own, keyed by
     the week and the destination: a failed one is retried by the next run without sending
     the others again, and never stops them. Raises DeliveryFailed naming each destination
-    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver.
+    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver,
+    KnownWrongReport (unless `force`: a report known to be wrong is neither sent nor recorded).
     """
+    period = period or default_week(settings)
+    refuse_unfinished(settings, period)
+    if not force:
+        refuse_known_wrong(engine, settings, period, datetime.now(settings.report_zone))
     if settings.delivery_file is None:
         outcome = deliver_to_slack(engine, settings, period=period, force=force)
     else:
-        outcome = _deliver_everywhere(engine, settings, period or default_week(settings), force)
+        outcome = _deliver_everywhere(engine, settings, period, force)
     restated = restate_quietly(engine, settings)
     if not (restated.posted or restated.problems):
         return outcome
