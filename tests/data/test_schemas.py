@@ -195,6 +195,10 @@ def chat(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[Chat]:
         administer(db_url, f"DROP DATABASE {schema}")
 
 
+def unquoted(text: str) -> str:
+    return text.replace("`", "").replace('"', "")
+
+
 def sql_truth(engine: Engine, schema: str) -> dict[str, Any]:
     """The week's numbers, whole and per bot, by hand-written SQL."""
     postgresql = engine.dialect.name == "postgresql"
@@ -267,6 +271,11 @@ def test_a_schema_of_its_own_read_by_a_select_only_user_gives_the_numbers_of_sql
     for bot, expected in truth["by_bot"].items():
         for name in ("conversations", "feedback_total", "likes", "dislikes", "evaluations"):
             assert by_segment[bot][name] == expected.get(name, 0), (bot, name)
+    lines = run("doctor", **env).output.splitlines()
+    said = f"ok    table {chat.schema}.messages (conversations)"
+    assert any(line.startswith(said) for line in lines)
+    index = f"ON {chat.schema}.judgements (judged_at);"  # where its index goes, its schema
+    assert any("judgements: no index" in line and index in unquoted(line) for line in lines)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
