@@ -326,3 +326,21 @@ def test_a_mapped_table_not_found_names_where_it_is_and_never_suggests_init_db(
     assert "init-db" not in result.output
     assert f"it exists as {chat.schema}.judges" in line
     assert f'write SCHEMA_FILE [evaluations] table = "{chat.schema}.judges"' in line
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_init_db_is_suggested_only_for_a_default_table_nobody_named(
+    db_url: str, tmp_path: Path
+) -> None:
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[conversations]\ntable = "chat_turns"\n', encoding="utf-8")
+
+    mapped = run("generate", DATABASE_URL=db_url, SCHEMA_FILE=str(schema_file))
+    default = run("generate", DATABASE_URL=db_url)
+
+    [line] = mapped.output.strip().splitlines()
+    assert line.startswith("error: table 'chat_turns' does not exist in sqlite:///")
+    assert "init-db" not in line and "SCHEMA_FILE [conversations] table" in line
+    [line] = default.output.strip().splitlines()
+    assert "table 'conversation_log' does not exist" in line
+    assert "`aiops-report init-db` creates it" in line
