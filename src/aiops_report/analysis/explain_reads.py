@@ -89,7 +89,12 @@ def week_groups(
                 group.label("grp"),
                 *(a.label(f"a{i}") for i, a in enumerate(aggregates)),
             )
-            .select_from(table.outerjoin(conv, table.c.conversation_id == conv.c.id))
+            .select_from(
+                table.outerjoin(
+                    conv,
+                    sa.and_(table.c.conversation_id == conv.c.id, tables.kept("conversations")),
+                )
+            )
             .where(tables.rows_within(role, period.start_at, period.end_at))
             .group_by(group)
         )

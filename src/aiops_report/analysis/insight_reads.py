@@ -190,7 +190,7 @@ class InsightsReader:
         """
         conv = self.tables.conversations
         model = self._text(conv.c.model)
-        link = table.c.conversation_id == conv.c.id
+        link = sa.and_(table.c.conversation_id == conv.c.id, self.tables.kept("conversations"))
         if self.tables.dialect != "postgresql":
             return model, link
         recent = self.tables.created_at("conversations").within(
@@ -199,7 +199,7 @@ class InsightsReader:
         older = conv.alias(self.tables.query_name("older"))
         model_of_older = (
             sa.select(self._text(older.c.model))
-            .where(older.c.id == table.c.conversation_id)
+            .where(older.c.id == table.c.conversation_id, self.tables.kept("conversations", older))
             .limit(1)
             .scalar_subquery()
         )
@@ -437,7 +437,11 @@ class InsightsReader:
             return {}
         columns = ("model", "user_message", "ai_response")
         selected = [conv.c[c] if c in conv.c else sa.null().label(c) for c in columns]
-        rows = self.conn.execute(sa.select(conv.c.id, *selected).where(conv.c.id.in_(ids)))
+        rows = self.conn.execute(
+            sa.select(conv.c.id, *selected).where(
+                conv.c.id.in_(ids), self.tables.kept("conversations")
+            )
+        )
         return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
 
     # --- themes ---------------------------------------------------------------------------

@@ -86,6 +86,14 @@ class Period:
         """The days of the period that it holds from midnight to midnight."""
         return [day for day in self.days if day != self.cut_day]
 
+    def days_since(self, first: datetime | None) -> int:
+        """How many of the period's days are on or after the day of `first` (the first row
+        the database holds): the days it can have data on. 0 when `first` is None."""
+        if first is None:
+            return 0
+        first_day = first.astimezone(self.zone).date()
+        return sum(day >= first_day for day in self.days)
+
     @property
     def previous(self) -> Period:
         """The period of as many days right before this one, cut as far into its span."""
@@ -158,13 +166,22 @@ def format_instant(moment: datetime) -> str:
 
 
 def parse_day(text: str, option: str) -> date:
-    """The date `text` (YYYY-MM-DD) given as `option`; InvalidInput when it is not a date."""
+    """The date `text` (YYYY-MM-DD) given as `option`.
+
+    Raises InvalidInput when it is not a date, DateOutOfRange when it is before 1900 or too
+    close to the year 9999 for its week to end (a day before or after it would overflow).
+    """
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             f"{option} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise DateOutOfRange(
+            f"{option} {text} is out of range: use a date from {EARLIEST} to {LATEST}"
+        )
+    return day
 
 
 def parse_week(text: str, zone: ZoneInfo) -> Period:
@@ -174,8 +191,4 @@ def parse_week(text: str, zone: ZoneInfo) -> Period:
     close to the year 9999 for its week to end.
     """
     day = parse_day(text, "--week")
-    if not EARLIEST <= day <= LATEST:
-        raise DateOutOfRange(
-            f"--week {text} is out of range: use a date from {EARLIEST} to {LATEST}"
-        )
     return Period.week_of(day, zone)
