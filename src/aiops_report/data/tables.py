@@ -29,8 +29,9 @@ from aiops_report.data.mapping import (
 from aiops_report.data.time_column import TimeColumn
 from aiops_report.errors import ConfigError, InvalidInput, MissingColumn, MissingTable
 
-# How far before and after a range of feedback or evaluations their conversations are looked
-# for: a range of the created_at index, as conversation_id is seldom indexed.
+# How far before and after a range of conversations their feedback and evaluations are
+# looked for (a conversation's texts, its scores): a range of the created_at index, as
+# conversation_id is seldom indexed. Breakdowns link rows the other way (attribution.py).
 LINKED_ROWS_WINDOW = timedelta(days=2)
 
 
@@ -130,7 +131,8 @@ class ChatbotTables:
     `tables.feedback.c.feedback` is the team's feedback column whatever its name; optional
     columns are used only when present. Columns that play no part are keyed `~name`.
     With a `segment` (`for_segment`), every read takes only that segment's rows: each read
-    bounds its rows by `rows_within`, which adds the segment's condition.
+    takes its rows from `attribution.linked_rows` (or, for conversations, `rows_within`),
+    which add the segment's condition.
     """
 
     conversations: sa.Table
@@ -166,39 +168,22 @@ class ChatbotTables:
     def rows_within(
         self, role: TableRole, start: datetime, end: datetime
     ) -> sa.ColumnElement[bool]:
-        """The rows of `role` created in [start, end), of the segment when there is one.
+        """The rows of `role` created in [start, end); conversations of the segment when
+        there is one.
 
-        A feedback or evaluation row is in a segment when its conversation is: a semi-join
-        with the segment's conversations created from LINKED_ROWS_WINDOW before `start` to
-        LINKED_ROWS_WINDOW after `end` (one range of the created_at index, never a lookup per
-        row, as conversation_id is seldom indexed).
+        A segment's feedback and evaluations follow their conversation, which takes a join:
+        read them through `attribution.linked_rows` (this raises ValueError for them).
         """
         within = self.created_at(role).within(start, end)
         if self.segment is None:
             return within
-        if role == "conversations":
-            return sa.and_(within, self.in_segment(self.conversations))
-        # An alias, never correlated: the read may join conversation_log itself (by model).
-        conv = self.conversations.alias("segment_conversations")
-        created_at = TimeColumn.of(
-            conv.c.created_at,
-            self.dialect,
-            self.db_zone,
-            self.mapping.table("conversations").created_at_unit,
-        )
-        conversations = (
-            sa.select(conv.c.id)
-            .where(
-                created_at.within(start - LINKED_ROWS_WINDOW, end + LINKED_ROWS_WINDOW),
-                self.in_segment(conv),
-            )
-            .correlate(None)
-        )
-        return sa.and_(within, self.table(role).c.conversation_id.in_(conversations))
+        if role != "conversations":
+            raise ValueError(f"a segment's {role} are read through attribution.linked_rows")
+        return sa.and_(within, self.in_segment(self.conversations))
 
     def in_segment(self, conversations: sa.FromClause) -> sa.ColumnElement[bool]:
         """The conversations (conversation_log or an alias of it) of the segment."""
-        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self._segment_value()
+        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self.segment_value()
         return condition
 
     def segment_of(self, conversations: sa.FromClause) -> sa.ColumnElement[Any]:
@@ -206,7 +191,8 @@ class ChatbotTables:
         column = conversations.c.segment
         return exact_text(column, self.dialect) if value_kind(column) == "text" else column
 
-    def _segment_value(self) -> Any:
+    def segment_value(self) -> Any:
+        """The segment read, as a value of the segment column."""
         return typed_word(str(self.segment), value_kind(self.conversations.c.segment))
 
     def for_segment(self, segment: str | None) -> ChatbotTables:
