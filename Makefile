@@ -12,6 +12,7 @@ test: $(VENV)/installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(CURDIR)/build/site
 	$(BIN)/pytest
 
 $(VENV)/installed: pyproject.toml

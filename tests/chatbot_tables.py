@@ -39,8 +39,8 @@ def created_at_type(style: str) -> sa.types.TypeEngine[Any]:
 def create_tables(
     engine: Engine, settings: Settings, *, style: str, minimal: bool, segment: str | None = None
 ) -> None:
-    """The three tables: only the required columns (`minimal`) or every column of DESIGN.md,
-    and the conversations' `segment` column when named."""
+    """The three tables: only the required columns (`minimal`) or every column of
+    docs/your-database.md, and the conversations' `segment` column when named."""
     metadata = sa.MetaData()
     stamp = created_at_type(style)
     if minimal:
@@ -149,7 +149,7 @@ def insert(engine: Engine, settings: Settings, rows: Rows, *, style: str, seed: 
                 conn.execute(sa.insert(table), prepared)
 
 
-# --- the metric definitions of DESIGN.md, in plain Python -----------------------------------
+# --- the metric definitions of docs/metrics.md, in plain Python -----------------------------------
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -168,7 +168,7 @@ def normalized_feedback(value: str | None) -> str | None:
 def reference(
     rows: Rows, period: Period, *, style: str, db_zone: ZoneInfo, minimal: bool
 ) -> dict[str, Any]:
-    """{'current': {...}, 'previous': {...}, 'daily': {date: {...}}} by DESIGN.md's rules."""
+    """{'current': {...}, 'previous': {...}, 'daily': {date: {...}}} by docs/metrics.md's rules."""
 
     def when(row: dict[str, Any]) -> datetime:
         return as_read(row["created_at"], style, db_zone)

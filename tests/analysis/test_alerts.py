@@ -28,18 +28,8 @@ from alert_days import (
     steady_days,
 )
 
-README_RULES = """
-[[rule]]
-name = "만족도 급락"
-metric = "satisfaction_rate"     # any metric of the report's KPIs
-when = "anomaly"                 # anomaly | below | above
-[[rule]]
-name = "느린 응답"
-metric = "latency_p95_ms"
-when = "above"
-value = 3000
-min_observations = 50            # no alert on a handful of rows
-"""
+# The example of docs/insights.md: the page shows this very file.
+RULES_EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "alerts.toml"
 
 # --- the rules ----------------------------------------------------------------------------------
 
@@ -54,10 +44,8 @@ def test_without_a_file_the_four_metrics_alert_on_anomalies() -> None:
     ]
 
 
-def test_the_readme_rules_are_read(tmp_path: Path) -> None:
-    path = tmp_path / "alerts.toml"
-    path.write_text(README_RULES, encoding="utf-8")
-    assert load_rules(path) == (
+def test_the_documented_rules_are_read() -> None:
+    assert load_rules(RULES_EXAMPLE) == (
         AlertRule(name="만족도 급락", metric="satisfaction_rate", when="anomaly"),
         AlertRule(
             name="느린 응답", metric="latency_p95_ms", when="above", value=3000, min_observations=50

@@ -101,7 +101,7 @@ def model_rows(seed: int = 3) -> Rows:
 
 
 def reference_by_model(rows: Rows) -> dict[str, dict[str, Any]]:
-    """Per model, by the insights' rules (DESIGN.md), in plain Python."""
+    """Per model, by the insights' rules (docs/metrics.md), in plain Python."""
     in_week = [r for r in rows.conversations if WEEK.start_at <= r["created_at"] < WEEK.end_at]
     model_of = {r["id"]: r["model"] or "(unknown)" for r in rows.conversations}
     models: dict[str, dict[str, Any]] = {}

@@ -1,4 +1,4 @@
-"""The metrics engine against DESIGN.md's definitions, on SQLite, PostgreSQL and MariaDB."""
+"""The metrics engine against docs/metrics.md's definitions, on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 

@@ -37,38 +37,10 @@ WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
 DAY = datetime(2026, 11, 18, 10, 0, tzinfo=SEOUL)
 BEFORE = DAY - timedelta(weeks=1)
 
-SCHEMA_FILE = """
-[conversations]
-table = "chat_turns"
-id = "turn_id"
-user_id = "member"
-user_message = "prompt"
-ai_response = "reply"
-model = "llm"
-latency_ms = "ms"
-prompt_tokens = "tok_in"
-completion_tokens = "tok_out"
-created_at = "ts"
-created_at_unit = "s"
-
-[feedback]
-table = "ratings"
-conversation_id = "turn"
-feedback = "thumb"
-comment = "note"
-created_at = "rated_at"
-created_at_unit = "ms"
-like = ["up", "1", "true", "👍"]
-dislike = ["down", "-1", "false", "👎"]
-
-[evaluations]
-table = "judge_scores"
-conversation_id = "turn"
-score = "value"
-reason = "why"
-created_at = "judged_at"
-score_range = [1, 5]
-"""
+# The example of docs/your-database.md: the page shows the very file these tests load.
+SCHEMA_FILE = (Path(__file__).parents[2] / "docs" / "examples" / "schema.toml").read_text(
+    encoding="utf-8"
+)
 
 
 @dataclass(frozen=True)
@@ -249,7 +221,9 @@ def test_an_integer_created_at_without_its_unit_is_one_line(
 ) -> None:
     engine = make_engine(mapped)
     team_tables(engine, VARIANTS[0])
-    text = SCHEMA_FILE.replace('created_at_unit = "s"\n', "")
+    text = "\n".join(
+        line for line in SCHEMA_FILE.splitlines() if not line.startswith('created_at_unit = "s"')
+    )
     (tmp_path / "schema.toml").write_text(text, encoding="utf-8")
 
     with pytest.raises(ConfigError) as error:

@@ -1,4 +1,4 @@
-"""The metric definitions of DESIGN.md, as functions of counts and sums.
+"""The metric definitions of docs/metrics.md, as functions of counts and sums.
 
 The numbers (metrics.py), the insights and the dashboard all compute a rate, an average, a
 percentile or a change through these, so that a number means the same wherever it shows.

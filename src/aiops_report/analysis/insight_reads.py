@@ -289,9 +289,11 @@ class InsightsReader:
                 self.tables.created_at("feedback").column.label("created_at"),
             )
             .where(value.is_not(None))
-            .cte("thumbs")
+            .cte(self.tables.query_name("thumbs"))
         )
-        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte("scores")
+        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte(
+            self.tables.query_name("scores")
+        )
         # A row whose conversation has no score keeps a NULL score, which every comparison
         # below leaves out.
         rated = (
@@ -299,7 +301,7 @@ class InsightsReader:
             .select_from(
                 thumbs.outerjoin(scores, scores.c.conversation_id == thumbs.c.conversation_id)
             )
-            .cte("rated")
+            .cte(self.tables.query_name("rated"))
         )
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE
         counts = sa.select(
@@ -324,7 +326,7 @@ class InsightsReader:
             .where(rated.c.feedback == feedback, condition)
             .order_by(order, rated.c.created_at, rated.c.conversation_id)
             .limit(DISAGREEMENTS)
-            .subquery()
+            .subquery(self.tables.query_name(f"{feedback}_side"))
             for feedback, condition, order in (
                 ("like", ~good, rated.c.score.asc()),
                 ("dislike", good, rated.c.score.desc()),
@@ -399,7 +401,7 @@ class InsightsReader:
                     self._rows("feedback", period)
                     .select(fb.c.conversation_id)
                     .where(dislike)
-                    .cte("disliked")
+                    .cte(tables.query_name("disliked"))
                 )
                 low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
             queries.append(
@@ -416,9 +418,9 @@ class InsightsReader:
                     .narrow(query)
                     .order_by(newest)
                     .limit(per_day)
-                    .subquery()
+                    .subquery(tables.query_name(f"day_{i}"))
                 )
-                for start, end in days
+                for i, (start, end) in enumerate(days)
             ]
             texts += [text for (text,) in self.conn.execute(sa.union_all(*each_day))]
         return [text.strip() for text in texts if text and text.strip()]

@@ -1,7 +1,8 @@
 """Insights beyond the headline numbers: what changed, whether it is real, where, and why.
 
-Defined in DESIGN.md and aggregated in the database as the other metrics are (only grouped
-counts and sums leave it, plus bounded lists: ten disagreements, the texts of complaints):
+Defined in docs/metrics.md and docs/insights.md, and aggregated in the database as the other
+metrics are (only grouped counts and sums leave it, plus bounded lists: ten disagreements, the
+texts of complaints):
 
 - by_model: the period's numbers per model (NULL or unknown conversation → "(unknown)"), with
   the cost of its tokens from the price table;

@@ -1,4 +1,4 @@
-"""The numbers of a report, exactly as DESIGN.md defines them, aggregated in the database.
+"""The numbers of a report, exactly as docs/metrics.md defines them, aggregated in the database.
 
 Each table is read over the current and the previous period together, grouped by day in the
 report's time zone; totals are the sums of those days. Only counts and sums leave the
@@ -299,7 +299,7 @@ def _compute(
 def period_metrics(
     t: DayTotals, features: frozenset[str], unique_users: int | None = None
 ) -> PeriodMetrics:
-    """The headline metrics of the totals of a day or a period (DESIGN.md's definitions)."""
+    """The headline metrics of the totals of a day or a period (docs/metrics.md's definitions)."""
     return PeriodMetrics(
         conversations=t.conversations,
         unique_users=unique_users,

@@ -35,9 +35,6 @@ from aiops_report.data.time_column import TimeColumn
 # conversation its feedback and evaluations are about; the others are looked up by key.
 LINK_BEFORE = timedelta(days=1)
 LINK_AFTER = timedelta(hours=1)  # a rating logged a little before its conversation (clocks)
-# Aliases in statements: named so that no team's table is likely to be called the same.
-LINKED_ALIAS = "aiops_linked_conversation"
-OLDER_ALIAS = "aiops_older_conversation"
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def _linked(
 ) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[Any]]]:
     """`table` outer-joined to its conversation, and each part's value (see the module)."""
     conversation_id = table.c.conversation_id
-    linked = tables.conversations.alias(LINKED_ALIAS)
+    linked = tables.conversations.alias(tables.query_name("linked_conversation"))
     if tables.dialect != "postgresql":
         source = table.outerjoin(linked, linked.c.id == conversation_id)
         return source, {part: _value(tables, linked, part) for part in parts}
@@ -119,7 +116,7 @@ def _linked(
             created_at.within(start - LINK_BEFORE, end + LINK_AFTER),
         ),
     )
-    older = tables.conversations.alias(OLDER_ALIAS)
+    older = tables.conversations.alias(tables.query_name("older_conversation"))
     values: dict[str, sa.ColumnElement[Any]] = {}
     for part in parts:
         if part not in tables.conversations.c:

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     feedback_table: str = "feedback_log"
     evaluation_table: str = "conversation_evaluation"
     # A TOML file mapping the team's own table and column names, feedback words and score range
-    # (mapping.py; README "Your own database").
+    # (mapping.py; docs/your-database.md).
     schema_file: Path | None = None
     slack_bot_token: SecretStr | None = None
     slack_channel: str = "#ai-reports"
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_timeout: int = Field(20, ge=1)  # seconds one Slack request may take
     # A TOML file of routes: Slack channels, email addresses and webhooks the weekly report
-    # goes to (delivery/routes.py; README "Where reports go"); unset: SLACK_CHANNEL alone.
+    # goes to (delivery/routes.py; docs/delivery.md); unset: SLACK_CHANNEL alone.
     delivery_file: Path | None = None
     # smtp://user:password@host:587 (STARTTLS when offered) or smtps://... (TLS from the start).
     smtp_url: SecretStr | None = None
@@ -51,11 +51,11 @@ class Settings(BaseSettings):
     schedule_grace: timedelta = timedelta(hours=6)
     # When the scheduler (and `watch`) judges the alert rules: cron fields, in REPORT_TIMEZONE.
     watch_schedule: str = "5 * * * *"
-    # A TOML file of alert rules (alert_rules.py; README "Alerts"); unset: the built-in rules.
+    # A TOML file of alert rules (alert_rules.py; docs/insights.md); unset: the built-in rules.
     alerts_file: Path | None = None
     trigger_token: SecretStr | None = None
     admin_password: SecretStr | None = None
-    model_prices: Path | None = None  # a TOML price table per million tokens (README)
+    model_prices: Path | None = None  # a TOML price table per million tokens (docs/insights.md)
     # A conversation whose mean score is at least this is good; default: the middle of the
     # score range (SCHEMA_FILE's score_range, 0-10: 5).
     score_good_threshold: float | None = None

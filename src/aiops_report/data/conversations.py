@@ -203,7 +203,7 @@ class _Search:
             sa.select(ev.c.conversation_id.label("cid"), sa.func.avg(score).label("score"))
             .where(self._near("evaluations"), score.is_not(None))
             .group_by(ev.c.conversation_id)
-            .subquery("scores")
+            .subquery(self.tables.query_name("scores"))
         )
 
     def _has_feedback(self, kind: str) -> sa.Exists:

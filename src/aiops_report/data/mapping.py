@@ -1,7 +1,7 @@
 """Schema mapping: the team's own table and column names, feedback words and score scale.
 
 `SCHEMA_FILE` (TOML) names, per table, the table and the column that plays each part; every
-key is optional and defaults to the schema `init-db` creates (README "Your own database"):
+key is optional and defaults to the schema `init-db` creates (docs/your-database.md):
 
     [conversations]
     table = "chat_turns"

@@ -54,7 +54,7 @@ _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb
 
 
 def schema(settings: Settings) -> sa.MetaData:
-    """The full schema of DESIGN.md, with an index on every `created_at`."""
+    """The full schema (docs/your-database.md), with an index on every `created_at`."""
     metadata = sa.MetaData()
     mapping = mapping_of(settings)
     conv, fb, ev = (mapping.table(role).table for role in ROLES)
@@ -143,6 +143,20 @@ class ChatbotTables:
     mapping: SchemaMapping
     segment: str | None = None  # the value of the segment column read, or every row
 
+    def query_name(self, name: str) -> str:
+        """The name a statement gives a part of its own (a CTE, an alias, a subquery): `name`
+        prefixed `aiops_`, prefixed again while it is the name of one of the three tables, so
+        that it never hides a table the statement reads (a CTE `thumbs` would read itself)."""
+        taken = {table.name.lower() for table in self.tables()}
+        prefixed = f"aiops_{name}"
+        while prefixed.lower() in taken:
+            prefixed = f"aiops_{prefixed}"
+        return prefixed
+
+    def tables(self) -> tuple[sa.Table, sa.Table, sa.Table]:
+        """The three tables, in ROLES' order."""
+        return (self.conversations, self.feedback, self.evaluations)
+
     def table(self, role: TableRole) -> sa.Table:
         return {
             "conversations": self.conversations,
@@ -226,7 +240,7 @@ class ChatbotTables:
         return replace(self, segment=segment)
 
     def optional_columns(self, role: TableRole) -> list[str]:
-        """The optional columns found on the table, in DESIGN.md's order."""
+        """The optional columns found on the table, in docs/your-database.md's order."""
         return [name for name in OPTIONAL_COLUMNS[role] if self.has(role, name)]
 
     def column_name(self, role: TableRole, part: str) -> str:

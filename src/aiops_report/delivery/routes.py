@@ -1,5 +1,5 @@
 """DELIVERY_FILE: where the weekly report goes, as routes of Slack channels, email addresses
-and webhooks (README "Where reports go").
+and webhooks (docs/delivery.md, "Where reports go").
 
     [[route]]
     slack = ["#ai-reports", "#cs-leads"]

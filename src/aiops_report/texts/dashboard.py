@@ -88,7 +88,7 @@ KO: Mapping[str, str] = {
     "total_cost": "기간 총비용: {cost}",
     "unpriced": "MODEL_PRICES에 가격이 없는 모델 (비용 –): {models}",
     "no_prices": "MODEL_PRICES가 설정되지 않아 비용을 계산하지 않습니다. "
-    "README의 가격표 예시를 참고하세요.",
+    "문서의 가격표 예시(docs/insights.md)를 참고하세요.",
     "anomalies_heading": "평소와 다른 날",
     "anomalies_caption": (
         "같은 요일의 직전 {weeks}주와 비교해 robust z의 절댓값이 {limit}를 넘은 날 "
@@ -291,7 +291,7 @@ EN: Mapping[str, str] = {
     "total_cost": "Total cost of the range: {cost}",
     "unpriced": "No price in MODEL_PRICES (cost –): {models}",
     "no_prices": "MODEL_PRICES is not set, so no cost is computed. "
-    "The README shows an example price table.",
+    "The docs show an example price table (docs/insights.md).",
     "anomalies_heading": "Anomalous days",
     "anomalies_caption": (
         "Days more than {limit} robust z from the same weekday of the {weeks} weeks before "
