@@ -118,7 +118,7 @@ def test_a_timeout_after_slack_posted_is_not_posted_twice(
 
     assert recorded.slack_file_id is not None
     assert retried.status == "delivered"
-    assert "had reached Slack already" in retried.message
+    assert "had reached #ai-reports already" in retried.message
     assert slack_server.count("files.getUploadURLExternal") == 1
     assert slack_server.count("files.info") == 1
     assert len(slack_server.shared_files()) == 1

@@ -25,11 +25,13 @@ from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
 from aiops_report.data.time_column import TimeColumn
+from aiops_report.delivery.config import EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.routes import destinations
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
+from aiops_report.extras import install_hint
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
 from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
@@ -112,6 +114,11 @@ def _time_phrase(created_at: TimeColumn) -> Phrase:
 def _insight_part(support: PartSupport) -> Phrase:
     if support.available:
         return Phrase("part_available", {"part": Phrase(f"part_{support.part}")})
+    if support.extra is not None:
+        return Phrase(
+            "part_needs_extra",
+            {"part": Phrase(f"part_{support.part}"), "hint": install_hint(support.extra)},
+        )
     columns = Listed(support.columns, "or" if support.any_one else "and")
     return Phrase("part_left_out", {"part": Phrase(f"part_{support.part}"), "columns": columns})
 
@@ -225,10 +232,10 @@ def font_findings() -> list[Finding]:
     return [Finding("ok", "font", {"name": status.name, "path": status.path})]
 
 
-def slack_findings(settings: Settings) -> list[Finding]:
+def slack_findings(config: SlackConfig) -> list[Finding]:
     """Token, scopes, channel and membership, checked without sending anything."""
     try:
-        slack = SlackDelivery(settings)
+        slack = SlackDelivery(config)
     except SlackNotConfigured as exc:
         return [error_finding(exc, "warn")]
     return slack.check()
@@ -238,8 +245,9 @@ def delivery_findings(settings: Settings) -> list[Finding]:
     """Each destination of DELIVERY_FILE checked without sending (Slack: token and channel;
     email: the SMTP server's greeting, STARTTLS and login; webhook: its URL and secret);
     SLACK_CHANNEL's Slack checks without the file."""
+    slack = SlackConfig.of(settings)
     if settings.delivery_file is None:
-        return slack_findings(settings)
+        return slack_findings(slack)
     try:
         every = destinations(settings)
     except ConfigError as exc:
@@ -249,14 +257,14 @@ def delivery_findings(settings: Settings) -> list[Finding]:
     smtp: Finding | None = None
     for destination in every:
         if destination.kind == "slack":
-            channel = settings.model_copy(update={"slack_channel": destination.address})
-            findings += [f for f in slack_findings(channel) if f not in findings]
+            aimed = slack.aimed_at(destination.address)
+            findings += [f for f in slack_findings(aimed) if f not in findings]
         elif destination.kind == "email":
             smtp = smtp or _smtp_finding(settings)  # one SMTP server for every address
             findings.append(_of_destination(destination.shown, smtp))
-        else:
+        elif destination.kind == "webhook":
             try:
-                webhook_secret(settings)
+                webhook_secret(settings.webhook_secret)
                 findings.append(Finding("ok", "webhook_signed", {"destination": destination.shown}))
             except ConfigError as exc:
                 findings.append(_of_destination(destination.shown, error_finding(exc)))
@@ -271,7 +279,7 @@ def _of_destination(destination: str, finding: Finding) -> Finding:
 
 def _smtp_finding(settings: Settings) -> Finding:
     try:
-        answer = check_smtp(settings)
+        answer = check_smtp(EmailConfig.of(settings))
     except AiopsReportError as exc:
         return error_finding(exc)
     said = {

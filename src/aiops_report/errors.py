@@ -37,6 +37,10 @@ class StatementTimeout(DatabaseError):
     """A statement ran longer than STATEMENT_TIMEOUT and the database stopped it."""
 
 
+class LockTimeout(DatabaseError):
+    """A statement waited too long for a lock another session holds, and was stopped."""
+
+
 class MissingTable(AiopsReportError):
     """A table the report reads does not exist."""
 
@@ -104,3 +108,8 @@ class WebhookDeliveryError(AiopsReportError):
 class DeliveryFailed(AiopsReportError):
     """Some destinations of DELIVERY_FILE failed; the others were delivered (the message says
     which)."""
+
+
+class MissingExtra(AiopsReportError, ImportError):
+    """A part needs an optional extra that is not installed (`extras.require`); an ImportError
+    too, so that `import aiops_report.faces.dashboard` without it fails as imports do."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -28,7 +28,7 @@ from aiops_report.errors import (
     SlackNotConfigured,
     WeekNotStarted,
 )
-from aiops_report.jobs import run_ledger, totals_store
+from aiops_report.jobs import restate_quietly, run_ledger, totals_store
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class WatchOutcome:
     """What one watch did: the days judged, the alerts that fire, those this process sent and
-    where (each alert goes once per destination, whoever sends it), and what could not be
-    judged or sent."""
+    where (each alert goes once per destination, whoever sends it), the corrections of
+    delivered weeks it sent (restate.py), and what could not be judged or sent."""
 
     days: list[Period]
     alerts: list[Alert]
     posted: list[tuple[Alert, str]]
     problems: list[str]
+    restated: list[str] = field(default_factory=list)
 
     def tell(self, problem: str) -> None:
         """Log a problem and keep it, once."""
@@ -78,7 +79,8 @@ def watch(
 ) -> WatchOutcome:
     """Judge the alert rules (ALERTS_FILE, or the built-in ones) on the last complete day and
     on today so far (or on `day`), and send each alert that fires once to each alert
-    destination; a route's segment gets the alerts of its segment's rows.
+    destination; a route's segment gets the alerts of its segment's rows. Then restate the
+    delivered weeks whose figures moved (restate.py), as every run does.
 
     Raises ConfigError (ALERTS_FILE, DELIVERY_FILE), InvalidInput, MissingTable,
     DatabaseUnreachable; a segment that cannot be read and a send that fails are in
@@ -91,6 +93,10 @@ def watch(
     tables = reflect_tables(engine, settings)
     store = totals_store(engine, settings)
     outcome = WatchOutcome(days, [], [], [])
+    restated = restate_quietly(engine, settings, now)
+    outcome.restated.extend(restated.posted)
+    for problem in restated.problems:
+        outcome.tell(problem)
     found: dict[str | None, list[Alert]] = {}  # the alerts of everything and of each segment
     for segment in dict.fromkeys(d.segment for d in every) or [None]:
         try:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from aiops_report.data.config import Settings, load_settings
+from aiops_report.data.config import load_settings
+from aiops_report.delivery.config import EmailConfig
 from aiops_report.delivery.email import SmtpAnswer, check_smtp, send_report_email
 from aiops_report.errors import ConfigError, EmailDeliveryError
 from mail_server import MailServer, free_port, mail_server_fixture  # noqa: F401  (its fixture)
@@ -18,8 +19,10 @@ from report.report_numbers import week
 PASSWORD = "s3cret-pa55"
 
 
-def smtp_settings(url: str) -> Settings:
-    return load_settings(smtp_url=SecretStr(url), email_from="aiops-report@example.com")
+def smtp_settings(url: str) -> EmailConfig:
+    return EmailConfig.of(
+        load_settings(smtp_url=SecretStr(url), email_from="aiops-report@example.com")
+    )
 
 
 @pytest.fixture
@@ -107,4 +110,4 @@ def test_a_refused_message_names_the_answer(mail_server: MailServer, pdf: Path) 
 )
 def test_missing_settings_are_named(changes: dict[str, object], problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
-        check_smtp(load_settings(**changes))
+        check_smtp(EmailConfig.of(load_settings(**changes)))

@@ -18,14 +18,8 @@ from aiops_report.analysis.metrics import PeriodMetrics, ReportNumbers
 from aiops_report.analysis.significance import ChangeTest
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
-from aiops_report.delivery.slack import (
-    MAX_RETRIES,
-    RATE_LIMIT_BUDGET,
-    RATE_LIMIT_RETRIES,
-    SlackDelivery,
-    hide_credentials,
-    summary_text,
-)
+from aiops_report.delivery.slack import SlackDelivery, summary_text
+from aiops_report.delivery.slack_retry import MAX_RETRIES, RATE_LIMIT_BUDGET, RATE_LIMIT_RETRIES
 from aiops_report.errors import (
     InvalidInput,
     SlackDeliveryError,
@@ -33,6 +27,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
+from aiops_report.redact import hide_credentials
 from aiops_report.texts.doctor import Finding
 from slack_server import TOKEN, SlackServer, slack_server_fixture
 
@@ -220,7 +215,7 @@ def test_summary_without_numbers_is_the_title() -> None:
 def test_upload_reaches_the_channel_with_the_pdf_and_the_summary(
     slack_server: SlackServer, pdf: Path, channel: str, channel_id: str, list_calls: int
 ) -> None:
-    delivery = SlackDelivery(settings_for(slack_server, channel)).upload_report(pdf, NUMBERS)
+    delivery = SlackDelivery.of(settings_for(slack_server, channel)).upload_report(pdf, NUMBERS)
 
     [shared] = slack_server.shared_files()
     assert shared.data == PDF
@@ -235,7 +230,7 @@ def test_upload_reaches_the_channel_with_the_pdf_and_the_summary(
 
 
 def test_channel_name_is_resolved_once_per_instance(slack_server: SlackServer, pdf: Path) -> None:
-    slack = SlackDelivery(settings_for(slack_server))
+    slack = SlackDelivery.of(settings_for(slack_server))
     slack.upload_report(pdf, NUMBERS)
     slack.upload_report(pdf, NUMBERS)
     assert slack_server.count("conversations.list") == 2  # two pages, once
@@ -243,14 +238,14 @@ def test_channel_name_is_resolved_once_per_instance(slack_server: SlackServer, p
 
 
 def test_upload_in_english(slack_server: SlackServer, pdf: Path) -> None:
-    SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS, language="en")
+    SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS, language="en")
     [shared] = slack_server.shared_files()
     assert shared.initial_comment == summary_text(NUMBERS, "en")
     assert shared.title == "AI chatbot weekly operations report 2026-11-09 – 2026-11-15"
 
 
 def test_file_shared_in(slack_server: SlackServer, pdf: Path) -> None:
-    slack = SlackDelivery(settings_for(slack_server))
+    slack = SlackDelivery.of(settings_for(slack_server))
     delivery = slack.upload_report(pdf, None)
     assert slack.file_shared_in(delivery.file_id, AI_REPORTS)
     assert not slack.file_shared_in(delivery.file_id, "C0GENERAL01")
@@ -259,12 +254,12 @@ def test_file_shared_in(slack_server: SlackServer, pdf: Path) -> None:
 
 def test_no_token_means_not_configured() -> None:
     with pytest.raises(SlackNotConfigured, match="SLACK_BOT_TOKEN is not set"):
-        SlackDelivery(Settings())
+        SlackDelivery.of(Settings())
 
 
 def test_an_unreadable_pdf_is_invalid_input(slack_server: SlackServer, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="cannot read the report"):
-        SlackDelivery(settings_for(slack_server)).upload_report(tmp_path / "missing.pdf")
+        SlackDelivery.of(settings_for(slack_server)).upload_report(tmp_path / "missing.pdf")
     assert slack_server.calls == []
 
 
@@ -315,7 +310,7 @@ def test_refusals_are_one_line_naming_the_fix(
     expected: str,
 ) -> None:
     with SlackServer(**server_options) as server:  # type: ignore[arg-type]
-        slack = SlackDelivery(settings_for(server, **settings_options))
+        slack = SlackDelivery.of(settings_for(server, **settings_options))
         with pytest.raises(SlackDeliveryError) as caught:
             slack.upload_report(pdf, NUMBERS)
         assert not isinstance(caught.value, SlackUnavailable)
@@ -339,7 +334,7 @@ def test_rate_limited_once_then_delivered_once(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=429, retry_after=1)
-    SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert slack_server.count("files.completeUploadExternal") == 2
     assert len(slack_server.shared_files()) == 1
     [wait] = waits
@@ -350,7 +345,7 @@ def test_rate_limited_paging_is_retried(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
     slack_server.fail("conversations.list", status=429, retry_after=1)
-    delivery = SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    delivery = SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert delivery.channel_id == AI_REPORTS
     assert len(waits) == 1
 
@@ -359,7 +354,7 @@ def test_three_rate_limits_in_a_row_are_waited_out_then_delivered_once(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=429, retry_after=1, times=3)
-    SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert slack_server.count("files.completeUploadExternal") == 4
     assert len(slack_server.shared_files()) == 1
     assert len(waits) == 3 and all(1 <= wait < 2 for wait in waits)
@@ -370,7 +365,7 @@ def test_a_retry_after_beyond_the_budget_fails_at_once_saying_so(
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=429, retry_after=600)
     with pytest.raises(SlackUnavailable) as caught:
-        SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+        SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert waits == []
     assert str(caught.value) == (
         "Slack is rate limiting this app (it asks to wait 600 s, more than the 60 s left of the "
@@ -386,7 +381,7 @@ def test_rate_limit_waits_are_bounded_in_total(
     with pytest.raises(
         SlackUnavailable, match=r"it asks to wait 25 s, more than the \d+ s left of the 60 s we"
     ):
-        SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+        SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert len(waits) == 2 and sum(waits) <= RATE_LIMIT_BUDGET  # a third 25 s would exceed it
 
 
@@ -395,7 +390,7 @@ def test_rate_limits_past_the_retries_say_so(
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=429, retry_after=1, times=10)
     with pytest.raises(SlackUnavailable) as caught:
-        SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+        SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert slack_server.count("files.completeUploadExternal") == 1 + RATE_LIMIT_RETRIES
     assert len(waits) == RATE_LIMIT_RETRIES
     assert str(caught.value).startswith(
@@ -408,7 +403,7 @@ def test_server_errors_twice_then_delivered_once(
     slack_server: SlackServer, pdf: Path, waits: list[float]
 ) -> None:
     slack_server.fail("files.completeUploadExternal", status=500, times=2)
-    SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+    SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert slack_server.count("files.completeUploadExternal") == 3
     assert len(slack_server.shared_files()) == 1
     assert len(waits) == 2
@@ -419,7 +414,7 @@ def test_persistent_server_errors_fail_within_the_bound(
 ) -> None:
     slack_server.fail("files.getUploadURLExternal", status=500, times=10)
     with pytest.raises(SlackUnavailable) as caught:
-        SlackDelivery(settings_for(slack_server)).upload_report(pdf, NUMBERS)
+        SlackDelivery.of(settings_for(slack_server)).upload_report(pdf, NUMBERS)
     assert str(caught.value) == (
         f"Slack answered HTTP 500 (retried up to 2 times); the report is kept at {pdf}"
     )
@@ -429,7 +424,7 @@ def test_persistent_server_errors_fail_within_the_bound(
 
 def test_a_slow_slack_is_a_timeout(slack_server: SlackServer, pdf: Path) -> None:
     slack_server.fail("files.completeUploadExternal", delay=2)
-    slack = SlackDelivery(settings_for(slack_server), timeout=1)
+    slack = SlackDelivery.of(settings_for(slack_server), timeout=1)
     with pytest.raises(SlackTimeout, match="did not answer within 1 s; the file may still appear"):
         slack.upload_report(pdf, NUMBERS)
     assert slack_server.count("files.completeUploadExternal") == 1  # never sent twice
@@ -449,7 +444,7 @@ def test_an_unreachable_slack(pdf: Path, waits: list[float]) -> None:
     with pytest.raises(
         SlackUnavailable, match=r"Slack is unreachable at http://127\.0\.0\.1"
     ) as caught:
-        SlackDelivery(settings).upload_report(pdf, NUMBERS)
+        SlackDelivery.of(settings).upload_report(pdf, NUMBERS)
     assert str(caught.value).endswith(f"the report is kept at {pdf}")
     assert_one_clean_line(caught.value)
     assert len(waits) == MAX_RETRIES
@@ -464,7 +459,7 @@ def lines(findings: list[Finding]) -> list[tuple[str, str]]:
 
 
 def test_check_reports_team_bot_channel_membership_and_scopes(slack_server: SlackServer) -> None:
-    assert lines(SlackDelivery(settings_for(slack_server)).check()) == [
+    assert lines(SlackDelivery.of(settings_for(slack_server)).check()) == [
         ("ok", "Slack token works: team Acme Korea, bot @aiops-report"),
         ("ok", "Slack scopes: files:write, files:read, chat:write, channels:read, groups:read"),
         ("ok", f"Slack #ai-reports has the ID {AI_REPORTS}"),
@@ -475,7 +470,7 @@ def test_check_reports_team_bot_channel_membership_and_scopes(slack_server: Slac
 
 def test_check_names_missing_scopes_and_membership() -> None:
     with SlackServer(scopes=("files:write", "channels:read", "groups:read")) as server:
-        findings = SlackDelivery(settings_for(server, "#town-square")).check()
+        findings = SlackDelivery.of(settings_for(server, "#town-square")).check()
     assert [f.level for f in findings] == ["ok", "error", "ok", "error"]
     assert (
         findings[1].line("en").startswith("the Slack token lacks the scopes files:read, chat:write")
@@ -486,7 +481,7 @@ def test_check_names_missing_scopes_and_membership() -> None:
 
 
 def test_check_with_a_bad_token(slack_server: SlackServer) -> None:
-    findings = SlackDelivery(settings_for(slack_server, slack_bot_token="xoxb-wrong")).check()
+    findings = SlackDelivery.of(settings_for(slack_server, slack_bot_token="xoxb-wrong")).check()
     assert lines(findings) == [
         ("error", "Slack rejected the token (invalid_auth): check SLACK_BOT_TOKEN")
     ]
@@ -499,7 +494,7 @@ def test_the_token_is_never_logged_or_shown(
     slack_server: SlackServer, pdf: Path, caplog: pytest.LogCaptureFixture, waits: list[float]
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    slack = SlackDelivery(settings_for(slack_server))
+    slack = SlackDelivery.of(settings_for(slack_server))
     slack.upload_report(pdf, NUMBERS)
     slack_server.fail("files.completeUploadExternal", status=500, times=3)
     with pytest.raises(SlackUnavailable):
@@ -529,7 +524,7 @@ def test_credentials_in_slack_api_url_are_never_shown(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"http://ops:s3cret-pass@127.0.0.1:{closed_port()}/api/"
-    slack = SlackDelivery(Settings(slack_bot_token=SecretStr(TOKEN), slack_api_url=url))
+    slack = SlackDelivery.of(Settings(slack_bot_token=SecretStr(TOKEN), slack_api_url=url))
     with pytest.raises(SlackUnavailable) as caught:
         slack.upload_report(pdf, NUMBERS)
     findings = slack.check()  # what `aiops-report doctor` prints

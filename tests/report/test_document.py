@@ -526,3 +526,16 @@ def test_a_short_history_is_said_instead_of_no_unusual_day(
 
     assert words.not_enough_history.format(have=2, needed=6) in text
     assert words.no_anomalies not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_excerpt_table_says_whose_time_it_shows(tmp_path: Path, language: Language) -> None:
+    """The lowest-scored list shows when the evaluation was written, the disliked list when the
+    dislike was given: neither reads as the conversation's time."""
+    texts = TEXTS[language]
+    text = "\n".join(pages_text(build(week(), tmp_path, language)))
+
+    lowest = text.index(texts.lowest_heading)
+    disliked = text.index(texts.disliked_heading)
+    assert text.index(texts.scored_at, lowest) < disliked
+    assert texts.rated_at in text[disliked:]

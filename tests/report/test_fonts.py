@@ -1,13 +1,14 @@
-"""The report's font: found without importing matplotlib, with Hangul, and a glyph filter."""
+"""The report's font: shipped in the package with its licence, with Hangul, and a glyph
+filter."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
+import aiops_report
 from aiops_report.errors import FontMissing
 from aiops_report.report import font_status
 from aiops_report.report.fonts import font_files, report_fonts
@@ -23,19 +24,25 @@ def test_the_font_is_nanumgothic_with_hangul() -> None:
     assert status.bold_path.name == "NanumGothicBold.ttf" and status.bold_path.is_file()
 
 
-def test_finding_the_font_does_not_import_matplotlib() -> None:
-    code = (
-        "import sys; from aiops_report.report import font_status; font_status(); "
-        "assert 'matplotlib' not in sys.modules and 'koreanize_matplotlib' not in sys.modules"
+def test_the_font_ships_in_the_package_with_its_licence() -> None:
+    regular, bold = font_files()
+
+    assert regular.parent == bold.parent == Path(aiops_report.__file__).parent / "fonts"
+    licence = (regular.parent / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE" in licence and "Version 1.1" in licence
+    assert "NanumGothic" in licence
+
+
+def test_a_missing_font_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "NanumGothic.ttf").write_bytes(b"")
+
+    with pytest.raises(FontMissing) as error:
+        font_files(tmp_path)
+
+    assert str(error.value) == (
+        f"the report font {tmp_path / 'NanumGothicBold.ttf'} is missing: the install is "
+        "incomplete, reinstall aiops-report (pip install --force-reinstall aiops-report)"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_a_missing_font_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "koreanize_matplotlib", None)  # as if not installed
-
-    with pytest.raises(FontMissing, match="pip install koreanize-matplotlib"):
-        font_files()
 
 
 def test_characters_without_a_glyph_are_dropped() -> None:

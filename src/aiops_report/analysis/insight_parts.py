@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from aiops_report.analysis.explain import Split
 from aiops_report.analysis.significance import MIN_TEST_OBSERVATIONS, Anomaly, ChangeTest
 from aiops_report.analysis.themes import Theme
 
@@ -110,6 +111,9 @@ class Insights:
     missing: list[str]  # "part: needs table.column", one line per part left out
     anomalies_status: AnomaliesStatus | None = None  # None in reports written before it
     by_segment: list[SegmentStats] | None = None  # None without a segment column, or of one
+    # {metric: {dimension: the split of its change}} (explain.py); None without a dimension
+    # or a link from the ratings to their conversation, and in reports written before it.
+    explain: dict[str, dict[str, Split]] | None = None
 
     def lowest_scored_model(self) -> ModelStats | None:
         """The model with the lowest average score among those with enough scores to tell
@@ -138,6 +142,14 @@ class Insights:
             "missing": self.missing,
             "by_segment": (
                 None if self.by_segment is None else [asdict(s) for s in self.by_segment]
+            ),
+            "explain": (
+                None
+                if self.explain is None
+                else {
+                    metric: {dimension: split.to_dict() for dimension, split in splits.items()}
+                    for metric, splits in self.explain.items()
+                }
             ),
         }
 
@@ -175,5 +187,16 @@ class Insights:
                 None
                 if document.get("by_segment") is None
                 else [SegmentStats(**each) for each in document["by_segment"]]
+            ),
+            explain=(
+                None
+                if document.get("explain") is None
+                else {
+                    metric: {
+                        dimension: Split.from_dict(metric, dimension, split)
+                        for dimension, split in splits.items()
+                    }
+                    for metric, splits in document["explain"].items()
+                }
             ),
         )

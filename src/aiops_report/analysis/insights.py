@@ -11,7 +11,9 @@ texts of complaints):
   with a 95% interval of the change and a p-value;
 - anomalies: days of the period far from the same weekday of the 8 weeks before;
 - agreement: the users' likes and dislikes against the evaluator's mean score;
-- themes: the terms that recur in dislike comments and the evaluator's reasons.
+- themes: the terms that recur in dislike comments and the evaluator's reasons;
+- explain: each change of satisfaction and score split exactly into mix and rate, per model,
+  segment and dimension column (explain.py).
 
 Each part that needs an optional column is None when the column is absent, and `missing`
 says which column it needs.
@@ -29,6 +31,8 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.analysis.explain import Split
+from aiops_report.analysis.explain_reads import dimensions, explain_changes
 from aiops_report.analysis.formulas import mean, percentile_cont, satisfaction
 from aiops_report.analysis.insight_parts import (
     AnomaliesStatus,
@@ -61,6 +65,7 @@ from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables
+from aiops_report.extras import install_hint, installed
 
 CHANGE_METRICS = ("conversations", "satisfaction_rate", "avg_score")
 PARALLEL_PARTS = 3  # reads of by model, agreement and themes at once, a connection each
@@ -95,6 +100,10 @@ _NEEDS: dict[str, list[tuple[TableRole, str]]] = {
 
 
 def _available(tables: ChatbotTables, part: str) -> bool:
+    """Whether the schema has the columns `part` reads (and, for the themes, the analyser is
+    installed: the extra [themes])."""
+    if part == "themes" and not installed("themes"):
+        return False
     present = [tables.has(role, column) for role, column in _NEEDS[part]]
     return any(present) if part == "themes" else all(present)
 
@@ -107,10 +116,14 @@ def _needed_columns(tables: ChatbotTables, part: str) -> str:
 def _left_out(tables: ChatbotTables) -> list[str]:
     """One line per part the schema leaves out, naming the columns it needs."""
     return [
-        f"{part}: needs {_needed_columns(tables, part)}"
-        for part in _NEEDS
-        if not _available(tables, part)
+        f"{part}: needs {_needs(tables, part)}" for part in _NEEDS if not _available(tables, part)
     ]
+
+
+def _needs(tables: ChatbotTables, part: str) -> str:
+    if part == "themes" and not installed("themes"):
+        return f"the extra [themes] ({install_hint('themes')})"
+    return _needed_columns(tables, part)
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,7 @@ class PartSupport:
     available: bool
     columns: tuple[str, ...] = ()
     any_one: bool = False
+    extra: str | None = None  # the extra it needs that is not installed
 
 
 def insights_support(tables: ChatbotTables) -> list[PartSupport]:
@@ -132,6 +146,7 @@ def insights_support(tables: ChatbotTables) -> list[PartSupport]:
             _available(tables, part),
             tuple(f"{tables.table(role).name}.{column}" for role, column in _NEEDS[part]),
             any_one=part == "themes",
+            extra="themes" if part == "themes" and not installed("themes") else None,
         )
         for part in _NEEDS
     ]
@@ -196,6 +211,7 @@ def compute_insights(
             if tables.has("conversations", "segment") and tables.segment is None
             else None
         )
+        explained = pool.submit(read, _explain) if dimensions(tables) else None
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts
@@ -236,7 +252,13 @@ def compute_insights(
         themes=themes.result() if themes and analyse_texts else None,
         missing=missing,
         by_segment=segments,
+        explain=explained.result() if explained else None,
     )
+
+
+def _explain(reader: InsightsReader) -> dict[str, dict[str, Split]]:
+    """The splits of the changes of satisfaction and score (explain_reads.py)."""
+    return explain_changes(reader.conn, reader.tables, reader.period)
 
 
 def changes(days: DailyCounts, period: Period) -> dict[str, ChangeTest]:

@@ -171,6 +171,11 @@ def proportion_test(likes: int, rated: int, previous_likes: int, previous_rated:
     return change_test("satisfaction_rate", current, previous, observations, interval, p_value)
 
 
+def two_sided_p_value(z: float) -> float:
+    """The two-sided p-value of a standard normal z: 2 Φ(−|z|)."""
+    return float(2 * ndtr(-abs(z)))
+
+
 def wilson_interval(count: int, observations: int) -> tuple[float, float]:
     """Wilson's 95% score interval of the proportion count / observations."""
     z = float(ndtri(0.975))

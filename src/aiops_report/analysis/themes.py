@@ -32,8 +32,14 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from kiwipiepy import Kiwi, Token
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi, Token
+
+# kiwipiepy comes with the extra [themes] and is imported when the first text is analysed:
+# without it, this module still gives the Theme type, and the report leaves the themes out
+# (insights.py asks `extras.installed("themes")`).
 
 NOUN_TAGS = frozenset({"NNG", "NNP"})
 NEGATIVE_PREFIXES = frozenset({"부", "불", "비", "미", "무"})
@@ -83,6 +89,8 @@ def _kiwi() -> Kiwi:
     # Nouns of short complaints need neither the typo dictionary, nor the multi-word one, nor
     # the default one (proper nouns from Wikipedia and Namuwiki): without them the analyser
     # takes 260 MB instead of 520 MB (its language model alone is about 210 MB).
+    from kiwipiepy import Kiwi
+
     return Kiwi(load_typo_dict=False, load_multi_dict=False, load_default_dict=False)
 
 

@@ -44,10 +44,11 @@ class LinkedRows:
     `source` is what to select from (the table, outer-joined to its conversation when a
     column of it is needed), `where` the rows' condition (the range, and the segment when
     the tables read one), and `conversation[part]` the value of the conversation's column
-    that plays `part` (`segment`, `model`, or any column of conversation_log by its part),
-    NULL when the row has no conversation, its conversation has no value, or the
-    conversations have no such column. Text is compared byte for byte (exact_text), so
-    "Shop-Bot" and "shop-bot" are two groups on every database.
+    that plays `part` (`segment`, `model`, any column of conversation_log by its part, or a
+    column by its name, as SCHEMA_FILE's dimensions name them), NULL when the row has no
+    conversation, its conversation has no value, or the conversations have no such column.
+    Text is compared byte for byte (exact_text), so "Shop-Bot" and "shop-bot" are two groups
+    on every database.
     """
 
     source: sa.FromClause
@@ -88,16 +89,24 @@ def linked_rows(
         return LinkedRows(table, within)
     if not (tables.has(role, "conversation_id") and tables.has("conversations", "id")):
         return LinkedRows(table, within, {part: sa.null() for part in parts})
-    source, values = _linked(tables, table, start, end, list(dict.fromkeys(needed)))
+    source, values = _linked(
+        tables, table, start, end, list(dict.fromkeys(needed)), fenced=bool(parts)
+    )
     if tables.segment is not None:
         within = sa.and_(within, values["segment"] == tables.segment_value())
     return LinkedRows(source, within, {part: values[part] for part in parts})
 
 
 def _linked(
-    tables: ChatbotTables, table: sa.Table, start: datetime, end: datetime, parts: list[str]
+    tables: ChatbotTables,
+    table: sa.Table,
+    start: datetime,
+    end: datetime,
+    parts: list[str],
+    fenced: bool,
 ) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[Any]]]:
-    """`table` outer-joined to its conversation, and each part's value (see the module)."""
+    """`table` outer-joined to its conversation, and each part's value (see the module);
+    `fenced`: the values are to be grouped by (PostgreSQL then reads them through LATERAL)."""
     conversation_id = table.c.conversation_id
     linked = tables.conversations.alias(tables.query_name("linked_conversation"))
     if tables.dialect != "postgresql":
@@ -119,7 +128,7 @@ def _linked(
     older = tables.conversations.alias(tables.query_name("older_conversation"))
     values: dict[str, sa.ColumnElement[Any]] = {}
     for part in parts:
-        if part not in tables.conversations.c:
+        if _column(tables.conversations, part) is None:
             values[part] = sa.null()
             continue
         # Evaluated only for a row whose conversation is not in the window: one lookup
@@ -128,19 +137,41 @@ def _linked(
         looked_up = (
             sa.select(_value(tables, older, part))
             .where(older.c.id == conversation_id)
+            .correlate(table)
             .scalar_subquery()
         )
         values[part] = sa.case(
             (linked.c.id.is_not(None), _value(tables, linked, part)), else_=looked_up
         )
-    return source, values
+    if not fenced:
+        return source, values
+    # Grouped by the CASE itself, PostgreSQL cannot guess how many groups it makes (it
+    # guesses one per row) and sorts every row to group them; the same values read from a
+    # LATERAL subquery it may not flatten (OFFSET 0) are grouped in a hash of a few groups.
+    names = {part: f"v{i}" for i, part in enumerate(parts)}
+    lateral = (
+        sa.select(*[values[part].label(names[part]) for part in parts])
+        .correlate(table, linked)
+        .offset(0)
+        .lateral(tables.query_name("conversation_values"))
+    )
+    return source.outerjoin(lateral, sa.true()), {part: lateral.c[names[part]] for part in parts}
+
+
+def _column(conversations: sa.FromClause, part: str) -> Any:
+    """The column of `conversations` that plays `part`, else the one named `part` (a
+    dimension of SCHEMA_FILE), else None."""
+    if part in conversations.c:
+        return conversations.c[part]
+    return next((column for column in conversations.c if column.name == part), None)
 
 
 def _value(tables: ChatbotTables, conversations: sa.FromClause, part: str) -> Any:
-    """The column of `conversations` (conversation_log or an alias) that plays `part`."""
-    if part not in conversations.c:
+    """The column of `conversations` (conversation_log or an alias) that plays `part` (or is
+    named `part`), text compared byte for byte; NULL when there is none."""
+    column = _column(conversations, part)
+    if column is None:
         return sa.null()
     if part == "segment":
         return tables.segment_of(conversations)
-    column = conversations.c[part]
     return exact_text(column, tables.dialect) if value_kind(column) == "text" else column

@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment and the optional `.env` file."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,41 @@ from sqlalchemy.exc import ArgumentError
 
 from aiops_report.errors import ConfigError
 from aiops_report.language import Language
+
+
+@dataclass(frozen=True)
+class RestateThreshold:
+    """How far a delivered week's headline numbers may move before a correction is posted:
+    `percent` of a count (and of the average score), `points` of satisfaction; None: never."""
+
+    percent: float | None = 1.0
+    points: float | None = 0.5
+
+    @property
+    def off(self) -> bool:
+        return self.percent is None and self.points is None
+
+
+RESTATE_THRESHOLD_EXAMPLE = "'1%, 0.5pt' (a count or the average score moved by more than 1%, "
+RESTATE_THRESHOLD_EXAMPLE += "satisfaction by more than 0.5 points), '2%', '1pt' or 'off'"
+
+
+def parse_restate_threshold(text: str) -> RestateThreshold:
+    """RESTATE_THRESHOLD read: parts `<N>%` and `<N>pt` separated by commas or spaces (a part
+    left out keeps its default), or `off`; raises ValueError naming the format."""
+    parts = [part for part in re.split(r"[,\s]+", text.strip().lower()) if part]
+    if parts == ["off"]:
+        return RestateThreshold(None, None)
+    found: dict[str, float] = {}
+    for part in parts:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(%|pt|%p|p)", part)
+        unit = match and ("percent" if match[2] == "%" else "points")
+        if not match or not unit or unit in found:
+            raise ValueError(f"{text!r} is not a threshold: write e.g. {RESTATE_THRESHOLD_EXAMPLE}")
+        found[unit] = float(match[1])
+    if not found:
+        raise ValueError(f"is empty: write e.g. {RESTATE_THRESHOLD_EXAMPLE}")
+    return RestateThreshold(**found)
 
 
 class Settings(BaseSettings):
@@ -63,6 +99,11 @@ class Settings(BaseSettings):
     keep_daily_totals: bool = True
     # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
     statement_timeout: timedelta = timedelta(minutes=10)
+    # How long connecting to a database server may take, and how long a server that stops
+    # answering (a stalled proxy, a half-dead replica) is waited for before it is given up on.
+    db_connect_timeout: timedelta = timedelta(seconds=10)
+    # How far a delivered week may move before a correction goes out (restate.py; docs).
+    restate_threshold: str = "1%, 0.5pt"
 
     @field_validator("database_url", "state_database_url")
     @classmethod
@@ -86,7 +127,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
         return value
 
-    @field_validator("schedule_grace", "statement_timeout", mode="before")
+    @field_validator("db_connect_timeout")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("must be at least 1 second (e.g. 10s)")
+        return value
+
+    @field_validator("schedule_grace", "statement_timeout", "db_connect_timeout", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         """Accept '6h', '90m', '45s', '250ms' or seconds, besides ISO 8601 durations ('PT6H')."""
@@ -102,6 +150,17 @@ class Settings(BaseSettings):
                 }[match[2]]
                 return timedelta(**{unit: int(match[1])})
         return value
+
+    @field_validator("restate_threshold")
+    @classmethod
+    def _restate_threshold(cls, value: str) -> str:
+        parse_restate_threshold(value)
+        return value
+
+    @property
+    def restate_limits(self) -> RestateThreshold:
+        """RESTATE_THRESHOLD, read."""
+        return parse_restate_threshold(self.restate_threshold)
 
     @property
     def url(self) -> URL:

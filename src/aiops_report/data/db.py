@@ -4,6 +4,7 @@ one-line error of a failed statement."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,19 +17,26 @@ from sqlalchemy.pool import NullPool
 from aiops_report.data.column_values import sqlite_number
 from aiops_report.data.config import Settings
 from aiops_report.data.limits import (
+    bound_reads,
+    connection_arguments,
     limit_statements,
+    lock_message,
+    lock_waited,
     postgresql_options,
     timed_out,
     timeout_message,
+    track_statements,
 )
 from aiops_report.errors import (
     AiopsReportError,
     ConfigError,
     DatabaseError,
     DatabaseUnreachable,
+    LockTimeout,
     MissingDatabaseFile,
     StatementTimeout,
 )
+from aiops_report.extras import extra_of, require
 
 
 def make_engine(settings: Settings, *, create: bool = False) -> Engine:
@@ -37,7 +45,7 @@ def make_engine(settings: Settings, *, create: bool = False) -> Engine:
     A SQLite file that does not exist is an error (MissingDatabaseFile), never a new empty
     database, unless `create` (init-db, demo-data).
     """
-    return _engine(settings.url, "DATABASE_URL", settings.statement_timeout, create=create)
+    return _engine(settings.url, "DATABASE_URL", _limits(settings), create=create)
 
 
 def state_engine(engine: Engine, settings: Settings) -> Engine:
@@ -45,29 +53,39 @@ def state_engine(engine: Engine, settings: Settings) -> Engine:
     (the chatbot's database is then only read), else `engine`'s."""
     if settings.state_database_url is None:
         return engine
-    return _state_engine(settings.state_database_url, settings.statement_timeout)
+    return _state_engine(settings.state_database_url, _limits(settings))
+
+
+@dataclass(frozen=True)
+class _Limits:
+    statement: timedelta  # STATEMENT_TIMEOUT
+    connect: timedelta  # DB_CONNECT_TIMEOUT
+
+
+def _limits(settings: Settings) -> _Limits:
+    return _Limits(settings.statement_timeout, settings.db_connect_timeout)
 
 
 @functools.cache
-def _state_engine(url: str, statement_timeout: timedelta) -> Engine:
+def _state_engine(url: str, limits: _Limits) -> Engine:
     # One engine per URL for the process; no pool, so no connection outlives its use.
-    return _engine(
-        make_url(url), "STATE_DATABASE_URL", statement_timeout, create=True, pooled=False
-    )
+    return _engine(make_url(url), "STATE_DATABASE_URL", limits, create=True, pooled=False)
 
 
 def _engine(
-    url: URL, setting: str, statement_timeout: timedelta, *, create: bool, pooled: bool = True
+    url: URL, setting: str, limits: _Limits, *, create: bool, pooled: bool = True
 ) -> Engine:
     if url.get_backend_name() in {"mysql", "mariadb"} and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})  # Hangul and emoji need utf8mb4
     if url.get_backend_name() == "sqlite" and not create:
         _require_sqlite_file(url, setting)
-    connect_args = {}
+    connect_args = connection_arguments(
+        url.get_backend_name(), url.get_driver_name(), limits.connect, limits.statement
+    )
     if url.get_backend_name() == "postgresql":
         # The report's aggregates run a few seconds at most: compiling them with JIT costs
         # more than it saves (measured: 5.4 s with JIT, 3.1 s without, on a million rows).
-        connect_args["options"] = f"-c jit=off {postgresql_options(statement_timeout)}"
+        connect_args["options"] = f"-c jit=off {postgresql_options(limits.statement)}"
     try:
         engine = sa.create_engine(
             url,
@@ -75,11 +93,20 @@ def _engine(
             connect_args=connect_args,
             **({} if pooled else {"poolclass": NullPool}),
         )
-    except (NoSuchModuleError, ArgumentError, ModuleNotFoundError) as exc:
+    except ModuleNotFoundError as exc:
+        extra = extra_of(exc.name)
+        if extra is None:
+            raise ConfigError(f"{setting} cannot be used: {exc}") from None
+        require(extra, f"{setting} ({url.get_backend_name()})")
+        raise  # the extra is installed, yet its module is not found: a broken install
+    except (NoSuchModuleError, ArgumentError) as exc:
         raise ConfigError(f"{setting} cannot be used: {exc}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _add_sqlite_functions)
-    limit_statements(engine, statement_timeout)
+    engine.connect_timeout = limits.connect  # type: ignore[attr-defined]  # read by the error
+    limit_statements(engine, limits.statement)
+    track_statements(engine)
+    bound_reads(engine, limits.connect, limits.statement)
     return engine
 
 
@@ -120,6 +147,10 @@ def database_error(engine: Engine, exc: DBAPIError) -> AiopsReportError:
     """The one-line error for a failed statement: unreachable, or the database's own reason."""
     if timed_out(engine, exc):
         return StatementTimeout(timeout_message(engine, exc))
+    if lock_waited(engine, exc):
+        return LockTimeout(lock_message(engine, exc, _where(engine)))
+    if exc.statement is None:  # connecting failed: no statement was sent
+        return unreachable(engine, exc)
     try:  # "operational" covers a lost server and a locked table alike: tell them apart
         with engine.connect():
             pass
@@ -132,9 +163,14 @@ def database_error(engine: Engine, exc: DBAPIError) -> AiopsReportError:
 
 def unreachable(engine: Engine, exc: DBAPIError) -> DatabaseUnreachable:
     """The one-line error for a connection that failed: `exc` says why."""
+    waited: timedelta | None = getattr(engine, "connect_timeout", None)
+    silent = f" (waited DB_CONNECT_TIMEOUT, {waited.total_seconds():g} s)" if waited else ""
+    reason = _reason(exc)
+    if not any(word in reason.lower() for word in ("timeout", "timed out")):
+        silent = ""
     return DatabaseUnreachable(
         f"cannot reach the {engine.dialect.name} database at {_where(engine)} "
-        f"({describe(engine)}): {_reason(exc)}"
+        f"({describe(engine)}): {reason}{silent}"
     )
 
 

@@ -9,6 +9,7 @@ key is optional and defaults to the schema `init-db` creates (docs/your-database
     created_at_unit = "s"            # an integer epoch: "s" or "ms"
     model = "llm"
     segment = "bot_name"             # what a report can be cut by: a bot, tenant, locale...
+    dimensions = ["prompt_version", "channel"]  # more columns a change is explained by
     [feedback]
     feedback = "thumb"
     like = ["up", "1", "true", "👍"]  # compared trimmed and case-insensitively
@@ -129,6 +130,15 @@ class _Conversations(_Section):
     completion_tokens: str | None = None
     segment: str | None = None
     created_at: str | None = None
+    # Columns (their names in the table) a change of satisfaction or score is split by.
+    dimensions: list[str] = Field(default_factory=list)
+
+    @field_validator("dimensions")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("a dimension is a column's name, not an empty text")
+        return list(dict.fromkeys(value))
 
 
 class _Feedback(_Section):
@@ -205,6 +215,7 @@ class SchemaMapping:
     dislike: tuple[str, ...]
     scale: ScoreScale
     source: Path | None  # the SCHEMA_FILE it was read from
+    dimensions: tuple[str, ...] = ()  # conversation columns a change is split by
 
     def table(self, role: TableRole) -> TableMapping:
         return self.tables[role]
@@ -275,6 +286,7 @@ def load_mapping(
         dislike=tuple(dict.fromkeys(normalized(w) for w in parsed.feedback.dislike)),
         scale=ScoreScale(low=low, high=high),
         source=schema_file,
+        dimensions=tuple(parsed.conversations.dimensions),
     )
 
 

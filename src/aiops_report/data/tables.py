@@ -205,6 +205,12 @@ class ChatbotTables:
         column = conversations.c.segment
         return exact_text(column, self.dialect) if value_kind(column) == "text" else column
 
+    def dimension_column(self, name: str) -> sa.ColumnElement[Any]:
+        """The conversations' column `name` of SCHEMA_FILE's dimensions (whatever part it
+        plays), text compared exactly as a segment is."""
+        column = next(c for c in self.conversations.c if c.name == name)
+        return exact_text(column, self.dialect) if value_kind(column) == "text" else column
+
     def segment_value(self) -> Any:
         """The segment read, as a value of the segment column."""
         return typed_word(str(self.segment), value_kind(self.conversations.c.segment))
@@ -333,7 +339,20 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     for role in ROLES:
         _check_created_at(engine, found, role)
     _check_feedback_words(found)
+    _check_dimensions(found)
     return found
+
+
+def _check_dimensions(tables: ChatbotTables) -> None:
+    """Each column of SCHEMA_FILE's dimensions must be a column of the conversations table."""
+    names = [c.name for c in tables.conversations.c]
+    for name in tables.mapping.dimensions:
+        if name not in names:
+            raise MissingColumn(
+                f"{tables.mapping.table('conversations').setting('dimensions')} names {name!r}, "
+                f"but table {tables.conversations.name!r} has no such column "
+                f"(its columns: {', '.join(names)})"
+            )
 
 
 def _check_feedback_words(tables: ChatbotTables) -> None:

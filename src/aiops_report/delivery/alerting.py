@@ -18,11 +18,10 @@ from aiops_report.analysis.alerts import Alert
 from aiops_report.analysis.metrics import ConversationExcerpt
 from aiops_report.analysis.significance import ROBUST_Z_LIMIT
 from aiops_report.data.config import Settings
-from aiops_report.delivery.email import send_text_email
+from aiops_report.delivery.config import DeliveryConfig
+from aiops_report.delivery.protocol import Message
 from aiops_report.delivery.routes import Destination
 from aiops_report.delivery.runs import RunLedger
-from aiops_report.delivery.slack import SlackDelivery
-from aiops_report.delivery.webhook import post_signed
 from aiops_report.language import in_language
 from aiops_report.texts.formats import format_day, format_score, format_value, format_z, shorten
 from aiops_report.texts.report import TEXTS
@@ -181,14 +180,20 @@ def post_alert(
     return True
 
 
+def alert_message(alert: Alert, language: str = "ko", zone: tzinfo = UTC) -> Message:
+    """An alert as one message in every form: the email's subject and text, Slack's mrkdwn,
+    a webhook's JSON with X-Alert-Id."""
+    subject, text = alert_mail(alert, language)
+    return Message(
+        subject=subject,
+        text=text,
+        markdown=alert_text(alert, language),
+        document=alert_document(alert, language, zone),
+        headers={"X-Alert-Id": alert_id(alert)},
+    )
+
+
 def _send(settings: Settings, alert: Alert, destination: Destination) -> None:
-    language = settings.report_language
-    if destination.kind == "slack":
-        channel = settings.model_copy(update={"slack_channel": destination.address})
-        SlackDelivery(channel).post_message(alert_text(alert, language))
-    elif destination.kind == "email":
-        subject, text = alert_mail(alert, language)
-        send_text_email(settings, destination.address, subject, text)
-    else:
-        document = alert_document(alert, language, settings.report_zone)
-        post_signed(settings, destination.address, document, {"X-Alert-Id": alert_id(alert)})
+    config = DeliveryConfig.of(settings)
+    message = alert_message(alert, config.language, config.zone)
+    destination.sender(config).send(message)

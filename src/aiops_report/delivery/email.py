@@ -10,6 +10,7 @@ machine (loopback). The password never appears in a message of ours.
 from __future__ import annotations
 
 import ipaddress
+import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator
@@ -21,12 +22,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from aiops_report.analysis.metrics import ReportNumbers
-from aiops_report.data.config import Settings
-from aiops_report.delivery.slack import summary_text
+from aiops_report.delivery.config import EmailConfig
+from aiops_report.delivery.messages import report_message
+from aiops_report.delivery.protocol import Kind, Message, Receipt
 from aiops_report.errors import ConfigError, EmailDeliveryError
 
 TIMEOUT = 30  # seconds for the connection and each SMTP reply
 PORTS = {"smtp": 587, "smtps": 465}
+# Deliberately loose: one @, no spaces, a dot in the domain; the SMTP server judges the rest.
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,13 @@ class SmtpServer:
             return False
 
 
-def smtp_server(settings: Settings) -> SmtpServer:
+def smtp_server(config: EmailConfig) -> SmtpServer:
     """SMTP_URL read; raises ConfigError when it (or EMAIL_FROM) is unset or malformed."""
-    if settings.smtp_url is None or not settings.smtp_url.get_secret_value().strip():
+    if config.smtp_url is None or not config.smtp_url.get_secret_value().strip():
         raise ConfigError("SMTP_URL is not set: email routes need an SMTP server")
-    if not settings.email_from:
+    if not config.sender:
         raise ConfigError("EMAIL_FROM is not set: email routes need a sender address")
-    parts = urlsplit(settings.smtp_url.get_secret_value().strip())
+    parts = urlsplit(config.smtp_url.get_secret_value().strip())
     try:
         port = parts.port
     except ValueError:
@@ -139,53 +143,88 @@ def text_message(sender: str, to: str, subject: str, text: str) -> EmailMessage:
     return message
 
 
-def report_message(
-    sender: str,
-    to: str,
-    numbers: ReportNumbers,
-    language: str,
-    attachments: list[Path],
-) -> EmailMessage:
-    """The report's email: the headline numbers as its text, its files attached (the PDF
-    first). Raises EmailDeliveryError when a file cannot be read."""
-    headline = summary_text(numbers, language).splitlines()
-    subject = headline[0].strip("*")  # Slack's bold title
-    message = text_message(sender, to, subject, "\n".join([subject, *headline[1:]]))
-    for path in attachments:
+def mail(sender: str, to: str, message: Message) -> EmailMessage:
+    """`message` as an email: its subject, its text, its files attached (a PDF as a PDF, a CSV
+    table as text). Raises EmailDeliveryError when a file cannot be read."""
+    mail = text_message(sender, to, " ".join(message.subject.split()), message.text)
+    tables = message.tables() if message.tables else []
+    for path in [*message.files, *tables]:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise EmailDeliveryError(f"cannot read {path}: {exc.strerror}") from None
         if path.suffix == ".pdf":
-            message.add_attachment(data, "application", "pdf", filename=path.name)
+            mail.add_attachment(data, "application", "pdf", filename=path.name)
+        elif path.suffix == ".csv":
+            mail.add_attachment(data, "text", "csv", filename=path.name)
         else:
-            message.add_attachment(data, "text", "csv", filename=path.name)
-    return message
+            mail.add_attachment(data, "application", "octet-stream", filename=path.name)
+    return mail
 
 
 def send_report_email(
-    settings: Settings, to: str, numbers: ReportNumbers, attachments: list[Path]
+    config: EmailConfig,
+    to: str,
+    numbers: ReportNumbers,
+    attachments: list[Path],
+    language: str = "ko",
 ) -> None:
     """Email the report to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
-    _send(
-        settings,
-        lambda sender: report_message(sender, to, numbers, settings.report_language, attachments),
-    )
+    EmailSender(to, config).send(report_message(numbers, attachments, language, offer=False))
 
 
-def send_text_email(settings: Settings, to: str, subject: str, text: str) -> None:
-    """Email `text` to `to` from EMAIL_FROM; raises ConfigError, EmailDeliveryError."""
-    _send(settings, lambda sender: text_message(sender, to, subject, text))
-
-
-def _send(settings: Settings, message_from: Callable[[str], EmailMessage]) -> None:
+def _send(config: EmailConfig, message_from: Callable[[str], EmailMessage]) -> None:
     """Send the message `message_from` EMAIL_FROM writes (before connecting: a file that
     cannot be read costs no SMTP session)."""
-    server = smtp_server(settings)
-    assert settings.email_from is not None  # smtp_server checked it
-    message = message_from(settings.email_from)
+    server = smtp_server(config)
+    assert config.sender is not None  # smtp_server checked it
+    message = message_from(config.sender)
     with smtp_session(server) as smtp:
         smtp.send_message(message)
+
+
+class EmailSender:
+    """An email address as a destination (delivery/protocol.py): the message's subject, text
+    and files, from EMAIL_FROM through SMTP_URL."""
+
+    def __init__(self, address: str, config: EmailConfig) -> None:
+        self.address = address
+        self.config = config
+
+    @property
+    def shown(self) -> str:
+        return f"email:{self.address}"
+
+    def ledger_key(self) -> str:
+        return self.address
+
+    def former_keys(self) -> set[str]:
+        return set()
+
+    def send(
+        self, message: Message, *, on_receipt_id: Callable[[str], object] | None = None
+    ) -> Receipt:
+        _send(self.config, lambda sender: mail(sender, self.address, message))
+        return Receipt()
+
+    def resume(self, message: Message, receipt_id: str) -> Receipt | None:
+        return None  # SMTP cannot be asked whether a message arrived
+
+
+def _address(address: str) -> str:
+    if not EMAIL_ADDRESS.match(address.strip()):
+        raise ValueError(f"{address!r} is not an email address")
+    return address.strip()
+
+
+EMAIL = Kind(
+    name="email",
+    many=True,
+    check=_address,
+    shown=lambda address: f"email:{address}",
+    same=str.lower,
+    sender=lambda address, config: EmailSender(address, config.email),
+)
 
 
 @dataclass(frozen=True)
@@ -198,10 +237,10 @@ class SmtpAnswer:
     user: str | None
 
 
-def check_smtp(settings: Settings) -> SmtpAnswer:
+def check_smtp(config: EmailConfig) -> SmtpAnswer:
     """doctor: connect, EHLO, STARTTLS, log in and quit, sending nothing; returns what
     worked. Raises ConfigError, EmailDeliveryError."""
-    server = smtp_server(settings)
+    server = smtp_server(config)
     with smtp_session(server) as smtp:
         tls = isinstance(smtp.sock, ssl.SSLSocket)
     return SmtpAnswer(server.shown, tls, server.user)

@@ -15,60 +15,41 @@ Without the file the report goes to SLACK_CHANNEL alone, as it always did.
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from aiops_report.data.config import Settings
+from aiops_report.delivery.config import DeliveryConfig
+from aiops_report.delivery.kinds import KINDS, kind_of
+from aiops_report.delivery.protocol import Sender
 from aiops_report.errors import ConfigError
 
-Kind = Literal["slack", "email", "webhook"]
-# Deliberately loose: one @, no spaces, a dot in the domain; the SMTP server judges the rest.
-EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KEY_LENGTH = 100  # report_runs.channel is a String(100)
 
 
 class Route(BaseModel):
-    """One [[route]]: the destinations that get the same report."""
+    """One [[route]]: the destinations that get the same report, one key per kind of
+    destination (kinds.KINDS: `slack = [...]`, `email = [...]`, `webhook = "..."`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    slack: list[str] = Field(default_factory=list)
-    email: list[str] = Field(default_factory=list)
-    webhook: str | None = None
     alerts: bool = False  # read by the alerts (watch): this route gets them too
     segment: str | None = None
-
-    @field_validator("slack")
-    @classmethod
-    def _channels(cls, channels: list[str]) -> list[str]:
-        if any(not channel.strip() for channel in channels):
-            raise ValueError("a Slack channel is empty (write #name or its ID C…)")
-        return [channel.strip() for channel in channels]
-
-    @field_validator("email")
-    @classmethod
-    def _addresses(cls, addresses: list[str]) -> list[str]:
-        for address in addresses:
-            if not EMAIL_ADDRESS.match(address.strip()):
-                raise ValueError(f"{address!r} is not an email address")
-        return [address.strip() for address in addresses]
-
-    @field_validator("webhook")
-    @classmethod
-    def _webhook(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{shown_url(url)!r} is not an http(s) URL")
-        return url.strip()
 
     @field_validator("segment")
     @classmethod
@@ -79,24 +60,54 @@ class Route(BaseModel):
 
     @model_validator(mode="after")
     def _has_destination(self) -> Route:
-        if not (self.slack or self.email or self.webhook):
-            raise ValueError("a route needs slack, email or webhook")
+        if not self.addresses():
+            raise ValueError(f"a route needs {_kind_names()}")
         return self
 
+    def addresses(self) -> list[tuple[str, str]]:
+        """Each (kind, address) of the route, kind by kind in the order they were registered."""
+        found: list[tuple[str, str]] = []
+        for name in KINDS:
+            value = getattr(self, name, None)
+            found += [(name, address) for address in _listed(value)]
+        return found
 
-class DeliveryFile(BaseModel):
-    """The whole file: one or more [[route]] tables."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _listed(value: object) -> list[str]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [str(value)]
 
-    route: list[Route] = Field(min_length=1)
+
+def _kind_names() -> str:
+    names = list(KINDS)
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _checked(check: Callable[[str], str], value: Any) -> Any:
+    if isinstance(value, list):
+        return [check(address) for address in value]
+    return None if value is None else check(value)
+
+
+def route_model() -> type[Route]:
+    """Route with a key for each registered kind of destination (a list of addresses, or
+    one), each address checked by its kind."""
+    fields: dict[str, Any] = {}
+    validators: dict[str, Any] = {}
+    for name, kind in KINDS.items():
+        fields[name] = (list[str], Field(default_factory=list)) if kind.many else (str | None, None)
+        check = partial(_checked, kind.check)
+        validators[f"_check_{name}"] = field_validator(name)(lambda cls, v, c=check: c(v))
+    return create_model("Route", __base__=Route, __validators__=validators, **fields)
 
 
 @dataclass(frozen=True)
 class Destination:
-    """One place a report goes: a Slack channel, an email address or a webhook URL."""
+    """One place a report goes: a Slack channel, an email address, a webhook URL (or an
+    address of any other registered kind)."""
 
-    kind: Kind
+    kind: str
     address: str  # a webhook URL may hold credentials: show `shown`, never this
     segment: str | None = None  # it gets this segment's report; None: the whole report
 
@@ -106,12 +117,7 @@ class Destination:
         `webhook:<URL without credentials, query or fragment>`; then ` [segment]` for a
         segment's report (so that one channel can get the whole and a segment's the same
         week)."""
-        if self.kind == "slack":
-            where = self.address
-        elif self.kind == "email":
-            where = f"email:{self.address}"
-        else:
-            where = f"webhook:{shown_url(self.address)}"
+        where = kind_of(self.kind).shown(self.address)
         return where if self.segment is None else f"{where} [{self.segment}]"
 
     @property
@@ -124,12 +130,18 @@ class Destination:
         digest = hashlib.sha256(shown.encode()).hexdigest()[:16]
         return f"{shown[: KEY_LENGTH - len(digest) - 1]}~{digest}"
 
+    def sender(self, config: DeliveryConfig) -> Sender:
+        """A sender to this destination."""
+        return kind_of(self.kind).sender(self.address, config)
 
-def shown_url(url: str) -> str:
-    """`url` without its user, password, query and fragment (where secrets travel)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    def ledger_key(self, sender: Sender) -> str:
+        """What report_runs records its deliveries under: the sender's key for the address
+        (a Slack channel's ID), with the segment. Raises what the sender raises."""
+        return Destination(self.kind, sender.ledger_key(), self.segment).key
+
+    def former_keys(self, sender: Sender) -> set[str]:
+        """Keys its deliveries were recorded under before (a Slack channel's name)."""
+        return {Destination(self.kind, key, self.segment).key for key in sender.former_keys()}
 
 
 def load_routes(path: Path) -> list[Route]:
@@ -141,7 +153,14 @@ def load_routes(path: Path) -> list[Route]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"DELIVERY_FILE {path} is not valid TOML: {exc}") from None
     try:
-        return DeliveryFile.model_validate(document).route
+        routes: Any = list[route_model()]  # type: ignore[misc]  # made at run time
+        model = create_model(
+            "DeliveryFile",
+            __config__=ConfigDict(extra="forbid", frozen=True),
+            route=(routes, Field(min_length=1)),
+        )
+        found: list[Route] = model.model_validate(document).route  # type: ignore[attr-defined]
+        return found
     except ValidationError as exc:
         problems = "; ".join(_problem(error) for error in exc.errors())
         raise ConfigError(f"DELIVERY_FILE {path}: {problems}") from None
@@ -166,19 +185,11 @@ def destinations(settings: Settings, *, alerts: bool = False) -> list[Destinatio
     without the file. Raises ConfigError for a bad file."""
     if settings.delivery_file is None:
         return [Destination("slack", settings.slack_channel.strip())]
-    found: dict[tuple[Kind, str, str | None], Destination] = {}
+    found: dict[tuple[str, str, str | None], Destination] = {}
     for route in load_routes(settings.delivery_file):
         if alerts and not route.alerts:
             continue
-        listed: list[Destination] = [
-            *(Destination("slack", channel, route.segment) for channel in route.slack),
-            *(Destination("email", address, route.segment) for address in route.email),
-            *([Destination("webhook", route.webhook, route.segment)] if route.webhook else []),
-        ]
-        for destination in listed:
-            # Channels and addresses are the same whatever their case; a URL's path is not.
-            same = destination.address
-            if destination.kind != "webhook":
-                same = same.lower()
-            found.setdefault((destination.kind, same, route.segment), destination)
+        for kind, address in route.addresses():
+            same = KINDS[kind].same(address)  # `#AI-Reports` is `#ai-reports`
+            found.setdefault((kind, same, route.segment), Destination(kind, address, route.segment))
     return list(found.values())

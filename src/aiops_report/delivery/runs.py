@@ -3,12 +3,14 @@
 One row per (week, channel), claimed atomically: the INSERT of a new row, or a conditional
 UPDATE of an existing one, succeeds for exactly one process however many run at once.
 A claim is a lease: a run that crashed mid-way is taken over once its lease has expired.
-Beside it, `report_once` records one-off events by key (an alert, a Slack request), so that
-any number of processes act on each once.
+Beside it, `report_once` records one-off events by key (an alert, a Slack request, a
+correction), so that any number of processes act on each once; `report_figures` keeps the
+headline figures each delivery carried, so that a week that changes later is restated.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +28,7 @@ Status = Literal["running", "generated", "delivered", "failed"]
 LEASE = timedelta(minutes=30)  # longer than a report build plus Slack's bounded retries
 TABLE_NAME = "report_runs"
 ONCE_TABLE_NAME = "report_once"
+FIGURES_TABLE_NAME = "report_figures"
 
 metadata = sa.MetaData()
 report_runs = sa.Table(
@@ -57,6 +60,31 @@ report_once = sa.Table(
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
+
+
+report_figures = sa.Table(
+    FIGURES_TABLE_NAME,
+    metadata,
+    # The run (report_runs.id) whose delivery carried these figures; no foreign key, so that
+    # the table can be added beside a ledger of an earlier version without touching it.
+    sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("segment", sa.Text),
+    sa.Column("figures", sa.Text, nullable=False),  # JSON: {metric: value}
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+TABLE_NAMES = (TABLE_NAME, ONCE_TABLE_NAME, FIGURES_TABLE_NAME)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline figures a run delivered (or last restated), and of which segment."""
+
+    run_id: int
+    segment: str | None
+    values: dict[str, float | None]
+    updated_at: datetime | None = None  # None: read from the report's JSON, never kept
 
 
 @dataclass(frozen=True)
@@ -122,7 +150,7 @@ class RunLedger:
     def _has_tables(conn: sa.Connection) -> bool:
         try:
             inspector = sa.inspect(conn)
-            return all(inspector.has_table(name) for name in (TABLE_NAME, ONCE_TABLE_NAME))
+            return all(inspector.has_table(name) for name in TABLE_NAMES)
         except DBAPIError:  # MariaDB refuses even to look at a table the user may not read
             return False
 
@@ -273,3 +301,55 @@ class RunLedger:
                 .limit(limit)
             )
             return [Run(**row._mapping) for row in rows]
+
+    def delivered_between(self, start: date, end: date) -> list[Run]:
+        """The delivered runs of the weeks that start in [start, end), oldest week first."""
+        self.ensure_table()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(report_runs)
+                .where(
+                    report_runs.c.status == "delivered",
+                    report_runs.c.period_start >= start,
+                    report_runs.c.period_start < end,
+                )
+                .order_by(report_runs.c.period_start, report_runs.c.id)
+            )
+            return [Run(**row._mapping) for row in rows]
+
+    def keep_figures(
+        self, run_id: int, segment: str | None, values: dict[str, float | None]
+    ) -> None:
+        """Record the figures run `run_id` delivered (or restated), replacing earlier ones."""
+        self.ensure_table()
+        row = {"segment": segment, "figures": json.dumps(values), "updated_at": utcnow()}
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                sa.update(report_figures).where(report_figures.c.run_id == run_id).values(**row)
+            ).rowcount
+            if not changed:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.insert(report_figures).values(run_id=run_id, **row))
+                except IntegrityError:  # another process recorded it first: ours is as new
+                    conn.execute(
+                        sa.update(report_figures)
+                        .where(report_figures.c.run_id == run_id)
+                        .values(**row)
+                    )
+
+    def figures(self, run_ids: Collection[int]) -> dict[int, Figures]:
+        """The figures kept for each of `run_ids` that has them."""
+        self.ensure_table()
+        if not run_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(report_figures).where(report_figures.c.run_id.in_(list(run_ids)))
+            )
+            return {
+                row.run_id: Figures(
+                    row.run_id, row.segment, json.loads(row.figures), row.updated_at
+                )
+                for row in rows
+            }

@@ -20,9 +20,7 @@ How long a delivery may take is bounded (see `retry_handlers`):
 from __future__ import annotations
 
 import logging
-import random
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,22 +31,25 @@ from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import SlackResponse
 
-from aiops_report.analysis.formulas import Change
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
+from aiops_report.delivery.config import SlackConfig
+from aiops_report.delivery.messages import mrkdwn
+from aiops_report.delivery.protocol import Kind, Message, Receipt
+from aiops_report.delivery.slack_retry import (
+    MAX_RETRIES as MAX_RETRIES,  # re-exported: the limits slack.py's docstring states
+)
+from aiops_report.delivery.slack_retry import (
+    RATE_LIMIT_BUDGET,
+    RATE_LIMIT_RETRIES,
+    BudgetedRateLimitHandler,
+    retry_handlers,
+)
 from aiops_report.errors import (
+    AiopsReportError,
     InvalidInput,
     SlackChannelRefused,
     SlackDeliveryError,
@@ -56,20 +57,12 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
+from aiops_report.redact import hide_credentials
 from aiops_report.texts.doctor import Finding, error_finding
-from aiops_report.texts.formats import (
-    format_change,
-    format_p_value,
-    format_time,
-    format_value,
-    report_title,
-    short_period,
-)
+from aiops_report.texts.messages import summary_lines, title_line
 from aiops_report.texts.report import texts_for
 
-MAX_RETRIES = 2
-RATE_LIMIT_RETRIES = 5
-RATE_LIMIT_BUDGET = 60.0  # seconds of Retry-After waiting, in total, per SlackDelivery
+log = logging.getLogger(__name__)
 
 # files:read is what files.info (file_shared_in) needs; the others: upload, post, find channels.
 REQUIRED_SCOPES = ("files:write", "files:read", "chat:write", "channels:read", "groups:read")
@@ -78,18 +71,6 @@ CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
-# The user and password of a URL: `scheme://user:password@`, up to the last `@` before the
-# path, so that an unencoded `@` in the password is hidden too.
-URL_CREDENTIALS = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#]*@")
-
-
-def hide_credentials(text: str) -> str:
-    """`text` with the user and password of every URL in it shown as `***`.
-
-    `http://user:pass@proxy:8080/api/` becomes `http://***@proxy:8080/api/`, as a database
-    URL's password is hidden; a URL without credentials is unchanged.
-    """
-    return URL_CREDENTIALS.sub(r"\1***@", text)
 
 
 def shown_channel(channel: str) -> str:
@@ -159,26 +140,31 @@ class SlackDelivery:
     Raises SlackNotConfigured when SLACK_BOT_TOKEN is not set.
     """
 
-    def __init__(self, settings: Settings, *, timeout: int | None = None) -> None:
-        token = settings.slack_bot_token
+    def __init__(self, config: SlackConfig, *, timeout: int | None = None) -> None:
+        token = config.token
         if token is None or not token.get_secret_value().strip():
             raise SlackNotConfigured(
                 "SLACK_BOT_TOKEN is not set: the report is written but not uploaded"
             )
-        self.channel = settings.slack_channel.strip()
-        self.api_url = settings.slack_api_url
-        self.language = settings.report_language
-        self.timeout = timeout or settings.slack_timeout
+        self.channel = config.channel.strip()
+        self.api_url = config.api_url
+        self.language = config.language
+        self.timeout = timeout or config.timeout
         self._rate_limits = BudgetedRateLimitHandler(RATE_LIMIT_RETRIES, RATE_LIMIT_BUDGET)
         self._client = _FileIdReportingClient(
             token=token.get_secret_value(),
-            base_url=settings.slack_api_url,
+            base_url=config.api_url,
             timeout=self.timeout,
             retry_handlers=[*retry_handlers(), self._rate_limits],
             logger=_SDK_LOGGER,
         )
         self._channel_id: str | None = None
         self._identity: _Identity | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, *, timeout: int | None = None) -> SlackDelivery:
+        """To SLACK_CHANNEL, as the settings say."""
+        return cls(SlackConfig.of(settings), timeout=timeout)
 
     def __repr__(self) -> str:
         return f"SlackDelivery(channel={self.channel!r}, api_url={self.shown_url!r})"
@@ -211,6 +197,19 @@ class SlackDelivery:
         it, SlackUnavailable (the report is kept) when Slack cannot take it now.
         """
         language = language or self.language
+        title = title_line(numbers, language) if numbers is not None else pdf_path.name
+        return self.upload(pdf_path, title, summary_text(numbers, language), on_file_id=on_file_id)
+
+    def upload(
+        self,
+        pdf_path: Path,
+        title: str,
+        comment: str,
+        *,
+        on_file_id: Callable[[str], object] | None = None,
+    ) -> Delivery:
+        """Upload a file titled `title` with `comment` (mrkdwn) as its message; raises as
+        `upload_report`."""
         try:
             data = pdf_path.read_bytes()
         except OSError as exc:
@@ -223,8 +222,8 @@ class SlackDelivery:
                     channel=channel_id,
                     file=data,
                     filename=pdf_path.name,
-                    title=_title(numbers, language) or pdf_path.name,
-                    initial_comment=summary_text(numbers, language),
+                    title=title,
+                    initial_comment=comment,
                 )
         except SlackUnavailable as exc:
             raise type(exc)(f"{exc}; the report is kept at {pdf_path}") from exc
@@ -399,81 +398,92 @@ class SlackDelivery:
             return "<your bot>"
 
 
-class BudgetedRateLimitHandler(RateLimitErrorRetryHandler):
-    """slack_sdk's HTTP 429 handler, waiting as Retry-After asks, up to `max_retry_count`
-    retries of a call and `budget` seconds of waiting in all.
+# --- the destination --------------------------------------------------------------------------
 
-    `gave_up` says why the last 429 was not retried: the retries are used up, or the wait
-    asked for is more than the budget has left (or cannot be read).
+
+class SlackSender:
+    """A Slack channel as a destination (delivery/protocol.py): a message with files is
+    uploaded with its text, one without is posted; the client is made on first use, so that
+    a report is still built without SLACK_BOT_TOKEN (its send raises SlackNotConfigured)."""
+
+    def __init__(self, config: SlackConfig) -> None:
+        self.config = config
+        self._slack: SlackDelivery | None = None
+
+    @property
+    def shown(self) -> str:
+        return shown_channel(self.config.channel)
+
+    @property
+    def slack(self) -> SlackDelivery:
+        """The client; raises SlackNotConfigured without a token."""
+        if self._slack is None:
+            self._slack = SlackDelivery(self.config)
+        return self._slack
+
+    def ledger_key(self) -> str:
+        """The channel's ID, asked of Slack once, so that `#ai-reports`, `AI-Reports` and
+        `C0AIREPORTS` are one channel with one delivery a week; without a token, its name.
+        Raises SlackDeliveryError when Slack cannot tell."""
+        if self.config.token is None or not self.config.token.get_secret_value().strip():
+            return unresolved_channel_key(self.config.channel)
+        return self.slack.channel_id()
+
+    def former_keys(self) -> set[str]:
+        # Rows written before channels were keyed by ID hold the channel as it was spelled.
+        return {self.config.channel.strip()} - {self.ledger_key()}
+
+    def send(
+        self, message: Message, *, on_receipt_id: Callable[[str], object] | None = None
+    ) -> Receipt:
+        slack = self.slack
+        if not message.files:
+            slack.post_message(message.markdown)
+            return Receipt()
+        delivery = slack.upload(
+            message.files[0], message.subject, message.markdown, on_file_id=on_receipt_id
+        )
+        self._offer(message)
+        return Receipt(delivery.file_id, delivery.permalink)
+
+    def resume(self, message: Message, receipt_id: str) -> Receipt | None:
+        if not self.slack.file_shared_in(receipt_id, self.slack.channel_id()):
+            return None
+        self._offer(message)
+        return Receipt(receipt_id)
+
+    def _offer(self, message: Message) -> None:
+        if message.offer is not None:
+            offer_regeneration(self.slack, message.offer, self.config.language)
+
+
+def offer_regeneration(slack: SlackDelivery, period: Period, language: str) -> None:
+    """Post the "Generate report now" button under a delivered report.
+
+    A file upload cannot carry buttons, hence a message of its own; the report is delivered
+    already, so a failure here is logged, not raised.
     """
-
-    def __init__(self, max_retry_count: int, budget: float) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.budget = budget
-        self.waited = 0.0
-        self.gave_up: str | None = None
-
-    def can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        wait = _retry_after(response)
-        left = self.budget - self.waited
-        if wait is None:
-            self.gave_up = "its Retry-After cannot be read"
-        elif state.current_attempt >= self.max_retry_count:
-            self.gave_up = (
-                f"still after {state.current_attempt} retries and {self.waited:.0f} s of waiting"
-            )
-        elif wait + 1 > left:  # + the jitter added to each wait, at most 1 s
-            self.gave_up = (
-                f"it asks to wait {wait} s, more than the {max(left, 0):.0f} s left of the "
-                f"{self.budget:.0f} s we wait in all"
-            )
-        else:
-            self.gave_up = None
-            return True
-        return False
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        """Sleep Retry-After plus up to 1 s of jitter (as the parent), counted in `waited`."""
-        wait = _retry_after(response) if response is not None else None
-        duration = (1 if wait is None else wait) + random.random()
-        self.waited += duration
-        state.next_attempt_requested = True
-        time.sleep(duration)
-        state.increment_current_attempt()
-
-
-def _retry_after(response: HttpResponse) -> int | None:
-    """Retry-After in seconds; None when it is not a number of seconds (e.g. an HTTP date)."""
-    values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+    hint = texts_for(language).generate_hint
     try:
-        return max(int(values[0]), 0)
-    except ValueError:
-        return None
+        slack.post_message(hint, report_button_blocks(hint, period, language))
+    except AiopsReportError as exc:
+        log.warning("the report of %s is delivered, but its button is not: %s", period.start, exc)
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Connection errors and HTTP 500/503, each retried at most MAX_RETRIES times (HTTP 429 is
-    SlackDelivery's BudgetedRateLimitHandler)."""
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
-        ServerErrorRetryHandler(max_retry_count=MAX_RETRIES),
-    ]
+def _channel(address: str) -> str:
+    if not address.strip():
+        raise ValueError("a Slack channel is empty (write #name or its ID C…)")
+    return address.strip()
+
+
+SLACK = Kind(
+    name="slack",
+    many=True,
+    check=_channel,
+    shown=lambda address: address,
+    same=str.lower,
+    sender=lambda address, config: SlackSender(config.slack.aimed_at(address)),
+)
 
 
 # --- the message ------------------------------------------------------------------------------
@@ -497,49 +507,9 @@ def report_button_blocks(text: str, period: Period | None, language: str) -> lis
     ]
 
 
-SUMMARY_METRICS = ("conversations", "satisfaction_rate", "avg_score")
-MAX_SIGNIFICANT_LINES = 3
-
-
 def summary_text(numbers: ReportNumbers | None, language: str = "ko") -> str:
-    """The Slack message of a report: title, period and headline numbers with their change,
-    then one line per significant change (at most three; none without insights).
-
-    Korean unless language is "en"; a missing number is "–", as in the PDF.
-    """
-    words = texts_for(language)
-    if numbers is None:
-        return f"*{words.title}*"
-    lines = [f"*{_title(numbers, language)}*"]
-    period = numbers.period
-    if period.through is not None:  # week to date: said before any number
-        lines.append(
-            words.slack_partial.format(through=format_time(period.through, period.zone, words))
-        )
-    for name in SUMMARY_METRICS:
-        value = format_value(name, getattr(numbers.current, name))
-        change = format_change(name, numbers.change[name], words)
-        lines.append(f"• {words.metrics[name]}: {value} · {words.versus_previous} {change}")
-    changes = numbers.insights.changes if numbers.insights else {}
-    significant = [(name, test) for name, test in changes.items() if test.significant]
-    for name, test in significant[:MAX_SIGNIFICANT_LINES]:
-        line = words.insights.slack_significant.format(
-            metric=words.metrics.get(name, name),
-            change=format_change(name, Change(test.delta, test.relative, test.new), words),
-            p=format_p_value(test.p_value),
-        )
-        lines.append(f"• {line}")
-    if numbers.is_empty:
-        lines.append(words.empty_heading)
-    return "\n".join(lines)
-
-
-def _title(numbers: ReportNumbers | None, language: str) -> str | None:
-    if numbers is None:
-        return None
-    words = texts_for(language)
-    title = report_title(numbers.period, words, numbers.segment)
-    return f"{title} {short_period(numbers.period)}"
+    """The Slack message of a report (texts.messages.summary_lines), its title in bold."""
+    return mrkdwn(summary_lines(numbers, language))
 
 
 # --- Slack's payloads -------------------------------------------------------------------------

@@ -14,15 +14,18 @@ import hashlib
 import hmac
 import json
 import urllib.request
+from collections.abc import Callable, Mapping
 from http.client import HTTPException
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from pydantic import SecretStr
+
 from aiops_report.analysis.metrics import ReportNumbers
-from aiops_report.data.config import Settings
-from aiops_report.delivery.routes import shown_url
+from aiops_report.delivery.protocol import Kind, Message, Receipt
 from aiops_report.errors import ConfigError, WebhookDeliveryError
+from aiops_report.redact import shown_url, without_credentials
 
 TIMEOUT = 20  # seconds for the connection and the answer
 SIGNATURE_HEADER = "X-Signature"
@@ -41,39 +44,37 @@ def signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_secret(settings: Settings) -> str:
+def webhook_secret(secret: SecretStr | None) -> str:
     """WEBHOOK_SECRET; raises ConfigError when it is not set (webhooks are always signed)."""
-    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+    if secret is None or not secret.get_secret_value():
         raise ConfigError("WEBHOOK_SECRET is not set: webhook routes are signed with it")
-    return settings.webhook_secret.get_secret_value()
+    return secret.get_secret_value()
 
 
-def post_report(settings: Settings, url: str, numbers: ReportNumbers) -> None:
+def post_report(secret: SecretStr | None, url: str, numbers: ReportNumbers) -> None:
     """POST the numbers to `url`, signed; raises ConfigError, WebhookDeliveryError (a non-2xx
     answer, a redirect, or no answer)."""
-    post_signed(
-        settings, url, numbers.to_dict(), {"X-Report-Week": numbers.period.start.isoformat()}
-    )
+    post_signed(secret, url, numbers.to_dict(), {"X-Report-Week": numbers.period.start.isoformat()})
 
 
 def post_signed(
-    settings: Settings, url: str, document: dict[str, Any], headers: dict[str, str]
+    secret: SecretStr | None, url: str, document: Mapping[str, Any], headers: Mapping[str, str]
 ) -> None:
     """POST `document` as JSON to `url` with `headers`, signed with WEBHOOK_SECRET; raises
     ConfigError, WebhookDeliveryError (a non-2xx answer, a redirect, or no answer)."""
-    secret = webhook_secret(settings)
+    key = webhook_secret(secret)
     body = json.dumps(document, ensure_ascii=False, default=str).encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "aiops-report",
-        SIGNATURE_HEADER: signature(body, secret),
+        SIGNATURE_HEADER: signature(body, key),
         **headers,
     }
     parts = urlsplit(url)
     if parts.username is not None:  # urllib would take `user:password@host` for the host
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
-        url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        url = urlunsplit(parts._replace(netloc=without_credentials(parts.netloc)))
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     shown = shown_url(url)
     try:
@@ -86,3 +87,48 @@ def post_signed(
     except (URLError, HTTPException, OSError) as exc:
         reason = exc.reason if isinstance(exc, URLError) else exc
         raise WebhookDeliveryError(f"webhook {shown} is unreachable ({reason})") from None
+
+
+class WebhookSender:
+    """A webhook as a destination (delivery/protocol.py): the message's JSON document and
+    headers, signed with WEBHOOK_SECRET."""
+
+    def __init__(self, url: str, secret: SecretStr | None) -> None:
+        self.url = url
+        self.secret = secret
+
+    @property
+    def shown(self) -> str:
+        return f"webhook:{shown_url(self.url)}"
+
+    def ledger_key(self) -> str:
+        return self.url
+
+    def former_keys(self) -> set[str]:
+        return set()
+
+    def send(
+        self, message: Message, *, on_receipt_id: Callable[[str], object] | None = None
+    ) -> Receipt:
+        post_signed(self.secret, self.url, message.document, message.headers)
+        return Receipt()
+
+    def resume(self, message: Message, receipt_id: str) -> Receipt | None:
+        return None  # a receiver drops a repeat by X-Report-Week
+
+
+def _url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{shown_url(url)!r} is not an http(s) URL")
+    return url.strip()
+
+
+WEBHOOK = Kind(
+    name="webhook",
+    many=False,
+    check=_url,
+    shown=lambda url: f"webhook:{shown_url(url)}",
+    same=lambda url: url,  # a URL's path is case-sensitive
+    sender=lambda url, config: WebhookSender(url, config.webhook_secret),
+)

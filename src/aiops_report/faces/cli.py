@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from aiops_report.errors import AiopsReportError
+from aiops_report.extras import require
 from aiops_report.language import Language
 
 if TYPE_CHECKING:
@@ -35,13 +38,38 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM reached a command: raised where it runs, as Ctrl-C is, so that the statement in
+    progress is cancelled in the database (and not left running, or waiting for a lock)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    from aiops_report.data.limits import cancel_running
+
+    cancel_running()  # the statements of every thread; the main thread's raises at once
+    raise Terminated
+
+
+@app.callback()
+def stop_on_sigterm(ctx: typer.Context) -> None:
+    """Weekly operations reports of an AI chatbot, from its own database tables."""
+    # The long-running commands (schedule, watch, serve, dashboard) set their own handler.
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn the library's errors into one line on stderr and exit code 1."""
+    """Turn the library's errors into one line on stderr and exit code 1; SIGTERM into one
+    line and exit code 143 (128 + 15, as a shell shows a process SIGTERM ended)."""
     from sqlalchemy.exc import DBAPIError
 
     try:
         yield
+    except Terminated:
+        err.print("stopped by SIGTERM: the statement in progress was cancelled")
+        raise typer.Exit(128 + signal.SIGTERM) from None
     except AiopsReportError as exc:
         err.print(f"[red]error:[/red] {escape(_with_notes(str(exc), exc))}")
         raise typer.Exit(1) from None
@@ -362,10 +390,11 @@ def dashboard(
 
     Example: ADMIN_PASSWORD=change-me aiops-report dashboard --host 0.0.0.0 --port 8501
     """
+    with reported_errors():
+        require("dashboard", "aiops-report dashboard")
+        settings = settings_from_env()
     from aiops_report.faces.dashboard.server import listen_address, run_dashboard
 
-    with reported_errors():
-        settings = settings_from_env()
     address = listen_address(settings, host)
     if address != host:
         err.print(
@@ -447,6 +476,8 @@ def watch(
             f"alert {escape(alert.rule.name)!r}{escape(segment)}: "
             f"{alert.rule.metric} of {alert.day} ({where})"
         )
+    for line in outcome.restated:
+        out.print(escape(line))
     for problem in outcome.problems:
         err.print(f"[red]error:[/red] {escape(problem)}")
     if outcome.problems:
@@ -464,9 +495,10 @@ def serve(
 
     Example: TRIGGER_TOKEN=change-me aiops-report serve --host 0.0.0.0 --port 8000
     """
-    from aiops_report.faces.service import serve as run_service
-
     with reported_errors():
+        require("service", "aiops-report serve")
         settings = settings_from_env()
+        from aiops_report.faces.service import serve as run_service
+
         log_to_stderr()
         run_service(settings, host, port)

@@ -6,9 +6,11 @@ service finishes the reports in progress before it exits.
 
 import hmac
 import logging
+import threading
 import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
@@ -38,6 +40,9 @@ JOB_THREADS = 2  # reports built at once; more requests wait in the pool's queue
 # Slack's requests and the trigger's are a few KB: a larger body is refused (413) as it arrives,
 # by its Content-Length before any byte is read, or once a streamed body passes the limit.
 MAX_BODY_BYTES = 256 * 1024
+# A health check answers within this many seconds whatever the database does: a server that
+# never answers makes it 503, not a probe that hangs (DB_CONNECT_TIMEOUT may be longer).
+HEALTH_TIMEOUT = 5.0
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -47,10 +52,23 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     """
     next_run_time(settings, datetime.now(settings.report_zone))  # fail at start, not per request
     jobs = ThreadPoolExecutor(max_workers=JOB_THREADS, thread_name_prefix="aiops-report-job")
+    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiops-report-health")
+    in_flight: list[Future[list[Any]]] = []
+    in_flight_lock = threading.Lock()
+
+    def latest_runs() -> list[Any]:
+        """The latest run, read on the health thread, waited for at most HEALTH_TIMEOUT;
+        a check still waiting for the database is joined, never started a second time."""
+        with in_flight_lock:
+            if not in_flight or in_flight[0].done():
+                in_flight[:] = [checks.submit(_latest_run, engine, settings)]
+            check = in_flight[0]
+        return check.result(timeout=HEALTH_TIMEOUT)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        checks.shutdown(wait=False, cancel_futures=True)
         await run_in_threadpool(jobs.shutdown, wait=True)
 
     app = FastAPI(
@@ -92,12 +110,15 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             "next_run": next_run_time(settings, datetime.now(settings.report_zone)).isoformat(),
         }
         try:
-            check_connection(engine)
-            runs = run_ledger(engine, settings).history(limit=1)
+            runs = latest_runs()
         except AiopsReportError as exc:
             log.error("health check: %s", exc)
             response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
             return {**body, "status": "error", "database": "unreachable"}
+        except FutureTimeout:
+            log.error("health check: the database did not answer in %g s", HEALTH_TIMEOUT)
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+            return {**body, "status": "error", "database": "not answering"}
         if runs:
             run = runs[0]
             body["last_run"] = {
@@ -149,6 +170,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             return await handler.handle(request)
 
     return app
+
+
+def _latest_run(engine: Engine, settings: Settings) -> list[Any]:
+    check_connection(engine)
+    return run_ledger(engine, settings).history(limit=1)
 
 
 def _run_triggered(engine: Engine, settings: Settings, period: Period, request_id: str) -> None:

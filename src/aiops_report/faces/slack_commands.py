@@ -194,15 +194,19 @@ def deliver_to_channel(
     A week still in progress (`period` cut) gets its week-to-date report, which report_runs
     does not record: the week's own report is still delivered when it is over.
     """
-    here = settings.model_copy(update={"slack_channel": channel_id})
     outcome: object
     if period.partial:
         job = f"week-to-date report of the week of {period.start}"
-        outcome = in_background(job, lambda: send_week_to_date(engine, here, period)[0].path)
+        outcome = in_background(
+            job, lambda: send_week_to_date(engine, settings, period, channel_id)[0].path
+        )
     else:  # this channel only, whatever DELIVERY_FILE lists
         job = f"on-demand report of the week of {period.start}"
         outcome = in_background(
-            job, lambda: deliver_to_slack(engine, here, period=period, force=True)
+            job,
+            lambda: deliver_to_slack(
+                engine, settings, period=period, force=True, channel=channel_id
+            ),
         )
     if isinstance(outcome, WeeklyOutcome) and outcome.status == "skipped":
         asker.tell(outcome.message)  # another request for the same week is at work on it

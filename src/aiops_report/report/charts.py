@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 AXIS_COLOR = colors.HexColor("#8A94A6")
 GRID_COLOR = colors.HexColor("#E3E7EE")
 LABEL_COLOR = colors.HexColor("#4A5568")
+INK = colors.HexColor("#1F2933")
 FONT_SIZE = 7
 LEFT, BOTTOM, TOP, RIGHT = 34, 26, 22, 8  # room for the axes' labels and the legend
+LABEL_GAP = 3  # the least room between two category labels
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,14 @@ def bar_chart(
     height: float,
     font: str,
     value_labels: bool = False,
+    short_categories: Sequence[str] | None = None,
 ) -> Drawing:
-    """Bars per category, one bar per series side by side; the value axis starts at 0."""
+    """Bars per category, one bar per series side by side; the value axis starts at 0.
+
+    Labels that do not fit under their bars side by side are replaced by `short_categories`
+    (e.g. a score bucket's lower edge instead of its range), and turned aslant if those do not
+    fit either: no two labels ever overlap.
+    """
     drawing = _drawing(width, height, font)
     chart = VerticalBarChart()
     _place(chart, width, height)
@@ -47,8 +56,15 @@ def bar_chart(
     for index, s in enumerate(series):
         chart.bars[index].fillColor = s.color
         chart.bars[index].strokeColor = None
-    chart.categoryAxis.categoryNames = list(categories)
     _style_axes(chart, font)
+    slot = chart.width / max(1, len(categories))
+    names = list(categories)
+    if short_categories is not None and not _fit(names, slot, font):
+        names = list(short_categories)
+    chart.categoryAxis.categoryNames = names
+    if not _fit(names, slot, font):
+        chart.categoryAxis.labels.angle = 35
+        chart.categoryAxis.labels.boxAnchor = "ne"
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = _nice_max(max((v or 0 for s in series for v in s.values), default=0))
     if value_labels:
@@ -96,6 +112,23 @@ def line_chart(
     return drawing
 
 
+def histogram(
+    buckets: Sequence[tuple[float, float]],
+    series: Sequence[Series],
+    *,
+    width: float,
+    height: float,
+    font: str,
+) -> Drawing:
+    """Bars per bucket (low, high), labelled with their range ("0–1") where those fit side by
+    side, else with their lower edge ("90" for 90–100): readable on any score scale."""
+    ranges = [f"{low:g}–{high:g}" for low, high in buckets]
+    lower_edges = [f"{low:g}" for low, _ in buckets]
+    return bar_chart(
+        ranges, series, width=width, height=height, font=font, short_categories=lower_edges
+    )
+
+
 def _drawing(width: float, height: float, font: str) -> Drawing:
     drawing = Drawing(width, height)
     drawing.initialFontName = font  # the renderer's starting font, Helvetica otherwise
@@ -129,6 +162,11 @@ def _style_axes(chart: VerticalBarChart | HorizontalLineChart, font: str) -> Non
     value_axis.maximumTicks = 6
 
 
+def _fit(labels: Sequence[str], slot: float, font: str) -> bool:
+    """Whether each of `labels` fits in `slot` points, with room between neighbours."""
+    return all(stringWidth(label, font, FONT_SIZE) + LABEL_GAP <= slot for label in labels)
+
+
 def _legend(series: Sequence[Series], height: float, font: str) -> Legend:
     legend = Legend()
     legend.x, legend.y = LEFT, height - 6
@@ -159,3 +197,95 @@ def _nice_max(value: float) -> float:
 
 def _thousands(value: float) -> str:
     return f"{value:,.0f}"
+
+
+# --- the waterfall of a change's parts (explain.py) ---------------------------------------------
+
+MIX_COLOR = colors.HexColor("#E0A030")  # traffic that moved
+RATE_COLOR = colors.HexColor("#2F6FB0")  # groups' own change
+ROW, LABEL_WIDTH, VALUE_WIDTH, LEGEND_HEIGHT = 13, 110, 46, 16
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of a waterfall: a group's mix and rate parts, drawn one after the other."""
+
+    label: str
+    mix: float
+    rate: float
+    bold: bool = False
+
+
+def waterfall(
+    steps: Sequence[Step],
+    total: Step,
+    *,
+    width: float,
+    font: str,
+    bold_font: str,
+    legend: tuple[str, str],
+    shown: Callable[[float], str],
+) -> Drawing:
+    """A horizontal waterfall: each step's bar starts where the one above ended (its mix part,
+    then its rate part), the total's bar from 0; a dashed line marks 0; each row's sum
+    (`shown`) at its right."""
+    rows = [*steps, total]
+    height = LEGEND_HEIGHT + ROW * len(rows) + 6
+    drawing = _drawing(width, height, font)
+    ends, running = [0.0], 0.0
+    for step in steps:
+        ends += [running + step.mix, running + step.mix + step.rate]
+        running += step.mix + step.rate
+    ends += [total.mix, total.mix + total.rate]
+    low, high = min(ends), max(ends)
+    span = (high - low) or 1.0
+    left, right = LABEL_WIDTH, width - VALUE_WIDTH
+
+    def x(value: float) -> float:
+        return left + (value - low) / span * (right - left)
+
+    top = height - LEGEND_HEIGHT
+    drawing.add(
+        Line(x(0), 2, x(0), top, strokeColor=AXIS_COLOR, strokeWidth=0.5, strokeDashArray=(2, 2))
+    )
+    running = 0.0
+    for index, step in enumerate(rows):
+        y = top - ROW * (index + 1) + 3
+        start = 0.0 if step is total else running
+        face = bold_font if step.bold else font
+        drawing.add(String(4, y + 2, step.label, fontName=face, fontSize=FONT_SIZE, fillColor=INK))
+        # The mix part on the row's upper half, the rate part on its lower half from where
+        # the mix ended: parts of opposite signs never hide each other.
+        half = (ROW - 4) / 2
+        for begin, size, color, bottom in (
+            (start, step.mix, MIX_COLOR, y + half),
+            (start + step.mix, step.rate, RATE_COLOR, y),
+        ):
+            if size:
+                a, b = sorted((x(begin), x(begin + size)))
+                drawing.add(
+                    Rect(a, bottom, max(b - a, 0.6), half, fillColor=color, strokeColor=None)
+                )
+        value = shown(step.mix + step.rate)
+        drawing.add(
+            String(
+                width - 2,
+                y + 2,
+                value,
+                fontName=face,
+                fontSize=FONT_SIZE,
+                fillColor=INK,
+                textAnchor="end",
+            )
+        )
+        if step is not total:
+            running = start + step.mix + step.rate
+    for offset, (label, color) in enumerate(zip(legend, (MIX_COLOR, RATE_COLOR), strict=True)):
+        x0 = left + offset * (right - left) / 2
+        drawing.add(Rect(x0, height - 10, 7, 7, fillColor=color, strokeColor=None))
+        drawing.add(
+            String(
+                x0 + 11, height - 9, label, fontName=font, fontSize=FONT_SIZE, fillColor=LABEL_COLOR
+            )
+        )
+    return drawing

@@ -49,7 +49,7 @@ from aiops_report.report.blocks import (
     WIDTH,
     Blocks,
 )
-from aiops_report.report.charts import Series, bar_chart, line_chart
+from aiops_report.report.charts import Series, bar_chart, histogram, line_chart
 from aiops_report.report.fonts import ReportFonts, report_fonts
 from aiops_report.report.insight_section import insights_section
 from aiops_report.report.summary import highlights, shown_metrics, tone
@@ -67,14 +67,20 @@ from aiops_report.texts.formats import (
 from aiops_report.texts.report import DOWN, TEXTS, UP, Texts
 
 CHART_HEIGHT = 150
+CHART_WIDTH = WIDTH / 2 - 8  # two charts a row
 
 
 def write_report(
-    numbers: ReportNumbers, out_dir: Path, *, language: Language, generated_at: datetime
+    numbers: ReportNumbers,
+    out_dir: Path,
+    *,
+    language: Language,
+    generated_at: datetime,
+    suffix: str = "",
 ) -> Path:
     """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
-    a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's) to
-    `out_dir`.
+    a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's, then
+    `suffix`: `_restated` for a delivered week's restatement) to `out_dir`.
 
     Both are written to temporary files beside them and moved into place once both are
     whole, so a reader never sees half a report, nor a JSON without its PDF. Returns the PDF's
@@ -85,7 +91,7 @@ def write_report(
     # A week-to-date report is named apart: it never stands in for the week's own report.
     partial = "_partial" if numbers.period.partial else ""
     segment = f"_segment_{file_safe(numbers.segment)}" if numbers.segment is not None else ""
-    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}"
+    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}{suffix}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
     report = _Report(numbers, TEXTS[language], fonts, generated_at)
@@ -221,16 +227,16 @@ class _Report:
         story += insights_section(self.numbers, self.blocks)
         story += self.charts_section()
         texts = self.texts
-        for heading, excerpts in [
-            (texts.lowest_heading, self.numbers.lowest_scored),
-            (texts.disliked_heading, self.numbers.disliked),
+        for heading, time_heading, excerpts in [
+            (texts.lowest_heading, texts.scored_at, self.numbers.lowest_scored),
+            (texts.disliked_heading, texts.rated_at, self.numbers.disliked),
         ]:
             if excerpts:
                 # A heading near the page's foot goes to the next page with its table.
                 story += [
                     CondPageBreak(28 * mm),
                     self.blocks.heading(heading),
-                    self.excerpt_table(excerpts),
+                    self.excerpt_table(excerpts, time_heading),
                 ]
         return story
 
@@ -338,7 +344,7 @@ class _Report:
         """The daily charts and the score distribution, two per row; only charts with data."""
         numbers, texts, font = self.numbers, self.texts, self.fonts.regular
         days = [chart_day(d.date, texts) for d in numbers.daily]
-        width = WIDTH / 2 - 8
+        width = CHART_WIDTH
         cells: list[list[Flowable]] = []
 
         def add(title: str, drawing: Flowable) -> None:
@@ -377,10 +383,10 @@ class _Report:
                 Series(texts.this_week, [b.current for b in buckets], BLUE),
                 Series(texts.last_week, [b.previous for b in buckets], PALE_BLUE),
             ]
-            labels = [f"{b.low}–{b.high}" for b in buckets]
+            edges = [(b.low, b.high) for b in buckets]
             add(
                 texts.chart_distribution,
-                bar_chart(labels, series, width=width, height=CHART_HEIGHT, font=font),
+                histogram(edges, series, width=width, height=CHART_HEIGHT, font=font),
             )
         # One table per row of two charts, so that a row that does not fit goes to the next page
         # on its own; the heading stays with the first row.
@@ -401,12 +407,14 @@ class _Report:
             ],
         )
 
-    def excerpt_table(self, excerpts: Sequence[ConversationExcerpt]) -> Table:
-        """Time, score, feedback, model and the conversation; columns nobody has are left out."""
+    def excerpt_table(self, excerpts: Sequence[ConversationExcerpt], time_heading: str) -> Table:
+        """Time (headed `time_heading`: whose time it is), score, feedback, model and the
+        conversation; columns nobody has are left out."""
         texts, zone, headings = self.texts, self.numbers.period.zone, self.texts.excerpt_columns
-        short = [(headings[0], "cell", [format_time(e.created_at, zone, texts) for e in excerpts])]
+        times = [format_time(e.created_at, zone, texts) for e in excerpts]
+        short = [(time_heading, "cell", times)]
         short += self.blocks.score_feedback_model(
-            headings[1:4],
+            headings[:3],
             [e.score for e in excerpts],
             [e.feedback for e in excerpts],
             [e.model for e in excerpts],
@@ -417,7 +425,7 @@ class _Report:
             else None
             for e in excerpts
         ]
-        return self.blocks.text_table(short, headings[4], words)
+        return self.blocks.text_table(short, headings[3], words)
 
 
 def _has_words(excerpt: ConversationExcerpt) -> bool:

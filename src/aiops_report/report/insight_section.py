@@ -20,6 +20,7 @@ from aiops_report.report.blocks import (
     WORST,
     Blocks,
 )
+from aiops_report.report.explain_section import explain_part
 from aiops_report.report.summary import rising_theme, shown_metrics, tone, worst_model
 from aiops_report.texts.formats import (
     anomalies_notes,
@@ -62,6 +63,7 @@ class _InsightParts:
             part
             for part in (
                 self.changes_part(insights),
+                explain_part(insights, self.blocks),
                 self.models_part(insights),
                 self.segments_part(insights),
                 self.anomalies_part(insights),
@@ -310,10 +312,10 @@ class _InsightParts:
         ]
         shown = agreement.disagreements[:SHOWN_DISAGREEMENTS]
         if shown:
-            # The columns of the excerpt tables, but the time.
+            # The columns of the excerpt tables (they have no time).
             headings = texts.excerpt_columns
             short = self.blocks.score_feedback_model(
-                headings[1:4],
+                headings[:3],
                 [d.score for d in shown],
                 [d.feedback for d in shown],
                 [d.model for d in shown],
@@ -325,7 +327,7 @@ class _InsightParts:
                 Spacer(1, 8),
                 self.blocks.paragraph(words.disagreements, "chart_title"),
                 Spacer(1, 3),
-                self.blocks.text_table(short, headings[4], cells),
+                self.blocks.text_table(short, headings[3], cells),
             ]
         return part
 

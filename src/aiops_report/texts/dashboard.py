@@ -192,6 +192,18 @@ KO: Mapping[str, str] = {
     "col_error": "오류",
     "col_updated": "갱신",
     "col_file": "파일",
+    "figures_heading": "발송한 수치와 지금의 수치",
+    "figures_caption": (
+        "최근 4주 동안 발송한 리포트의 주요 수치와 지금 데이터로 다시 센 수치입니다. 발송 뒤 "
+        "늦게 들어온 데이터로 RESTATE_THRESHOLD({threshold})보다 크게 바뀌면 받은 곳마다 정정이 "
+        "한 번 발송됩니다."
+    ),
+    "no_figures": "최근 4주 동안 발송한 리포트가 없습니다.",
+    "col_delivered": "{metric} (발송)",
+    "col_current": "{metric} (지금)",
+    "col_moved": "기준을 넘게 바뀐 수치",
+    "unchanged": "변화 없음",
+    "within_threshold": "기준 이내",
     "status_running": "진행 중",
     "status_generated": "생성됨",
     "status_delivered": "발송됨",
@@ -392,6 +404,18 @@ EN: Mapping[str, str] = {
     "col_error": "Error",
     "col_updated": "Updated",
     "col_file": "File",
+    "figures_heading": "Delivered and current figures",
+    "figures_caption": (
+        "The headline figures of the reports delivered in the last 4 weeks, beside the same "
+        "figures counted on today's data. A week that rows landing late moved by more than "
+        "RESTATE_THRESHOLD ({threshold}) gets one correction at each destination."
+    ),
+    "no_figures": "No report was delivered in the last 4 weeks.",
+    "col_delivered": "{metric} (delivered)",
+    "col_current": "{metric} (now)",
+    "col_moved": "Moved past the threshold",
+    "unchanged": "unchanged",
+    "within_threshold": "within the threshold",
     "status_running": "running",
     "status_generated": "generated",
     "status_delivered": "delivered",

@@ -103,7 +103,11 @@ class Texts:
     dislike: str
     lowest_heading: str
     disliked_heading: str
-    excerpt_columns: tuple[str, str, str, str, str]  # time, score, feedback, model, conversation
+    excerpt_columns: tuple[str, str, str, str]  # score, feedback, model, conversation
+    # The time column of each excerpt table says whose time it is: the lowest-scored list shows
+    # when the evaluation was written, the disliked list when the dislike was given.
+    scored_at: str
+    rated_at: str
     question: str
     answer: str
     comment: str
@@ -193,7 +197,9 @@ KO = Texts(
     dislike="싫어요",
     lowest_heading="점수가 가장 낮은 대화",
     disliked_heading="싫어요를 받은 대화",
-    excerpt_columns=("시각", "점수", "피드백", "모델", "대화"),
+    excerpt_columns=("점수", "피드백", "모델", "대화"),
+    scored_at="평가 시각",
+    rated_at="피드백 시각",
     question="질문",
     answer="답변",
     comment="의견",
@@ -339,7 +345,9 @@ EN = Texts(
     dislike="Dislike",
     lowest_heading="Lowest-scored conversations",
     disliked_heading="Disliked conversations",
-    excerpt_columns=("Time", "Score", "Feedback", "Model", "Conversation"),
+    excerpt_columns=("Score", "Feedback", "Model", "Conversation"),
+    scored_at="Scored at",
+    rated_at="Rated at",
     question="Q",
     answer="A",
     comment="Comment",

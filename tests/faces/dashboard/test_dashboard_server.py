@@ -102,12 +102,18 @@ def dashboard(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, li
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopping_the_command_stops_the_server(
-    dashboard: tuple[subprocess.Popen[bytes], int, list[int]], signum: signal.Signals
+    dashboard: tuple[subprocess.Popen[bytes], int, list[int]],
+    signum: signal.Signals,
+    tmp_path: Path,
 ) -> None:
     command, port, server = dashboard
     command.send_signal(signum)
 
     command.wait(timeout=SHUTDOWN)
+    # The URL is the command's first line: no Streamlit warning ("No runtime found") before.
+    output = (tmp_path / "dashboard.log").read_text(encoding="utf-8")
+    assert output.startswith(f"dashboard: http://127.0.0.1:{port}\n"), output
+    assert "No runtime found" not in output
     assert not answers(port)
     assert not any(running(pid) for pid in server)
     # Streamlit stops cleanly (0), or is ended by the SIGTERM before its handler is set (143).

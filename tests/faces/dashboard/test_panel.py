@@ -6,11 +6,12 @@ The app reads its settings from the environment, as `aiops-report dashboard` han
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import streamlit as st
 import time_machine
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
@@ -35,6 +36,7 @@ from aiops_report.texts.formats import (
     format_p_value,
     format_value,
     period_label,
+    short_period,
 )
 from aiops_report.texts.report import KO as REPORT_KO
 from chatbot_tables import Rows, create_tables, insert
@@ -607,6 +609,40 @@ def test_send_again_needs_a_confirmation_and_posts_again(
     assert len(slack_server.shared_files()) == 2
     history = at.dataframe[0].value
     assert list(history.iloc[0])[1:4] == [KO["status_delivered"], "#ai-reports", 2]
+
+
+def test_the_reports_page_shows_delivered_and_current_figures_side_by_side(
+    slack_env: None, slack_server: SlackServer, engine: Engine
+) -> None:
+    at = open_page(started(), "reports")
+    at.button(key="aiops_send").click().run()
+    week = default_week(load_settings())
+    figures = at.dataframe[1].value
+    delivered = int(figures.iloc[0][KO["col_delivered"].format(metric="대화 수")].replace(",", ""))
+    assert figures.iloc[0][KO["col_moved"]] == KO["unchanged"]
+
+    late = (week.start_at + timedelta(days=2)).astimezone(UTC).replace(tzinfo=None)
+    table = sa.Table("conversation_log", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table), [{"created_at": late}] * 10)
+    st.cache_data.clear()  # the page's numbers are up to CACHE_TTL old
+    open_page(at, "reports")
+
+    assert_clean(at)
+    row = at.dataframe[1].value.iloc[0]
+    assert row[KO["col_period"]] == short_period(week)
+    assert row[KO["col_channel"]] == "#ai-reports"
+    assert row[KO["col_delivered"].format(metric="대화 수")] == f"{delivered:,}"
+    assert row[KO["col_current"].format(metric="대화 수")] == f"{delivered + 10:,}"
+    assert row[KO["col_moved"]] == "대화 수"
+
+    at.button(key="aiops_send").click().run()  # a run: the week is restated, once
+    assert_clean(at)
+    _, correction = slack_server.shared_files()
+    assert correction.filename == f"weekly_report_{week.end:%Y_%m_%d}_restated.pdf"
+    row = at.dataframe[1].value.iloc[0]
+    assert row[KO["col_delivered"].format(metric="대화 수")] == f"{delivered + 10:,}"
+    assert row[KO["col_moved"]] == KO["unchanged"]
 
 
 def test_without_slack_token_sending_is_disabled(demo: Settings) -> None:

@@ -271,6 +271,18 @@ def report_history(settings: Settings) -> list[Run]:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _delivered_weeks(key: str, runs: str, _settings: Settings) -> list[jobs.DeliveredWeek]:
+    return jobs.delivered_weeks(engine(_settings), _settings)
+
+
+def delivered_weeks(settings: Settings, history: list[Run]) -> list[jobs.DeliveredWeek]:
+    """The deliveries of the last four weeks, the figures each carried beside today's (read
+    again when a run of `history` changes, else at most CACHE_TTL old)."""
+    runs = ",".join(f"{run.id}:{run.updated_at.isoformat()}" for run in history)
+    return _delivered_weeks(settings_key(settings), runs, settings)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _slack_channel_key(key: str, _settings: Settings) -> str | None:
     try:
         return jobs.slack_channel_key(_settings)

@@ -12,11 +12,12 @@ from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading
 from aiops_report.faces.dashboard.display import plain
-from aiops_report.texts.formats import format_generated, short_period
-from aiops_report.texts.report import NONE
+from aiops_report.texts.formats import format_generated, format_value, short_period
+from aiops_report.texts.report import NONE, texts_for
 
 if TYPE_CHECKING:
     from aiops_report.delivery.runs import Run
+    from aiops_report.jobs import DeliveredWeek
 
 
 def render(ctx: Context) -> None:
@@ -26,6 +27,7 @@ def render(ctx: Context) -> None:
     _actions(ctx, period)
     history = data.report_history(ctx.settings)  # read after the buttons: they may add a run
     _history(ctx, history)
+    _figures(ctx, data.delivered_weeks(ctx.settings, history))
     _downloads(ctx, data.report_files(ctx.settings, history))
 
 
@@ -137,6 +139,39 @@ def _history(ctx: Context, history: list[Run]) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+FIGURES = ("conversations", "satisfaction_rate", "avg_score")  # the Slack message's
+
+
+def _figures(ctx: Context, weeks: list[DeliveredWeek]) -> None:
+    """Each delivery of the last four weeks: the figures it carried beside today's."""
+    t, words = ctx.t, texts_for(ctx.settings.report_language)
+    heading(t["figures_heading"])
+    st.caption(t["figures_caption"].format(threshold=ctx.settings.restate_threshold))
+    if not weeks:
+        st.caption(t["no_figures"])
+        return
+    rows = []
+    for week in reversed(weeks):  # newest week first, as the history
+        row = {
+            t["col_period"]: short_period(week.period),
+            t["col_channel"]: data.channel_shown(ctx.settings, week.run.channel),
+        }
+        for name in FIGURES:
+            metric = words.metrics[name]
+            row[t["col_delivered"].format(metric=metric)] = format_value(
+                name, week.delivered.get(name)
+            )
+            row[t["col_current"].format(metric=metric)] = format_value(name, week.current.get(name))
+        if week.moved:
+            moved = ", ".join(words.metrics.get(name, name) for name in week.moved)
+        else:
+            same = all(week.delivered.get(n) == week.current.get(n) for n in week.delivered)
+            moved = t["unchanged"] if same else t["within_threshold"]
+        row[t["col_moved"]] = moved
+        rows.append(row)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _downloads(ctx: Context, files: list[Path]) -> None:

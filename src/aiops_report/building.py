@@ -1,0 +1,171 @@
+"""Building a report, apart from delivering it: a week's numbers and insights, its PDF and
+JSON (and CSV tables), and where the project's own tables are (the ledger, kept totals)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from aiops_report.analysis.insight_parts import Insights
+from aiops_report.analysis.insight_reads import baseline_span
+from aiops_report.analysis.insights import compute_insights
+from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.prices import load_prices
+from aiops_report.data.config import Settings
+from aiops_report.data.daily import keep_daily_totals
+from aiops_report.data.db import state_engine
+from aiops_report.data.periods import Period, parse_week
+from aiops_report.data.rollups import DailyTotalsStore
+from aiops_report.data.tables import ChatbotTables, reflect_tables
+from aiops_report.delivery.runs import RunLedger
+from aiops_report.errors import InvalidInput
+from aiops_report.language import Language
+from aiops_report.report import write_report
+from aiops_report.report.csv_tables import write_csv_tables
+
+# What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
+steps = logging.getLogger("aiops_report.steps")
+
+
+def default_week(settings: Settings, now: datetime | None = None) -> Period:
+    """The last complete week in the report's time zone."""
+    return Period.last_complete_week(
+        now or datetime.now(settings.report_zone), settings.report_zone
+    )
+
+
+def requested_week(settings: Settings, text: str | None, now: datetime | None = None) -> Period:
+    """The week holding the date `text` (YYYY-MM-DD) as known now: whole once it is over,
+    week-to-date (cut now) while it runs; the last complete week when `text` is None.
+
+    Raises InvalidInput when `text` is not a date, DateOutOfRange, WeekNotStarted.
+    """
+    now = now or datetime.now(settings.report_zone)
+    if text is None:
+        return default_week(settings, now)
+    return parse_week(text, settings.report_zone).as_of(now)
+
+
+def totals_store(engine: Engine, settings: Settings) -> DailyTotalsStore | None:
+    """Where settled days' totals are kept (STATE_DATABASE_URL or DATABASE_URL), unless
+    KEEP_DAILY_TOTALS is false."""
+    return DailyTotalsStore(state_engine(engine, settings)) if settings.keep_daily_totals else None
+
+
+def run_ledger(engine: Engine, settings: Settings) -> RunLedger:
+    """The ledger of deliveries (in STATE_DATABASE_URL or DATABASE_URL)."""
+    return RunLedger(state_engine(engine, settings))
+
+
+def report_numbers(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    analyse_texts: bool = True,
+    segment: str | None = None,
+) -> ReportNumbers:
+    """The numbers and insights of `period` (week-to-date when it is cut), of `segment` only
+    when given; without `analyse_texts`, the complaint texts are read but not made into themes.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable, ConfigError
+    (a segment without a segment column), InvalidInput.
+    """
+    steps.info("reading the tables")
+    tables = reflect_tables(engine, settings).for_segment(segment)
+    store = totals_store(engine, settings)
+    if store:  # read and keep the settled days once, before the parts below read them at once
+        # Only whole days are kept: a day cut short is read live each time.
+        keep_daily_totals(engine, tables, baseline_span(period).before_cut, store)
+    steps.info("reading the week and its insights")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        numbers = pool.submit(compute, engine, tables, period, store=store)
+        insights = report_insights(
+            engine, settings, tables, period, store=store, analyse_texts=analyse_texts
+        )
+        return replace(numbers.result(), insights=insights)
+
+
+def headline_numbers(
+    engine: Engine, settings: Settings, period: Period, segment: str | None = None
+) -> ReportNumbers:
+    """The numbers of `period` (of `segment`) without insights, excerpts or distinct users:
+    what a delivered week's figures are checked against. Raises as `report_numbers`."""
+    tables = reflect_tables(engine, settings).for_segment(segment)
+    store = totals_store(engine, settings)
+    return compute(engine, tables, period, worst_limit=0, store=store, count_users=False)
+
+
+def report_insights(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    store: DailyTotalsStore | None = None,
+    analyse_texts: bool = True,
+) -> Insights:
+    """The insights of `period` as the report has them (MODEL_PRICES, SCORE_GOOD_THRESHOLD).
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
+    """
+    prices = load_prices(settings.model_prices) if settings.model_prices else None
+    return compute_insights(
+        engine,
+        tables,
+        period,
+        prices=prices,
+        score_good_threshold=settings.score_good_threshold,
+        store=store or totals_store(engine, settings),
+        analyse_texts=analyse_texts,
+    )
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    path: Path
+    numbers: ReportNumbers
+    tables: list[Path] = field(default_factory=list)  # the CSV tables, when asked for
+
+
+def generate_report(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    *,
+    language: Language | None = None,
+    out_dir: Path | None = None,
+    csv: bool = False,
+    segment: str | None = None,
+    suffix: str = "",
+) -> GeneratedReport:
+    """Compute the week's numbers (of `segment` only, when given) and write its PDF (and the
+    JSON beside it, and with `csv` its tables as CSV files); a partial (week-to-date) period
+    gets a PDF of its own, marked partial; `suffix` ends the files' names."""
+    numbers = report_numbers(engine, settings, period, segment=segment)
+    steps.info("writing the PDF")
+    path = write_report(
+        numbers,
+        out_dir or settings.report_dir,
+        language=language or settings.report_language,
+        generated_at=datetime.now(settings.report_zone),
+        suffix=suffix,
+    )
+    return GeneratedReport(path, numbers, write_csv_tables(numbers, path) if csv else [])
+
+
+def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
+    """The numbers a report was built from (its JSON twin), if they are there."""
+    twin = pdf_path.with_suffix(".json")
+    try:
+        return ReportNumbers.from_dict(json.loads(twin.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{twin} is not the JSON of a report: {exc}") from None
