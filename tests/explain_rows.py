@@ -66,17 +66,18 @@ def create(engine: Engine, settings: Settings) -> None:
     metadata.create_all(engine)
 
 
-def paradox_rows(per_week: int = 800, seed: int = 3) -> Rows:
-    """`per_week` conversations in each week, each rated once the same day; the strong
-    model's conversations scored higher."""
+def paradox_rows(per_week: int = 800, seed: int = 3, period: Period = WEEK) -> Rows:
+    """`per_week` conversations in `period` and as many in the one before, each rated once
+    within two hours; the strong model's conversations scored higher."""
     rng = random.Random(seed)
     rows = Rows()
     cid = 0
-    for which, period in (("previous", WEEK.previous), ("current", WEEK)):
+    for which, each in (("previous", period.previous), ("current", period)):
+        minutes = int((each.end_at - each.start_at).total_seconds() // 60) - 120
         for _ in range(per_week):
             cid += 1
             model = STRONG if rng.random() < PLAN[which][STRONG][0] else WEAK
-            created = period.start_at + timedelta(minutes=rng.randrange(7 * 24 * 60 - 120))
+            created = each.start_at + timedelta(minutes=rng.randrange(minutes))
             rows.conversations.append(
                 {
                     "id": cid,

@@ -3,7 +3,7 @@ and the values of a mapped segment column."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,7 +11,12 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.doctor import alert_findings, database_findings, delivery_findings
+from aiops_report.doctor import (
+    alert_findings,
+    database_findings,
+    delivery_findings,
+    schedule_findings,
+)
 from aiops_report.texts.doctor import Finding
 from chatbot_tables import Rows, create_tables, insert
 from mail_server import MailServer
@@ -116,7 +121,10 @@ def test_the_alert_rules_and_the_watch_schedule_are_checked(tmp_path: Path) -> N
     ]
     [(level, message)] = found(alerts_file=broken)
     assert level == "error" and message.startswith(f"ALERTS_FILE {broken}: rule 1")
-    [(level, message)] = found(watch_schedule="every hour")
+    [(level, message)] = [
+        (f.level, f.line("en"))
+        for f in schedule_findings(load_settings(watch_schedule="every hour"), datetime.now(UTC))
+    ]
     assert level == "error" and message.startswith("invalid setting: WATCH_SCHEDULE 'every hour'")
 
 

@@ -30,7 +30,8 @@ from aiops_report.errors import (
     WeekNotOver,
     WeekNotStarted,
 )
-from aiops_report.jobs import requested_week, run_weekly, send_week_to_date, slack_channel_key
+from aiops_report.jobs import requested_week, run_weekly
+from aiops_report.slack_jobs import send_week_to_date, slack_channel_key
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")

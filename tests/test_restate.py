@@ -22,6 +22,7 @@ from aiops_report.delivery.runs import RunLedger
 from aiops_report.errors import ConfigError
 from aiops_report.jobs import WeeklyOutcome, run_weekly
 from aiops_report.restate import delivered_weeks
+from aiops_report.watch import watch
 from mail_server import MailServer, mail_server_fixture  # noqa: F401  (the `mail_server` fixture)
 from slack_server import TOKEN, SlackServer
 
@@ -95,15 +96,24 @@ def replicas_at_once(settings: Settings, count: int) -> list[WeeklyOutcome]:
     return outcomes
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    ("db_url", "state_apart"),
+    [("sqlite", False), ("postgresql", False), ("postgresql", True)],
+    indirect=["db_url"],
+    ids=["sqlite", "postgresql", "postgresql-with-sqlite-state"],
+)
 def test_late_rows_are_restated_once_everywhere_by_four_replicas(
     engine: Engine,
     settings: Settings,
     tmp_path: Path,
     slack_server: SlackServer,
     mail_server: MailServer,
+    state_apart: bool,
 ) -> None:
     settings = routed(settings, tmp_path, slack_server, mail_server)
+    if state_apart:  # the ledger and the figures in STATE_DATABASE_URL, a SQLite file
+        state = f"sqlite:///{tmp_path / 'state.db'}"
+        settings = settings.model_copy(update={"state_database_url": state})
     fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
     with time_machine.travel(SEOUL_NOW, tick=True):
         run_weekly(engine, settings, period=WEEK)
@@ -147,6 +157,12 @@ def test_late_rows_are_restated_once_everywhere_by_four_replicas(
     assert [(w.delivered["conversations"], w.current["conversations"]) for w in weeks] == [
         (delivered + 10, delivered + 10)
     ] * 2
+    # The figures are kept with the ledger: in STATE_DATABASE_URL when it is set.
+    assert sa.inspect(engine).has_table("report_figures") is not state_apart
+    if state_apart:
+        assert sa.inspect(sa.create_engine(str(settings.state_database_url))).has_table(
+            "report_figures"
+        )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "mariadb"], indirect=True)
@@ -195,3 +211,38 @@ def test_a_bad_threshold_is_one_line(text: str) -> None:
         load_settings(restate_threshold=text)
     assert str(raised.value).startswith("invalid setting: RESTATE_THRESHOLD ")
     assert "'1%, 0.5pt'" in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_watch_restates_too_in_the_reports_language(
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    slack_server: SlackServer,
+    mail_server: MailServer,
+) -> None:
+    settings = routed(settings, tmp_path, slack_server, mail_server)
+    fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
+
+    quiet = watch(engine, settings, now=SEOUL_NOW)  # nothing delivered yet
+    assert (quiet.restated, quiet.problems) == ([], [])
+
+    with time_machine.travel(SEOUL_NOW, tick=True):
+        run_weekly(engine, settings, period=WEEK)
+    add_late_conversations(engine, 10)
+    english = settings.model_copy(update={"report_language": "en"})
+    outcome = watch(engine, english, now=LATER)
+
+    assert [line.split(": ")[0] for line in outcome.restated] == [
+        "the week 2026-11-16 restated to #ai-reports",
+        "the week 2026-11-16 restated to email:ops-lead@example.com",
+    ]
+    _, correction_mail = mail_server.messages
+    # (a long subject is folded on the way: its spaces are compared, not their number)
+    assert " ".join(correction_mail["Subject"].split()) == (
+        "Correction: AI chatbot weekly operations report 2026-11-16 – 2026-11-22"
+    )
+    body = correction_mail.get_body(("plain",))
+    assert body is not None
+    assert "Rows that arrived after this week's report was sent" in body.get_content()
+    assert watch(engine, english, now=LATER).restated == []

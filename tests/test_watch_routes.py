@@ -4,17 +4,21 @@ gets the alerts of its segment's rows."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings
+from aiops_report.delivery import email, webhook
 from aiops_report.watch import watch
 from alert_days import FRIDAY, NOW, load, steady_days
 from chatbot_tables import Rows
 from mail_server import MailServer, mail_server_fixture  # noqa: F401  (the `mail_server` fixture)
+from silent_server import SilentServer
 from slack_server import TOKEN, SlackServer
 from webhook_server import SECRET, WebhookServer, webhook_server_fixture  # noqa: F401
 
@@ -178,3 +182,49 @@ def test_a_segment_without_a_segment_column_is_a_problem_of_its_route_only(
     [problem] = outcome.problems
     assert problem.startswith("the alerts of segment 'shop-bot' are not judged: no segment column")
     assert [where for _, where in outcome.posted] == ["#ai-reports"]
+
+
+def test_a_destination_that_hangs_is_waited_for_once_per_watch(
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    slack_server: SlackServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The SMTP server's and the webhook's stand-ins accept and never answer; each is waited
+    # for 1 s (their timeouts shortened from 30 s and 20 s, so that the test is quick).
+    monkeypatch.setattr(email, "TIMEOUT", 1)
+    monkeypatch.setattr(webhook, "TIMEOUT", 1)
+    with SilentServer() as smtp, SilentServer() as hook:
+        routes = (
+            '[[route]]\nslack = ["#ai-reports"]\nemail = ["ops-lead@example.com"]\n'
+            f'webhook = "http://127.0.0.1:{hook.port}/alerts"\nalerts = true\n'
+        )
+        settings = with_routes(
+            settings,
+            tmp_path,
+            routes,
+            slack_server,
+            smtp_url=SecretStr(f"smtp://127.0.0.1:{smtp.port}"),
+            email_from="aiops-report@example.com",
+            webhook_secret=SecretStr(SECRET),
+        )
+        load(engine, settings, steady_days(low_satisfaction=FRIDAY, busy_morning=FRIDAY))
+
+        started = time.monotonic()
+        first = watch(engine, settings, now=NOW)
+        took = time.monotonic() - started
+        waited_once = (smtp.connections, hook.connections)
+        second = watch(engine, settings, now=NOW + timedelta(hours=1))
+        waited_again = (smtp.connections, hook.connections)
+
+    assert len(first.alerts) >= 2
+    assert [where for _, where in first.posted] == ["#ai-reports"] * len(first.alerts)
+    assert waited_once == (1, 1)  # one wait each, not one per alert
+    assert took < 2 + 5, took
+    [mail_problem, hook_problem] = first.problems
+    assert f"127.0.0.1:{smtp.port}: no answer within 1 s" in mail_problem
+    assert "did not answer within 1 s" in hook_problem
+    assert mail_problem.endswith("its other alerts wait for the next watch")
+    assert waited_again == (2, 2)  # the next watch tries them again
+    assert second.posted == []

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insight_reads import baseline_span
 from aiops_report.analysis.insights import compute_insights
-from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.metrics import ReportNumbers, compute, unique_users
 from aiops_report.analysis.prices import load_prices
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
@@ -23,11 +23,13 @@ from aiops_report.data.db import state_engine
 from aiops_report.data.periods import Period, parse_week
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from aiops_report.delivery.runs import RunLedger
+from aiops_report.delivery.runs import Run, RunLedger
 from aiops_report.errors import InvalidInput
 from aiops_report.language import Language
 from aiops_report.report import write_report
 from aiops_report.report.csv_tables import write_csv_tables
+from aiops_report.sanity import report_warnings
+from aiops_report.texts.doctor import Finding
 
 # What a job is doing now, one INFO line per step: the CLI shows it on a terminal.
 steps = logging.getLogger("aiops_report.steps")
@@ -132,6 +134,7 @@ class GeneratedReport:
     path: Path
     numbers: ReportNumbers
     tables: list[Path] = field(default_factory=list)  # the CSV tables, when asked for
+    warnings: list[Finding] = field(default_factory=list)  # what makes the numbers doubtful
 
 
 def generate_report(
@@ -157,7 +160,9 @@ def generate_report(
         generated_at=datetime.now(settings.report_zone),
         suffix=suffix,
     )
-    return GeneratedReport(path, numbers, write_csv_tables(numbers, path) if csv else [])
+    tables = write_csv_tables(numbers, path) if csv else []
+    now = datetime.now(settings.report_zone)
+    return GeneratedReport(path, numbers, tables, report_warnings(engine, settings, now))
 
 
 def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
@@ -169,3 +174,42 @@ def numbers_beside(pdf_path: Path) -> ReportNumbers | None:
         return None
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"{twin} is not the JSON of a report: {exc}") from None
+
+
+# --- any range, as the dashboard reads it ------------------------------------------------
+
+
+def range_numbers(
+    engine: Engine,
+    settings: Settings,
+    tables: ChatbotTables,
+    period: Period,
+    *,
+    worst_limit: int,
+    count_users: bool = True,
+) -> ReportNumbers:
+    """The numbers of any range and the one before it (settled days from the kept totals),
+    with `worst_limit` lowest-scored and disliked conversations; without insights.
+
+    Raises MissingTable, MissingColumn, DatabaseUnreachable.
+    """
+    return compute(
+        engine,
+        tables,
+        period,
+        worst_limit=worst_limit,
+        store=totals_store(engine, settings),
+        count_users=count_users,
+    )
+
+
+def range_unique_users(
+    engine: Engine, tables: ChatbotTables, period: Period
+) -> tuple[int, int] | None:
+    """Distinct users of the period before `period` and of `period`; None without user_id."""
+    return unique_users(engine, tables, period)
+
+
+def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
+    """The latest `limit` report runs of the ledger, newest week first."""
+    return run_ledger(engine, settings).history(limit=limit)

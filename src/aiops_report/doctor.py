@@ -18,25 +18,28 @@ from aiops_report.data.census import (
     score_census,
     segment_census,
 )
-from aiops_report.data.column_values import value_kind
+from aiops_report.data.column_values import suggested_words, toml_words, value_kind
 from aiops_report.data.config import Settings
-from aiops_report.data.db import check_connection, describe
+from aiops_report.data.db import check_connection, describe, state_engine
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
 from aiops_report.data.time_column import TimeColumn
-from aiops_report.delivery.config import EmailConfig, SlackConfig
+from aiops_report.delivery.config import DeliveryConfig, EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
-from aiops_report.delivery.routes import destinations
+from aiops_report.delivery.kinds import kind_of
+from aiops_report.delivery.routes import Destination, destinations
 from aiops_report.delivery.slack import SlackDelivery
 from aiops_report.delivery.webhook import webhook_secret
 from aiops_report.errors import AiopsReportError, ConfigError, FontMissing, SlackNotConfigured
 from aiops_report.extras import install_hint
 from aiops_report.jobs import report_numbers
 from aiops_report.report import font_status
+from aiops_report.sanity import time_findings
 from aiops_report.texts.doctor import Finding, Listed, Phrase, error_finding
 from aiops_report.timetable import cron_trigger
 
+SCHEDULE_HORIZON = timedelta(days=366)  # a schedule whose next run is further is a mistake
 CENSUS_WEEKS = 8
 CENSUS_SPAN = timedelta(weeks=CENSUS_WEEKS)
 NEITHER_SHARE = 0.05  # more feedback rows than this that are neither: the words may be wrong
@@ -64,6 +67,7 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
     now = datetime.now(settings.report_zone)
     try:
+        findings += time_findings(engine, tables, now)
         findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
         findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
         if tables.has("conversations", "segment"):
@@ -156,10 +160,23 @@ def _feedback_findings(
                     "odd": odd or Phrase("none"),
                     "likes": list(tables.mapping.like),
                     "dislikes": list(tables.mapping.dislike),
+                    "hint": _words_hint(tables, [v.value for v in values]),
                 },
             )
         )
     return findings
+
+
+def _words_hint(tables: ChatbotTables, values: list[object]) -> Phrase | str:
+    """Like and dislike words that fit the values found, when they differ from the mapping's."""
+    words = suggested_words(values, value_kind(tables.feedback.c.feedback))
+    if words is None or (tuple(words[0]), tuple(words[1])) == (
+        tables.mapping.like,
+        tables.mapping.dislike,
+    ):
+        return ""
+    likes, dislikes = words
+    return Phrase("words_hint", {"likes": toml_words(likes), "dislikes": toml_words(dislikes)})
 
 
 def _score_findings(
@@ -252,7 +269,7 @@ def delivery_findings(settings: Settings) -> list[Finding]:
         every = destinations(settings)
     except ConfigError as exc:
         return [error_finding(exc)]
-    counted = {"path": settings.delivery_file, "count": len(every)}
+    counted = {"path": settings.delivery_file, "count": _distinct(every, settings)}
     findings = [Finding("ok", "delivery_file", counted)]
     smtp: Finding | None = None
     for destination in every:
@@ -269,6 +286,22 @@ def delivery_findings(settings: Settings) -> list[Finding]:
             except ConfigError as exc:
                 findings.append(_of_destination(destination.shown, error_finding(exc)))
     return findings
+
+
+def _distinct(every: list[Destination], settings: Settings) -> int:
+    """How many destinations `every` are once each is known as delivery knows it (its ledger
+    key: a Slack channel's ID, asked of Slack), so that `#AI-Reports`, `ai-reports` and
+    `C0AIREPORTS` count once; a destination that cannot say is counted by its spelling."""
+    config = DeliveryConfig.of(settings)
+    keys = set()
+    for destination in every:
+        kind = kind_of(destination.kind)
+        try:
+            key = kind.sender(destination.address, config).ledger_key()
+        except AiopsReportError:
+            key = kind.same(destination.address)
+        keys.add((destination.kind, key, destination.segment))
+    return len(keys)
 
 
 def _of_destination(destination: str, finding: Finding) -> Finding:
@@ -303,18 +336,49 @@ def alert_findings(settings: Settings) -> list[Finding]:
             findings.append(Finding("ok", "alerts_file", counted))
         except ConfigError as exc:
             findings.append(error_finding(exc))
-    try:
-        cron_trigger(settings, "watch_schedule")
-    except ConfigError as exc:
-        findings.append(error_finding(exc))
     return findings
+
+
+def schedule_findings(settings: Settings, now: datetime) -> list[Finding]:
+    """SCHEDULE and WATCH_SCHEDULE: an error when one is not a schedule, a warning when its
+    next run never comes (the 31st of February) or is more than a year away."""
+    findings = []
+    for setting in ("schedule", "watch_schedule"):
+        try:
+            trigger = cron_trigger(settings, setting)
+        except ConfigError as exc:
+            findings.append(error_finding(exc))
+            continue
+        said = {"setting": setting.upper(), "expression": getattr(settings, setting)}
+        next_run: datetime | None = trigger.get_next_fire_time(None, now)
+        if next_run is None:
+            findings.append(Finding("warn", "schedule_never", said))
+        elif next_run - now > SCHEDULE_HORIZON:
+            findings.append(Finding("warn", "schedule_far", {**said, "next": next_run.date()}))
+    return findings
+
+
+def state_findings(engine: Engine, settings: Settings) -> list[Finding]:
+    """STATE_DATABASE_URL, when set, reached as the chatbot's database is."""
+    if settings.state_database_url is None:
+        return []
+    state = state_engine(engine, settings)
+    try:
+        check_connection(state)
+    except AiopsReportError as exc:
+        return [error_finding(f"STATE_DATABASE_URL: {exc}")]
+    return [
+        Finding("ok", "state_connected", {"dialect": state.dialect.name, "url": describe(state)})
+    ]
 
 
 def all_findings(engine: Engine, settings: Settings) -> list[Finding]:
     """Everything `doctor` checks: database, font, each destination and the alert rules."""
     return [
         *database_findings(engine, settings),
+        *state_findings(engine, settings),
         *font_findings(),
         *delivery_findings(settings),
         *alert_findings(settings),
+        *schedule_findings(settings, datetime.now(settings.report_zone)),
     ]

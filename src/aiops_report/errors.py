@@ -73,6 +73,11 @@ class ReportNotWritten(AiopsReportError):
     """The report's folder cannot hold its files (a file in its path, read-only, a full disk)."""
 
 
+class DeliveryTimeout(AiopsReportError):
+    """A destination did not answer in time (Slack, an SMTP server, a webhook): a run does not
+    try it again; the next run does."""
+
+
 class SlackDeliveryError(AiopsReportError):
     """Slack refused the report (token, channel, scope, membership); the message names the fix."""
 
@@ -89,7 +94,7 @@ class SlackUnavailable(SlackDeliveryError):
     """Slack could not be reached, answered 5xx or kept rate limiting: trying later may work."""
 
 
-class SlackTimeout(SlackUnavailable):
+class SlackTimeout(SlackUnavailable, DeliveryTimeout):
     """Slack did not answer in time: the file may be posted anyway, so check before resending."""
 
 
@@ -101,8 +106,16 @@ class EmailDeliveryError(AiopsReportError):
     """The SMTP server refused the report or could not be reached (SMTP_URL, EMAIL_FROM)."""
 
 
+class EmailTimeout(EmailDeliveryError, DeliveryTimeout):
+    """The SMTP server did not answer in time."""
+
+
 class WebhookDeliveryError(AiopsReportError):
     """A webhook refused the report (a non-2xx answer) or could not be reached."""
+
+
+class WebhookTimeout(WebhookDeliveryError, DeliveryTimeout):
+    """A webhook did not answer in time."""
 
 
 class DeliveryFailed(AiopsReportError):
@@ -113,3 +126,8 @@ class DeliveryFailed(AiopsReportError):
 class MissingExtra(AiopsReportError, ImportError):
     """A part needs an optional extra that is not installed (`extras.require`); an ImportError
     too, so that `import aiops_report.faces.dashboard` without it fails as imports do."""
+
+
+class KnownWrongReport(AiopsReportError):
+    """The week's report would be known to be wrong (a mapping that reads the rows wrongly):
+    it is not delivered; the message names the SCHEMA_FILE key to fix."""

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from aiops_report.analysis import metrics
 from aiops_report.analysis.insights import (
     INSIGHT_RULES as INSIGHT_RULES,  # re-exported: the thresholds faces explain
 )
-from aiops_report.analysis.metrics import ReportNumbers, compute
+from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.analysis.restatement import headline
 from aiops_report.building import (  # re-exported: the jobs' building blocks, for faces
     GeneratedReport as GeneratedReport,
@@ -52,8 +52,7 @@ from aiops_report.building import (
 )
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period, format_instant
-from aiops_report.data.tables import ChatbotTables
-from aiops_report.delivery.config import DeliveryConfig, SlackConfig
+from aiops_report.delivery.config import DeliveryConfig
 from aiops_report.delivery.loop import Built, deliver_once
 from aiops_report.delivery.messages import report_message
 from aiops_report.delivery.routes import Destination, destinations
@@ -62,18 +61,13 @@ from aiops_report.delivery.slack import (
     ACTION_ID as ACTION_ID,  # re-exported: the Slack button's action, for its handler
 )
 from aiops_report.delivery.slack import (
-    Delivery,
-    SlackDelivery,
-)
-from aiops_report.delivery.slack import (
     shown_channel as shown_channel,  # re-exported: faces name channels through jobs
 )
 from aiops_report.errors import (
     AiopsReportError,
     DeliveryFailed,
-    InvalidInput,
-    SlackNotConfigured,
     WeekNotOver,
+    one_line,
 )
 from aiops_report.report.csv_tables import write_csv_tables
 from aiops_report.restate import (
@@ -86,19 +80,13 @@ from aiops_report.restate import (
 from aiops_report.restate import (
     delivered_weeks as delivered_weeks,
 )
-from aiops_report.texts.doctor import Finding
+from aiops_report.sanity import refuse_known_wrong
+from aiops_report.sanity import (
+    report_warnings as report_warnings,  # re-exported: generate --json warns of them too
+)
 
 log = logging.getLogger(__name__)
 Outcome = TypeVar("Outcome")
-
-
-def send_report(settings: Settings, pdf_path: Path) -> Delivery:
-    """Upload a report PDF to SLACK_CHANNEL, with the numbers of its JSON twin as the message."""
-    if not pdf_path.is_file():
-        raise InvalidInput(f"{pdf_path} is not a file")
-    return SlackDelivery.of(settings).upload_report(
-        pdf_path, numbers_beside(pdf_path), settings.report_language
-    )
 
 
 @dataclass(frozen=True)
@@ -112,14 +100,6 @@ class WeeklyOutcome:
     run: Run
     destinations: tuple[WeeklyOutcome, ...] = ()  # each destination's, with DELIVERY_FILE
     restated: tuple[str, ...] = ()
-
-
-def post_notice(settings: Settings, text: str) -> None:
-    """Post a message to SLACK_CHANNEL.
-
-    Raises SlackNotConfigured, SlackDeliveryError when Slack refuses it, SlackUnavailable.
-    """
-    SlackDelivery.of(settings).post_message(text)
 
 
 def in_background(what: str, job: Callable[[], Outcome]) -> Outcome | Exception:
@@ -164,12 +144,17 @@ def run_weekly(
     Each destination is claimed, delivered and recorded in report_runs on its own, keyed by
     the week and the destination: a failed one is retried by the next run without sending
     the others again, and never stops them. Raises DeliveryFailed naming each destination
-    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver.
+    that failed (the others are delivered), ConfigError for a bad DELIVERY_FILE, WeekNotOver,
+    KnownWrongReport (unless `force`: a report known to be wrong is neither sent nor recorded).
     """
+    period = period or default_week(settings)
+    refuse_unfinished(settings, period)
+    if not force:
+        refuse_known_wrong(engine, settings, period, datetime.now(settings.report_zone))
     if settings.delivery_file is None:
         outcome = deliver_to_slack(engine, settings, period=period, force=force)
     else:
-        outcome = _deliver_everywhere(engine, settings, period or default_week(settings), force)
+        outcome = _deliver_everywhere(engine, settings, period, force)
     restated = restate_quietly(engine, settings)
     if not (restated.posted or restated.problems):
         return outcome
@@ -187,9 +172,10 @@ def restate_quietly(
     delivery's job is not failed by the check of earlier weeks."""
     try:
         return restate_delivered(engine, settings, now)
-    except AiopsReportError as exc:
+    except (AiopsReportError, SQLAlchemyError) as exc:  # a locked SQLite file, a lost server
         outcome = RestateOutcome()
-        outcome.problems.append(f"the delivered weeks are not checked for late rows: {exc}")
+        why = one_line(exc)
+        outcome.problems.append(f"the delivered weeks are not checked for late rows: {why}")
         log.error(outcome.problems[0])
         return outcome
 
@@ -290,16 +276,6 @@ def deliver_to_slack(
     return deliver_to(destination, engine, settings, period, force)
 
 
-def slack_channel_key(settings: Settings) -> str:
-    """What report_runs records deliveries to SLACK_CHANNEL under: its ID, asked of Slack
-    once (its name without a token).
-
-    Raises SlackDeliveryError when Slack cannot tell (channel not found, Slack down).
-    """
-    destination = Destination("slack", settings.slack_channel.strip())
-    return destination.ledger_key(destination.sender(DeliveryConfig.of(settings)))
-
-
 def week_deliveries(
     engine: Engine, settings: Settings, period: Period
 ) -> list[tuple[Destination, Run | None]]:
@@ -314,25 +290,6 @@ def week_deliveries(
     return [
         (d, ledger.find(period, d.ledger_key(d.sender(config)))) for d in destinations(settings)
     ]
-
-
-def send_week_to_date(
-    engine: Engine, settings: Settings, period: Period, channel: str | None = None
-) -> tuple[GeneratedReport, Delivery]:
-    """Build the week-to-date report of `period` (cut: partial) and upload it to
-    SLACK_CHANNEL (or `channel`), without recording it in report_runs: the week is delivered
-    for real by run_weekly once it is over.
-
-    Raises InvalidInput for a whole period, and what generate_report and the upload raise.
-    """
-    if not period.partial:
-        raise InvalidInput(f"the period from {period.start} is complete: run_weekly delivers it")
-    report = generate_report(engine, settings, period)
-    slack = SlackConfig.of(settings)
-    delivery = SlackDelivery(slack.aimed_at(channel) if channel else slack).upload_report(
-        report.path, report.numbers, settings.report_language
-    )
-    return report, delivery
 
 
 @dataclass
@@ -372,50 +329,3 @@ def _report_for(
             raise
         built.report = (report.path, report.numbers)
     return built.report
-
-
-# --- what the dashboard shows: the same assembly, for any range -------------------------------
-
-
-def range_numbers(
-    engine: Engine,
-    settings: Settings,
-    tables: ChatbotTables,
-    period: Period,
-    *,
-    worst_limit: int,
-    count_users: bool = True,
-) -> ReportNumbers:
-    """The numbers of any range and the one before it (settled days from the kept totals),
-    with `worst_limit` lowest-scored and disliked conversations; without insights.
-
-    Raises MissingTable, MissingColumn, DatabaseUnreachable.
-    """
-    return compute(
-        engine,
-        tables,
-        period,
-        worst_limit=worst_limit,
-        store=totals_store(engine, settings),
-        count_users=count_users,
-    )
-
-
-def range_unique_users(
-    engine: Engine, tables: ChatbotTables, period: Period
-) -> tuple[int, int] | None:
-    """Distinct users of the period before `period` and of `period`; None without user_id."""
-    return metrics.unique_users(engine, tables, period)
-
-
-def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
-    """The latest `limit` report runs of the ledger, newest week first."""
-    return run_ledger(engine, settings).history(limit=limit)
-
-
-def slack_check(settings: Settings) -> list[Finding] | None:
-    """doctor's findings on the Slack token and channel; None when no token is set."""
-    try:
-        return SlackDelivery.of(settings).check()
-    except SlackNotConfigured:
-        return None

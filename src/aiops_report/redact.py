@@ -3,6 +3,7 @@ message or a log line. Whatever names a destination or reports an error goes thr
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,3 +30,22 @@ def shown_url(url: str) -> str:
 def without_credentials(netloc: str) -> str:
     """A URL's `user:password@host:port` as `host:port`."""
     return netloc.rpartition("@")[2]
+
+
+class HideCredentials(logging.Filter):
+    """On a handler: every record it writes, of any library, with the credentials of each URL
+    in its message and its traceback hidden (slack_bolt and slack_sdk log each request's and
+    each retry's URL; a database driver's error may carry its URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = hide_credentials(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = hide_credentials(record.exc_text)
+        if record.stack_info:
+            record.stack_info = hide_credentials(record.stack_info)
+        return True

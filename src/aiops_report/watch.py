@@ -20,10 +20,12 @@ from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables, reflect_tables
 from aiops_report.delivery.alerting import post_alert
+from aiops_report.delivery.kinds import kind_of
 from aiops_report.delivery.routes import Destination, destinations
 from aiops_report.errors import (
     AiopsReportError,
     ConfigError,
+    DeliveryTimeout,
     InvalidInput,
     SlackNotConfigured,
     WeekNotStarted,
@@ -108,8 +110,14 @@ def watch(
     if not outcome.alerts:
         return outcome
     ledger = run_ledger(engine, settings)
+    # A destination that did not answer in time is not waited for again in this watch (its
+    # other alerts, of every segment, are sent by the next one): each wait is a full timeout.
+    silent: set[tuple[str, str]] = set()
     for destination in every:
+        same = (destination.kind, kind_of(destination.kind).same(destination.address))
         for alert in found[destination.segment]:
+            if same in silent:
+                break
             try:
                 if post_alert(settings, ledger, alert, destination):
                     outcome.posted.append((alert, destination.shown))
@@ -119,6 +127,12 @@ def watch(
             except ConfigError as exc:  # the same for each alert of this destination
                 outcome.tell(f"{exc}: the alerts are not sent to {destination.shown}")
                 break
+            except DeliveryTimeout as exc:
+                silent.add(same)
+                outcome.tell(
+                    f"alert {alert.rule.name!r} of {alert.day} not sent to "
+                    f"{destination.shown}: {exc}; its other alerts wait for the next watch"
+                )
             except AiopsReportError as exc:
                 outcome.tell(
                     f"alert {alert.rule.name!r} of {alert.day} not sent to "

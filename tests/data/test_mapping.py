@@ -406,7 +406,8 @@ def test_feedback_words_nobody_mapped_are_shown_not_counted_as_zero(db_url: str)
     assert (
         "warn  3 of 3 feedback rows are neither a like nor a dislike ('up', 'down'); likes are "
         "['like'], dislikes ['dislike']: to count others, list them in like = [...] and "
-        "dislike = [...] under [feedback] in SCHEMA_FILE"
+        "dislike = [...] under [feedback] in SCHEMA_FILE (for this column's values, e.g. "
+        'like = ["up"] and dislike = ["down"])'
     ) in doctor.output
     assert generate.exit_code == 0, generate.output
     assert "none of the week's 3 feedback rows is a like or a dislike" in generate.stderr

@@ -1,13 +1,20 @@
 """The schema of a new install, and what reflection finds in a user's tables."""
 
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 
+from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
+from aiops_report.data.periods import Period
 from aiops_report.data.tables import create_schema, missing_created_at_indexes, reflect_tables
-from aiops_report.errors import MissingColumn, MissingTable
+from aiops_report.errors import ConfigError, MissingColumn, MissingTable
 from chatbot_tables import create_tables
 
 
@@ -70,3 +77,46 @@ def test_configured_table_names_are_used(db_url: str) -> None:
         assert reflect_tables(engine, settings).conversations.name == "chat_turns"
     finally:
         engine.dispose()
+
+
+# A thumbs column of 0 and 1: MariaDB's TINYINT(1) (its BOOLEAN), a SMALLINT elsewhere.
+THUMBS = sa.SmallInteger().with_variant(mysql.TINYINT(display_width=1), "mysql", "mariadb")
+
+
+def test_the_feedback_words_hint_fits_a_0_1_column(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """The hint once said like = ["1"], dislike = ["-1"] for TINYINT(1), which cannot hold -1."""
+    metadata = sa.MetaData()
+    sa.Table("conversation_log", metadata, sa.Column("created_at", sa.DateTime))
+    feedback = sa.Table(
+        "feedback_log",
+        metadata,
+        sa.Column("feedback", THUMBS),
+        sa.Column("created_at", sa.DateTime),
+    )
+    sa.Table(
+        "conversation_evaluation",
+        metadata,
+        sa.Column("score", sa.Float),
+        sa.Column("created_at", sa.DateTime),
+    )
+    metadata.create_all(engine)
+    day = datetime(2026, 11, 18, 3)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(feedback), [{"feedback": t, "created_at": day} for t in (1, 1, 0, None)]
+        )
+
+    with pytest.raises(ConfigError) as error:
+        reflect_tables(engine, settings)
+    hint = 'like = ["1"] and dislike = ["0"] under [feedback] in SCHEMA_FILE'
+    (tmp_path / "schema.toml").write_text('[feedback]\nlike = ["1"]\ndislike = ["0"]\n')
+    hinted = settings.model_copy(update={"schema_file": tmp_path / "schema.toml"})
+    week = Period.week_of(date(2026, 11, 16), ZoneInfo("UTC"))
+    numbers = compute(engine, reflect_tables(engine, hinted), week)
+
+    if engine.dialect.name in {"mysql", "mariadb"}:
+        assert "feedback_log.feedback is a TINYINT column" in str(error.value)  # TINYINT(1)
+    assert hint in str(error.value) and "-1" not in str(error.value)
+    assert (numbers.current.likes, numbers.current.dislikes) == (2, 1)

@@ -148,16 +148,19 @@ def test_doctor_fails_when_tables_are_missing(tmp_path) -> None:  # type: ignore
 TUESDAY = datetime(2026, 12, 1, 16, 47, tzinfo=ZoneInfo("Asia/Seoul"))
 
 
-@pytest.mark.parametrize("command", ["generate", "run-weekly"])
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("generate", "--week"), ("run-weekly", "--week"), ("watch", "--day")],
+)
 @pytest.mark.parametrize(
     "day", ["9999-12-31", "0001-01-01", "1899-12-31"], ids=["9999", "0001", "1899"]
 )
-def test_a_date_out_of_range_is_one_line(command: str, day: str) -> None:
-    result = run(command, "--week", day)
+def test_a_date_out_of_range_is_one_line(command: str, option: str, day: str) -> None:
+    result = run(command, option, day)
 
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"error: --week {day} is out of range: use a date from 1900-01-01 to 9999-12-17"
+        f"error: {option} {day} is out of range: use a date from 1900-01-01 to 9999-12-17"
     ]
 
 

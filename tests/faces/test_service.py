@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import time_machine
 import uvicorn
 from fastapi import FastAPI
@@ -110,6 +111,36 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
         "delivered",
         "C0AIREPORTS",  # the ledger's key: the channel's ID
     )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_trigger_of_a_delivered_week_still_restates_late_rows(
+    settings: Settings, slack_server: SlackServer
+) -> None:
+    settings = settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr(TOKEN),
+            "slack_api_url": slack_server.api_url,
+            "trigger_token": SecretStr(TRIGGER_TOKEN),
+        }
+    )
+    engine = make_engine(settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=20)
+    outcome = run_weekly(engine, settings)
+    late = (outcome.period.start_at + timedelta(days=1)).astimezone(UTC).replace(tzinfo=None)
+    table = sa.Table("conversation_log", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table), [{"created_at": late}] * 20)
+
+    with TestClient(create_app(settings, engine)) as client:
+        answer = client.post("/trigger/weekly", headers=BEARER)
+    # leaving the client stopped the service, which first finished the check in progress
+
+    assert answer.status_code == 200 and answer.json()["status"] == "already_delivered"
+    report, correction = slack_server.shared_files()
+    assert correction.filename == report.filename.replace(".pdf", "_restated.pdf")
+    assert correction.initial_comment and correction.initial_comment.startswith("*정정: ")
     engine.dispose()
 
 

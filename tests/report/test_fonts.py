@@ -3,12 +3,21 @@ filter."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import aiops_report
+from aiops_report.data.config import load_settings
+from aiops_report.data.db import make_engine
+from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.tables import create_schema
 from aiops_report.errors import FontMissing
 from aiops_report.report import font_status
 from aiops_report.report.fonts import font_files, report_fonts
@@ -60,3 +69,39 @@ def test_every_word_of_the_report_has_glyphs() -> None:
             for word in words:
                 if isinstance(word, str):
                     assert fonts.keep_drawable(word) == word, (language, field.name)
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["generate"], ["run-weekly"]])
+def test_a_truncated_font_is_one_line_naming_the_file(command: list[str], tmp_path: Path) -> None:
+    # The package as installed, with its font cut at 5,000 bytes (a broken download or disk).
+    package = tmp_path / "site" / "aiops_report"
+    shutil.copytree(
+        Path(aiops_report.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    font = package / "fonts" / "NanumGothic.ttf"
+    font.write_bytes(font.read_bytes()[:5000])
+    database = tmp_path / "chatbot.db"
+    settings = load_settings(database_url=f"sqlite:///{database}")
+    engine = make_engine(settings, create=True)
+    create_schema(engine, settings)
+    fill_demo_data(engine, settings, weeks=2, per_day=5, now=datetime.now(UTC))
+    engine.dispose()
+
+    done = subprocess.run(
+        [sys.executable, "-m", "aiops_report", *command],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(package.parent),
+            "DATABASE_URL": settings.database_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    [line] = [line for line in (done.stdout + done.stderr).splitlines() if "report font" in line]
+    assert f"the report font {font} cannot be read (" in line
+    assert "damaged or cut short" in line

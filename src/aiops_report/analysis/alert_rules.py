@@ -10,6 +10,8 @@
     when = "above"
     value = 3000
     min_observations = 50            # no alert on a handful of rows
+    explain = false                  # satisfaction and score alerts say which group drove
+                                     # them unless told not to (explain.py)
 
 Without the file, a day whose satisfaction rate, average score, conversations or p95 latency
 is anomalous (the report's robust z against the same weekday of the 8 weeks before) alerts.
@@ -24,6 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aiops_report.analysis.explain import EXPLAINED_METRICS
 from aiops_report.analysis.metrics import METRIC_NAMES
 from aiops_report.analysis.significance import MIN_DAY_OBSERVATIONS
 from aiops_report.errors import ConfigError
@@ -35,13 +38,17 @@ class AlertRule(BaseModel):
     """One rule: `metric` of a day is anomalous, or below / above `value`, on at least
     `min_observations` observations (default: the report's 20 a day)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # nan compares false with everything: a rule of value = nan would never fire
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1)
     metric: str
     when: Condition
     value: float | None = None
     min_observations: int = Field(default=MIN_DAY_OBSERVATIONS, ge=0)
+    # Say which group drove the day (the split of its change against the same weekday a week
+    # before): None is yes for satisfaction_rate and avg_score, the metrics that split.
+    explain: bool | None = None
 
     @field_validator("metric")
     @classmethod
@@ -56,12 +63,24 @@ class AlertRule(BaseModel):
             raise ValueError('value is for when = "below" or "above", not "anomaly"')
         if self.when != "anomaly" and self.value is None:
             raise ValueError(f'when = "{self.when}" needs a value, e.g. value = 3000')
+        if self.explain and self.metric not in EXPLAINED_METRICS:
+            raise ValueError(
+                f"explain is for {' and '.join(EXPLAINED_METRICS)}: {self.metric} does not split"
+            )
         return self
+
+    @property
+    def explains(self) -> bool:
+        """True when an alert of this rule says which group drove it."""
+        return self.metric in EXPLAINED_METRICS and self.explain is not False
 
     @property
     def key(self) -> str:
         """A short fingerprint of the rule: the same rule keeps it, a changed one gets another."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        # A rule written before `explain` existed keeps its fingerprint (and its alerts are
+        # not sent again).
+        unset = {"explain"} if self.explain is None else None
+        return hashlib.sha256(self.model_dump_json(exclude=unset).encode()).hexdigest()[:16]
 
 
 class _AlertsFile(BaseModel):

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.analysis.alert_rules import AlertRule
+from aiops_report.analysis.explain import Split, explaining_most, split_change
+from aiops_report.analysis.explain_reads import dimensions, week_groups
 from aiops_report.analysis.formulas import COUNT_METRICS
 from aiops_report.analysis.insight_reads import BASELINE_WEEKS
 from aiops_report.analysis.insights import weekday_anomaly, weekday_baseline
@@ -56,6 +58,10 @@ class Alert:
     robust_z: float | None  # anomaly rules only
     worst: list[ConversationExcerpt] = field(default_factory=list)
     segment: str | None = None  # judged on this segment's rows only; None: on every row
+    # What drove the day: the split of its change against the same weekday a week before,
+    # by the dimension that explains most (explain.py); None when the rule does not explain
+    # or nothing splits.
+    driver: Split | None = None
 
 
 @dataclass(frozen=True)
@@ -138,15 +144,41 @@ def evaluate(
         worst = compute(
             engine, tables, day, worst_limit=WORST_SHOWN, store=store, count_users=False
         )
+        drivers = _drivers(engine, tables, day, {a.rule.metric for a in alerts if a.rule.explains})
         alerts = [
             replace(
                 a,
                 worst=_worst_for(a.rule.metric, worst.lowest_scored, worst.disliked),
                 segment=tables.segment,
+                driver=drivers.get(a.rule.metric) if a.rule.explains else None,
             )
             for a in alerts
         ]
     return alerts
+
+
+def _drivers(
+    engine: Engine, tables: ChatbotTables, day: Period, metrics: set[str]
+) -> dict[str, Split]:
+    """{metric: the split of `day`'s change against the same weekday (cut alike) a week
+    before, by the dimension that explains most}, for `metrics`; two grouped statements per
+    dimension, read only when an alert that explains fires."""
+    if not metrics:
+        return {}
+    week_before = _weeks_before(day, 1)
+    splits: dict[str, dict[str, Split]] = {metric: {} for metric in metrics}
+    try:
+        with reading("what drove the alerts"), engine.connect() as conn:
+            for dimension, column in dimensions(tables).items():
+                before = week_groups(conn, tables, week_before, column)
+                after = week_groups(conn, tables, day, column)
+                for metric in metrics:
+                    split = split_change(metric, dimension, before.of(metric), after.of(metric))
+                    if split is not None:
+                        splits[metric][dimension] = split.as_floats()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return {metric: most for metric, each in splits.items() if (most := explaining_most(each))}
 
 
 def _weeks_before(day: Period, weeks: int) -> Period:

@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.db import database_error
+from aiops_report.data.mapping import TableRole
 from aiops_report.data.tables import ChatbotTables
 
 FEEDBACK_VALUES_SHOWN = 12
@@ -45,6 +46,16 @@ class ScoreCensus:
     @property
     def not_numbers(self) -> int:
         return self.stored - self.numbers
+
+
+@dataclass(frozen=True)
+class TimeCensus:
+    """A table's `created_at`: its first and last stored values, and whether a row lies in the
+    span asked about. `first` is None when the table has no row with a time."""
+
+    first: Any
+    last: Any
+    recent: bool
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,52 @@ def score_census(
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return ScoreCensus(int(stored), int(numbers), int(below), int(above), odd)
+
+
+def time_census(
+    engine: Engine, tables: ChatbotTables, role: TableRole, start: datetime, end: datetime
+) -> TimeCensus:
+    """The first and last `created_at` of `role`'s table (the two ends of its index) and
+    whether a row was created in [start, end): three reads that stop at the first row."""
+    stored = tables.table(role).c.created_at
+    ends = sa.select(sa.func.min(stored), sa.func.max(stored))
+    try:
+        with engine.connect() as conn:
+            first, last = conn.execute(ends).one()
+            recent = any_row(conn, tables, role, start, end)
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return TimeCensus(_readable(first), _readable(last), recent)
+
+
+def any_row(
+    conn: Connection,
+    tables: ChatbotTables,
+    role: TableRole,
+    start: datetime,
+    end: datetime,
+    *conditions: sa.ColumnElement[bool],
+) -> bool:
+    """True when `role`'s table has a row created in [start, end) (of the tables' segment)
+    that meets `conditions`: the read stops at the first one."""
+    where = tables.rows_within(role, start, end)
+    found = conn.execute(sa.select(sa.literal(1)).where(where, *conditions).limit(1)).first()
+    return found is not None
+
+
+def unread_feedback(engine: Engine, tables: ChatbotTables, start: datetime, end: datetime) -> int:
+    """The feedback rows of [start, end) when not one of them is a like or a dislike (the
+    words do not fit the column), else 0. A week with a like reads no further than it."""
+    kinds = sa.or_(tables.feedback_is("like"), tables.feedback_is("dislike"))
+    within = tables.rows_within("feedback", start, end)
+    try:
+        with engine.connect() as conn:
+            if any_row(conn, tables, "feedback", start, end, kinds):
+                return 0
+            rows = conn.execute(sa.select(sa.func.count()).where(within)).scalar_one()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return int(rows)
 
 
 def segment_census(

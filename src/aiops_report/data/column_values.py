@@ -50,6 +50,50 @@ def typed_word(word: str, kind: ValueKind) -> Any:
     return number
 
 
+# Values that say like or dislike in a text column, as teams write them (normalized).
+_LIKE_HINTS = frozenset({"like", "liked", "up", "thumbs_up", "thumbsup", "+1", "good", "positive"})
+_LIKE_HINTS |= {"yes", "helpful", "true", "👍", "좋아요", "좋음"}
+_DISLIKE_HINTS = frozenset({"dislike", "disliked", "down", "thumbs_down", "thumbsdown", "bad"})
+_DISLIKE_HINTS |= {"negative", "no", "unhelpful", "false", "👎", "싫어요", "나쁨"}
+
+
+def suggested_words(values: list[Any], kind: ValueKind) -> tuple[list[str], list[str]] | None:
+    """Like and dislike words that fit `values` (those a feedback column of `kind` holds), for
+    a hint; None when nothing can be told from them.
+
+    Booleans and 0/1: like "1" (or "true"), dislike "0" ("false"). Other numbers: the highest
+    is a like and the lowest a dislike (1 and -1 for -1/0/1 thumbs). Text: the usual words
+    (up/down, 👍/👎, ...) found among the values.
+    """
+    found = [value for value in values if value is not None]
+    if kind == "boolean" or (found and all(isinstance(v, bool) for v in found)):
+        if found and all(isinstance(v, bool) for v in found):
+            return ["true"], ["false"]
+        return ["1"], ["0"]
+    numbers = sorted({_as_number(value) for value in found} - {None})  # type: ignore[type-var]
+    if kind in ("integer", "number") or (found and len(numbers) == len(set(map(str, found)))):
+        if len(numbers) < 2:
+            return (["1"], ["-1"]) if kind == "integer" and not numbers else None
+        return [f"{numbers[-1]:g}"], [f"{numbers[0]:g}"]
+    texts = {str(value).strip(" ").lower(): str(value) for value in found}
+    likes = [shown for word, shown in texts.items() if word in _LIKE_HINTS]
+    dislikes = [shown for word, shown in texts.items() if word in _DISLIKE_HINTS]
+    return (likes, dislikes) if likes and dislikes else None
+
+
+def toml_words(words: list[str]) -> str:
+    """Words as a TOML list, as SCHEMA_FILE takes them: ["up", "👍"]."""
+    return "[" + ", ".join(f'"{word}"' for word in words) + "]"
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    return float(value) if isinstance(value, str) and _NUMBER.fullmatch(value) else None
+
+
 def sqlite_number(value: Any) -> float | None:
     """SQLite's `aiops_number(text)`: the text as a number, NULL when it is not one."""
     if isinstance(value, str) and _NUMBER.fullmatch(value):

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -125,6 +126,27 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Seoul, UTC)") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        # Slack's API is authorised by the bot token (Authorization: Bearer), so a user and
+        # password in the URL have no header to go in: they would reach the name resolver as
+        # part of the host, and every log line of a request.
+        if "@" in urlsplit(value.strip()).netloc:
+            raise ValueError(
+                "holds a user or password (user:password@host): Slack's API is authorised by "
+                "SLACK_BOT_TOKEN alone; a proxy's credentials go in HTTPS_PROXY"
+            )
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _one_header_line(cls, value: str | None) -> str | None:
+        # A line break in a header's value would start another header (From: a\r\nBcc: ...).
+        if value is not None and any(ch in value for ch in "\r\n\x00"):
+            raise ValueError("holds a line break (CR or LF): give one address, e.g. ai@example.com")
         return value
 
     @field_validator("db_connect_timeout")

@@ -167,6 +167,8 @@ class _Feedback(_Section):
 
 
 class _Evaluations(_Section):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
     id: str | None = None
     conversation_id: str | None = None
     score: str | None = None

@@ -158,13 +158,22 @@ def format_instant(moment: datetime) -> str:
 
 
 def parse_day(text: str, option: str) -> date:
-    """The date `text` (YYYY-MM-DD) given as `option`; InvalidInput when it is not a date."""
+    """The date `text` (YYYY-MM-DD) given as `option`.
+
+    Raises InvalidInput when it is not a date, DateOutOfRange when it is before 1900 or too
+    close to the year 9999 for its week to end (a day before or after it would overflow).
+    """
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             f"{option} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-16"
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise DateOutOfRange(
+            f"{option} {text} is out of range: use a date from {EARLIEST} to {LATEST}"
+        )
+    return day
 
 
 def parse_week(text: str, zone: ZoneInfo) -> Period:
@@ -174,8 +183,4 @@ def parse_week(text: str, zone: ZoneInfo) -> Period:
     close to the year 9999 for its week to end.
     """
     day = parse_day(text, "--week")
-    if not EARLIEST <= day <= LATEST:
-        raise DateOutOfRange(
-            f"--week {text} is out of range: use a date from {EARLIEST} to {LATEST}"
-        )
     return Period.week_of(day, zone)

@@ -13,7 +13,14 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
-from aiops_report.data.column_values import NUMBER_PATTERN, exact_text, typed_word, value_kind
+from aiops_report.data.column_values import (
+    NUMBER_PATTERN,
+    exact_text,
+    suggested_words,
+    toml_words,
+    typed_word,
+    value_kind,
+)
 from aiops_report.data.config import Settings
 from aiops_report.data.db import database_error, describe
 from aiops_report.data.limits import reading
@@ -338,7 +345,7 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
     )
     for role in ROLES:
         _check_created_at(engine, found, role)
-    _check_feedback_words(found)
+    _check_feedback_words(engine, found)
     _check_dimensions(found)
     return found
 
@@ -355,17 +362,32 @@ def _check_dimensions(tables: ChatbotTables) -> None:
             )
 
 
-def _check_feedback_words(tables: ChatbotTables) -> None:
-    """A like and a dislike word must be values the feedback column can hold."""
+def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
+    """A like and a dislike word must be values the feedback column can hold; the hint
+    suggests words that fit the values it holds (a 0/1 column: 1 and 0, never -1)."""
     column = tables.feedback.c.feedback
     for kind, words in (("like", tables.mapping.like), ("dislike", tables.mapping.dislike)):
         if not tables.feedback_words(kind):
+            likes, dislikes = suggested_words(held_values(engine, column), value_kind(column)) or (
+                ["1"],
+                ["-1"],
+            )
             raise ConfigError(
                 f"{tables.column_name('feedback', 'feedback')} is a {column.type} column, and "
                 f"none of the {kind} words {list(words)} is a value it can hold: say which of "
-                'its values are likes and dislikes, e.g. like = ["1"] and dislike = ["-1"] '
-                "under [feedback] in SCHEMA_FILE"
+                f"its values are likes and dislikes, e.g. like = {toml_words(likes)} and dislike = "
+                f"{toml_words(dislikes)} under [feedback] in SCHEMA_FILE"
             )
+
+
+def held_values(engine: Engine, column: sa.Column[Any], sample: int = 10_000) -> list[Any]:
+    """Up to 20 distinct values among `sample` rows of `column` (a hint's, not a census)."""
+    rows = sa.select(column.label("value")).where(column.is_not(None)).limit(sample).subquery()
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.select(rows.c.value).distinct().limit(20)).scalars())
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
 
 
 def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa.Table:
@@ -422,18 +444,30 @@ def _check_created_at(engine: Engine, tables: ChatbotTables, role: TableRole) ->
             raise ConfigError(
                 f'{where} holds integers: say which epoch unit they are in, {setting} = "s" or "ms"'
             )
-    elif (
-        not isinstance(column.type, sa.Integer | sa.Numeric | sa.Float)
-        and engine.dialect.name != "sqlite"
-    ):
+    elif not _holds_numbers(engine, column):
         raise ConfigError(
             f"{setting} = {unit!r}, but {where} is a {column.type} column, not an integer epoch; "
             "remove the setting"
         )
 
 
+def _holds_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
+    """Whether `column` can be an epoch: a numeric type; on SQLite (any type in any column) a
+    number in its first row, or a numeric declared type when it has no rows yet."""
+    numeric = isinstance(column.type, sa.Integer | sa.Numeric | sa.Float)
+    if engine.dialect.name != "sqlite":
+        return numeric
+    stored = _sqlite_first_type(engine, column)
+    return stored in {"integer", "real"} if stored is not None else numeric
+
+
 def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
     """True when the first row's value is a number (SQLite stores any type in any column)."""
+    return _sqlite_first_type(engine, column) in {"integer", "real"}
+
+
+def _sqlite_first_type(engine: Engine, column: sa.Column[Any]) -> str | None:
+    """SQLite's type of the first non-NULL value of `column`; None when there is none."""
     try:
         with engine.connect() as conn:
             stored = conn.execute(
@@ -441,7 +475,7 @@ def _sqlite_stores_numbers(engine: Engine, column: sa.Column[Any]) -> bool:
             ).scalar()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
-    return stored in {"integer", "real"}
+    return None if stored is None else str(stored)
 
 
 def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:

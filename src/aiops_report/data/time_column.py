@@ -87,6 +87,14 @@ class TimeColumn:
     def _literal(text: str) -> sa.ColumnElement[str]:
         return sa.literal(text, sa.String())
 
+    def read_instant(self, value: datetime | str | int | float) -> datetime | None:
+        """A stored value as an aware datetime; None when it cannot be one (text that is no
+        time, an epoch beyond the years 1 to 9999 in the column's unit)."""
+        try:
+            return self.to_instant(value)
+        except (ValueError, OverflowError, OSError):
+            return None
+
     def to_instant(self, value: datetime | str | int | float) -> datetime:
         """A stored value as an aware datetime."""
         if isinstance(value, int | float):  # an epoch (the only style that stores numbers)

@@ -23,6 +23,7 @@ from aiops_report.delivery.protocol import Message
 from aiops_report.delivery.routes import Destination
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.language import in_language
+from aiops_report.texts.explain import explain_texts, sentence
 from aiops_report.texts.formats import format_day, format_score, format_value, format_z, shorten
 from aiops_report.texts.report import TEXTS
 from aiops_report.texts.slack import ALERT_WORDS, AlertWords
@@ -46,8 +47,8 @@ def alert_name(alert: Alert, language: str = "ko") -> str:
 
 def alert_text(alert: Alert, language: str = "ko") -> str:
     """The Slack message of an alert (mrkdwn): the rule, the day (so far), the metric and its
-    observations, its baseline, the z or the threshold, and up to three of the day's worst
-    conversations."""
+    observations, its baseline, the z or the threshold, which group drove it (a rule that
+    explains), and up to three of the day's worst conversations."""
     lines = _alert_lines(alert, language, slack=True)
     return "\n".join([f":rotating_light: {lines[0]}", *lines[1:]])
 
@@ -80,6 +81,9 @@ def alert_document(alert: Alert, language: str = "ko", zone: tzinfo = UTC) -> di
             {**asdict(c), "created_at": c.created_at.astimezone(zone).isoformat()}
             for c in alert.worst
         ],
+        "driver": None
+        if alert.driver is None
+        else {"dimension": alert.driver.dimension, **alert.driver.to_dict()},
         "text": alert_mail(alert, language)[1],
     }
 
@@ -112,6 +116,9 @@ def _alert_lines(alert: Alert, language: str, *, slack: bool) -> list[str]:
     elif alert.rule.value is not None:
         threshold = getattr(words, alert.rule.when)
         lines.append(threshold.format(value=format_value(metric, alert.rule.value)))
+    if alert.driver is not None:
+        driver = explain_texts(language).alert_driver
+        lines.append(escape(driver.format(sentence=sentence(alert.driver, language))))
     if alert.worst:
         lines.append(words.worst)
         lines += [_conversation_line(i, c, words, escape) for i, c in enumerate(alert.worst, 1)]

@@ -25,7 +25,7 @@ from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.delivery.config import EmailConfig
 from aiops_report.delivery.messages import report_message
 from aiops_report.delivery.protocol import Kind, Message, Receipt
-from aiops_report.errors import ConfigError, EmailDeliveryError
+from aiops_report.errors import ConfigError, EmailDeliveryError, EmailTimeout
 
 TIMEOUT = 30  # seconds for the connection and each SMTP reply
 PORTS = {"smtp": 587, "smtps": 465}
@@ -127,6 +127,11 @@ def smtp_session(server: SmtpServer) -> Iterator[smtplib.SMTP]:
             f"could not {step} {server.shown}: {exc.smtp_code} {_text(exc.smtp_error)}"
         ) from None
     except (smtplib.SMTPException, OSError) as exc:  # refused, unreachable, TLS, timeout
+        # smtplib turns a reply's timeout into SMTPServerDisconnected; the timeout is its cause
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            raise EmailTimeout(
+                f"could not {step} {server.shown}: no answer within {TIMEOUT} s"
+            ) from None
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise EmailDeliveryError(f"could not {step} {server.shown}: {reason}") from None
 

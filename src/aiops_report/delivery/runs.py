@@ -303,8 +303,14 @@ class RunLedger:
             return [Run(**row._mapping) for row in rows]
 
     def delivered_between(self, start: date, end: date) -> list[Run]:
-        """The delivered runs of the weeks that start in [start, end), oldest week first."""
-        self.ensure_table()
+        """The delivered runs of the weeks that start in [start, end), oldest week first;
+        none, and nothing created, where the ledger does not exist yet (a read-only database
+        that never delivered is only read)."""
+        if not self._ready:
+            with self.engine.connect() as conn:
+                if not sa.inspect(conn).has_table(TABLE_NAME):
+                    return []
+            self.ensure_table()  # a ledger of an earlier version gets report_figures beside it
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(report_runs)

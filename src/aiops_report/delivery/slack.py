@@ -1,5 +1,9 @@
 """Slack delivery: upload a report PDF to SLACK_CHANNEL, with its headline numbers as the message.
 
+Over 400 lines because slack_sdk lives here alone (STYLE.md rule 5): the client, the errors it
+turns into one line, doctor's checks and Slack as a destination (`SlackSender`, `SLACK`) all
+speak to it; its bounded retries are `slack_retry.py`.
+
 slack_sdk is used here and nowhere else. Every failure becomes one SlackDeliveryError line that
 names the fix; the bot token never appears in a message, a repr or a log line of ours.
 
@@ -57,7 +61,7 @@ from aiops_report.errors import (
     SlackTimeout,
     SlackUnavailable,
 )
-from aiops_report.redact import hide_credentials
+from aiops_report.redact import HideCredentials, hide_credentials
 from aiops_report.texts.doctor import Finding, error_finding
 from aiops_report.texts.messages import summary_lines, title_line
 from aiops_report.texts.report import texts_for
@@ -88,21 +92,9 @@ def unresolved_channel_key(channel: str) -> str:
     return channel if CHANNEL_ID.match(channel) else "#" + channel.removeprefix("#").lower()
 
 
-class _HideCredentials(logging.Filter):
-    """Rewrites a log record whose message holds a URL with credentials (slack_sdk logs every
-    request's URL, and each retry's at INFO)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        hidden = hide_credentials(message)
-        if hidden != message:
-            record.msg, record.args = hidden, ()
-        return True
-
-
 # The logger slack_sdk's WebClient writes to (its default, named after its module).
 _SDK_LOGGER = logging.getLogger("slack_sdk.web.base_client")
-_SDK_LOGGER.addFilter(_HideCredentials())
+_SDK_LOGGER.addFilter(HideCredentials())
 
 
 class _FileIdReportingClient(WebClient):

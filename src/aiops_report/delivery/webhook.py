@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.delivery.protocol import Kind, Message, Receipt
-from aiops_report.errors import ConfigError, WebhookDeliveryError
+from aiops_report.errors import ConfigError, WebhookDeliveryError, WebhookTimeout
 from aiops_report.redact import shown_url, without_credentials
 
 TIMEOUT = 20  # seconds for the connection and the answer
@@ -83,9 +83,11 @@ def post_signed(
     except HTTPError as exc:
         raise WebhookDeliveryError(f"webhook {shown} answered HTTP {exc.code}") from None
     except TimeoutError:
-        raise WebhookDeliveryError(f"webhook {shown} did not answer within {TIMEOUT} s") from None
+        raise WebhookTimeout(f"webhook {shown} did not answer within {TIMEOUT} s") from None
     except (URLError, HTTPException, OSError) as exc:
         reason = exc.reason if isinstance(exc, URLError) else exc
+        if isinstance(reason, TimeoutError):  # connecting timed out
+            raise WebhookTimeout(f"webhook {shown} did not answer within {TIMEOUT} s") from None
         raise WebhookDeliveryError(f"webhook {shown} is unreachable ({reason})") from None
 
 

@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from aiops_report.analysis.metrics import ReportNumbers
     from aiops_report.data.config import Settings
+    from aiops_report.texts.doctor import Finding
 
 # Each command imports what it uses when it runs: `--help` and the light commands start
 # without the analysis (scipy, the Korean analyser), the PDF, Slack or the web service.
@@ -104,9 +106,12 @@ def showing_steps() -> Iterator[None]:
     if not err.is_terminal:
         yield
         return
+    from aiops_report.redact import HideCredentials
+
     steps = logging.getLogger("aiops_report.steps")
     with err.status("starting") as status:
         handler = StepOnStatus(status)
+        handler.addFilter(HideCredentials())
         steps.addHandler(handler)
         steps.setLevel(logging.INFO)
         try:
@@ -238,7 +243,7 @@ def generate(
     """
     from aiops_report.data.db import make_engine
     from aiops_report.data.periods import format_instant
-    from aiops_report.jobs import generate_report, report_numbers, requested_week
+    from aiops_report.jobs import generate_report, report_numbers, report_warnings, requested_week
 
     with reported_errors():
         settings = settings_from_env()
@@ -248,6 +253,7 @@ def generate(
             numbers = report_numbers(engine, settings, period, segment=segment)
             typer.echo(json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str))
             warn_of_unread_feedback(numbers)
+            show_warnings(report_warnings(engine, settings, datetime.now(settings.report_zone)))
             return
         with showing_steps():
             report = generate_report(
@@ -260,6 +266,7 @@ def generate(
                 segment=segment,
             )
         warn_of_unread_feedback(report.numbers)
+        show_warnings(report.warnings)
         if period.through is not None:
             err.print(
                 f"note: week to date, until {format_instant(period.through)}, compared with "
@@ -287,6 +294,12 @@ def warn_of_unread_feedback(numbers: ReportNumbers) -> None:
         )
 
 
+def show_warnings(findings: list[Finding]) -> None:
+    """Each warning on stderr, one line each."""
+    for finding in findings:
+        err.print(f"[yellow]warning:[/yellow] {escape(finding.line('en'))}")
+
+
 @app.command()
 def send(
     path: Annotated[Path, typer.Argument(help="The PDF to upload (its .json twin is read).")],
@@ -295,7 +308,7 @@ def send(
 
     Example: aiops-report send reports/weekly_report_2026_11_23.pdf
     """
-    from aiops_report.jobs import send_report
+    from aiops_report.slack_jobs import send_report
 
     with reported_errors():
         settings = settings_from_env()
@@ -310,13 +323,18 @@ def run_weekly_command(
         typer.Option(help="Any date (YYYY-MM-DD) in the week; default: last full week."),
     ] = None,
     force: Annotated[
-        bool, typer.Option(help="Build and deliver again even if the week was delivered.")
+        bool,
+        typer.Option(
+            help="Build and deliver even if the week was delivered, or its report is known to "
+            "be wrong (no feedback word fits, scores off the scale, no conversation in the week)."
+        ),
     ] = False,
 ) -> None:
     """Build and deliver a week's report once: safe to call from cron as often as you like.
 
     Only complete weeks are delivered: a week still in progress is refused (exit 1), and
-    `generate --week` makes its week-to-date report.
+    `generate --week` makes its week-to-date report. A report known to be wrong is refused
+    too, naming the SCHEMA_FILE key to fix (exit 1, nothing sent or recorded); --force sends it.
 
     Example: aiops-report run-weekly   # in crontab: 0 9 * * 1 (REPORT_TIMEZONE)
     """
@@ -333,10 +351,16 @@ def run_weekly_command(
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    strict: Annotated[
+        bool, typer.Option(help="Exit 1 on a warning too: a deployment's pre-check.")
+    ] = False,
+) -> None:
     """Check the database, its tables, the report font and Slack; say what is wrong.
 
-    Example: aiops-report doctor
+    Exits 1 when a line is an error (with --strict, a warning too).
+
+    Example: aiops-report doctor --strict
     """
     from aiops_report.data.db import make_engine
     from aiops_report.doctor import all_findings
@@ -351,7 +375,8 @@ def doctor() -> None:
     }
     for finding in findings:
         out.print(f"{marks[finding.level]} {escape(finding.line('en'))}")
-    if any(f.level == "error" for f in findings):
+    failing = {"error", "warn"} if strict else {"error"}
+    if any(f.level in failing for f in findings):
         raise typer.Exit(1)
 
 
@@ -406,9 +431,13 @@ def dashboard(
 
 def log_to_stderr() -> None:
     """INFO lines with a time stamp on stderr, for the long-running commands."""
+    from aiops_report.redact import HideCredentials
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:  # every library's records end here
+        handler.addFilter(HideCredentials())
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
 
 

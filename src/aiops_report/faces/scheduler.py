@@ -31,12 +31,11 @@ from aiops_report.jobs import (
     WeeklyOutcome,
     default_week,
     in_background,
-    post_notice,
     run_ledger,
     run_weekly,
-    slack_check,
     week_deliveries,
 )
+from aiops_report.slack_jobs import post_notice, slack_check
 from aiops_report.timetable import cron_trigger, next_run_time
 from aiops_report.watch import WatchOutcome, watch
 

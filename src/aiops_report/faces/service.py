@@ -28,6 +28,7 @@ from aiops_report.faces.slack_commands import request_handler
 from aiops_report.jobs import (
     default_week,
     in_background,
+    restate_quietly,
     run_ledger,
     run_weekly,
     week_deliveries,
@@ -137,7 +138,9 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     )
     def trigger_weekly(response: Response) -> dict[str, Any]:
         """Start run-weekly in the background and answer at once (202); a week delivered
-        already to every destination is said so (200, `already_delivered`) and not started."""
+        already to every destination is said so (200, `already_delivered`) and not started,
+        but the delivered weeks are still checked for late rows in the background (as every
+        run-weekly does: restate.py)."""
         period = default_week(settings)
         try:
             every = week_deliveries(engine, settings, period)
@@ -145,6 +148,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
         delivered = [run for _, run in every if run is not None and run.status == "delivered"]
         if len(delivered) == len(every):
+            jobs.submit(_restate_triggered, engine, settings)
             response.status_code = status.HTTP_200_OK
             return {
                 "status": "already_delivered",
@@ -183,6 +187,11 @@ def _run_triggered(engine: Engine, settings: Settings, period: Period, request_i
         f"trigger {request_id}: week of {period.start}",
         lambda: run_weekly(engine, settings, period=period),
     )
+
+
+def _restate_triggered(engine: Engine, settings: Settings) -> None:
+    """The check of delivered weeks for the HTTP trigger; what it did goes to the log."""
+    in_background("the check of delivered weeks", lambda: restate_quietly(engine, settings).posted)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:

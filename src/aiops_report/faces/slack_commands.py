@@ -43,9 +43,9 @@ from aiops_report.jobs import (
     deliver_to_slack,
     in_background,
     run_ledger,
-    send_week_to_date,
 )
 from aiops_report.language import in_language
+from aiops_report.slack_jobs import send_week_to_date
 from aiops_report.texts.formats import format_time
 from aiops_report.texts.report import Texts, texts_for
 from aiops_report.texts.slack import COMMAND_WORDS

@@ -5,6 +5,7 @@ reportlab embeds a subset of every TrueType font it draws with, so any viewer sh
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,11 +52,8 @@ class ReportFonts:
 def report_fonts() -> ReportFonts:
     """Register NanumGothic (regular and bold) with reportlab, once; FontMissing on failure."""
     regular_path, bold_path = font_files()
-    try:
-        regular = TTFont(REGULAR, str(regular_path))
-        bold = TTFont(BOLD, str(bold_path))
-    except TTFError as exc:
-        raise FontMissing(f"the report font {regular_path} cannot be read: {exc}") from None
+    regular = _read(REGULAR, regular_path)
+    bold = _read(BOLD, bold_path)
     pdfmetrics.registerFont(regular)
     pdfmetrics.registerFont(bold)
     # <b> in a Paragraph picks the bold face through the family.
@@ -70,6 +68,20 @@ def report_fonts() -> ReportFonts:
         covers_hangul=all(ord(ch) in drawable for ch in HANGUL_SAMPLE),
     )
     return ReportFonts(REGULAR, BOLD, status, drawable)
+
+
+def _read(name: str, path: Path) -> TTFont:
+    """The font file at `path`; FontMissing naming it when it is not a whole TrueType font."""
+    try:
+        return TTFont(name, str(path))
+    # A cut or damaged file fails wherever reportlab's parser runs out of bytes: struct.error,
+    # IndexError, ... rather than TTFError.
+    except (TTFError, struct.error, IndexError, KeyError, ValueError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FontMissing(
+            f"the report font {path} cannot be read ({reason}): the file is damaged or cut "
+            "short; reinstall aiops-report (pip install --force-reinstall aiops-report)"
+        ) from None
 
 
 def font_status() -> FontStatus:

@@ -71,6 +71,29 @@ KO: Mapping[str, str] = {
     "응답 시간과 토큰 지표를 표시하지 않습니다.",
     "by_model": "모델별",
     "score_by_model": "모델별 평균 점수",
+    # why it changed (mix and rate)
+    "explain_heading": "왜 변했나",
+    "explain_caption": (
+        "직전 기간 대비 변화를 트래픽이 그룹 사이로 옮겨간 몫(mix)과 그룹 자체가 좋아지거나 "
+        "나빠진 몫(rate)으로 정확히 나눕니다. 두 몫의 합은 변화와 같습니다."
+    ),
+    "explain_none": (
+        "나눌 변화가 없습니다: 두 기간 모두 관측이 있어야 하고, 피드백과 평가가 "
+        "conversation_id로 대화에 이어져야 합니다."
+    ),
+    "explain_metric": "지표",
+    "explain_dimension": "기준",
+    "explain_change": "변화",
+    "explain_mix": "트래픽 이동 (mix)",
+    "explain_rate": "그룹 자체 변화 (rate)",
+    "explain_most": "가장 잘 설명하는 기준",
+    "col_group": "그룹",
+    "col_share_previous": "직전 비중",
+    "col_share_current": "이번 비중",
+    "col_value_previous": "직전 값",
+    "col_value_current": "이번 값",
+    "col_part": "합계",
+    "explain_part": "몫",
     # insights
     "changes_heading": "변화는 진짜일까",
     "changes_caption": (
@@ -287,6 +310,29 @@ EN: Mapping[str, str] = {
     "column, so latency and token metrics are not shown.",
     "by_model": "By model",
     "score_by_model": "Average score by model",
+    # why it changed (mix and rate)
+    "explain_heading": "Why it changed",
+    "explain_caption": (
+        "The change from the previous range, split exactly into traffic that moved between "
+        "groups (mix) and groups that got better or worse (rate); the parts sum to the change."
+    ),
+    "explain_none": (
+        "Nothing to split: both ranges need observations, and feedback and evaluations must "
+        "name their conversation (conversation_id)."
+    ),
+    "explain_metric": "Metric",
+    "explain_dimension": "By",
+    "explain_change": "Change",
+    "explain_mix": "Traffic moved (mix)",
+    "explain_rate": "Groups' own change (rate)",
+    "explain_most": "explains most",
+    "col_group": "Group",
+    "col_share_previous": "Share before",
+    "col_share_current": "Share now",
+    "col_value_previous": "Value before",
+    "col_value_current": "Value now",
+    "col_part": "Sum",
+    "explain_part": "Part",
     "changes_heading": "Which changes are real",
     "changes_caption": (
         "Each change is tested against the previous range of equal length. It is called "

@@ -66,7 +66,8 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "none": "없음",
         "neither_share": "피드백 {total}행 중 {neither}행이 좋아요도 싫어요도 아닙니다 ({odd}). "
         "좋아요는 {likes}, 싫어요는 {dislikes}입니다: 다른 값도 세려면 SCHEMA_FILE의 "
-        "[feedback]에 like = [...]와 dislike = [...]로 적으세요",
+        "[feedback]에 like = [...]와 dislike = [...]로 적으세요{hint}",
+        "words_hint": " (이 열의 값이라면 like = {likes}, dislike = {dislikes})",
         "scores": "최근 {weeks}주의 점수: 숫자 {numbers}개 ({low} 미만 {below}개, "
         "{high} 초과 {above}개)",
         "not_numbers": "{column}의 값 {count}개는 숫자가 아닙니다 ({examples}): 모든 점수에서 "
@@ -79,6 +80,23 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "segments_empty": "세그먼트 열 {column}: 최근 {weeks}주의 대화 {count}건 중 값이 있는 "
         "대화가 없습니다 (모두 NULL): 세그먼트별 리포트와 표는 (unknown)만 보여 줍니다",
         "trial_run": "리포트의 쿼리를 {day}(하루)에 대해 {seconds}초 만에 실행함",
+        # time columns read far from now, and weeks a report would get wrong
+        "time_far": "테이블 {table}: created_at 값이 {first}~{last}로 읽혀 지금과 동떨어집니다 "
+        "(2000년 이전 또는 {year}년 이후): {fix}",
+        "fix_unit": '{unit}로 읽으면 {first}~{last}입니다: {setting} = "{value}"로 고치세요',
+        "fix_unit_unknown": "어느 단위로도 맞지 않습니다: {setting}와 열을 확인하세요",
+        "fix_column": "{setting}이(가) 각 행의 시각을 담은 열인지 확인하세요",
+        "unit_s": "초",
+        "unit_ms": "밀리초",
+        "time_stale": "테이블 {table}에 행이 있지만 최근 {weeks}주에는 없습니다 (마지막 {last}): "
+        "새 행이 다른 곳에 쌓인다면 {keys}를 고치세요",
+        "wrong_feedback": "이 주의 피드백 {count}행 중 좋아요나 싫어요가 하나도 없습니다 "
+        "(좋아요 {likes}, 싫어요 {dislikes}): {setting} = [...]와 dislike = [...]를 열의 값에 "
+        "맞게 고치세요",
+        "wrong_scores": "이 주의 점수 {count}개 중 {outside}개가 {low}~{high} 밖에 있습니다: "
+        "{setting} = [최저, 최고]를 고치세요",
+        "wrong_week": "{table}에 이 주의 대화가 없지만 앞뒤 {weeks}주에는 있습니다: {keys}를 "
+        "확인하세요",
         # the font
         "font": "리포트 글꼴 {name} ({path})은 한글을 포함하며 PDF에 내장됩니다",
         "font_no_hangul": "리포트 글꼴 {path}에 한글 글리프가 없습니다",
@@ -100,6 +118,11 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "slack_not_member": "봇이 {channel}에 없습니다: /invite @{bot}로 초대하세요",
         # alerts
         "alerts_file": "ALERTS_FILE {path}: 규칙 {count}개 ({names})",
+        "schedule_never": "{setting} {expression!r}: 해당하는 날짜가 오지 않아 실행되지 않습니다 "
+        "(예: 2월 31일); 날짜를 고치세요",
+        "schedule_far": "{setting} {expression!r}: 다음 실행이 {next}, 1년 넘게 뒤입니다; "
+        "의도한 일정인지 확인하세요",
+        "state_connected": "STATE_DATABASE_URL: {dialect} 연결됨: {url}",
     },
     "en": {
         "and": " and ",
@@ -147,7 +170,8 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "none": "none",
         "neither_share": "{neither} of {total} feedback rows are neither a like nor a dislike "
         "({odd}); likes are {likes}, dislikes {dislikes}: to count others, list them in "
-        "like = [...] and dislike = [...] under [feedback] in SCHEMA_FILE",
+        "like = [...] and dislike = [...] under [feedback] in SCHEMA_FILE{hint}",
+        "words_hint": " (for this column's values, e.g. like = {likes} and dislike = {dislikes})",
         "scores": "scores of the last {weeks} weeks: {numbers} numbers ({below} below {low}, "
         "{above} above {high})",
         "not_numbers": "{count} values of {column} are not numbers ({examples}): they are left "
@@ -161,6 +185,22 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "last {weeks} weeks has a value (all NULL): reports by segment would show only "
         "(unknown)",
         "trial_run": "the report's queries ran on {day} (one day) in {seconds} s",
+        "time_far": "table {table}: its created_at values read as {first} to {last}, far from "
+        "today (before 2000 or after {year}): {fix}",
+        "fix_unit": 'read in {unit} they fall from {first} to {last}: set {setting} = "{value}"',
+        "fix_unit_unknown": "no unit makes them fit: check {setting} and the column",
+        "fix_column": "check that {setting} names the column of each row's time",
+        "unit_s": "seconds",
+        "unit_ms": "milliseconds",
+        "time_stale": "table {table} has rows, but none in the last {weeks} weeks (the last on "
+        "{last}): if its new rows go elsewhere, fix {keys}",
+        "wrong_feedback": "none of the week's {count} feedback rows is a like or a dislike "
+        "(likes are {likes}, dislikes {dislikes}): make {setting} = [...] and dislike = [...] "
+        "the column's values",
+        "wrong_scores": "{outside} of the week's {count} scores lie outside {low} to {high}: "
+        "set {setting} = [lowest, highest] to their scale",
+        "wrong_week": "{table} has no conversation in the week, but has some in the {weeks} "
+        "weeks around it: check {keys}",
         "font": "report font {name} ({path}) covers Hangul; it is embedded",
         "font_no_hangul": "the report font {path} has no Hangul glyphs",
         "delivery_file": "DELIVERY_FILE {path}: {count} destinations",
@@ -180,6 +220,11 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "slack_member": "the bot is a member of {channel}",
         "slack_not_member": "the bot is not in {channel}: invite it with /invite @{bot}",
         "alerts_file": "ALERTS_FILE {path}: {count} rules ({names})",
+        "schedule_never": "{setting} {expression!r} never runs: no date matches it (e.g. the "
+        "31st of February); correct the date",
+        "schedule_far": "{setting} {expression!r} next runs on {next}, more than a year from "
+        "now: check that this is the schedule meant",
+        "state_connected": "STATE_DATABASE_URL: connected to {dialect} at {url}",
     },
 }
 

@@ -85,7 +85,7 @@ KO = ExplainTexts(
     total_label="전체 변화",
     other_groups="그 밖의 {count}개",
     slack="왜: {sentence}",
-    alert_driver="원인: {sentence}",
+    alert_driver="원인 (지난주 같은 요일 대비): {sentence}",
 )
 
 EN = ExplainTexts(
@@ -118,7 +118,7 @@ EN = ExplainTexts(
     total_label="Total change",
     other_groups="{count} others",
     slack="Why: {sentence}",
-    alert_driver="Driven by: {sentence}",
+    alert_driver="Driven by (vs the same weekday last week): {sentence}",
 )
 
 TEXTS: Mapping[Language, ExplainTexts] = {"ko": KO, "en": EN}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from aiops_report import jobs, timetable
+from aiops_report import building, jobs, slack_jobs, timetable
 from aiops_report.analysis.insight_parts import Insights, ModelStats
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.data import conversations
@@ -109,7 +109,7 @@ def _numbers(
     segment: str | None,
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
-    return jobs.range_numbers(
+    return building.range_numbers(
         engine(_settings),
         _settings,
         _tables(key, _settings, segment),
@@ -138,7 +138,7 @@ def _totals(
     segment: str | None,
 ) -> ReportNumbers:
     period = Period(start, end, _settings.report_zone, through)
-    return jobs.range_numbers(
+    return building.range_numbers(
         engine(_settings),
         _settings,
         _tables(key, _settings, segment),
@@ -169,7 +169,7 @@ def _unique_users(
     segment: str | None,
 ) -> tuple[int, int] | None:
     period = Period(start, end, _settings.report_zone, through)
-    return jobs.range_unique_users(engine(_settings), _tables(key, _settings, segment), period)
+    return building.range_unique_users(engine(_settings), _tables(key, _settings, segment), period)
 
 
 def unique_users(
@@ -267,7 +267,7 @@ def model_breakdown(
 
 def report_history(settings: Settings) -> list[Run]:
     """The latest report runs, newest week first (never cached: the buttons change it)."""
-    return jobs.report_history(engine(settings), settings, HISTORY_LIMIT)
+    return building.report_history(engine(settings), settings, HISTORY_LIMIT)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -285,7 +285,7 @@ def delivered_weeks(settings: Settings, history: list[Run]) -> list[jobs.Deliver
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _slack_channel_key(key: str, _settings: Settings) -> str | None:
     try:
-        return jobs.slack_channel_key(_settings)
+        return slack_jobs.slack_channel_key(_settings)
     except SlackDeliveryError:
         return None
 
@@ -299,7 +299,7 @@ def slack_channel_key(settings: Settings) -> str | None:
 def channel_shown(settings: Settings, channel_key: str) -> str:
     """A run's channel as people write it: SLACK_CHANNEL's own spelling for its ID."""
     if channel_key == slack_channel_key(settings):
-        return jobs.shown_channel(settings.slack_channel)
+        return slack_jobs.shown_channel(settings.slack_channel)
     return channel_key
 
 
@@ -338,7 +338,7 @@ def database_status(settings: Settings) -> list[Finding]:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _slack_findings(key: str, _settings: Settings) -> list[Finding] | None:
-    return jobs.slack_check(_settings)
+    return slack_jobs.slack_check(_settings)
 
 
 def slack_status(settings: Settings) -> list[Finding] | None:

@@ -16,6 +16,7 @@ from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.common import Context, heading, range_caption, range_filter
 from aiops_report.faces.dashboard.display import delta_text, plain
+from aiops_report.faces.dashboard.views.explain import render_explain
 from aiops_report.texts.formats import (
     format_cost,
     format_day,
@@ -38,6 +39,7 @@ def render(ctx: Context) -> None:
     range_caption(ctx, selection.period)
     found = data.insights(ctx.settings, selection.period, segment=ctx.segment)
     _changes(ctx, found.changes)
+    render_explain(ctx, found)
     _by_model(ctx, found)
     _anomalies(ctx, found, selection.period)
     _agreement(ctx, found)
