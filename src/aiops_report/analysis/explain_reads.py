@@ -27,20 +27,20 @@ from aiops_report.data.tables import ChatbotTables
 _SOURCES: dict[str, TableRole] = {"satisfaction_rate": "feedback", "avg_score": "evaluations"}
 
 
-def dimensions(tables: ChatbotTables) -> list[str]:
-    """The dimensions a change is split by, each the part or the name of the conversations'
-    column it groups by (attribution.linked_rows): `model` when the column is there,
-    `segment` when SCHEMA_FILE maps one (not in a segment's own report: one group), then each
-    of SCHEMA_FILE's `dimensions`; none when feedback and evaluations cannot be linked to
-    their conversation (every row would be the group `None`)."""
+def dimensions(tables: ChatbotTables) -> dict[str, str]:
+    """{dimension: the part or the name of the conversations' column it groups by, as
+    attribution.linked_rows takes it}: `model` when the column is there, `segment` when
+    SCHEMA_FILE maps one (not in a segment's own report: one group), then each of
+    SCHEMA_FILE's `dimensions`; none when feedback and evaluations cannot be linked to their
+    conversation (every row would be the group `None`)."""
     found: list[str] = []
     if not tables.has("conversations", "id"):
-        return found
+        return {}
     if tables.has("conversations", "model"):
         found.append("model")
     if tables.has("conversations", "segment") and tables.segment is None:
         found.append("segment")
-    return list(dict.fromkeys([*found, *tables.mapping.dimensions]))
+    return {name: name for name in [*found, *tables.mapping.dimensions]}
 
 
 def linked(tables: ChatbotTables, role: TableRole) -> bool:
@@ -114,9 +114,9 @@ def explain_changes(
     Fractions' nearest); a metric or dimension with nothing to split (no observation in a
     week, no link) is left out."""
     found: dict[str, dict[str, Split]] = {metric: {} for metric in EXPLAINED_METRICS}
-    for dimension in dimensions(tables):
-        previous = week_groups(conn, tables, period.previous, dimension)
-        current = week_groups(conn, tables, period, dimension)
+    for dimension, column in dimensions(tables).items():
+        previous = week_groups(conn, tables, period.previous, column)
+        current = week_groups(conn, tables, period, column)
         for metric in EXPLAINED_METRICS:
             if not linked(tables, _SOURCES[metric]):
                 continue
