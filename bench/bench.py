@@ -23,6 +23,8 @@ that peak is the process tree's); the figure is the median wall time of several 
   users           the Overview's unique users of the 4 weeks and the 4 before
   (e) pandas      the naive approach: read_sql of the two weeks' rows, numbers in pandas
   json_cold       `generate --json` on a database where no day's totals are kept yet
+  explain         why it changed: the week's split of satisfaction and score by model (part of
+                  json, measured alone: what one dimension adds)
 
 and, once, the fixed costs on the demo database: `aiops-report --help` and `aiops-report doctor`.
 """
@@ -50,10 +52,10 @@ import sqlalchemy as sa
 
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
+from aiops_report.data.install import create_schema
 from aiops_report.data.mapping import OPTIONAL_COLUMNS
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
-from aiops_report.data.tables import create_schema
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -342,6 +344,21 @@ def overview_users(settings: Settings) -> Work:
     return work
 
 
+def explain_split(settings: Settings) -> Work:
+    """Why it changed: the week's change of satisfaction and score split by model (the bench's
+    one dimension), two grouped statements (a week each) on one connection."""
+    from aiops_report.analysis.explain_reads import explain_changes
+    from aiops_report.data.tables import reflect_tables
+
+    def work() -> object:
+        engine = make_engine(settings)
+        tables = reflect_tables(engine, settings)
+        with engine.connect() as conn:
+            return explain_changes(conn, tables, Period.week_of(WEEK_START, ZONE))
+
+    return work
+
+
 def four_weeks_reported() -> Period:
     end = WEEK_START + timedelta(days=7)
     return Period(end - timedelta(weeks=4), end, ZONE)
@@ -399,6 +416,7 @@ MEASURES: dict[str, Callable[[Settings], Work]] = {
     "pandas": naive_pandas,
     "json_cold": numbers_json,
     "users": overview_users,
+    "explain": explain_split,
 }
 
 

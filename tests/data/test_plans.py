@@ -19,8 +19,8 @@ from aiops_report.analysis.metrics import WORST_LIMIT
 from aiops_report.data.config import load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.install import create_schema
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import create_schema
 from aiops_report.jobs import report_numbers
 from conftest import sqlite_url
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from aiops_report.data.config import Settings
 from aiops_report.delivery.config import SlackConfig
 from aiops_report.delivery.slack import SlackDelivery, summary_text
-from aiops_report.jobs import generate_report
+from aiops_report.jobs import generate_report, numbers_beside
 from explain_rows import STRONG, WEAK, WEEK, load, schema_file
 from slack_server import TOKEN, SlackServer
 
@@ -127,3 +127,5 @@ def test_the_slack_message_carries_the_sentence_under_the_numbers(
     # Under the headline numbers and their significant lines.
     assert lines.index(why[0]) == len(lines) - 1
     assert shared.initial_comment == summary_text(report.numbers, language)
+    # A resend reads the numbers from the PDF's JSON twin: the same line.
+    assert summary_text(numbers_beside(report.path), language) == shared.initial_comment

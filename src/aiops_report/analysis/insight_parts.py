@@ -60,13 +60,17 @@ class AnomaliesStatus:
     `baseline_days`: the fewest days with conversations that one of the period's days has
     among the same weekdays of the 8 weeks before; `enough_history` when that is at least
     `needed` (6). `days_judged`: the whole days of the period (a day cut short by a
-    week-to-date report is not judged against whole days).
+    week-to-date report is not judged against whole days). `days_with_history`: those of them
+    with `needed` such days, the only ones an anomaly can be found on (None in reports written
+    before it): a long range may have too little history for its first days and enough for
+    its last.
     """
 
     enough_history: bool
     baseline_days: int
     needed: int
     days_judged: int
+    days_with_history: int | None = None
 
 
 @dataclass(frozen=True)

@@ -376,7 +376,11 @@ class InsightsReader:
             return {}
         columns = ("model", "user_message", "ai_response")
         selected = [conv.c[c] if c in conv.c else sa.null().label(c) for c in columns]
-        rows = self.conn.execute(sa.select(conv.c.id, *selected).where(conv.c.id.in_(ids)))
+        rows = self.conn.execute(
+            sa.select(conv.c.id, *selected).where(
+                conv.c.id.in_(ids), self.tables.kept("conversations")
+            )
+        )
         return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
 
     # --- themes ---------------------------------------------------------------------------

@@ -317,18 +317,20 @@ def weekday_baseline(
 
 def anomalies_status(days: DailyCounts, period: Period) -> AnomaliesStatus:
     """Whether there is history enough to judge the days of `period` (see AnomaliesStatus)."""
-    baseline_days = min(
-        sum(
+    history = {
+        day: sum(
             days.whole[day - timedelta(weeks=week)].conversations > 0
             for week in range(1, BASELINE_WEEKS + 1)
         )
         for day in period.days
-    )
+    }
+    baseline_days = min(history.values())
     return AnomaliesStatus(
         enough_history=baseline_days >= MIN_BASELINE_DAYS,
         baseline_days=baseline_days,
         needed=MIN_BASELINE_DAYS,
         days_judged=len(period.whole_days),
+        days_with_history=sum(history[day] >= MIN_BASELINE_DAYS for day in period.whole_days),
     )
 
 

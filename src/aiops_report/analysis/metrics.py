@@ -483,7 +483,7 @@ class MetricsReader:
         conv = self.tables.conversations
         rows = self.conn.execute(
             sa.select(conv.c.id.label("id"), *[conv.c[c].label(c) for c in columns]).where(
-                conv.c.id.in_(ids)
+                conv.c.id.in_(ids), self.tables.kept("conversations")
             )
         ).mappings()
         return {row["id"]: dict(row) for row in rows}

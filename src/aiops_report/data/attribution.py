@@ -29,7 +29,6 @@ import sqlalchemy as sa
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.tables import ChatbotTables
-from aiops_report.data.time_column import TimeColumn
 
 # Conversations created this long before a range (or LINK_AFTER after it) hold nearly every
 # conversation its feedback and evaluations are about; the others are looked up by key.
@@ -110,21 +109,14 @@ def _linked(
     conversation_id = table.c.conversation_id
     linked = tables.conversations.alias(tables.query_name("linked_conversation"))
     if tables.dialect != "postgresql":
-        source = table.outerjoin(linked, linked.c.id == conversation_id)
+        # A conversation SCHEMA_FILE's `where` leaves out is, for its ratings, not there.
+        kept = tables.kept("conversations", linked)
+        source = table.outerjoin(linked, sa.and_(linked.c.id == conversation_id, kept))
         return source, {part: _value(tables, linked, part) for part in parts}
-    created_at = TimeColumn.of(
-        linked.c.created_at,
-        tables.dialect,
-        tables.db_zone,
-        tables.mapping.table("conversations").created_at_unit,
+    window = tables.created_at("conversations", linked).within(  # with the `where`, if any
+        start - LINK_BEFORE, end + LINK_AFTER
     )
-    source = table.outerjoin(
-        linked,
-        sa.and_(
-            linked.c.id == conversation_id,
-            created_at.within(start - LINK_BEFORE, end + LINK_AFTER),
-        ),
-    )
+    source = table.outerjoin(linked, sa.and_(linked.c.id == conversation_id, window))
     older = tables.conversations.alias(tables.query_name("older_conversation"))
     values: dict[str, sa.ColumnElement[Any]] = {}
     for part in parts:
@@ -136,7 +128,7 @@ def _linked(
         # differ from the selected one.
         looked_up = (
             sa.select(_value(tables, older, part))
-            .where(older.c.id == conversation_id)
+            .where(older.c.id == conversation_id, tables.kept("conversations", older))
             .correlate(table)
             .scalar_subquery()
         )

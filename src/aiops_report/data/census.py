@@ -190,6 +190,32 @@ def segment_census(
     )
 
 
+@dataclass(frozen=True)
+class FilterCensus:
+    """The rows of a table in a range, and how many of them its SCHEMA_FILE `where` keeps."""
+
+    rows: int
+    kept: int
+
+    @property
+    def removed(self) -> int:
+        return self.rows - self.kept
+
+
+def filter_census(
+    engine: Engine, tables: ChatbotTables, role: TableRole, start: datetime, end: datetime
+) -> FilterCensus:
+    """The rows of `role`'s table created in [start, end), and those its `where` keeps."""
+    every = tables.created_at(role, filtered=False).within(start, end)
+    query = sa.select(sa.func.count(), sa.func.count(sa.case((tables.kept(role), 1)))).where(every)
+    try:
+        with engine.connect() as conn:
+            rows, kept = conn.execute(query).one()
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return FilterCensus(int(rows), int(kept))
+
+
 def _readable(value: Any) -> Any:
     """Text that MySQL's BINARY comparison hands back as bytes, as text."""
     return value.decode() if isinstance(value, bytes) else value

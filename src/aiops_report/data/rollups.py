@@ -72,12 +72,14 @@ class LiveDays(Protocol):
 
 
 def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
-    """What stored totals depend on: the tables, the columns they have, the time zones, and
-    the segment read (a segment's totals are kept apart from everything's)."""
-    described = " ".join(
-        f"{table.name}({','.join(sorted(f'{c.key}={c.name}' for c in table.c if c.key[0] != '~'))})"
-        for table in (tables.conversations, tables.feedback, tables.evaluations)
-    )
+    """What stored totals depend on: the tables (with their schema), the columns they have,
+    the time zones, the SCHEMA_FILE words, units, zones and `where` filters (a changed
+    filter keys other totals), and the segment read (a segment's totals are kept apart)."""
+
+    def columns(table: sa.Table) -> str:
+        return ",".join(sorted(f"{c.key}={c.name}" for c in table.c if c.key[0] != "~"))
+
+    described = " ".join(f"{table.fullname}({columns(table)})" for table in tables.tables())
     source = (
         f"v{FORMAT} {described} {tables.mapping.fingerprint()} "
         f"db={tables.db_zone.key} day={zone.key}"

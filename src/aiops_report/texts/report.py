@@ -48,6 +48,7 @@ class InsightTexts:
     anomaly: str  # template: {day} {metric} {value} {baseline} {z}
     no_anomalies: str
     not_enough_history: str  # template: {have} {needed}
+    partly_judged: str  # template: {judged} {days} {needed}
     no_whole_day: str  # a week-to-date report cut on its first day: nothing judged yet
     cut_day_not_judged: str  # template: {day}
     agreement_heading: str
@@ -252,6 +253,10 @@ KO = Texts(
             "이력 부족: 같은 요일 {needed}일 중 {have}일뿐이라 평소와 다른 날인지 판단할 수 "
             "없습니다."
         ),
+        partly_judged=(
+            "{days}일 중 같은 요일 이력이 {needed}일 이상인 {judged}일만 판단했습니다. "
+            "나머지 날은 이력이 부족해 판단하지 않았습니다."
+        ),
         no_whole_day="아직 하루 전체가 지난 날이 없어 평소와 다른 날을 판단하지 않았습니다.",
         cut_day_not_judged="{day}은(는) 아직 진행 중이라 판단하지 않았습니다.",
         agreement_heading="좋아요·싫어요와 평가 점수",
@@ -410,6 +415,10 @@ EN = Texts(
         not_enough_history=(
             "Not enough history: {have} of {needed} same-weekday days, too few to tell an "
             "unusual day."
+        ),
+        partly_judged=(
+            "Only {judged} of the {days} days had {needed} same-weekday days of history and "
+            "were judged; the others had too little history to tell."
         ),
         no_whole_day="No whole day has passed yet: days are judged once they are over.",
         cut_day_not_judged="{day} is still in progress and is not judged.",
