@@ -195,6 +195,10 @@ def chat(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[Chat]:
         administer(db_url, f"DROP DATABASE {schema}")
 
 
+def unquoted(text: str) -> str:
+    return text.replace("`", "").replace('"', "")
+
+
 def sql_truth(engine: Engine, schema: str) -> dict[str, Any]:
     """The week's numbers, whole and per bot, by hand-written SQL."""
     postgresql = engine.dialect.name == "postgresql"
@@ -267,6 +271,11 @@ def test_a_schema_of_its_own_read_by_a_select_only_user_gives_the_numbers_of_sql
     for bot, expected in truth["by_bot"].items():
         for name in ("conversations", "feedback_total", "likes", "dislikes", "evaluations"):
             assert by_segment[bot][name] == expected.get(name, 0), (bot, name)
+    lines = run("doctor", **env).output.splitlines()
+    said = f"ok    table {chat.schema}.messages (conversations)"
+    assert any(line.startswith(said) for line in lines)
+    index = f"ON {chat.schema}.judgements (judged_at);"  # where its index goes, its schema
+    assert any("judgements: no index" in line and index in unquoted(line) for line in lines)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -317,3 +326,21 @@ def test_a_mapped_table_not_found_names_where_it_is_and_never_suggests_init_db(
     assert "init-db" not in result.output
     assert f"it exists as {chat.schema}.judges" in line
     assert f'write SCHEMA_FILE [evaluations] table = "{chat.schema}.judges"' in line
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_init_db_is_suggested_only_for_a_default_table_nobody_named(
+    db_url: str, tmp_path: Path
+) -> None:
+    schema_file = tmp_path / "schema.toml"
+    schema_file.write_text('[conversations]\ntable = "chat_turns"\n', encoding="utf-8")
+
+    mapped = run("generate", DATABASE_URL=db_url, SCHEMA_FILE=str(schema_file))
+    default = run("generate", DATABASE_URL=db_url)
+
+    [line] = mapped.output.strip().splitlines()
+    assert line.startswith("error: table 'chat_turns' does not exist in sqlite:///")
+    assert "init-db" not in line and "SCHEMA_FILE [conversations] table" in line
+    [line] = default.output.strip().splitlines()
+    assert "table 'conversation_log' does not exist" in line
+    assert "`aiops-report init-db` creates it" in line

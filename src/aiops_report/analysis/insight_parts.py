@@ -50,6 +50,32 @@ class SegmentStats:
     avg_score: float | None
 
 
+def fold_segments(
+    segments: list[SegmentStats], keep: int, name: str
+) -> tuple[list[SegmentStats], SegmentStats | None]:
+    """The first `keep` of `segments` (the largest: by_segment orders them), and one row named
+    `name` that sums all the others (None when there are none): counts added, satisfaction
+    from the summed likes and dislikes, the average score weighted by evaluations; distinct
+    users are not additive, so unknown."""
+    shown, rest = segments[:keep], segments[keep:]
+    if not rest:
+        return shown, None
+    likes, dislikes = sum(s.likes for s in rest), sum(s.dislikes for s in rest)
+    evaluations = sum(s.evaluations for s in rest)
+    score_total = sum((s.avg_score or 0.0) * s.evaluations for s in rest)
+    return shown, SegmentStats(
+        segment=name,
+        conversations=sum(s.conversations for s in rest),
+        unique_users=None,
+        feedback_total=sum(s.feedback_total for s in rest),
+        likes=likes,
+        dislikes=dislikes,
+        satisfaction_rate=likes / (likes + dislikes) if likes + dislikes else None,
+        evaluations=evaluations,
+        avg_score=score_total / evaluations if evaluations else None,
+    )
+
+
 @dataclass(frozen=True)
 class AnomaliesStatus:
     """Whether the period's days could be judged at all.

@@ -352,7 +352,8 @@ def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
     column = tables.feedback.c.feedback
     for kind, words in (("like", tables.mapping.like), ("dislike", tables.mapping.dislike)):
         if not tables.feedback_words(kind):
-            likes, dislikes = suggested_words(held_values(engine, column), value_kind(column)) or (
+            held = held_values(engine, tables)
+            likes, dislikes = suggested_words(held, value_kind(column)) or (
                 ["1"],
                 ["-1"],
             )
@@ -364,9 +365,16 @@ def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
             )
 
 
-def held_values(engine: Engine, column: sa.Column[Any], sample: int = 10_000) -> list[Any]:
-    """Up to 20 distinct values among `sample` rows of `column` (a hint's, not a census)."""
-    rows = sa.select(column.label("value")).where(column.is_not(None)).limit(sample).subquery()
+def held_values(engine: Engine, tables: ChatbotTables, sample: int = 10_000) -> list[Any]:
+    """Up to 20 distinct values among `sample` rows of the feedback column (a hint's, not a
+    census)."""
+    column = tables.feedback.c.feedback
+    rows = (
+        sa.select(column.label("value"))
+        .where(column.is_not(None))
+        .limit(sample)
+        .subquery(tables.query_name("held"))
+    )
     try:
         with engine.connect() as conn:
             return list(conn.execute(sa.select(rows.c.value).distinct().limit(20)).scalars())

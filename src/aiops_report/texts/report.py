@@ -42,6 +42,7 @@ class InsightTexts:
     segments_heading: str
     # segment, conversations, feedback, satisfaction, evaluations, avg score
     segments_columns: tuple[str, str, str, str, str, str]
+    segments_other: str  # the row of the segments past the PDF's largest; template: {count}
     unpriced: str  # template: {models}
     anomalies_heading: str
     anomalies_intro: str
@@ -243,6 +244,7 @@ KO = Texts(
         ),
         worst_model="만족도가 가장 낮은 모델: {model} ({rate}, 피드백 {rated}건)",
         segments_heading="세그먼트별",
+        segments_other="그 밖의 세그먼트 {count}개",
         segments_columns=("세그먼트", "대화 수", "피드백", "만족도", "평가 수", "평균 점수"),
         unpriced="가격표에 없는 모델: {models}",
         anomalies_heading="평소와 다른 날",
@@ -397,6 +399,7 @@ EN = Texts(
         ),
         worst_model="Lowest satisfaction: {model} ({rate}, {rated} ratings)",
         segments_heading="By segment",
+        segments_other="{count} other segments",
         segments_columns=(
             "Segment",
             "Conversations",
