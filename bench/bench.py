@@ -569,8 +569,9 @@ def per_million(seconds: float, size: str) -> float:
 # Why a target can fall short: what the measure does that the floor (or pandas) does not.
 WHY_SHORT = {
     "json/floor": "besides one pass a table over two weeks, the report proves the kept totals "
-    "of its 8-week baseline current (each of 56 days' rows counted per table: 5.3 of its 19 "
-    "CPU seconds on SQLite at 1M a week), reads the week per model, joins thumbs to each "
+    "of its 8-week baseline current (by watermarks where a table has an increasing key: "
+    "bench/proof.py; counting 56 days per table took 5.3 of its 19 CPU seconds on SQLite at "
+    "1M a week), reads the week per model, joins thumbs to each "
     "conversation's mean score (3 s), counts distinct users per model and tokenises up to "
     "8,000 complaint texts (about 3 s)",
     "pdf/floor": "the json work plus the PDF (charts, embedded font)",

@@ -26,6 +26,7 @@ from aiops_report.data.install import missing_created_at_indexes
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
+from aiops_report.data.watermarks import table_key
 from aiops_report.delivery.config import DeliveryConfig, EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.kinds import kind_of
@@ -66,6 +67,8 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
     findings.append(Finding("ok", "insights", {"parts": parts}))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
+    if settings.keep_daily_totals:
+        findings += [_proof_finding(tables, role, settings) for role in ROLES]
     now = datetime.now(settings.report_zone)
     try:
         findings += [
@@ -140,6 +143,17 @@ def _filter_finding(
         "weeks": CENSUS_WEEKS,
     }
     return Finding("warn" if census.rows and not census.kept else "ok", "filter", said)
+
+
+def _proof_finding(tables: ChatbotTables, role: TableRole, settings: Settings) -> Finding:
+    """How the kept totals of `role`'s table are proven current before each use."""
+    name = tables.table(role).name
+    key = table_key(tables, role)
+    if settings.kept_totals_proof == "counts":
+        return Finding("ok", "proof_counts_set", {"table": name})
+    if key is None:
+        return Finding("ok", "proof_counts", {"table": name})
+    return Finding("ok", "proof_watermark", {"table": name, "key": key.name})
 
 
 def _insight_part(support: PartSupport) -> Phrase:
