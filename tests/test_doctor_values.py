@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
-from aiops_report.data.tables import create_schema
+from aiops_report.data.install import create_schema
 from aiops_report.doctor import delivery_findings, schedule_findings
 from aiops_report.faces.cli import app
 from silent_server import SilentServer

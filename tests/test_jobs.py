@@ -338,3 +338,33 @@ def test_a_week_to_date_is_posted_but_not_recorded(
     assert [(r.period_start, r.status) for r in RunLedger(demo_engine).history()] == [
         (monday.period.start, "delivered")
     ]
+
+
+@pytest.mark.parametrize(
+    ("fault", "raised"),
+    [
+        ({"error": "invalid_auth"}, SlackDeliveryError),
+        ({"status": 500, "times": 3}, SlackDeliveryError),  # the first try and 2 retries
+    ],
+    ids=["refused", "down"],
+)
+def test_a_failure_at_the_channel_look_up_is_recorded_and_retried(
+    demo_engine: Engine,
+    settings: Settings,
+    slack_server: SlackServer,
+    fault: dict[str, object],
+    raised: type[Exception],
+) -> None:
+    settings = with_slack(settings, slack_server)
+    slack_server.fail("conversations.list", **fault)  # type: ignore[arg-type]
+
+    with pytest.raises(raised):
+        run_weekly(demo_engine, settings, period=WEEK)
+    [failed] = RunLedger(demo_engine).history()
+    retried = run_weekly(demo_engine, settings, period=WEEK)
+
+    assert failed.status == "failed" and failed.channel == "#ai-reports"
+    assert failed.period_start == WEEK.start
+    assert failed.error and "\n" not in failed.error
+    assert retried.status == "delivered"
+    assert len(slack_server.shared_files()) == 1

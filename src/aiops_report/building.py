@@ -57,7 +57,10 @@ def requested_week(settings: Settings, text: str | None, now: datetime | None = 
 def totals_store(engine: Engine, settings: Settings) -> DailyTotalsStore | None:
     """Where settled days' totals are kept (STATE_DATABASE_URL or DATABASE_URL), unless
     KEEP_DAILY_TOTALS is false."""
-    return DailyTotalsStore(state_engine(engine, settings)) if settings.keep_daily_totals else None
+    if not settings.keep_daily_totals:
+        return None
+    watermarks = settings.kept_totals_proof == "auto"
+    return DailyTotalsStore(state_engine(engine, settings), watermarks=watermarks)
 
 
 def run_ledger(engine: Engine, settings: Settings) -> RunLedger:

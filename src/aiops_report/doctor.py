@@ -15,16 +15,18 @@ from aiops_report.analysis.insights import PartSupport, insights_support
 from aiops_report.data.census import (
     FEEDBACK_VALUES_SHOWN,
     feedback_values,
+    filter_census,
     score_census,
     segment_census,
 )
 from aiops_report.data.column_values import suggested_words, toml_words, value_kind
 from aiops_report.data.config import Settings
 from aiops_report.data.db import check_connection, describe, state_engine
+from aiops_report.data.install import missing_created_at_indexes
 from aiops_report.data.mapping import OPTIONAL_COLUMNS, ROLES, TableRole, column_parts
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import ChatbotTables, missing_created_at_indexes, reflect_tables
-from aiops_report.data.time_column import TimeColumn
+from aiops_report.data.tables import ChatbotTables, reflect_tables
+from aiops_report.data.watermarks import table_key
 from aiops_report.delivery.config import DeliveryConfig, EmailConfig, SlackConfig
 from aiops_report.delivery.email import check_smtp
 from aiops_report.delivery.kinds import kind_of
@@ -65,8 +67,15 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
     findings.append(Finding("ok", "insights", {"parts": parts}))
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
+    if settings.keep_daily_totals:
+        findings += [_proof_finding(tables, role, settings) for role in ROLES]
     now = datetime.now(settings.report_zone)
     try:
+        findings += [
+            _filter_finding(engine, tables, role, now - CENSUS_SPAN, now)
+            for role in ROLES
+            if role in tables.filters
+        ]
         findings += time_findings(engine, tables, now)
         findings += _feedback_findings(engine, tables, now - CENSUS_SPAN, now)
         findings += _score_findings(engine, tables, now - CENSUS_SPAN, now)
@@ -100,19 +109,51 @@ def _columns_values(tables: ChatbotTables, role: TableRole) -> dict[str, object]
     if absent:
         details.append(Phrase("absent", {"columns": ", ".join(absent)}))
     return {
-        "table": table.name,
+        "table": table.fullname,
         "role": Phrase(f"role_{role}"),
         "column": table.c.created_at.name,
-        "time": _time_phrase(tables.created_at(role)),
+        "time": _time_phrase(tables, role),
         "details": Listed(tuple(details)),
     }
 
 
-def _time_phrase(created_at: TimeColumn) -> Phrase:
-    """How stored values of a created_at column are read as instants."""
+def _time_phrase(tables: ChatbotTables, role: TableRole) -> Phrase:
+    """How stored values of a created_at column are read as instants, and which setting
+    gives the zone of naive ones."""
+    created_at = tables.created_at(role)
     if created_at.style == "epoch":
         return Phrase(f"time_epoch_{created_at.unit}")
-    return Phrase(f"time_{created_at.style}", {"zone": created_at.db_zone.key})
+    mapping = tables.mapping.table(role)
+    setting = mapping.setting("timezone") if mapping.timezone else "DB_TIMEZONE"
+    return Phrase(f"time_{created_at.style}", {"zone": created_at.db_zone.key, "setting": setting})
+
+
+def _filter_finding(
+    engine: Engine, tables: ChatbotTables, role: TableRole, start: datetime, end: datetime
+) -> Finding:
+    """How many rows of recent weeks the table's `where` keeps and removes; a warning when
+    it keeps none of them."""
+    census = filter_census(engine, tables, role, start, end)
+    said = {
+        "table": tables.table(role).fullname,
+        "where": tables.filters[role].text,
+        "kept": census.kept,
+        "removed": census.removed,
+        "rows": census.rows,
+        "weeks": CENSUS_WEEKS,
+    }
+    return Finding("warn" if census.rows and not census.kept else "ok", "filter", said)
+
+
+def _proof_finding(tables: ChatbotTables, role: TableRole, settings: Settings) -> Finding:
+    """How the kept totals of `role`'s table are proven current before each use."""
+    name = tables.table(role).name
+    key = table_key(tables, role)
+    if settings.kept_totals_proof == "counts":
+        return Finding("ok", "proof_counts_set", {"table": name})
+    if key is None:
+        return Finding("ok", "proof_counts", {"table": name})
+    return Finding("ok", "proof_watermark", {"table": name, "key": key.name})
 
 
 def _insight_part(support: PartSupport) -> Phrase:

@@ -53,10 +53,10 @@ from aiops_report.building import (
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period, format_instant
 from aiops_report.delivery.config import DeliveryConfig
-from aiops_report.delivery.loop import Built, deliver_once
+from aiops_report.delivery.loop import Built, deliver_once, end_claim
 from aiops_report.delivery.messages import report_message
 from aiops_report.delivery.routes import Destination, destinations
-from aiops_report.delivery.runs import Run
+from aiops_report.delivery.runs import Run, RunLedger
 from aiops_report.delivery.slack import (
     ACTION_ID as ACTION_ID,  # re-exported: the Slack button's action, for its handler
 )
@@ -229,7 +229,7 @@ def deliver_to(
 
     A week already delivered there is skipped (unless `force`); after a failure the report
     already written is sent again. Raises the error that stopped the run, after recording it
-    in report_runs (a Slack channel that cannot be found: before anything is recorded).
+    in report_runs (a Slack channel that cannot be found: under the channel as written).
     """
     sender = destination.sender(DeliveryConfig.of(settings))
     built = built or _BuiltReport()
@@ -246,17 +246,35 @@ def deliver_to(
         )
         return message, path, headline(numbers.current)
 
+    ledger = run_ledger(engine, settings)
+    try:
+        key = destination.ledger_key(sender)  # a Slack channel's ID: Slack is asked
+        formerly = destination.former_keys(sender)
+    except AiopsReportError as exc:
+        _record_unkeyed_failure(ledger, period, destination, exc, force=force)
+        raise
     sent = deliver_once(
-        run_ledger(engine, settings),
+        ledger,
         period,
         sender,
         build,
-        key=destination.ledger_key(sender),
-        formerly=destination.former_keys(sender),
+        key=key,
+        formerly=formerly,
         segment=destination.segment,
         force=force,
     )
     return WeeklyOutcome(sent.status, period, sent.message, sent.run)
+
+
+def _record_unkeyed_failure(
+    ledger: RunLedger, period: Period, destination: Destination, exc: Exception, *, force: bool
+) -> None:
+    """A run stopped before its destination's key was known (Slack could not say which
+    channel it is) is recorded failed under the destination as written, so that the
+    dashboard's Reports page and the missed-run alert see it; the next run retries."""
+    claim = ledger.claim(period, destination.key, force=force, shown=destination.shown)
+    if claim.claimed:
+        end_claim(ledger, claim.run, "failed", exc)
 
 
 def deliver_to_slack(

@@ -389,8 +389,32 @@ def test_anomalies_say_when_the_history_is_too_short(
         "baseline_days": weeks - 1,
         "needed": 6,
         "days_judged": 7,
+        "days_with_history": 7 if enough else 0,
     }
     assert bool(insights.anomalies) is enough  # the planted days are found only with history
+
+
+def test_only_the_days_with_history_enough_are_judged(engine: Engine, settings: Settings) -> None:
+    """History from a Thursday six weeks back: the week's Monday to Wednesday have five
+    same-weekday days before them, Thursday to Sunday six. Friday's and Sunday's planted dips
+    are found, Wednesday's planted spike cannot be, and the status says which days were
+    judged."""
+    rows, _ = nine_weeks(planted=True)
+    since = WEEK.start - timedelta(weeks=6) + timedelta(days=3)
+    for table_rows in (rows.conversations, rows.feedback, rows.evaluations):
+        table_rows[:] = [r for r in table_rows if r["created_at"] >= at(since, 0)]
+    tables = load(engine, settings, rows)
+
+    insights = insights_of(engine, tables)
+
+    assert insights.to_dict()["anomalies_status"] == {
+        "enough_history": False,
+        "baseline_days": 5,
+        "needed": 6,
+        "days_judged": 7,
+        "days_with_history": 4,
+    }
+    assert {a.date.weekday() for a in insights.anomalies} == {4, 6}
 
 
 def test_a_week_to_date_is_tested_on_the_same_span_and_judged_on_whole_days(

@@ -21,6 +21,7 @@ from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.errors import ConfigError, InvalidInput
 from aiops_report.jobs import generate_report, report_numbers
+from aiops_report.report.insight_section import PDF_SEGMENTS
 from chatbot_tables import STYLES, Rows, create_tables, insert, reference
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -234,3 +235,32 @@ def test_feedback_follows_its_conversation_across_days(engine: Engine, segmented
     assert (numbers.current.conversations, numbers.previous.conversations) == (0, 1)
     assert (numbers.current.likes, numbers.current.evaluations) == (1, 1)
     assert numbers.current.avg_score == 9.0
+
+
+def test_the_pdf_shows_the_largest_segments_and_one_row_of_the_others(
+    engine: Engine, segmented: Settings, tmp_path: Path
+) -> None:
+    rows = segment_rows()
+    for conversation in rows.conversations:  # each conversation a segment of its own, nearly
+        conversation["bot"] = f"bot-{conversation['id'] % 300:03d}"
+    load(engine, segmented, rows)
+
+    report = generate_report(engine, segmented, WEEK, language="en", out_dir=tmp_path, csv=True)
+
+    assert report.numbers.insights is not None and report.numbers.insights.by_segment
+    segments = report.numbers.insights.by_segment
+    assert len(segments) > PDF_SEGMENTS
+    pages = pypdf.PdfReader(report.path).pages
+    text = "\n".join(page.extract_text() for page in pages)
+    bots = [s.segment for s in segments if s.segment.startswith("bot-")]
+    largest = {s.segment for s in segments[:PDF_SEGMENTS] if s.segment.startswith("bot-")}
+    assert {bot for bot in bots if bot in text.split()} == largest
+    others = segments[PDF_SEGMENTS:]
+    lines = text.splitlines()
+    at = lines.index(f"{len(others):,} other segments")
+    assert lines[at + 1].strip() == f"{sum(s.conversations for s in others):,}"  # its cells
+    assert lines[at + 2].strip() == f"{sum(s.feedback_total for s in others):,}"
+    [by_segment] = [path for path in report.tables if path.name.endswith("_by_segment.csv")]
+    assert len(by_segment.read_text(encoding="utf-8").splitlines()) == len(segments) + 1
+    document = json.loads(report.path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert len(document["by_segment"]) == len(segments)

@@ -257,3 +257,26 @@ def test_the_segments_of_the_range_and_a_segments_search(
     assert models_of(engine, shop, WEEK) == ["gpt-b"]
     unmapped = reflect_tables(engine, settings.model_copy(update={"schema_file": None}))
     assert segments_of(engine, unmapped, WEEK) == []  # no segment column mapped
+
+
+def test_a_megabyte_answer_is_read_whole_on_every_database(
+    engine: Engine, settings: Settings
+) -> None:
+    """The dashboard shows its first part and offers the whole as a download
+    (tests/faces/dashboard, on SQLite): here, that every database gives it back whole."""
+    create_tables(engine, settings, style="naive", minimal=False)
+    if engine.dialect.name in ("mysql", "mariadb"):  # TEXT holds 64 KB there; a team's holds more
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(f"ALTER TABLE {settings.conversation_table} MODIFY ai_response LONGTEXT")
+            )
+    answer = ("한 줄의 긴 답변입니다. " * 80 + "\n") * 1_000 + "끝"
+    assert len(answer) > 1_000_000
+    conversation = {"id": 7, "user_message": "요약해 주세요", "ai_response": answer}
+    insert(
+        engine, settings, Rows(conversations=[{**conversation, "created_at": AT}]), style="naive"
+    )
+
+    opened = open_conversation(engine, reflect_tables(engine, settings), 7, AT)
+
+    assert opened is not None and opened.ai_response == answer

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import database_error, make_engine
 from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.install import create_schema
 from aiops_report.data.limits import reading
-from aiops_report.data.tables import create_schema
 from aiops_report.errors import StatementTimeout
 from aiops_report.faces.cli import app
 from conftest import server_url

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from aiops_report.data.config import load_settings
 from aiops_report.data.db import make_engine
-from aiops_report.data.tables import create_schema
+from aiops_report.data.install import create_schema
 from aiops_report.faces.cli import app
 from conftest import server_url
 

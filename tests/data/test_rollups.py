@@ -116,7 +116,7 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
 
 
 @time_machine.travel(NOW, tick=False)
-def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
+def test_rows_deleted_from_a_kept_day_are_no_longer_counted_where_rows_are_counted(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
@@ -127,7 +127,11 @@ def test_rows_deleted_from_a_kept_day_are_no_longer_counted(
         purged = conn.execute(sa.delete(conv).where(day)).rowcount
     assert purged > 0
 
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    # The watermark proof (the default for an id the database assigns) sees no row added:
+    # a purge of a kept day needs forget-totals, or KEPT_TOTALS_PROOF=counts.
+    unseen = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo, watermarks=False))
+    assert unseen.current.conversations == before.current.conversations
     assert after.current.conversations == before.current.conversations - purged
     assert after == compute(demo, tables, WEEK)
 

@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine
+from aiops_report.data.install import create_schema, missing_created_at_indexes
 from aiops_report.data.periods import Period
-from aiops_report.data.tables import create_schema, missing_created_at_indexes, reflect_tables
+from aiops_report.data.tables import reflect_tables
 from aiops_report.errors import ConfigError, MissingColumn, MissingTable
 from chatbot_tables import create_tables
 

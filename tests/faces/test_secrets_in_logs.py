@@ -15,7 +15,7 @@ import pytest
 
 from aiops_report.data.config import load_settings
 from aiops_report.data.db import make_engine
-from aiops_report.data.tables import create_schema
+from aiops_report.data.install import create_schema
 from conftest import server_url
 from slack_server import TOKEN, SlackServer
 

@@ -529,6 +529,23 @@ def test_a_short_history_is_said_instead_of_no_unusual_day(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_anomalies_found_on_the_days_with_history_read_as_theirs(
+    tmp_path: Path, language: Language
+) -> None:
+    """Some days judged, some not: which were judged, then their anomalies; not "too short to
+    tell" above them."""
+    words = TEXTS[language].insights
+    status = replace(SHORT_HISTORY, days_with_history=4)
+    numbers = week(insights=insights(anomalies_status=status))
+    assert numbers.insights is not None and numbers.insights.anomalies
+    text = " ".join("\n".join(pages_text(build(numbers, tmp_path, language))).split("\n"))
+
+    assert words.partly_judged.format(judged=4, days=7, needed=6) in text
+    assert words.not_enough_history.format(have=2, needed=6) not in text
+    assert words.no_anomalies not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_each_excerpt_table_says_whose_time_it_shows(tmp_path: Path, language: Language) -> None:
     """The lowest-scored list shows when the evaluation was written, the disliked list when the
     dislike was given: neither reads as the conversation's time."""

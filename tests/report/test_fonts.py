@@ -17,7 +17,7 @@ import aiops_report
 from aiops_report.data.config import load_settings
 from aiops_report.data.db import make_engine
 from aiops_report.data.demo import fill_demo_data
-from aiops_report.data.tables import create_schema
+from aiops_report.data.install import create_schema
 from aiops_report.errors import FontMissing
 from aiops_report.report import font_status
 from aiops_report.report.fonts import font_files, report_fonts

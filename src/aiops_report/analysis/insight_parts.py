@@ -32,6 +32,9 @@ class ModelStats:
     avg_score: float | None
     cost: float | None
     cost_per_like: float | None
+    # Every feedback row of the model's conversations, whatever its value (None in reports
+    # written before it was counted).
+    feedback_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,32 @@ class SegmentStats:
     avg_score: float | None
 
 
+def fold_segments(
+    segments: list[SegmentStats], keep: int, name: str
+) -> tuple[list[SegmentStats], SegmentStats | None]:
+    """The first `keep` of `segments` (the largest: by_segment orders them), and one row named
+    `name` that sums all the others (None when there are none): counts added, satisfaction
+    from the summed likes and dislikes, the average score weighted by evaluations; distinct
+    users are not additive, so unknown."""
+    shown, rest = segments[:keep], segments[keep:]
+    if not rest:
+        return shown, None
+    likes, dislikes = sum(s.likes for s in rest), sum(s.dislikes for s in rest)
+    evaluations = sum(s.evaluations for s in rest)
+    score_total = sum((s.avg_score or 0.0) * s.evaluations for s in rest)
+    return shown, SegmentStats(
+        segment=name,
+        conversations=sum(s.conversations for s in rest),
+        unique_users=None,
+        feedback_total=sum(s.feedback_total for s in rest),
+        likes=likes,
+        dislikes=dislikes,
+        satisfaction_rate=likes / (likes + dislikes) if likes + dislikes else None,
+        evaluations=evaluations,
+        avg_score=score_total / evaluations if evaluations else None,
+    )
+
+
 @dataclass(frozen=True)
 class AnomaliesStatus:
     """Whether the period's days could be judged at all.
@@ -57,13 +86,17 @@ class AnomaliesStatus:
     `baseline_days`: the fewest days with conversations that one of the period's days has
     among the same weekdays of the 8 weeks before; `enough_history` when that is at least
     `needed` (6). `days_judged`: the whole days of the period (a day cut short by a
-    week-to-date report is not judged against whole days).
+    week-to-date report is not judged against whole days). `days_with_history`: those of them
+    with `needed` such days, the only ones an anomaly can be found on (None in reports written
+    before it): a long range may have too little history for its first days and enough for
+    its last.
     """
 
     enough_history: bool
     baseline_days: int
     needed: int
     days_judged: int
+    days_with_history: int | None = None
 
 
 @dataclass(frozen=True)

@@ -317,18 +317,20 @@ def weekday_baseline(
 
 def anomalies_status(days: DailyCounts, period: Period) -> AnomaliesStatus:
     """Whether there is history enough to judge the days of `period` (see AnomaliesStatus)."""
-    baseline_days = min(
-        sum(
+    history = {
+        day: sum(
             days.whole[day - timedelta(weeks=week)].conversations > 0
             for week in range(1, BASELINE_WEEKS + 1)
         )
         for day in period.days
-    )
+    }
+    baseline_days = min(history.values())
     return AnomaliesStatus(
         enough_history=baseline_days >= MIN_BASELINE_DAYS,
         baseline_days=baseline_days,
         needed=MIN_BASELINE_DAYS,
         days_judged=len(period.whole_days),
+        days_with_history=sum(history[day] >= MIN_BASELINE_DAYS for day in period.whole_days),
     )
 
 
@@ -348,7 +350,7 @@ def by_model(
     entries = []
     for model in set(conversations) | set(feedback) | set(scores):
         count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
-        likes, dislikes = (int(v) for v in feedback.get(model, (0, 0)))
+        rows, likes, dislikes = (int(v) for v in feedback.get(model, (0, 0, 0)))
         n, total = scores.get(model, (0, 0.0))
         price = prices.price_of(model) if prices else None
         cost = price.cost(prompt, completion) if price else None
@@ -368,6 +370,7 @@ def by_model(
                 avg_score=mean(float(total), int(n)),
                 cost=cost,
                 cost_per_like=cost / likes if cost is not None and likes else None,
+                feedback_total=rows,
             )
         )
     return sorted(entries, key=lambda m: (-m.conversations, m.model))

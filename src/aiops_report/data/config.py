@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     score_good_threshold: float | None = None
     # Keep the totals of settled days in report_daily_totals (rollups.py); false: always live.
     keep_daily_totals: bool = True
+    # How kept totals are proven current: "auto" by each table's watermark where it has an
+    # increasing integer key (counted otherwise), "counts" by counting every table's rows.
+    kept_totals_proof: Literal["auto", "counts"] = "auto"
     # The longest any one statement on the databases may run ('10m', '90s', seconds); 0: no limit.
     statement_timeout: timedelta = timedelta(minutes=10)
     # How long connecting to a database server may take, and how long a server that stops

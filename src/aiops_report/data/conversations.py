@@ -99,7 +99,9 @@ def first_conversation_at(engine: Engine, tables: ChatbotTables) -> datetime | N
     created_at = tables.created_at("conversations")
     try:
         with reading("the first conversation"), engine.connect() as conn:
-            first = conn.execute(sa.select(sa.func.min(created_at.column))).scalar()
+            first = conn.execute(
+                sa.select(sa.func.min(created_at.column)).where(tables.kept("conversations"))
+            ).scalar()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return None if first is None else created_at.to_instant(first)

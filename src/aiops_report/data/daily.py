@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data import rollups
+from aiops_report.data import rollups, watermarks
+from aiops_report.data.attribution import linked_rows
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import ROLES, TableRole
@@ -132,12 +133,48 @@ class _LiveDays:
         live = _read_daily_totals(self.source, self.tables, _day_ranges(days, self.zone))
         return [(totals.to_json(), totals.row_counts()) for totals in live]
 
-    def count(self, days: list[date]) -> list[rollups.RowCounts]:
-        ranges = _day_ranges(days, self.zone)
-        per_table = _on_connections(
-            self.source, [partial(_count_rows, self.tables, role, ranges) for role in ROLES]
+    @property
+    def added_row_cost(self) -> float:
+        return watermarks.ADDED_ROW_COST.get(self.tables.dialect, 1.0)
+
+    def marks(self) -> rollups.Marks:
+        keys = [watermarks.table_key(self.tables, role) for role in ROLES]
+        return _on_connections(
+            self.source,
+            [partial(_highest, key) for key in keys],
         )
-        return [list(counts) for counts in zip(*per_table, strict=True)]
+
+    def count(self, asked: list[tuple[int, list[date]]]) -> list[list[int]]:
+        return _on_connections(
+            self.source,
+            [
+                partial(_count_rows, self.tables, ROLES[table], _day_ranges(days, self.zone))
+                for table, days in asked
+            ],
+        )
+
+    def added(self, asked: list[tuple[int, int, list[date]]]) -> list[list[bool]]:
+        return _on_connections(
+            self.source,
+            [
+                partial(_added, self.tables, ROLES[table], since, _day_ranges(days, self.zone))
+                for table, since, days in asked
+            ],
+        )
+
+
+def _highest(key: sa.Column[Any] | None, conn: Connection) -> int | None:
+    return None if key is None else watermarks.highest_id(conn, key)
+
+
+def _added(
+    tables: ChatbotTables,
+    role: TableRole,
+    since: int,
+    ranges: Sequence[tuple[datetime, datetime]],
+    conn: Connection,
+) -> list[bool]:
+    return watermarks.added_in(conn, tables, role, since, ranges)
 
 
 def _count_rows(
@@ -188,15 +225,15 @@ def per_range(
     group_by: Sequence[sa.ColumnElement[Any]] = (),
 ) -> list[list[tuple[Any, ...]]]:
     """The rows (group_by, then aggregates) over each [start, end) of `ranges` (of the
-    tables' segment).
+    tables' segment: `attribution.linked_rows`).
 
     One SELECT a range, joined by UNION ALL. Each SELECT is a range on the raw `created_at`,
     so it reads its own slice of the index: every row is read once, and no per-row
     expression has to find its day.
     """
     selects = [
-        sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
-        .where(tables.rows_within(role, start, end))
+        linked_rows(tables, role, start, end)
+        .select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
         .group_by(*group_by)
         for part, (start, end) in enumerate(ranges)
     ]
@@ -240,6 +277,8 @@ def _on_connections(
 ) -> list[T]:
     """What each of `parts` returns: one after the other on a connection, or at the same
     time on connections of an engine."""
+    if not parts:
+        return []
     if isinstance(source, Connection):
         return [part(source) for part in parts]
 

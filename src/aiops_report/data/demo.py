@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from aiops_report.data.config import Settings
+from aiops_report.data.install import create_schema
 from aiops_report.data.periods import Period, midnight
-from aiops_report.data.tables import ChatbotTables, create_schema, reflect_tables
+from aiops_report.data.tables import ChatbotTables, reflect_tables
 
 # (question, answer) pairs; {n} is filled with a number so that texts vary.
 TOPICS: list[tuple[str, str, str]] = [

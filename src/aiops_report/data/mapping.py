@@ -4,9 +4,11 @@
 key is optional and defaults to the schema `init-db` creates (docs/your-database.md):
 
     [conversations]
-    table = "chat_turns"
+    table = "chat.turns"             # or table = "turns" with schema = "chat"
     created_at = "ts"
     created_at_unit = "s"            # an integer epoch: "s" or "ms"
+    timezone = "Asia/Seoul"          # naive times written in this zone (default DB_TIMEZONE)
+    where = "is_internal = false"    # only these rows count (row_filter.py)
     model = "llm"
     segment = "bot_name"             # what a report can be cut by: a bot, tenant, locale...
     dimensions = ["prompt_version", "channel"]  # more columns a change is explained by
@@ -21,10 +23,12 @@ key is optional and defaults to the schema `init-db` creates (docs/your-database
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -87,7 +91,36 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     table: str | None = None
+    # "schema" would shadow a method of BaseModel: the key is read through an alias.
+    schema_name: str | None = Field(default=None, alias="schema", min_length=1)
     created_at_unit: TimeUnit | None = None
+    timezone: str | None = None
+    where: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f'{value!r} is not a time zone, e.g. "Asia/Seoul"') from None
+        return value
+
+    @field_validator("where")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError('is empty: a condition on the table\'s columns, e.g. "is_test = 0"')
+        return value
+
+    def qualified(self) -> tuple[str | None, str | None]:
+        """(schema, table): `table = "chat.messages"` is the table messages of schema chat,
+        unless `schema` is given (the table's name is then taken as it is)."""
+        if self.schema_name is None and self.table is not None and "." in self.table:
+            schema, table = self.table.split(".", 1)
+            return schema, table
+        return self.schema_name, self.table
 
 
 class ScoreScale(BaseModel):
@@ -202,10 +235,19 @@ class TableMapping:
     columns: dict[str, str]  # part -> the team's column name
     explicit: frozenset[str]  # the parts SCHEMA_FILE names (absent: an error, not a default)
     created_at_unit: TimeUnit | None
+    schema: str | None = None  # PostgreSQL's schema, MySQL's database; None: the default
+    named: bool = False  # SCHEMA_FILE names the table (it is the team's, never init-db's)
+    timezone: ZoneInfo | None = None  # of naive times; None: DB_TIMEZONE
+    where: str | None = None  # only the rows this condition keeps are read (row_filter.py)
 
     def setting(self, part: str) -> str:
         """Where the name of `part` is set, for messages."""
         return f"SCHEMA_FILE [{self.role}] {part}"
+
+    @property
+    def qualified(self) -> str:
+        """`schema.table`, or the table's name alone, for messages."""
+        return f"{self.schema}.{self.table}" if self.schema else self.table
 
 
 @dataclass(frozen=True)
@@ -225,10 +267,17 @@ class SchemaMapping:
     def fingerprint(self) -> str:
         """What kept totals depend on beyond the column names: words and scale."""
         units = ",".join(f"{r}:{self.tables[r].created_at_unit or '-'}" for r in ROLES)
-        return (
+        found = (
             f"like={'|'.join(self.like)} dislike={'|'.join(self.dislike)} "
             f"scale={self.scale.low:g}-{self.scale.high:g} units={units}"
         )
+        zones = [f"{r}:{m.timezone.key}" for r, m in self.tables.items() if m.timezone]
+        if zones:
+            found += f" zones={','.join(zones)}"
+        wheres = "\n".join(f"{r}:{m.where}" for r, m in self.tables.items() if m.where)
+        if wheres:  # totals kept under another filter are other totals
+            found += f" where={hashlib.sha256(wheres.encode()).hexdigest()[:16]}"
+        return found
 
 
 def load_mapping(
@@ -269,9 +318,10 @@ def load_mapping(
                     f"{taken[column]} and {part}"
                 )
             taken[column] = part
+        schema, table = section.qualified()
         tables[role] = TableMapping(
             role=role,
-            table=section.table or (table_names or {}).get(role) or _DEFAULT_TABLES[role],
+            table=table or (table_names or {}).get(role) or DEFAULT_TABLES[role],
             # A part not named keeps its default column, unless another part took that name.
             columns={
                 part: named.get(part, part)
@@ -280,6 +330,10 @@ def load_mapping(
             },
             explicit=frozenset(named),
             created_at_unit=section.created_at_unit,
+            schema=schema,
+            named=table is not None,
+            timezone=ZoneInfo(section.timezone) if section.timezone else None,
+            where=section.where,
         )
     low, high = parsed.evaluations.score_range
     return SchemaMapping(
@@ -299,7 +353,7 @@ def _problem(location: tuple[int | str, ...], message: str) -> str:
     return f"{where}: {message.removeprefix('Value error, ')}"
 
 
-_DEFAULT_TABLES: dict[TableRole, str] = {
+DEFAULT_TABLES: dict[TableRole, str] = {
     "conversations": "conversation_log",
     "feedback": "feedback_log",
     "evaluations": "conversation_evaluation",

@@ -86,6 +86,14 @@ class Period:
         """The days of the period that it holds from midnight to midnight."""
         return [day for day in self.days if day != self.cut_day]
 
+    def days_since(self, first: datetime | None) -> int:
+        """How many of the period's days are on or after the day of `first` (the first row
+        the database holds): the days it can have data on. 0 when `first` is None."""
+        if first is None:
+            return 0
+        first_day = first.astimezone(self.zone).date()
+        return sum(day >= first_day for day in self.days)
+
     @property
     def previous(self) -> Period:
         """The period of as many days right before this one, cut as far into its span."""

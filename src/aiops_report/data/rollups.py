@@ -3,10 +3,14 @@
 A day that ended more than SETTLED_AFTER ago rarely gets more rows, so its totals are
 computed once, stored as one row of `report_daily_totals` with the number of rows each table
 had in that day, and read from there afterwards; days not settled yet are always read live.
-Before kept totals are used, each kept day's row counts are compared with the tables'
-(`COUNT(*)` per day through the `created_at` index, once per store): a day that gained or
-lost rows since (late feedback, a nightly judge, a backfill) is read again and kept anew.
-Only rows changed in place, the counts unchanged, need `aiops-report forget-totals`.
+Before kept totals are used, each kept day is proven current, once per store, table by
+table: where the table has an increasing integer primary key, by its watermark (no row with an
+id above the highest one seen when the day was last read or proven was created in the day:
+watermarks.py, which reads only the rows added since); else by its row counts (`COUNT(*)` per
+day through the `created_at` index, compared with the counts kept). A day that gained rows
+since (late feedback, a nightly judge, a backfill) is read again and kept anew; a day that lost
+rows too, where it is counted. Rows changed in place (and, under a watermark, rows deleted)
+need `aiops-report forget-totals`.
 When the table cannot be created or written (a read-only database user), every day is read
 live and a warning says so once.
 """
@@ -51,12 +55,17 @@ report_daily_totals = sa.Table(
     sa.Column("computed_at", sa.DateTime, nullable=False),
     # The rows of each table in the day when the totals were read, as JSON ([3, 1, 2]).
     sa.Column("row_counts", sa.String(ROW_COUNTS_LENGTH), nullable=True),
+    # Each table's highest id when the day was last read or proven current, as JSON
+    # ([9120, 4410, null]: null for a table without an increasing key, which is counted).
+    sa.Column("watermarks", sa.String(ROW_COUNTS_LENGTH), nullable=True),
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
 
 Totals = dict[str, Any]  # one day's totals as JSON-ready values (daily.DayTotals.to_json)
 RowCounts = list[int]  # the rows of each table in one day
+Marks = list[int | None]  # each table's highest id; None: the table is counted
+TABLES = 3  # conversations, feedback, evaluations (mapping.ROLES' order)
 
 
 class LiveDays(Protocol):
@@ -66,18 +75,37 @@ class LiveDays(Protocol):
         """Each day's totals and its rows per table."""
         ...
 
-    def count(self, days: list[date]) -> list[RowCounts]:
-        """Each day's rows per table: a cheap count through the created_at index."""
+    @property
+    def added_row_cost(self) -> float:
+        """What reading one added row by its key costs, in rows counted through the
+        created_at index: which proof is cheaper for a table (watermarks.ADDED_ROW_COST)."""
+        ...
+
+    def marks(self) -> Marks:
+        """Each table's highest id now, None for a table without an increasing key (or
+        empty): read before the days it proves or reads."""
+        ...
+
+    def count(self, asked: list[tuple[int, list[date]]]) -> list[list[int]]:
+        """For each (table, days) asked, each day's rows of that table: a cheap count through
+        the created_at index (the tables at the same time)."""
+        ...
+
+    def added(self, asked: list[tuple[int, int, list[date]]]) -> list[list[bool]]:
+        """For each (table, since, days) asked, whether a row of that table with an id above
+        `since` is in each day (the tables at the same time)."""
         ...
 
 
 def source_of(tables: ChatbotTables, zone: ZoneInfo) -> str:
-    """What stored totals depend on: the tables, the columns they have, the time zones, and
-    the segment read (a segment's totals are kept apart from everything's)."""
-    described = " ".join(
-        f"{table.name}({','.join(sorted(f'{c.key}={c.name}' for c in table.c if c.key[0] != '~'))})"
-        for table in (tables.conversations, tables.feedback, tables.evaluations)
-    )
+    """What stored totals depend on: the tables (with their schema), the columns they have,
+    the time zones, the SCHEMA_FILE words, units, zones and `where` filters (a changed
+    filter keys other totals), and the segment read (a segment's totals are kept apart)."""
+
+    def columns(table: sa.Table) -> str:
+        return ",".join(sorted(f"{c.key}={c.name}" for c in table.c if c.key[0] != "~"))
+
+    described = " ".join(f"{table.fullname}({columns(table)})" for table in tables.tables())
     source = (
         f"v{FORMAT} {described} {tables.mapping.fingerprint()} "
         f"db={tables.db_zone.key} day={zone.key}"
@@ -111,10 +139,11 @@ class DailyTotalsStore:
     A store proves each kept day current once: make one per report or dashboard refresh.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, watermarks: bool = True):
         self.engine = engine
+        self.watermarks = watermarks  # False: every table is counted (KEPT_TOTALS_PROOF)
         self.usable: bool | None = None  # None: not tried yet
-        self._proven: set[tuple[str, date]] = set()  # kept days whose row counts were checked
+        self._proven: set[tuple[str, date]] = set()  # kept days proven current
 
     def totals(
         self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
@@ -124,11 +153,13 @@ class DailyTotalsStore:
         The settled days among those read live are kept for next time.
         """
         settled = settled_days(days, zone)
-        current = self._current(source, settled, live) if settled and self._ready() else set()
+        ready = bool(settled) and self._ready()
+        marks: Marks = self._marks(live) if ready else [None] * TABLES
+        current = self._current(source, settled, live, marks) if ready else set()
         stored = self._load(source, sorted(current)) if current else {}
         missing = [day for day in days if day not in stored]
         read = dict(zip(missing, live.read(missing), strict=True)) if missing else {}
-        self._save(source, {day: read[day] for day in settled if day in read})
+        self._save(source, {day: read[day] for day in settled if day in read}, marks)
         return [stored[day] if day in stored else read[day][0] for day in days]
 
     def keep(self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays) -> None:
@@ -137,10 +168,11 @@ class DailyTotalsStore:
         settled = settled_days(days, zone)
         if not settled or not self._ready():
             return
-        current = self._current(source, settled, live)
+        marks = self._marks(live)
+        current = self._current(source, settled, live, marks)
         missing = [day for day in settled if day not in current]
         if missing:
-            self._save(source, dict(zip(missing, live.read(missing), strict=True)))
+            self._save(source, dict(zip(missing, live.read(missing), strict=True)), marks)
 
     def forget(self, since: date) -> int:
         """Delete the stored totals of `since` and later days; return how many went."""
@@ -154,26 +186,83 @@ class DailyTotalsStore:
         except DBAPIError as exc:
             raise database_error(self.engine, exc) from None
 
-    def _current(self, source: str, days: list[date], live: LiveDays) -> set[date]:
-        """Those of `days` kept with the row counts the tables have now."""
+    def _marks(self, live: LiveDays) -> Marks:
+        """The tables' watermarks now (none when every table is counted)."""
+        return live.marks() if self.watermarks else [None] * TABLES
+
+    def _current(self, source: str, days: list[date], live: LiveDays, marks: Marks) -> set[date]:
+        """Those of `days` whose kept totals are still what the tables hold, each table by its
+        watermark or by its row counts; the proven days' watermarks move up to `marks`."""
         unproven = [day for day in days if (source, day) not in self._proven]
         if unproven:
             with self.engine.connect() as conn:
                 kept = {
-                    row.day: row.row_counts
+                    row.day: (json.loads(row.row_counts), json.loads(row.watermarks or "null"))
                     for row in conn.execute(
                         sa.select(
-                            report_daily_totals.c.day, report_daily_totals.c.row_counts
+                            report_daily_totals.c.day,
+                            report_daily_totals.c.row_counts,
+                            report_daily_totals.c.watermarks,
                         ).where(_rows_of(source, unproven))
                     )
                     if row.day in set(unproven) and row.row_counts
                 }
-            checked = sorted(kept)
-            now = dict(zip(checked, live.count(checked), strict=True)) if checked else {}
-            self._proven.update(
-                (source, day) for day in checked if json.loads(kept[day]) == list(now[day])
-            )
+            proven = self._still_current(kept, live, marks)
+            self._proven.update((source, day) for day in proven)
+            self._move_marks(source, [day for day in proven if kept[day][1] != marks], marks)
         return {day for day in days if (source, day) in self._proven}
+
+    @staticmethod
+    def _still_current(
+        kept: dict[date, tuple[RowCounts, Marks | None]], live: LiveDays, marks: Marks
+    ) -> set[date]:
+        """The kept days current in every table: for each table, no row added above the
+        day's watermark, or (a day kept without one, a table without a key now) the same row
+        count. The watermarks' reads and the counts each run the tables at the same time."""
+        to_count: list[tuple[int, list[date]]] = []
+        to_check: list[tuple[int, int, list[date]]] = []
+        for table in range(TABLES):
+            by_mark: dict[int, list[date]] = {}
+            counted = []
+            for day, (_, kept_marks) in sorted(kept.items()):
+                since = kept_marks[table] if kept_marks and marks[table] is not None else None
+                if since is None:
+                    counted.append(day)
+                else:
+                    by_mark.setdefault(since, []).append(day)
+            for since, group in by_mark.items():
+                # More rows added since (the ids taken, at most) than a count reads in their
+                # time: counting the days is the cheaper proof (a week's rows, no proof since).
+                added = (marks[table] or 0) - since
+                if added * live.added_row_cost > sum(kept[day][0][table] for day in group):
+                    counted += group
+                else:
+                    to_check.append((table, since, group))
+            counted.sort()
+            if counted:
+                to_count.append((table, counted))
+        stale: set[date] = set()
+        for (table, counted), now in zip(to_count, live.count(to_count), strict=True):
+            stale |= {d for d, n in zip(counted, now, strict=True) if kept[d][0][table] != n}
+        for (_, _, group), late in zip(to_check, live.added(to_check), strict=True):
+            stale |= {day for day, added in zip(group, late, strict=True) if added}
+        return set(kept) - stale
+
+    def _move_marks(self, source: str, days: list[date], marks: Marks) -> None:
+        """Record that `days` hold every row up to `marks`: the next proof reads from there."""
+        if not days or all(mark is None for mark in marks):
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.update(report_daily_totals)
+                    .where(
+                        report_daily_totals.c.source == source, report_daily_totals.c.day.in_(days)
+                    )
+                    .values(watermarks=json.dumps(marks))
+                )
+        except DBAPIError as exc:  # the proof holds still; the next one reads a little more
+            log.warning("the watermarks of kept totals are not moved up: %s", exc.orig)
 
     def _ready(self) -> bool:
         """Create the table (or add its row_counts column) on first use; False, and one
@@ -183,13 +272,14 @@ class DailyTotalsStore:
                 with self.engine.begin() as conn:
                     metadata.create_all(conn, checkfirst=True)
                     columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
-                    if "row_counts" not in columns:  # kept by a version without it
-                        conn.execute(
-                            sa.text(
-                                f"ALTER TABLE {TABLE_NAME} "
-                                f"ADD row_counts VARCHAR({ROW_COUNTS_LENGTH})"
+                    for added in ("row_counts", "watermarks"):  # kept by a version without
+                        if added not in columns:
+                            conn.execute(
+                                sa.text(
+                                    f"ALTER TABLE {TABLE_NAME} "
+                                    f"ADD {added} VARCHAR({ROW_COUNTS_LENGTH})"
+                                )
                             )
-                        )
                 self.usable = True
             except DBAPIError as exc:
                 # Another process may have created it between the check and the CREATE.
@@ -202,7 +292,7 @@ class DailyTotalsStore:
         try:
             with self.engine.connect() as conn:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
-            return "row_counts" in columns
+            return {"row_counts", "watermarks"} <= columns
         except (DBAPIError, sa.exc.NoSuchTableError):
             return False
 
@@ -216,8 +306,8 @@ class DailyTotalsStore:
             )
             return {row.day: json.loads(row.totals) for row in rows if row.day in wanted}
 
-    def _save(self, source: str, days: dict[date, tuple[Totals, RowCounts]]) -> None:
-        """Keep `days`, replacing what was kept of them."""
+    def _save(self, source: str, days: dict[date, tuple[Totals, RowCounts]], marks: Marks) -> None:
+        """Keep `days` (read after `marks` were), replacing what was kept of them."""
         if not days or not self.usable:
             return
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -237,6 +327,7 @@ class DailyTotalsStore:
                             "day": day,
                             "totals": json.dumps(totals),
                             "row_counts": json.dumps(list(counts)),
+                            "watermarks": json.dumps(marks),
                             "computed_at": now,
                         }
                         for day, (totals, counts) in days.items()

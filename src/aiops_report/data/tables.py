@@ -3,13 +3,12 @@ and keyed by the part each column plays (SCHEMA_FILE)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
@@ -25,6 +24,7 @@ from aiops_report.data.config import Settings
 from aiops_report.data.db import database_error, describe
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import (
+    DEFAULT_TABLES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     ROLES,
@@ -33,6 +33,7 @@ from aiops_report.data.mapping import (
     TableRole,
     load_mapping,
 )
+from aiops_report.data.row_filter import RowFilter, parse_filter
 from aiops_report.data.time_column import TimeColumn
 from aiops_report.errors import ConfigError, InvalidInput, MissingColumn, MissingTable
 
@@ -53,80 +54,6 @@ def mapping_of(settings: Settings) -> SchemaMapping:
     )
 
 
-# --- the schema of a new install --------------------------------------------------------
-
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
-_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-
-
-def schema(settings: Settings) -> sa.MetaData:
-    """The full schema (docs/your-database.md), with an index on every `created_at`."""
-    metadata = sa.MetaData()
-    mapping = mapping_of(settings)
-    conv, fb, ev = (mapping.table(role).table for role in ROLES)
-    sa.Table(
-        conv,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        sa.Column("user_id", sa.String(64)),
-        sa.Column("session_id", sa.String(64)),
-        sa.Column("user_message", sa.Text),
-        sa.Column("ai_response", sa.Text),
-        sa.Column("model", sa.String(100)),
-        sa.Column("latency_ms", sa.Integer),
-        sa.Column("prompt_tokens", sa.Integer),
-        sa.Column("completion_tokens", sa.Integer),
-        *(
-            [sa.Column(segment, sa.String(100))]
-            if (segment := mapping.table("conversations").columns.get("segment"))
-            else []
-        ),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{conv}_created_at", "created_at"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
-    )
-    sa.Table(
-        fb,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.BigInteger),
-        sa.Column("feedback", sa.String(16), nullable=False),
-        sa.Column("comment", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{fb}_created_at", "created_at"),
-        sa.Index(f"ix_{fb}_conversation_id", "conversation_id"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
-    )
-    sa.Table(
-        ev,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
-        sa.Column("conversation_id", sa.BigInteger),
-        sa.Column("score", sa.Float),
-        sa.Column("evaluator", sa.String(100)),
-        sa.Column("reason", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{ev}_created_at", "created_at"),
-        sa.Index(f"ix_{ev}_conversation_id", "conversation_id"),
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
-    )
-    return metadata
-
-
-def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
-    """Create the tables that do not exist yet; return {table: created}. Never alters a table."""
-    metadata = schema(settings)
-    try:
-        existing = set(sa.inspect(engine).get_table_names())
-        metadata.create_all(engine, checkfirst=True)
-    except DBAPIError as exc:
-        raise database_error(engine, exc) from None
-    return {name: name not in existing for name in metadata.tables}
-
-
 # --- the chatbot's tables, as they are ----------------------------------------------------
 
 
@@ -137,7 +64,11 @@ class ChatbotTables:
     `tables.feedback.c.feedback` is the team's feedback column whatever its name; optional
     columns are used only when present. Columns that play no part are keyed `~name`.
     With a `segment` (`for_segment`), every read takes only that segment's rows: each read
-    bounds its rows by `rows_within`, which adds the segment's condition.
+    takes its rows from `attribution.linked_rows` (or, for conversations, `rows_within`),
+    which add the segment's condition.
+    A table with a SCHEMA_FILE `where` (`filters`) reads as if it held only the rows the
+    condition keeps: `created_at(role).within` bounds every read by time and adds it, and a
+    read that looks rows up otherwise (by id) adds `kept(role, table)`.
     """
 
     conversations: sa.Table
@@ -147,6 +78,7 @@ class ChatbotTables:
     db_zone: ZoneInfo
     mapping: SchemaMapping
     segment: str | None = None  # the value of the segment column read, or every row
+    filters: dict[TableRole, RowFilter] = field(default_factory=dict)  # SCHEMA_FILE where
 
     def query_name(self, name: str) -> str:
         """The name a statement gives a part of its own (a CTE, an alias, a subquery): `name`
@@ -174,52 +106,54 @@ class ChatbotTables:
         table = self.table(role)
         return all(name in table.c for name in columns)
 
-    def created_at(self, role: TableRole) -> TimeColumn:
+    def created_at(
+        self, role: TableRole, table: sa.FromClause | None = None, *, filtered: bool = True
+    ) -> TimeColumn:
+        """The `created_at` of `role`'s table (or of `table`, an alias of it): its ranges
+        (`within`) keep only the rows of the table's `where` unless not `filtered`."""
+        table = self.table(role) if table is None else table
         return TimeColumn.of(
-            self.table(role).c.created_at,
+            table.c.created_at,
             self.dialect,
-            self.db_zone,
+            self.zone(role),
             self.mapping.table(role).created_at_unit,
+            kept=self.kept(role, table) if filtered and role in self.filters else None,
         )
+
+    def zone(self, role: TableRole) -> ZoneInfo:
+        """The zone naive times of `role`'s table are written in: its SCHEMA_FILE timezone,
+        else DB_TIMEZONE."""
+        return self.mapping.table(role).timezone or self.db_zone
+
+    def kept(self, role: TableRole, table: sa.FromClause | None = None) -> sa.ColumnElement[bool]:
+        """The rows of `role`'s table (or of `table`, an alias of it) that its SCHEMA_FILE
+        `where` keeps; every row without one."""
+        found = self.filters.get(role)
+        if found is None:
+            return sa.true()
+        return found.on(self.table(role) if table is None else table)
 
     # --- the rows a read takes ------------------------------------------------------------
 
     def rows_within(
         self, role: TableRole, start: datetime, end: datetime
     ) -> sa.ColumnElement[bool]:
-        """The rows of `role` created in [start, end), of the segment when there is one.
+        """The rows of `role` created in [start, end); conversations of the segment when
+        there is one.
 
-        A feedback or evaluation row is in a segment when its conversation is: a semi-join
-        with the segment's conversations created from LINKED_ROWS_WINDOW before `start` to
-        LINKED_ROWS_WINDOW after `end` (one range of the created_at index, never a lookup per
-        row, as conversation_id is seldom indexed).
+        A segment's feedback and evaluations follow their conversation, which takes a join:
+        read them through `attribution.linked_rows` (this raises ValueError for them).
         """
         within = self.created_at(role).within(start, end)
         if self.segment is None:
             return within
-        if role == "conversations":
-            return sa.and_(within, self.in_segment(self.conversations))
-        # An alias, never correlated: the read may join conversation_log itself (by model).
-        conv = self.conversations.alias(self.query_name("segment_conversations"))
-        created_at = TimeColumn.of(
-            conv.c.created_at,
-            self.dialect,
-            self.db_zone,
-            self.mapping.table("conversations").created_at_unit,
-        )
-        conversations = (
-            sa.select(conv.c.id)
-            .where(
-                created_at.within(start - LINKED_ROWS_WINDOW, end + LINKED_ROWS_WINDOW),
-                self.in_segment(conv),
-            )
-            .correlate(None)
-        )
-        return sa.and_(within, self.table(role).c.conversation_id.in_(conversations))
+        if role != "conversations":
+            raise ValueError(f"a segment's {role} are read through attribution.linked_rows")
+        return sa.and_(within, self.in_segment(self.conversations))
 
     def in_segment(self, conversations: sa.FromClause) -> sa.ColumnElement[bool]:
         """The conversations (conversation_log or an alias of it) of the segment."""
-        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self._segment_value()
+        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self.segment_value()
         return condition
 
     def segment_of(self, conversations: sa.FromClause) -> sa.ColumnElement[Any]:
@@ -233,7 +167,8 @@ class ChatbotTables:
         column = next(c for c in self.conversations.c if c.name == name)
         return exact_text(column, self.dialect) if value_kind(column) == "text" else column
 
-    def _segment_value(self) -> Any:
+    def segment_value(self) -> Any:
+        """The segment read, as a value of the segment column."""
         return typed_word(str(self.segment), value_kind(self.conversations.c.segment))
 
     def for_segment(self, segment: str | None) -> ChatbotTables:
@@ -273,7 +208,7 @@ class ChatbotTables:
     def column_name(self, role: TableRole, part: str) -> str:
         """`table.column` of the team's column that plays `part`, for messages."""
         table = self.table(role)
-        return f"{table.name}.{table.c[part].name if part in table.c else part}"
+        return f"{table.fullname}.{table.c[part].name if part in table.c else part}"
 
     # --- feedback and scores, whatever their type -------------------------------------------
 
@@ -356,12 +291,37 @@ def reflect_tables(engine: Engine, settings: Settings) -> ChatbotTables:
         dialect=engine.dialect.name,
         db_zone=settings.db_zone,
         mapping=mapping,
+        filters=_filters(engine, tables, mapping),
     )
     for role in ROLES:
         _check_created_at(engine, found, role)
     _check_feedback_words(engine, found)
     _check_dimensions(found)
     return found
+
+
+def _filters(
+    engine: Engine, tables: dict[TableRole, sa.Table], mapping: SchemaMapping
+) -> dict[TableRole, RowFilter]:
+    """The `where` of each table that has one, parsed, and tried on the database (no row is
+    read): a condition the database refuses (a type mismatch) is a ConfigError at once."""
+    filters = {}
+    for role, table in tables.items():
+        text = mapping.table(role).where
+        if text is None:
+            continue
+        setting = mapping.table(role).setting("where")
+        found = parse_filter(text, table, engine.dialect.name, setting)
+        try:
+            with engine.connect() as conn:
+                conn.execute(
+                    sa.select(sa.literal(1)).select_from(table).where(found.on(table)).limit(0)
+                )
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise ConfigError(f"{setting} = {text!r}: the database refuses it: {reason}") from None
+        filters[role] = found
+    return filters
 
 
 def _check_dimensions(tables: ChatbotTables) -> None:
@@ -382,7 +342,8 @@ def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
     column = tables.feedback.c.feedback
     for kind, words in (("like", tables.mapping.like), ("dislike", tables.mapping.dislike)):
         if not tables.feedback_words(kind):
-            likes, dislikes = suggested_words(held_values(engine, column), value_kind(column)) or (
+            held = held_values(engine, tables)
+            likes, dislikes = suggested_words(held, value_kind(column)) or (
                 ["1"],
                 ["-1"],
             )
@@ -394,9 +355,16 @@ def _check_feedback_words(engine: Engine, tables: ChatbotTables) -> None:
             )
 
 
-def held_values(engine: Engine, column: sa.Column[Any], sample: int = 10_000) -> list[Any]:
-    """Up to 20 distinct values among `sample` rows of `column` (a hint's, not a census)."""
-    rows = sa.select(column.label("value")).where(column.is_not(None)).limit(sample).subquery()
+def held_values(engine: Engine, tables: ChatbotTables, sample: int = 10_000) -> list[Any]:
+    """Up to 20 distinct values among `sample` rows of the feedback column (a hint's, not a
+    census)."""
+    column = tables.feedback.c.feedback
+    rows = (
+        sa.select(column.label("value"))
+        .where(column.is_not(None))
+        .limit(sample)
+        .subquery(tables.query_name("held"))
+    )
     try:
         with engine.connect() as conn:
             return list(conn.execute(sa.select(rows.c.value).distinct().limit(20)).scalars())
@@ -416,15 +384,12 @@ def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa
         table = sa.Table(
             mapping.table,
             metadata,
+            schema=mapping.schema,
             autoload_with=engine,
             listeners=[("column_reflect", key_by_part)],
         )
     except NoSuchTableError:
-        where = f"{mapping.setting('table')} or the *_TABLE setting"
-        raise MissingTable(
-            f"table {mapping.table!r} does not exist in {describe(engine)}; "
-            f"`aiops-report init-db` creates it, or name your table in {where}"
-        ) from None
+        raise MissingTable(_missing_table(engine, mapping)) from None
     required = REQUIRED_COLUMNS[mapping.role]
     for part in [*required, *sorted(mapping.explicit - set(required))]:
         if part in table.c:
@@ -442,6 +407,46 @@ def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa
         columns = ", ".join(c.name for c in table.c)
         raise MissingColumn(f"{problem} (its columns: {columns})")
     return table
+
+
+def _missing_table(engine: Engine, mapping: TableMapping) -> str:
+    """Why the table of `mapping` is not found, and what to do: `init-db` only for a table
+    nobody named (a new install), never for the team's own."""
+    missing = f"table {mapping.qualified!r} does not exist in {describe(engine)}"
+    unnamed = not mapping.named and mapping.schema is None
+    if unnamed and mapping.table == DEFAULT_TABLES[mapping.role]:
+        where = f"{mapping.setting('table')} or the *_TABLE setting"
+        return f"{missing}; `aiops-report init-db` creates it, or name your table in {where}"
+    elsewhere = _schemas_holding(engine, mapping.table)
+    if elsewhere:
+        found = ", ".join(f"{name}.{mapping.table}" for name in elsewhere)
+        return (
+            f"{missing}, or this user may not read it; it exists as {found}: "
+            f'write {mapping.setting("table")} = "{elsewhere[0]}.{mapping.table}"'
+        )
+    return (
+        f"{missing}, or this user may not read it: check {mapping.setting('table')} "
+        '(a table of another schema: "schema.table"), and that the user may SELECT it'
+    )
+
+
+def _schemas_holding(engine: Engine, name: str) -> list[str]:
+    """The schemas (MySQL: databases) with a table called `name` that this user can see."""
+    if engine.dialect.name == "sqlite":
+        return []
+    tables = sa.table(
+        "tables", sa.column("table_schema"), sa.column("table_name"), schema="information_schema"
+    )
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.select(tables.c.table_schema)
+                .where(tables.c.table_name == name)
+                .order_by(tables.c.table_schema)
+            ).scalars()
+            return [str(schema) for schema in found]
+    except DBAPIError:
+        return []  # the hint is a courtesy: the missing table is the error
 
 
 def _check_created_at(engine: Engine, tables: ChatbotTables, role: TableRole) -> None:
@@ -490,19 +495,3 @@ def _sqlite_first_type(engine: Engine, column: sa.Column[Any]) -> str | None:
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return None if stored is None else str(stored)
-
-
-def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:
-    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index."""
-    inspector = sa.inspect(engine)
-    quote = engine.dialect.identifier_preparer.quote
-    missing = {}
-    for role in ROLES:
-        name = tables.table(role).name
-        column = tables.table(role).c.created_at.name
-        indexed = [index["column_names"][:1] for index in inspector.get_indexes(name)]
-        if [column] not in indexed:
-            missing[name] = (
-                f"CREATE INDEX {quote(f'ix_{name}_{column}')} ON {quote(name)} ({quote(column)});"
-            )
-    return missing

@@ -26,25 +26,28 @@ class TimeColumn:
 
     column: sa.ColumnElement[Any]
     style: TimeStyle
-    db_zone: ZoneInfo
+    db_zone: ZoneInfo  # of naive times: DB_TIMEZONE, or the table's SCHEMA_FILE timezone
     unit: TimeUnit = "s"  # of an integer epoch
+    kept: sa.ColumnElement[bool] | None = None  # the rows that count (SCHEMA_FILE where)
 
     @classmethod
     def of(
         cls,
-        column: sa.Column[Any],
+        column: sa.ColumnElement[Any],
         dialect_name: str,
         db_zone: ZoneInfo,
         unit: TimeUnit | None = None,
+        kept: sa.ColumnElement[bool] | None = None,
     ) -> TimeColumn:
-        """Decide the storage style from the epoch unit, the dialect and the reflected type."""
+        """Decide the storage style from the epoch unit, the dialect and the reflected type;
+        `kept`, when given, is added to every range."""
         if unit is not None:
-            return cls(sa.type_coerce(column, sa.BigInteger()), "epoch", db_zone, unit)
+            return cls(sa.type_coerce(column, sa.BigInteger()), "epoch", db_zone, unit, kept)
         if dialect_name == "sqlite":  # SQLite keeps timestamps as text: compare them as text
-            return cls(sa.type_coerce(column, sa.String()), "sqlite_text", db_zone)
+            return cls(sa.type_coerce(column, sa.String()), "sqlite_text", db_zone, kept=kept)
         if isinstance(column.type, sa.DateTime) and column.type.timezone:
-            return cls(column, "aware", db_zone)
-        return cls(column, "naive", db_zone)
+            return cls(column, "aware", db_zone, kept=kept)
+        return cls(column, "naive", db_zone, kept=kept)
 
     def _bound(self, instant: datetime) -> Any:
         if self.style == "epoch":  # whole seconds: the report's bounds are midnights
@@ -54,7 +57,11 @@ class TimeColumn:
         return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
 
     def within(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
-        """`start <= created_at < end` for aware instants."""
+        """`start <= created_at < end` for aware instants, of the rows `kept` when given."""
+        kept = [] if self.kept is None else [self.kept]
+        return sa.and_(self._range(start, end), *kept)
+
+    def _range(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
         if self.style != "sqlite_text":
             return sa.and_(self.column >= self._bound(start), self.column < self._bound(end))
         # Text of both forms: 'D HH:MM:SS' (' ' sorts before 'T') and 'DTHH:MM:SS'. The outer

@@ -135,7 +135,7 @@ def init_db() -> None:
     Example: DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/chatbot aiops-report init-db
     """
     from aiops_report.data.db import check_connection, make_engine
-    from aiops_report.data.tables import create_schema
+    from aiops_report.data.install import create_schema
 
     with reported_errors():
         settings = settings_from_env()

@@ -8,7 +8,7 @@ from typing import Any
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, TableStyle
 
 from aiops_report.analysis.formulas import Change
-from aiops_report.analysis.insight_parts import Insights, ModelStats
+from aiops_report.analysis.insight_parts import Insights, ModelStats, fold_segments
 from aiops_report.analysis.metrics import ReportNumbers
 from aiops_report.report.blocks import (
     CELL_FONT_SIZE,
@@ -37,6 +37,7 @@ from aiops_report.texts.report import NONE
 CHANGE_TESTS = ("conversations", "satisfaction_rate", "avg_score")  # as insights.CHANGE_METRICS
 SHOWN_DISAGREEMENTS = 3
 SHOWN_THEMES = 5
+PDF_SEGMENTS = 20  # the by-segment table of the PDF: its largest segments, then one row
 THEME_EXAMPLE_LIMIT = 90
 KAPPA_STRENGTHS = (0.2, 0.4, 0.6, 0.8)  # Landis and Koch's bounds of slight ... almost perfect
 
@@ -187,10 +188,17 @@ class _InsightParts:
 
     def segments_part(self, insights: Insights) -> list[Flowable]:
         """By segment: the period's numbers of each segment (the report of everything)."""
-        segments = insights.by_segment
-        if not segments:
+        if not insights.by_segment:
             return []
         words = self.texts.insights
+        # Thousands of segments would fill dozens of pages: the largest, then one row of the
+        # rest (the JSON and the CSV keep every segment).
+        largest, other = fold_segments(
+            insights.by_segment,
+            PDF_SEGMENTS,
+            words.segments_other.format(count=f"{len(insights.by_segment) - PDF_SEGMENTS:,}"),
+        )
+        segments = [*largest, *([other] if other else [])]
         heads = words.segments_columns
         columns: list[tuple[str, list[str]]] = [
             (heads[1], [format_value("conversations", s.conversations) for s in segments]),

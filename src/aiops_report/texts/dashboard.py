@@ -45,6 +45,9 @@ KO: Mapping[str, str] = {
     "versus_previous_partial": "{period} (오늘은 진행 중: 중간 집계) · 변화는 직전 기간의 "
     "같은 구간({previous}) 대비",
     "previous_value": "직전 기간: {value}",
+    "badge_not_comparable": "비교 불가",
+    "not_comparable": "비교 기간은 {days}일 중 {covered}일({share})에만 데이터가 있어(첫 대화 "
+    "{first}) 변화를 비교하지 않습니다. 비교하려면 기간을 줄이세요.",
     "empty": "이 기간에는 기록된 대화, 피드백, 평가가 없습니다.",
     "segment": "세그먼트",
     "segment_all": "전체",
@@ -285,6 +288,10 @@ EN: Mapping[str, str] = {
     "versus_previous_partial": "{period} (today is in progress: to date) · changes vs the same "
     "span of the previous range ({previous})",
     "previous_value": "Previous range: {value}",
+    "badge_not_comparable": "not comparable",
+    "not_comparable": "The comparison range has data on {covered} of its {days} days ({share}; "
+    "the first conversation is of {first}): no change is shown. Pick a shorter range to "
+    "compare.",
     "empty": "No conversation, feedback or evaluation was recorded in this range.",
     "segment": "Segment",
     "segment_all": "All segments",

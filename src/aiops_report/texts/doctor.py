@@ -31,8 +31,10 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "time_epoch_s": "정수 epoch, 초 단위",
         "time_epoch_ms": "정수 epoch, 밀리초 단위",
         "time_aware": "시간대가 있는 timestamp",
-        "time_naive": "시간대 없는 timestamp, {zone}(DB_TIMEZONE) 시각으로 읽음",
-        "time_sqlite_text": "SQLite 텍스트, {zone}(DB_TIMEZONE) 시각으로 읽음",
+        "time_naive": "시간대 없는 timestamp, {zone}({setting}) 시각으로 읽음",
+        "time_sqlite_text": "SQLite 텍스트, {zone}({setting}) 시각으로 읽음",
+        "filter": "테이블 {table}: where {where} — 최근 {weeks}주의 {rows}행 중 {kept}행을 "
+        "남기고 {removed}행을 뺌",
         "feedback_as": "피드백은 {kind}({type})로 비교",
         "value_text": "텍스트",
         "value_integer": "정수",
@@ -80,6 +82,12 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "segments_empty": "세그먼트 열 {column}: 최근 {weeks}주의 대화 {count}건 중 값이 있는 "
         "대화가 없습니다 (모두 NULL): 세그먼트별 리포트와 표는 (unknown)만 보여 줍니다",
         "trial_run": "리포트의 쿼리를 {day}(하루)에 대해 {seconds}초 만에 실행함",
+        "proof_watermark": "{table}의 보관된 합계는 증가하는 키 {key}로 확인합니다 (그 뒤에 "
+        "추가된 행만 읽음; 지운 행은 forget-totals가 필요)",
+        "proof_counts": "{table}의 보관된 합계는 날마다 행 수를 세어 확인합니다 (증가하는 정수 "
+        "기본 키가 없음)",
+        "proof_counts_set": "{table}의 보관된 합계는 날마다 행 수를 세어 확인합니다 "
+        "(KEPT_TOTALS_PROOF=counts)",
         # time columns read far from now, and weeks a report would get wrong
         "time_far": "테이블 {table}: created_at 값이 {first}~{last}로 읽혀 지금과 동떨어집니다 "
         "(2000년 이전 또는 {year}년 이후): {fix}",
@@ -136,8 +144,10 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "time_epoch_s": "integer epoch in seconds",
         "time_epoch_ms": "integer epoch in milliseconds",
         "time_aware": "timestamp with time zone",
-        "time_naive": "timestamp without time zone read in {zone} (DB_TIMEZONE)",
-        "time_sqlite_text": "SQLite text read in {zone} (DB_TIMEZONE)",
+        "time_naive": "timestamp without time zone read in {zone} ({setting})",
+        "time_sqlite_text": "SQLite text read in {zone} ({setting})",
+        "filter": "table {table}: where {where} keeps {kept} of the {rows} rows of the last "
+        "{weeks} weeks and removes {removed}",
         "feedback_as": "feedback as {kind} ({type})",
         "value_text": "text",
         "value_integer": "integer",
@@ -185,6 +195,12 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "last {weeks} weeks has a value (all NULL): reports by segment would show only "
         "(unknown)",
         "trial_run": "the report's queries ran on {day} (one day) in {seconds} s",
+        "proof_watermark": "kept totals of {table} are proven current by its increasing key "
+        "{key} (only the rows added since are read; a deleted row needs forget-totals)",
+        "proof_counts": "kept totals of {table} are proven current by counting each kept day's "
+        "rows (no increasing integer primary key)",
+        "proof_counts_set": "kept totals of {table} are proven current by counting each kept "
+        "day's rows (KEPT_TOTALS_PROOF=counts)",
         "time_far": "table {table}: its created_at values read as {first} to {last}, far from "
         "today (before 2000 or after {year}): {fix}",
         "fix_unit": 'read in {unit} they fall from {first} to {last}: set {setting} = "{value}"',

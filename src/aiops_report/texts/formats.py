@@ -199,8 +199,9 @@ def anomalies_notes(
     status: AnomaliesStatus | None, period: Period, texts: Texts, *, found: bool
 ) -> list[str]:
     """The sentences beside the list of anomalous days: that no whole day has passed yet,
-    that the history is too short to tell, or that no day stood out (only when each day
-    could be judged); and that a day still in progress was not judged.
+    that the history is too short to tell, or that only some days had history enough to be
+    judged; that no day stood out (of those judged); and that a day still in progress was not
+    judged. One consistent statement: never "too short to tell" above anomalous days.
 
     `status` is None in reports written before it: then "no day stood out" when none did.
     """
@@ -210,12 +211,22 @@ def anomalies_notes(
     if status.days_judged == 0:
         return [words.no_whole_day]
     notes = []
-    if not status.enough_history:
+    if status.enough_history:
+        if not found:
+            notes.append(words.no_anomalies)
+    elif status.days_with_history:
+        # Some days had history enough and were judged: say which share, then what they gave.
+        notes.append(
+            words.partly_judged.format(
+                judged=status.days_with_history, days=status.days_judged, needed=status.needed
+            )
+        )
+        if not found:
+            notes.append(words.no_anomalies)
+    else:
         notes.append(
             words.not_enough_history.format(have=status.baseline_days, needed=status.needed)
         )
-    elif not found:
-        notes.append(words.no_anomalies)
     if period.cut_day is not None:
         notes.append(words.cut_day_not_judged.format(day=format_short_day(period.cut_day, texts)))
     return notes

@@ -42,12 +42,14 @@ class InsightTexts:
     segments_heading: str
     # segment, conversations, feedback, satisfaction, evaluations, avg score
     segments_columns: tuple[str, str, str, str, str, str]
+    segments_other: str  # the row of the segments past the PDF's largest; template: {count}
     unpriced: str  # template: {models}
     anomalies_heading: str
     anomalies_intro: str
     anomaly: str  # template: {day} {metric} {value} {baseline} {z}
     no_anomalies: str
     not_enough_history: str  # template: {have} {needed}
+    partly_judged: str  # template: {judged} {days} {needed}
     no_whole_day: str  # a week-to-date report cut on its first day: nothing judged yet
     cut_day_not_judged: str  # template: {day}
     agreement_heading: str
@@ -242,6 +244,7 @@ KO = Texts(
         ),
         worst_model="만족도가 가장 낮은 모델: {model} ({rate}, 피드백 {rated}건)",
         segments_heading="세그먼트별",
+        segments_other="그 밖의 세그먼트 {count}개",
         segments_columns=("세그먼트", "대화 수", "피드백", "만족도", "평가 수", "평균 점수"),
         unpriced="가격표에 없는 모델: {models}",
         anomalies_heading="평소와 다른 날",
@@ -251,6 +254,10 @@ KO = Texts(
         not_enough_history=(
             "이력 부족: 같은 요일 {needed}일 중 {have}일뿐이라 평소와 다른 날인지 판단할 수 "
             "없습니다."
+        ),
+        partly_judged=(
+            "{days}일 중 같은 요일 이력이 {needed}일 이상인 {judged}일만 판단했습니다. "
+            "나머지 날은 이력이 부족해 판단하지 않았습니다."
         ),
         no_whole_day="아직 하루 전체가 지난 날이 없어 평소와 다른 날을 판단하지 않았습니다.",
         cut_day_not_judged="{day}은(는) 아직 진행 중이라 판단하지 않았습니다.",
@@ -392,6 +399,7 @@ EN = Texts(
         ),
         worst_model="Lowest satisfaction: {model} ({rate}, {rated} ratings)",
         segments_heading="By segment",
+        segments_other="{count} other segments",
         segments_columns=(
             "Segment",
             "Conversations",
@@ -410,6 +418,10 @@ EN = Texts(
         not_enough_history=(
             "Not enough history: {have} of {needed} same-weekday days, too few to tell an "
             "unusual day."
+        ),
+        partly_judged=(
+            "Only {judged} of the {days} days had {needed} same-weekday days of history and "
+            "were judged; the others had too little history to tell."
         ),
         no_whole_day="No whole day has passed yet: days are judged once they are over.",
         cut_day_not_judged="{day} is still in progress and is not judged.",

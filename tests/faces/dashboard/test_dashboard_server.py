@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from aiops_report.faces.dashboard.server import STOP_GRACE
+
 SRC = Path(__file__).parents[1] / "src"
 # The script the package installs, beside the interpreter that runs the tests (the venv's).
 COMMAND = Path(sys.executable).with_name("aiops-report")
@@ -78,6 +80,8 @@ def dashboard(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, li
     port = free_port()
     path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}  # this source tree, not the venv's installed copy
+    env["TMPDIR"] = str(tmp_path / "tmp")  # where its app folder goes, to be looked at
+    (tmp_path / "tmp").mkdir()
     log = (tmp_path / "dashboard.log").open("wb")
     command = subprocess.Popen(
         [str(COMMAND), "dashboard", "--port", str(port)],
@@ -118,3 +122,36 @@ def test_stopping_the_command_stops_the_server(
     assert not any(running(pid) for pid in server)
     # Streamlit stops cleanly (0), or is ended by the SIGTERM before its handler is set (143).
     assert command.returncode in (0, 128 + signal.SIGTERM)
+
+
+def test_a_killed_command_takes_its_server_along_and_its_folder_goes_at_the_next_start(
+    dashboard: tuple[subprocess.Popen[bytes], int, list[int]], tmp_path: Path
+) -> None:
+    command, port, server = dashboard
+    [folder] = (tmp_path / "tmp").glob("aiops-dashboard-*")
+
+    command.kill()  # SIGKILL: the command runs no handler, cleans up nothing
+    killed = time.monotonic()
+    command.wait(timeout=SHUTDOWN)
+    gone = within(SHUTDOWN, lambda: not answers(port) and not any(running(p) for p in server))
+    took = time.monotonic() - killed
+
+    assert gone, "the Streamlit server outlived its killed command"
+    assert took < STOP_GRACE, took
+    assert folder.exists()  # left behind: nobody was there to remove it
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "TMPDIR": str(tmp_path / "tmp")}
+    again = subprocess.Popen(
+        [str(COMMAND), "dashboard", "--port", str(free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        folders = lambda: set((tmp_path / "tmp").glob("aiops-dashboard-*"))  # noqa: E731
+        started = within(STARTUP, lambda: bool(folders() - {folder}))  # the new start's own
+        assert started
+        assert not folder.exists()  # removed as the second one started
+    finally:
+        again.terminate()
+        again.wait(timeout=SHUTDOWN)

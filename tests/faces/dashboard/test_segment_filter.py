@@ -19,7 +19,11 @@ from aiops_report.texts.dashboard import KO
 from aiops_report.texts.formats import format_value
 from aiops_report.texts.report import KO as REPORT_KO
 from chatbot_tables import Rows, create_tables, insert
-from dashboard_app import app_env_fixture, fresh_caches_fixture  # noqa: F401
+from dashboard_app import (  # noqa: F401
+    app_env_fixture,
+    fresh_caches_fixture,
+    sqlite_only_fixture,
+)
 
 APP = Path(auth.__file__).with_name("app.py")
 BOTS = ["shop-bot", "help-bot", None]  # (case and collations: tests/analysis/test_segments.py)

@@ -16,7 +16,11 @@ from aiops_report.data.db import describe
 from aiops_report.faces.dashboard import auth
 from aiops_report.faces.dashboard.display import plain
 from chatbot_tables import Rows, create_tables, insert
-from dashboard_app import app_env_fixture, fresh_caches_fixture  # noqa: F401
+from dashboard_app import (  # noqa: F401
+    app_env_fixture,
+    fresh_caches_fixture,
+    sqlite_only_fixture,
+)
 
 APP = Path(auth.__file__).with_name("app.py")
 

@@ -15,7 +15,7 @@ from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
 from aiops_report.faces.dashboard.charts import Granularity, Point, series
-from aiops_report.faces.dashboard.display import delta_text, plain
+from aiops_report.faces.dashboard.display import card_delta, delta_text, plain
 from aiops_report.language import Language, in_language
 from aiops_report.texts.dashboard import UI
 from aiops_report.texts.formats import format_value, period_label
@@ -40,6 +40,28 @@ class Context:
 
     def now(self) -> datetime:
         return datetime.now(self.settings.report_zone)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many days of the comparison range the data covers (from the first conversation
+    on). A range covered in part is not comparable: its change would compare a full range with
+    a fraction of one ("+114%"). One not covered at all is compared as "new"."""
+
+    days_with_data: int
+    days: int
+    first: datetime | None
+
+    @property
+    def comparable(self) -> bool:
+        return self.days_with_data in (0, self.days)
+
+
+def comparison_coverage(ctx: Context, period: Period) -> Coverage:
+    """The coverage of the range `period` is compared with (`period.previous`)."""
+    first = data.first_conversation_at(ctx.settings)
+    previous = period.previous
+    return Coverage(previous.days_since(first), len(previous.days), first)
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,18 @@ def range_caption(ctx: Context, period: Period) -> None:
     if ctx.segment is not None:
         caption += " · " + ctx.t["segment_only"].format(segment=plain(ctx.segment))
     st.caption(caption)
+    coverage = comparison_coverage(ctx, period)
+    if not coverage.comparable:
+        assert coverage.first is not None  # some days have data
+        st.warning(
+            ctx.t["not_comparable"].format(
+                covered=coverage.days_with_data,
+                days=coverage.days,
+                share=f"{coverage.days_with_data / coverage.days:.0%}",
+                first=coverage.first.astimezone(period.zone).date().isoformat(),
+            ),
+            icon=":material/compare_arrows:",
+        )
 
 
 def kpi_cards(
@@ -134,14 +168,21 @@ def kpi_card(ctx: Context, where: DeltaGenerator, name: str, numbers: ReportNumb
     current, previous = getattr(numbers.current, name), getattr(numbers.previous, name)
     change = numbers.change[name]
     color: Literal["normal", "inverse", "off"] = "inverse" if name in LOWER_IS_BETTER else "normal"
+    comparable = comparison_coverage(ctx, numbers.period).comparable
+    delta = card_delta(name, change, ctx.rt)
+    whole = delta_text(name, change, ctx.rt)
+    help_text = ctx.t["previous_value"].format(value=format_value(name, previous))
+    if comparable and whole != delta:
+        help_text += f" · {whole}"
     where.metric(
         ctx.rt.metrics[name],
         format_value(name, current),
-        delta=delta_text(name, change, ctx.rt),
+        # A comparison range covered in part has no change to show (range_caption says why).
+        delta=delta if comparable else None,
         # "new" (nothing in the previous range) is neither good nor bad, nor a rise.
         delta_color="off" if change.new else color,
         delta_arrow="off" if change.new else "auto",
-        help=ctx.t["previous_value"].format(value=format_value(name, previous)),
+        help=help_text,
         border=True,
     )
 

@@ -21,6 +21,20 @@ def delta_text(name: str, change: Change, texts: Texts) -> str | None:
     return text.removeprefix(UP).removeprefix(DOWN).strip()
 
 
+# The longest delta a KPI card shows whole in a row of five on a laptop's screen: st.metric
+# cuts a longer one ("+323,236 (+113.…").
+CARD_DELTA_CHARS = 14
+
+
+def card_delta(name: str, change: Change, texts: Texts) -> str | None:
+    """`delta_text`, or only its relative part ("+113.8%") when the whole would not fit a
+    card; the card's help then holds the whole."""
+    text = delta_text(name, change, texts)
+    if text is None or len(text) <= CARD_DELTA_CHARS or change.relative is None:
+        return text
+    return f"{change.relative * 100:+.1f}%"
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

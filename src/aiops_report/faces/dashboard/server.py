@@ -10,12 +10,16 @@ machine, with or without a Korean font of its own; Latin text keeps Streamlit's 
 
 The subprocess runs in a process group of its own, and `aiops-report dashboard` stops that
 group when it receives SIGTERM (a service manager, `docker stop`, Kubernetes), SIGINT (Ctrl-C)
-or SIGHUP (its terminal closed): the server never outlives the command.
+or SIGHUP (its terminal closed). A command that dies without a word (SIGKILL, the OOM killer)
+takes the server with it too: on Linux the kernel sends the server SIGTERM when its parent
+dies (`PR_SET_PDEATHSIG`). Its app folder (a temporary folder holding the command's process
+ID) is removed at the next start once that process is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,6 +46,9 @@ HANGUL_RANGE = (
 LOOPBACK = "127.0.0.1"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_GRACE = 10.0  # seconds the dashboard has to stop after SIGTERM before it is killed
+FOLDER_PREFIX = "aiops-dashboard-"
+OWNER_FILE = "owner.pid"  # in the app folder: the process ID of the command that made it
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 def listen_address(settings: Settings, host: str) -> str:
@@ -151,7 +159,50 @@ def start_dashboard(
     # A session (and process group) of its own: stop_dashboard can signal the whole group, and
     # Ctrl-C in a terminal reaches only the command, which then stops the dashboard itself.
     command = dashboard_command(settings, host, port, app_folder(folder))
-    return subprocess.Popen(command, env=env, start_new_session=True)
+    return subprocess.Popen(
+        command, env=env, start_new_session=True, preexec_fn=_end_with_parent(os.getpid())
+    )
+
+
+def _end_with_parent(parent: int) -> Callable[[], None] | None:
+    """What the child runs before `streamlit`: on Linux, ask the kernel for SIGTERM when the
+    parent dies however it dies (kept across exec), then make sure it has not died already."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def end_with_parent() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # it died between fork and prctl: nobody would say so
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return end_with_parent
+
+
+def clean_stale_folders(temp: Path | None = None) -> list[Path]:
+    """Remove the app folders whose command is gone (killed before it could clean up);
+    returns those removed. A folder whose owner is unknown or alive is left alone."""
+    removed = []
+    for folder in Path(temp or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue
+        if owner == os.getpid() or _alive(owner):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def stop_dashboard(process: subprocess.Popen[bytes], grace: float = STOP_GRACE) -> int:
@@ -198,7 +249,9 @@ def run_dashboard(settings: Settings, host: str = LOOPBACK, port: int = 8501) ->
             raise _Stop
 
     previous = {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
-    folder = tempfile.TemporaryDirectory(prefix="aiops-dashboard-")
+    clean_stale_folders()
+    folder = tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX)
+    (Path(folder.name) / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
     try:
         try:
             process = start_dashboard(settings, host, port, Path(folder.name))

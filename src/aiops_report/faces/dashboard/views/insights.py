@@ -14,7 +14,13 @@ from aiops_report.analysis.significance import ChangeTest
 from aiops_report.analysis.themes import Theme
 from aiops_report.data.periods import Period
 from aiops_report.faces.dashboard import data
-from aiops_report.faces.dashboard.common import Context, heading, range_caption, range_filter
+from aiops_report.faces.dashboard.common import (
+    Context,
+    comparison_coverage,
+    heading,
+    range_caption,
+    range_filter,
+)
 from aiops_report.faces.dashboard.display import delta_text, plain
 from aiops_report.faces.dashboard.views.explain import render_explain
 from aiops_report.texts.formats import (
@@ -38,8 +44,10 @@ def render(ctx: Context) -> None:
         return
     range_caption(ctx, selection.period)
     found = data.insights(ctx.settings, selection.period, segment=ctx.segment)
-    _changes(ctx, found.changes)
-    render_explain(ctx, found)
+    comparable = comparison_coverage(ctx, selection.period).comparable
+    _changes(ctx, found.changes, comparable)
+    if comparable:  # a change against a range covered in part is not split either
+        render_explain(ctx, found)
     _by_model(ctx, found)
     _anomalies(ctx, found, selection.period)
     _agreement(ctx, found)
@@ -57,25 +65,29 @@ def _needs(ctx: Context, found: Insights, part: str, title: str) -> None:
 # --- changes ----------------------------------------------------------------------------------
 
 
-def _changes(ctx: Context, changes: dict[str, ChangeTest]) -> None:
+def _changes(ctx: Context, changes: dict[str, ChangeTest], comparable: bool) -> None:
     t = ctx.t
     heading(t["changes_heading"])
     st.caption(t["changes_caption"].format(minimum=data.INSIGHT_RULES.min_test_observations))
     for column, (name, test) in zip(st.columns(len(changes)), changes.items(), strict=True):
         with column, st.container(border=True):
-            _change_card(ctx, name, test)
+            _change_card(ctx, name, test, comparable)
 
 
-def _change_card(ctx: Context, name: str, test: ChangeTest) -> None:
+def _change_card(ctx: Context, name: str, test: ChangeTest, comparable: bool) -> None:
     t = ctx.t
     st.metric(
         ctx.rt.metrics[name],
         format_value(name, test.current),
-        delta=delta_text(name, test.change, ctx.rt),
+        delta=delta_text(name, test.change, ctx.rt) if comparable else None,
         delta_color="off" if test.new else "normal",
         delta_arrow="off" if test.new else "auto",
     )
     st.caption(t["previous_value"].format(value=format_value(name, test.previous)))
+    if not comparable:
+        # The comparison range is covered in part (range_caption says how much): no test.
+        st.badge(t["badge_not_comparable"], icon=":material/compare_arrows:", color="gray")
+        return
     interval = format_interval(name, test.ci_low, test.ci_high, ctx.rt)
     st.caption(t["interval"].format(interval=interval))
     st.caption(format_p_value(test.p_value))
@@ -163,7 +175,16 @@ def _anomalies(ctx: Context, found: Insights, period: Period) -> None:
     if status is not None and status.days_judged == 0:
         st.info(rt.insights.no_whole_day, icon=":material/hourglass_empty:")
         return
-    if status is not None and not status.enough_history:
+    if status is not None and not status.enough_history and status.days_with_history:
+        # The range's last days had history enough, its first did not: say which were judged,
+        # so that the list below (or "none") reads as theirs.
+        judged = rt.insights.partly_judged.format(
+            judged=status.days_with_history, days=status.days_judged, needed=status.needed
+        )
+        st.info(judged, icon=":material/history:")
+        if not anomalies:
+            st.info(t["no_anomalies"], icon=":material/check:")
+    elif status is not None and not status.enough_history:
         # Too little history to call a day unusual: "no anomalous day" would not be known.
         st.warning(
             rt.insights.not_enough_history.format(have=status.baseline_days, needed=status.needed),

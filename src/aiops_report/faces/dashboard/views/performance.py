@@ -9,7 +9,13 @@ import streamlit as st
 from aiops_report.data.periods import Period
 from aiops_report.errors import AiopsReportError
 from aiops_report.faces.dashboard import charts, data
-from aiops_report.faces.dashboard.common import Context, chosen_range, heading, kpi_cards
+from aiops_report.faces.dashboard.common import (
+    Context,
+    chosen_range,
+    comparison_coverage,
+    heading,
+    kpi_cards,
+)
 from aiops_report.faces.dashboard.display import plain
 from aiops_report.texts.formats import format_value
 
@@ -34,7 +40,11 @@ def render(ctx: Context) -> None:
             ctx.t,
             data.score_scale(ctx.settings),
             title=ctx.t["score_over_time"],
-            previous_average=numbers.previous.avg_score,
+            previous_average=(
+                numbers.previous.avg_score
+                if comparison_coverage(ctx, numbers.period).comparable
+                else None
+            ),
         ),
         width="stretch",
     )

@@ -1,0 +1,110 @@
+"""The schema of a new install (`init-db`), and the `created_at` indexes a team's tables lack."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from aiops_report.data.config import Settings
+from aiops_report.data.db import database_error
+from aiops_report.data.mapping import ROLES
+from aiops_report.data.tables import ChatbotTables, mapping_of
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def schema(settings: Settings) -> sa.MetaData:
+    """The full schema (docs/your-database.md), with an index on every `created_at`."""
+    metadata = sa.MetaData()
+    mapping = mapping_of(settings)
+    conv, fb, ev = (mapping.table(role).table for role in ROLES)
+    sa.Table(
+        conv,
+        metadata,
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("user_id", sa.String(64)),
+        sa.Column("session_id", sa.String(64)),
+        sa.Column("user_message", sa.Text),
+        sa.Column("ai_response", sa.Text),
+        sa.Column("model", sa.String(100)),
+        sa.Column("latency_ms", sa.Integer),
+        sa.Column("prompt_tokens", sa.Integer),
+        sa.Column("completion_tokens", sa.Integer),
+        *(
+            [sa.Column(segment, sa.String(100))]
+            if (segment := mapping.table("conversations").columns.get("segment"))
+            else []
+        ),
+        sa.Column("created_at", _TIMESTAMP, nullable=False),
+        sa.Index(f"ix_{conv}_created_at", "created_at"),
+        schema=mapping.table("conversations").schema,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
+    )
+    sa.Table(
+        fb,
+        metadata,
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("conversation_id", sa.BigInteger),
+        sa.Column("feedback", sa.String(16), nullable=False),
+        sa.Column("comment", sa.Text),
+        sa.Column("created_at", _TIMESTAMP, nullable=False),
+        sa.Index(f"ix_{fb}_created_at", "created_at"),
+        sa.Index(f"ix_{fb}_conversation_id", "conversation_id"),
+        schema=mapping.table("feedback").schema,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
+    )
+    sa.Table(
+        ev,
+        metadata,
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("conversation_id", sa.BigInteger),
+        sa.Column("score", sa.Float),
+        sa.Column("evaluator", sa.String(100)),
+        sa.Column("reason", sa.Text),
+        sa.Column("created_at", _TIMESTAMP, nullable=False),
+        sa.Index(f"ix_{ev}_created_at", "created_at"),
+        sa.Index(f"ix_{ev}_conversation_id", "conversation_id"),
+        schema=mapping.table("evaluations").schema,
+        mysql_charset="utf8mb4",
+        mariadb_charset="utf8mb4",
+    )
+    return metadata
+
+
+def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
+    """Create the tables that do not exist yet; return {table: created}. Never alters a table."""
+    metadata = schema(settings)
+    try:
+        inspector = sa.inspect(engine)
+        existing = {
+            key
+            for key, table in metadata.tables.items()
+            if inspector.has_table(table.name, schema=table.schema)
+        }
+        metadata.create_all(engine, checkfirst=True)
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
+    return {name: name not in existing for name in metadata.tables}
+
+
+def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:
+    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index."""
+    inspector = sa.inspect(engine)
+    preparer = engine.dialect.identifier_preparer
+    missing = {}
+    for role in ROLES:
+        table = tables.table(role)
+        column = table.c.created_at.name
+        indexes = inspector.get_indexes(table.name, schema=table.schema)
+        if [column] not in [index["column_names"][:1] for index in indexes]:
+            index = preparer.quote(f"ix_{table.name}_{column}")
+            missing[table.fullname] = (
+                f"CREATE INDEX {index} ON {preparer.format_table(table)} "
+                f"({preparer.quote(column)});"
+            )
+    return missing
