@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench.py                      # 10k, 100k and 1M conversations a week
     .venv/bin/python bench/bench.py --sizes 10k --databases sqlite --variants bare
+    .venv/bin/python bench/bench.py --sizes 1m --variants bare --measures json \
+        --against /path/to/main/src                      # before and after a change
 
 Builds (once; later runs reuse them) a database per size on SQLite and PostgreSQL, shaped like
 a team's: eight weeks of conversations with Korean texts and several models, feedback with a
@@ -25,6 +27,10 @@ that peak is the process tree's); the figure is the median wall time of several 
   json_cold       `generate --json` on a database where no day's totals are kept yet
   explain         why it changed: the week's split of satisfaction and score by model (part of
                   json, measured alone: what one dimension adds)
+  json_seg        `generate --json` with the model column mapped as the segment: the report
+                  and its table by segment (6 segments), on Monday morning
+  segment         `generate --json --segment gpt-4o` with that mapping: one segment's report,
+                  every rating linked to its conversation's segment, on Monday morning
 
 and, once, the fixed costs on the demo database: `aiops-report --help` and `aiops-report doctor`.
 """
@@ -408,6 +414,36 @@ def naive_pandas(settings: Settings) -> Work:
     return work
 
 
+# The segment measures map the model column as the segment (SCHEMA_FILE `segment = "model"`):
+# six segments, each rated conversation linked to its own (attribution.py).
+SEGMENT = "gpt-4o"
+
+
+def by_model_as_segment(settings: Settings) -> Settings:
+    schema_file = DATA / "segment_is_model.toml"
+    schema_file.write_text('[conversations]\nsegment = "model"\n', encoding="utf-8")
+    return settings.model_copy(update={"schema_file": schema_file})
+
+
+def numbers_by_segment(settings: Settings) -> Work:
+    """`generate --json` with a segment column: the report and its table by segment."""
+    return numbers_json(by_model_as_segment(settings))
+
+
+def numbers_of_segment(settings: Settings) -> Work:
+    """`generate --json --segment gpt-4o`: one segment's report."""
+    from aiops_report.jobs import report_numbers
+
+    segmented = by_model_as_segment(settings)
+
+    def work() -> str:
+        week = Period.week_of(WEEK_START, ZONE)
+        numbers = report_numbers(make_engine(segmented), segmented, week, segment=SEGMENT)
+        return json.dumps(numbers.to_dict(), ensure_ascii=False)
+
+    return work
+
+
 MEASURES: dict[str, Callable[[Settings], Work]] = {
     "floor": floor,
     "json": numbers_json,
@@ -417,26 +453,35 @@ MEASURES: dict[str, Callable[[Settings], Work]] = {
     "json_cold": numbers_json,
     "users": overview_users,
     "explain": explain_split,
+    "json_seg": numbers_by_segment,
+    "segment": numbers_of_segment,
 }
 
 
-def monday_morning(settings: Settings) -> None:
-    """The kept totals as last week's report left them: every day before the reported week."""
+def monday_morning(settings: Settings, segment: str | None = None) -> None:
+    """The kept totals as last week's report left them: every day before the reported week
+    (of `segment`'s report when given)."""
+    from aiops_report.data.rollups import source_of
+    from aiops_report.data.tables import reflect_tables
     from aiops_report.jobs import report_numbers
 
     engine = make_engine(settings)
     store = DailyTotalsStore(engine)
     store.forget(WEEK_START)
+    source = source_of(reflect_tables(engine, settings).for_segment(segment), ZONE)
     with engine.connect() as conn:
         has_table = sa.inspect(conn).has_table(TABLE_NAME)
         kept = (
             has_table
             and conn.execute(
-                sa.select(sa.func.count()).select_from(report_daily_totals)
+                sa.select(sa.func.count())
+                .select_from(report_daily_totals)
+                .where(report_daily_totals.c.source == source)
             ).scalar_one()
         )
     if not kept:
-        report_numbers(engine, settings, Period.week_of(WEEK_START - timedelta(weeks=1), ZONE))
+        last_week = Period.week_of(WEEK_START - timedelta(weeks=1), ZONE)
+        report_numbers(engine, settings, last_week, segment=segment)
     engine.dispose()
 
 
@@ -459,20 +504,45 @@ PREPARE: dict[str, Callable[[Settings], None]] = {
     "pdf": monday_morning,
     "overview": after_the_report,
     "json_cold": nothing_kept,
+    "json_seg": lambda settings: monday_morning(by_model_as_segment(settings)),
+    "segment": lambda settings: monday_morning(by_model_as_segment(settings), SEGMENT),
 }
 
 
-def measure_once(what: str, database: str, size: str) -> dict[str, float]:
-    """Run one measure in a new process: its wall time and its peak RSS."""
+def measure_once(
+    what: str, database: str, size: str, package: str | None = None
+) -> dict[str, float]:
+    """Run one measure in a new process: its wall time and its peak RSS (with the package
+    found at `package`, a src/ directory, when given; the preparation runs with this one)."""
     if what in PREPARE:
         PREPARE[what](settings_for(database, size))
+    env = {**os.environ, "PYTHONPATH": package} if package else None
     output = subprocess.run(
         [sys.executable, __file__, "--child", what, database, size],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def compare(what: str, database: str, size: str, against: str, repeat: int) -> dict[str, float]:
+    """Time `what` with the package at `against` (before) and with this one (after), runs
+    alternating so that both meet the same load; print both medians and their ratio."""
+    runs: dict[str, list[float]] = {"before": [], "after": []}
+    loads = []
+    for _ in range(repeat):
+        for code, package in (("before", against), ("after", None)):
+            runs[code].append(measure_once(what, database, size, package)["seconds"])
+            loads.append(os.getloadavg()[0])
+    before, after = (statistics.median(runs[code]) for code in ("before", "after"))
+    print(
+        f"{database:<10} {size:>5} {what:<9} before {before:>8.3f} after {after:>8.3f} "
+        f"after/before {after / before:>5.2f}  (load {min(loads):.1f}-{max(loads):.1f})",
+        flush=True,
+    )
+    return {"seconds": after, "rss_mb": 0.0}
 
 
 def child(what: str, database: str, size: str) -> None:
@@ -523,6 +593,12 @@ def main() -> None:
     parser.add_argument("--variants", default="bare,indexed")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--measures", default=",".join(MEASURES), help="a subset of: %(default)s")
+    parser.add_argument(
+        "--against",
+        metavar="SRC",
+        help="time each measure also with the package at SRC (a src/ directory, e.g. of a "
+        "checkout of main), runs alternating with this one's: a change's before and after",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -545,6 +621,9 @@ def main() -> None:
             for size in sizes:
                 use_variant(database, size, variant)
                 for what in measures:
+                    if args.against:
+                        compare(what, database, size, args.against, args.repeat)
+                        continue
                     runs = [measure_once(what, database, size) for _ in range(args.repeat)]
                     result = {
                         "seconds": statistics.median(r["seconds"] for r in runs),

@@ -75,8 +75,14 @@ def drop_test_databases() -> Iterator[None]:
             administer(url, f"DROP DATABASE IF EXISTS {quote}{name}{quote}{force}")
 
 
+ENSURED: set[str] = set()  # the servers whose test database this run has made sure of
+
+
 def ensure_database(url: str) -> None:
-    """Create the server's test database when it does not exist yet."""
+    """Create the server's test database when it does not exist yet (once per run: the
+    database is then emptied between tests, never created again)."""
+    if url in ENSURED:
+        return
     parsed = make_url(url)
     name = parsed.database
     admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else "mysql"
@@ -95,15 +101,34 @@ def ensure_database(url: str) -> None:
                 )
     finally:
         admin.dispose()
+    ENSURED.add(url)
 
 
 def empty_database(url: str) -> None:
-    """Drop every table of the test database."""
-    engine = sa.create_engine(url)
+    """Drop every table (and view) of the test database, in one or two statements: no
+    reflection (a test's setup on a server took 0.4 s with it, 0.1 s on PostgreSQL without)."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
-        metadata = sa.MetaData()
-        metadata.reflect(engine)
-        metadata.drop_all(engine)
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                # As PostgreSQL 15 makes it: owned by the database's owner, usable by all.
+                conn.execute(sa.text("CREATE SCHEMA public AUTHORIZATION pg_database_owner"))
+                conn.execute(sa.text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
+                return
+            found = conn.execute(
+                sa.text(
+                    "SELECT table_name, table_type FROM information_schema.tables "
+                    "WHERE table_schema = DATABASE()"
+                )
+            ).all()
+            views = [f"`{name}`" for name, kind in found if kind == "VIEW"]
+            tables = [f"`{name}`" for name, kind in found if kind != "VIEW"]
+            if views:
+                conn.execute(sa.text(f"DROP VIEW {', '.join(views)}"))
+            if tables:
+                conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+                conn.execute(sa.text(f"DROP TABLE {', '.join(tables)}"))
     finally:
         engine.dispose()
 

@@ -9,15 +9,24 @@ core-only venv (its size, `--help`, the same weekly run).
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from aiops_report.extras import EXTRAS
+from aiops_report.data.config import load_settings
+from aiops_report.data.db import make_engine
+from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.install import create_schema
+from aiops_report.extras import EXTRAS, extra_of
+from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
 CORE_ONLY = """
@@ -27,6 +36,7 @@ for name in {modules!r}:
 from aiops_report.faces.cli import app
 app(sys.argv[1:], prog_name="aiops-report")
 """
+ROOT = Path(__file__).parents[1]
 EXTRA_MODULES = sorted({module for modules in EXTRAS.values() for module in modules})
 
 
@@ -47,9 +57,8 @@ def test_the_weekly_report_is_built_and_delivered_with_the_core_only(
     tmp_path: Path, slack_server: SlackServer
 ) -> None:
     env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack_server.api_url}
-    for args in (["init-db"], ["demo-data", "--weeks", "2", "--per-day", "40"]):
-        setup = core_only(*args, cwd=tmp_path, env=env)
-        assert setup.returncode == 0, setup.stderr
+    settings = load_settings(database_url=sqlite_url(tmp_path / "local.db"))
+    fill_demo_data(make_engine(settings, create=True), settings, weeks=2, per_day=40)
 
     weekly = core_only("run-weekly", cwd=tmp_path, env=env)
 
@@ -106,7 +115,8 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path: Path, args: list[str], 
 
 
 def test_doctor_says_the_themes_need_their_extra(tmp_path: Path) -> None:
-    assert core_only("init-db", cwd=tmp_path).returncode == 0
+    settings = load_settings(database_url=sqlite_url(tmp_path / "local.db"))
+    create_schema(make_engine(settings, create=True), settings)
 
     result = core_only("doctor", cwd=tmp_path)
 
@@ -127,3 +137,69 @@ def test_importing_the_dashboard_without_its_extra_names_it(tmp_path: Path) -> N
         "aiops_report.errors.MissingExtra: the dashboard needs the extra [dashboard] "
         "(streamlit, altair, fontTools not installed): pip install 'aiops-report[dashboard]'"
     )
+
+
+def requirement_name(requirement: str) -> str:
+    """The normalised distribution name of a requirement ("psycopg[binary]>=3.1" → psycopg)."""
+    name = re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# The modules that belong to an extra (they import its libraries), and that extra.
+EXTRA_MODULE_FILES = {
+    "faces/dashboard": "dashboard",
+    "faces/service.py": "service",
+    "faces/slack_commands.py": "service",
+    "analysis/themes.py": "themes",
+}
+
+
+def test_every_library_the_code_imports_is_a_core_dependency_or_in_its_extra() -> None:
+    """A library imported by the core must come with a core dependency (a new one put in an
+    extra by mistake breaks `pip install aiops-report`); one imported by an extra's modules,
+    with that extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {requirement_name(r) for r in project["dependencies"]}
+    extras = {
+        extra: {requirement_name(r) for r in requirements}
+        for extra, requirements in project["optional-dependencies"].items()
+    }
+    distributions = importlib.metadata.packages_distributions()
+    package = ROOT / "src" / "aiops_report"
+    misplaced = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        extra = next((e for f, e in EXTRA_MODULE_FILES.items() if where.startswith(f)), None)
+        for module in sorted(_libraries(path)):
+            names = {requirement_name(d) for d in distributions.get(module, [module])}
+            wanted = extras[extra_of(module) or extra] if (extra_of(module) or extra) else core
+            if not names & _with_dependencies(wanted | (core if extra else set())):
+                misplaced.append(f"{where}: {module} ({', '.join(sorted(names))})")
+    assert misplaced == []
+
+
+def _libraries(path: Path) -> set[str]:
+    """The top-level names of the libraries `path` imports (not the standard library's)."""
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.partition(".")[0])
+    return imported - set(sys.stdlib_module_names) - {"aiops_report", "__future__"}
+
+
+def _with_dependencies(names: set[str]) -> set[str]:
+    """`names` and every distribution they install (not their own extras')."""
+    found, todo = set(names), list(names)
+    while todo:
+        try:
+            requires = importlib.metadata.requires(todo.pop()) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            name = requirement_name(requirement)
+            if "extra ==" not in requirement and name not in found:
+                found.add(name)
+                todo.append(name)
+    return found

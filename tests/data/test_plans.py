@@ -103,8 +103,8 @@ def test_the_report_reads_each_table_by_created_at_ranges_only(
     settings, engine = bare_database(tmp_path / "bare.db")
 
     statements = statements_of_report(settings, engine, segment)
-    segment_reads = [s for s, _ in statements if "segment_conversations" in s or "aiops_near" in s]
-    assert segment_reads  # the segment's semi-joins, or the table by segment's joins
+    segment_reads = [s for s, _ in statements if "aiops_linked_conversation" in s]
+    assert segment_reads  # feedback and evaluations joined to their conversation's segment
 
     assert len(statements) > 10
     for statement, parameters in statements:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import _anonymous_label
-from sqlalchemy.sql.selectable import AliasedReturnsRows
+from sqlalchemy.sql.selectable import AliasedReturnsRows, Lateral
 
 import aiops_report
 from aiops_report.data.config import Settings
@@ -138,8 +138,10 @@ def query_names(engine: Engine) -> Iterator[set[str]]:
         elements = list(visitors.iterate(clause))
         if any(isinstance(e, sa.Table) and e.schema in CATALOGS for e in elements):
             return  # SQLAlchemy's reflection, of the catalog's tables only
+        # A LATERAL holds its SELECT as an anonymous subquery that is never rendered by name.
+        inside_lateral = {id(e.element) for e in elements if isinstance(e, Lateral)}
         for element in elements:
-            if isinstance(element, AliasedReturnsRows):
+            if isinstance(element, AliasedReturnsRows) and id(element) not in inside_lateral:
                 anonymous = isinstance(element.name, _anonymous_label)
                 names.add("anon" if anonymous else str(element.name))
 

@@ -18,7 +18,7 @@ from aiops_report.analysis.explain import (
     score_totals,
     split_change,
 )
-from aiops_report.data.column_values import exact_text
+from aiops_report.data.attribution import linked_rows
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables
@@ -27,21 +27,20 @@ from aiops_report.data.tables import ChatbotTables
 _SOURCES: dict[str, TableRole] = {"satisfaction_rate": "feedback", "avg_score": "evaluations"}
 
 
-def dimensions(tables: ChatbotTables) -> dict[str, sa.ColumnElement[Any]]:
-    """{dimension: the conversations' column it groups by}: `model` when the column is there,
-    `segment` when SCHEMA_FILE maps one (not in a segment's own report: one group), then each
-    of SCHEMA_FILE's `dimensions`; none when feedback and evaluations cannot be linked to
-    their conversation (every row would be the group `None`)."""
-    found: dict[str, sa.ColumnElement[Any]] = {}
+def dimensions(tables: ChatbotTables) -> dict[str, str]:
+    """{dimension: the part or the name of the conversations' column it groups by, as
+    attribution.linked_rows takes it}: `model` when the column is there, `segment` when
+    SCHEMA_FILE maps one (not in a segment's own report: one group), then each of
+    SCHEMA_FILE's `dimensions`; none when feedback and evaluations cannot be linked to their
+    conversation (every row would be the group `None`)."""
+    found: list[str] = []
     if not tables.has("conversations", "id"):
-        return found
+        return {}
     if tables.has("conversations", "model"):
-        found["model"] = exact_text(tables.conversations.c.model, tables.dialect)
+        found.append("model")
     if tables.has("conversations", "segment") and tables.segment is None:
-        found["segment"] = tables.segment_of(tables.conversations)
-    for name in tables.mapping.dimensions:
-        found.setdefault(name, tables.dimension_column(name))
-    return found
+        found.append("segment")
+    return {name: name for name in [*found, *tables.mapping.dimensions]}
 
 
 def linked(tables: ChatbotTables, role: TableRole) -> bool:
@@ -61,18 +60,17 @@ class WeekGroups:
 
 
 def week_groups(
-    conn: Connection, tables: ChatbotTables, period: Period, group: sa.ColumnElement[Any]
+    conn: Connection, tables: ChatbotTables, period: Period, dimension: str
 ) -> WeekGroups:
     """The rows of `period` of feedback and evaluations, grouped by their conversation's
-    value of `group` whatever the conversation's date: one statement (two grouped reads
-    joined by UNION ALL). A row whose conversation is not found, or has no value, is the
-    group None, so that the groups hold every row the whole metric counts."""
-    conv = tables.conversations
+    value of `dimension` whatever the conversation's date (attribution.linked_rows): one
+    statement (two grouped reads joined by UNION ALL). A row whose conversation is not found,
+    or has no value, is the group None, so that the groups hold every row the whole metric
+    counts."""
     parts = []
     for metric, role in _SOURCES.items():
         if not linked(tables, role):
             continue  # no link: every row would be None, a split of one group says nothing
-        table = tables.table(role)
         if metric == "satisfaction_rate":
             like, dislike = tables.feedback_is("like"), tables.feedback_is("dislike")
             aggregates: list[sa.ColumnElement[Any]] = [
@@ -83,20 +81,14 @@ def week_groups(
         else:
             score = tables.score()
             aggregates = [sa.func.count(score), sa.func.sum(score), sa.func.sum(score * score)]
+        rows = linked_rows(tables, role, period.start_at, period.end_at, (dimension,))
+        group = rows.conversation[dimension]
         parts.append(
-            sa.select(
+            rows.select(
                 sa.literal(metric).label("metric"),
                 group.label("grp"),
                 *(a.label(f"a{i}") for i, a in enumerate(aggregates)),
-            )
-            .select_from(
-                table.outerjoin(
-                    conv,
-                    sa.and_(table.c.conversation_id == conv.c.id, tables.kept("conversations")),
-                )
-            )
-            .where(tables.rows_within(role, period.start_at, period.end_at))
-            .group_by(group)
+            ).group_by(group)
         )
     found: dict[str, dict[Group, GroupTotals]] = {metric: {} for metric in _SOURCES}
     if not parts:

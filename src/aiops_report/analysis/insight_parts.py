@@ -32,6 +32,9 @@ class ModelStats:
     avg_score: float | None
     cost: float | None
     cost_per_like: float | None
+    # Every feedback row of the model's conversations, whatever its value (None in reports
+    # written before it was counted).
+    feedback_total: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from aiops_report.analysis.formulas import mean, satisfaction
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.themes import Theme, top_themes
+from aiops_report.data.attribution import LinkedRows, linked_rows
 from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import DayTotals, period_days
 from aiops_report.data.mapping import TableRole
@@ -32,7 +33,6 @@ THEME_TEXT_LIMIT = 2000
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (formulas.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
-LINK_WINDOW = timedelta(days=1)  # feedback and scores mostly follow their conversation soon
 
 
 def baseline_span(period: Period) -> Period:
@@ -121,9 +121,12 @@ class InsightsReader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _within(self, role: TableRole, period: Period | None = None) -> sa.ColumnElement[bool]:
+    def _rows(
+        self, role: TableRole, period: Period | None = None, parts: tuple[str, ...] = ()
+    ) -> LinkedRows:
+        """The rows of `role` in the period (or `period`), with their conversation's `parts`."""
         period = period or self.period
-        return self.tables.rows_within(role, period.start_at, period.end_at)
+        return linked_rows(self.tables, role, period.start_at, period.end_at, parts)
 
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
@@ -146,28 +149,16 @@ class InsightsReader:
 
     # --- by model -------------------------------------------------------------------------
 
-    def _linked(self, role: TableRole) -> bool:
-        return self.tables.has(role, "conversation_id") and self.tables.has("conversations", "id")
-
-    def _per_model(
-        self, role: TableRole, *aggregates: sa.ColumnElement[Any]
+    def _per_conversation(
+        self, part: str, role: TableRole, *aggregates: sa.ColumnElement[Any]
     ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by the model of their conversation."""
-        conv = self.tables.conversations
-        table = self.tables.table(role)
-        if role == "conversations":
-            model = self._text(conv.c.model)
-            query = sa.select(model, *aggregates).group_by(model)
-        elif self._linked(role):
-            model, link = self._linked_model(table)
-            query = (
-                sa.select(model, *aggregates)
-                .select_from(table.outerjoin(conv, link))
-                .group_by(model)
-            )
-        else:  # no link to a conversation: every row is of an unknown model
-            query = sa.select(sa.null(), *aggregates).select_from(table)
-        return self._grouped(query.where(self._within(role)))
+        """The aggregates of the period's rows of `role`, by their conversation's `part`
+        (`model`, `segment`): a row belongs to its conversation whatever the conversation's
+        date; a row without a conversation, or whose conversation has no value, is unknown
+        (attribution.linked_rows), so that the groups sum to the whole."""
+        rows = self._rows(role, parts=(part,))
+        group = rows.conversation[part]
+        return self._grouped(rows.select(group, *aggregates).group_by(group))
 
     def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
         """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
@@ -178,33 +169,6 @@ class InsightsReader:
             grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
         return grouped
 
-    def _linked_model(
-        self, table: sa.Table
-    ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[bool]]:
-        """The model of a row of `table`, and the condition joining conversation_log to it.
-
-        PostgreSQL hash-joins, and would hash every conversation ever logged: there the join
-        takes those of the period and the day before (a range of the created_at index), and a
-        row whose conversation is older looks its model up by id. SQLite and MySQL look each
-        conversation up by its key anyway.
-        """
-        conv = self.tables.conversations
-        model = self._text(conv.c.model)
-        link = sa.and_(table.c.conversation_id == conv.c.id, self.tables.kept("conversations"))
-        if self.tables.dialect != "postgresql":
-            return model, link
-        recent = self.tables.created_at("conversations").within(
-            self.period.start_at - LINK_WINDOW, self.period.end_at
-        )
-        older = conv.alias(self.tables.query_name("older"))
-        model_of_older = (
-            sa.select(self._text(older.c.model))
-            .where(older.c.id == table.c.conversation_id, self.tables.kept("conversations", older))
-            .limit(1)
-            .scalar_subquery()
-        )
-        return sa.case((conv.c.id.is_not(None), model), else_=model_of_older), sa.and_(link, recent)
-
     def model_latencies(self) -> dict[str, list[tuple[float, int]]]:
         """Per model: how often each latency_ms occurs ({} without the column)."""
         conv = self.tables.conversations
@@ -213,8 +177,9 @@ class InsightsReader:
         model, latency = self._text(conv.c.model), conv.c.latency_ms
         histograms: dict[str, list[tuple[float, int]]] = {}
         for name, value, count in self.conn.execute(
-            sa.select(model, latency, sa.func.count())
-            .where(self._within("conversations"), latency.is_not(None))
+            self._rows("conversations")
+            .select(model, latency, sa.func.count())
+            .where(latency.is_not(None))
             .group_by(model, latency)
         ):
             key = UNKNOWN_MODEL if name is None else _as_str(name)
@@ -225,7 +190,8 @@ class InsightsReader:
         """Per model: conversations, distinct users, prompt and completion tokens."""
         conv = self.tables.conversations
         zero = sa.literal(0)
-        return self._per_model(
+        return self._per_conversation(
+            "model",
             "conversations",
             sa.func.count(),
             sa.func.count(sa.distinct(self._text(conv.c.user_id))) if "user_id" in conv.c else zero,
@@ -236,10 +202,12 @@ class InsightsReader:
         )
 
     def model_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: likes and dislikes."""
+        """Per model: feedback rows, likes and dislikes."""
         tables = self.tables
-        return self._per_model(
+        return self._per_conversation(
+            "model",
             "feedback",
+            sa.func.count(),
             sa.func.count(sa.case((tables.feedback_is("like"), 1))),
             sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
         )
@@ -247,44 +215,11 @@ class InsightsReader:
     def model_scores(self) -> dict[str, tuple[Any, ...]]:
         """Per model: the number and the sum of scores."""
         score = self.tables.score()
-        return self._per_model("evaluations", sa.func.count(score), sa.func.sum(score))
+        return self._per_conversation(
+            "model", "evaluations", sa.func.count(score), sa.func.sum(score)
+        )
 
     # --- by segment -----------------------------------------------------------------------
-
-    def _per_segment(
-        self, role: TableRole, *aggregates: sa.ColumnElement[Any]
-    ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by the segment of their conversation.
-
-        Feedback and evaluations join (once, set-based) the conversations created from
-        LINKED_ROWS_WINDOW before the period to LINKED_ROWS_WINDOW after it, as a segment's
-        report links them (ChatbotTables.rows_within); a row whose conversation is not among
-        them, or has no segment, is "(unknown)", so that the segments sum to the whole.
-        """
-        tables = self.tables
-        conv, table = tables.conversations, tables.table(role)
-        if role == "conversations":
-            segment = tables.segment_of(conv)
-            query = sa.select(segment, *aggregates).group_by(segment)
-        elif self._linked(role):
-            near = (
-                sa.select(conv.c.id.label("id"), tables.segment_of(conv).label("segment"))
-                .where(
-                    tables.created_at("conversations").within(
-                        self.period.start_at - LINKED_ROWS_WINDOW,
-                        self.period.end_at + LINKED_ROWS_WINDOW,
-                    )
-                )
-                .subquery(tables.query_name("near"))
-            )
-            query = (
-                sa.select(near.c.segment, *aggregates)
-                .select_from(table.outerjoin(near, table.c.conversation_id == near.c.id))
-                .group_by(near.c.segment)
-            )
-        else:
-            query = sa.select(sa.null(), *aggregates).select_from(table)
-        return self._grouped(query.where(self._within(role)))
 
     def segment_conversations(self) -> dict[str, tuple[Any, ...]]:
         """Per segment: conversations and distinct users."""
@@ -294,12 +229,13 @@ class InsightsReader:
             if "user_id" in conv.c
             else sa.literal(0)
         )
-        return self._per_segment("conversations", sa.func.count(), users)
+        return self._per_conversation("segment", "conversations", sa.func.count(), users)
 
     def segment_feedback(self) -> dict[str, tuple[Any, ...]]:
         """Per segment: feedback rows, likes and dislikes."""
         tables = self.tables
-        return self._per_segment(
+        return self._per_conversation(
+            "segment",
             "feedback",
             sa.func.count(),
             sa.func.count(sa.case((tables.feedback_is("like"), 1))),
@@ -309,7 +245,9 @@ class InsightsReader:
     def segment_scores(self) -> dict[str, tuple[Any, ...]]:
         """Per segment: the number and the sum of scores."""
         score = self.tables.score()
-        return self._per_segment("evaluations", sa.func.count(score), sa.func.sum(score))
+        return self._per_conversation(
+            "segment", "evaluations", sa.func.count(score), sa.func.sum(score)
+        )
 
     # --- agreement ------------------------------------------------------------------------
 
@@ -343,13 +281,14 @@ class InsightsReader:
         value = self.tables.feedback_kind()
         comment = fb.c.comment if "comment" in fb.c else sa.null()
         thumbs = (
-            sa.select(
+            self._rows("feedback")
+            .select(
                 fb.c.conversation_id,
                 value.label("feedback"),
                 comment.label("comment"),
                 self.tables.created_at("feedback").column.label("created_at"),
             )
-            .where(self._within("feedback"), value.is_not(None))
+            .where(value.is_not(None))
             .cte(self.tables.query_name("thumbs"))
         )
         scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte(
@@ -463,8 +402,9 @@ class InsightsReader:
             if "conversation_id" in ev.c and "conversation_id" in fb.c:
                 # One set for all the days (a CTE referenced by each day's SELECT).
                 disliked = (
-                    sa.select(fb.c.conversation_id)
-                    .where(self._within("feedback", period), dislike)
+                    self._rows("feedback", period)
+                    .select(fb.c.conversation_id)
+                    .where(dislike)
                     .cte(tables.query_name("disliked"))
                 )
                 low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
@@ -478,10 +418,12 @@ class InsightsReader:
             created_at = tables.created_at(role).column
             each_day = [
                 sa.select(
-                    query.add_columns(
-                        sa.literal(i, sa.Integer()).label("day"), created_at.label("at")
+                    linked_rows(tables, role, start, end)
+                    .narrow(
+                        query.add_columns(
+                            sa.literal(i, sa.Integer()).label("day"), created_at.label("at")
+                        )
                     )
-                    .where(tables.rows_within(role, start, end))
                     .order_by(created_at.desc())
                     .limit(per_day)
                     .subquery(tables.query_name(f"day_{i}"))

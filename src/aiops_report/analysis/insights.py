@@ -350,7 +350,7 @@ def by_model(
     entries = []
     for model in set(conversations) | set(feedback) | set(scores):
         count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
-        likes, dislikes = (int(v) for v in feedback.get(model, (0, 0)))
+        rows, likes, dislikes = (int(v) for v in feedback.get(model, (0, 0, 0)))
         n, total = scores.get(model, (0, 0.0))
         price = prices.price_of(model) if prices else None
         cost = price.cost(prompt, completion) if price else None
@@ -370,6 +370,7 @@ def by_model(
                 avg_score=mean(float(total), int(n)),
                 cost=cost,
                 cost_per_like=cost / likes if cost is not None and likes else None,
+                feedback_total=rows,
             )
         )
     return sorted(entries, key=lambda m: (-m.conversations, m.model))

@@ -25,6 +25,7 @@ from aiops_report.analysis.formulas import (
     satisfaction,
 )
 from aiops_report.analysis.insight_parts import Insights
+from aiops_report.data.attribution import linked_rows
 from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import DayTotals, per_range, period_days
 from aiops_report.data.db import database_error
@@ -423,11 +424,9 @@ class MetricsReader:
         extra = [ev.c[c].label(c) for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
         order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
         rows = self.conn.execute(
-            sa.select(created_at.column.label("created_at"), score.label("score"), *extra)
-            .where(
-                self.tables.rows_within("evaluations", period.start_at, period.end_at),
-                score.is_not(None),
-            )
+            linked_rows(self.tables, "evaluations", period.start_at, period.end_at)
+            .select(created_at.column.label("created_at"), score.label("score"), *extra)
+            .where(score.is_not(None))
             .order_by(*order)
             .limit(limit)
         ).mappings()
@@ -440,11 +439,9 @@ class MetricsReader:
         extra = [fb.c[c].label(c) for c in ("conversation_id", "comment") if c in fb.c]
         order = [created_at.column.desc(), *([fb.c.id.desc()] if "id" in fb.c else [])]
         rows = self.conn.execute(
-            sa.select(created_at.column.label("created_at"), *extra)
-            .where(
-                self.tables.rows_within("feedback", period.start_at, period.end_at),
-                self.tables.feedback_is("dislike"),
-            )
+            linked_rows(self.tables, "feedback", period.start_at, period.end_at)
+            .select(created_at.column.label("created_at"), *extra)
+            .where(self.tables.feedback_is("dislike"))
             .order_by(*order)
             .limit(limit)
         ).mappings()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.data.attribution import linked_rows
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.db import database_error
 from aiops_report.data.mapping import TableRole
@@ -141,8 +142,8 @@ def any_row(
 ) -> bool:
     """True when `role`'s table has a row created in [start, end) (of the tables' segment)
     that meets `conditions`: the read stops at the first one."""
-    where = tables.rows_within(role, start, end)
-    found = conn.execute(sa.select(sa.literal(1)).where(where, *conditions).limit(1)).first()
+    rows = linked_rows(tables, role, start, end)
+    found = conn.execute(rows.select(sa.literal(1)).where(*conditions).limit(1)).first()
     return found is not None
 
 
@@ -150,12 +151,12 @@ def unread_feedback(engine: Engine, tables: ChatbotTables, start: datetime, end:
     """The feedback rows of [start, end) when not one of them is a like or a dislike (the
     words do not fit the column), else 0. A week with a like reads no further than it."""
     kinds = sa.or_(tables.feedback_is("like"), tables.feedback_is("dislike"))
-    within = tables.rows_within("feedback", start, end)
+    count = linked_rows(tables, "feedback", start, end).select(sa.func.count())
     try:
         with engine.connect() as conn:
             if any_row(conn, tables, "feedback", start, end, kinds):
                 return 0
-            rows = conn.execute(sa.select(sa.func.count()).where(within)).scalar_one()
+            rows = conn.execute(count).scalar_one()
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
     return int(rows)

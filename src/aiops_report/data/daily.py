@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data import rollups, watermarks
+from aiops_report.data.attribution import linked_rows
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import ROLES, TableRole
@@ -224,15 +225,15 @@ def per_range(
     group_by: Sequence[sa.ColumnElement[Any]] = (),
 ) -> list[list[tuple[Any, ...]]]:
     """The rows (group_by, then aggregates) over each [start, end) of `ranges` (of the
-    tables' segment).
+    tables' segment: `attribution.linked_rows`).
 
     One SELECT a range, joined by UNION ALL. Each SELECT is a range on the raw `created_at`,
     so it reads its own slice of the index: every row is read once, and no per-row
     expression has to find its day.
     """
     selects = [
-        sa.select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
-        .where(tables.rows_within(role, start, end))
+        linked_rows(tables, role, start, end)
+        .select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
         .group_by(*group_by)
         for part, (start, end) in enumerate(ranges)
     ]

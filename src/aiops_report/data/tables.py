@@ -66,7 +66,8 @@ class ChatbotTables:
     `tables.feedback.c.feedback` is the team's feedback column whatever its name; optional
     columns are used only when present. Columns that play no part are keyed `~name`.
     With a `segment` (`for_segment`), every read takes only that segment's rows: each read
-    bounds its rows by `rows_within`, which adds the segment's condition.
+    takes its rows from `attribution.linked_rows` (or, for conversations, `rows_within`),
+    which add the segment's condition.
     A table with a SCHEMA_FILE `where` (`filters`) reads as if it held only the rows the
     condition keeps: `created_at(role).within` bounds every read by time and adds it, and a
     read that looks rows up otherwise (by id) adds `kept(role, table)`.
@@ -139,34 +140,22 @@ class ChatbotTables:
     def rows_within(
         self, role: TableRole, start: datetime, end: datetime
     ) -> sa.ColumnElement[bool]:
-        """The rows of `role` created in [start, end), of the segment when there is one.
+        """The rows of `role` created in [start, end); conversations of the segment when
+        there is one.
 
-        A feedback or evaluation row is in a segment when its conversation is: a semi-join
-        with the segment's conversations created from LINKED_ROWS_WINDOW before `start` to
-        LINKED_ROWS_WINDOW after `end` (one range of the created_at index, never a lookup per
-        row, as conversation_id is seldom indexed).
+        A segment's feedback and evaluations follow their conversation, which takes a join:
+        read them through `attribution.linked_rows` (this raises ValueError for them).
         """
         within = self.created_at(role).within(start, end)
         if self.segment is None:
             return within
-        if role == "conversations":
-            return sa.and_(within, self.in_segment(self.conversations))
-        # An alias, never correlated: the read may join conversation_log itself (by model).
-        conv = self.conversations.alias(self.query_name("segment_conversations"))
-        created_at = self.created_at("conversations", conv)
-        conversations = (
-            sa.select(conv.c.id)
-            .where(
-                created_at.within(start - LINKED_ROWS_WINDOW, end + LINKED_ROWS_WINDOW),
-                self.in_segment(conv),
-            )
-            .correlate(None)
-        )
-        return sa.and_(within, self.table(role).c.conversation_id.in_(conversations))
+        if role != "conversations":
+            raise ValueError(f"a segment's {role} are read through attribution.linked_rows")
+        return sa.and_(within, self.in_segment(self.conversations))
 
     def in_segment(self, conversations: sa.FromClause) -> sa.ColumnElement[bool]:
         """The conversations (conversation_log or an alias of it) of the segment."""
-        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self._segment_value()
+        condition: sa.ColumnElement[bool] = self.segment_of(conversations) == self.segment_value()
         return condition
 
     def segment_of(self, conversations: sa.FromClause) -> sa.ColumnElement[Any]:
@@ -180,7 +169,8 @@ class ChatbotTables:
         column = next(c for c in self.conversations.c if c.name == name)
         return exact_text(column, self.dialect) if value_kind(column) == "text" else column
 
-    def _segment_value(self) -> Any:
+    def segment_value(self) -> Any:
+        """The segment read, as a value of the segment column."""
         return typed_word(str(self.segment), value_kind(self.conversations.c.segment))
 
     def for_segment(self, segment: str | None) -> ChatbotTables:
