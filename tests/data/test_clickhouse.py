@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,13 +26,17 @@ from aiops_report.building import report_numbers
 from aiops_report.data.clickhouse import STATE_NEEDED
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine, state_engine
+from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import report_daily_totals
 from aiops_report.data.tables import reflect_tables
+from aiops_report.delivery.runs import RunLedger
 from aiops_report.errors import ConfigError
 from aiops_report.faces.cli import app
+from aiops_report.jobs import run_weekly
 from chatbot_tables import clickhouse_insert, clickhouse_table
 from conftest import server_url, sqlite_url
+from slack_server import TOKEN, SlackServer
 
 NEW_YORK = ZoneInfo("America/New_York")  # daylight saving ends Sunday 2026-11-01 02:00
 WEEK = Period.week_of(date(2026, 10, 26), NEW_YORK)  # holds the 25-hour Sunday
@@ -271,3 +276,41 @@ def test_clickhouse_without_a_state_database_is_one_line(clickhouse_db: str) -> 
 
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [f"error: {STATE_NEEDED}"]
+
+
+def test_four_replicas_deliver_a_clickhouse_week_once(
+    clickhouse_db: str, slack_server: SlackServer, tmp_path: Path
+) -> None:
+    """run-weekly on ClickHouse, its ledger in PostgreSQL: four replicas at the same moment
+    (threads, each with its engines, as chdb runs in one process) deliver the week once."""
+    settings = load_settings(
+        database_url=clickhouse_db,
+        state_database_url=server_url("postgresql"),
+        report_dir=tmp_path,
+        slack_bot_token=TOKEN,
+        slack_api_url=slack_server.api_url,
+    )
+    engine = make_engine(settings)
+    seoul_now = datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Asia/Seoul"))
+    fill_demo_data(engine, settings, weeks=2, per_day=15, now=seoul_now)
+    engine.dispose()
+    week = Period.week_of(date(2026, 11, 16), ZoneInfo("Asia/Seoul"))
+    start = threading.Barrier(4)
+    outcomes: list[Any] = []
+
+    def replica() -> None:
+        own = make_engine(settings)
+        start.wait()
+        outcomes.append(run_weekly(own, settings, period=week))
+        own.dispose()
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(slack_server.shared_files()) == 1
+    assert sorted(outcome.status for outcome in outcomes).count("delivered") == 1
+    [run] = RunLedger(state_engine(engine, settings)).history()
+    assert run.status == "delivered"
