@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from aiops_report.data.clickhouse import STATE_NEEDED
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.demo import fill_demo_data
+from aiops_report.data.limits import cancel_running
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import report_daily_totals
 from aiops_report.data.tables import reflect_tables
@@ -314,3 +316,31 @@ def test_four_replicas_deliver_a_clickhouse_week_once(
     assert sorted(outcome.status for outcome in outcomes).count("delivered") == 1
     [run] = RunLedger(state_engine(engine, settings)).history()
     assert run.status == "delivered"
+
+
+def test_cancel_running_kills_a_clickhouse_statement(clickhouse_db: str, tmp_path: Path) -> None:
+    """What SIGTERM does (limits.cancel_running): KILL QUERY of the statement's tag."""
+    settings = load_settings(
+        database_url=clickhouse_db, state_database_url=sqlite_url(tmp_path / "state.db")
+    )
+    engine = make_engine(settings)
+    slow = "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0"
+    stopped: list[str] = []
+
+    def statement() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(slow)).all()
+        except sa.exc.DBAPIError as exc:
+            stopped.append(str(exc.orig))
+
+    thread = threading.Thread(target=statement)
+    started = time.monotonic()
+    thread.start()
+    while thread.is_alive() and time.monotonic() - started < 10:  # once it has started
+        cancel_running()
+        thread.join(0.3)
+
+    assert not thread.is_alive() and time.monotonic() - started < 15
+    assert stopped and "QUERY_WAS_CANCELLED" in stopped[0]
+    engine.dispose()

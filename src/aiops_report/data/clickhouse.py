@@ -9,6 +9,7 @@ Nothing here imports the driver, so that the rest of the package runs without th
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 DIALECT = "clickhousedb"
+TAG = "aiops_query_tag"  # the connection's info key of its statement's tag
 TIMEOUT_CODE = 159  # TIMEOUT_EXCEEDED: max_execution_time stopped the query
 STATE_NEEDED = (
     "DATABASE_URL is a ClickHouse database, which the report only reads: set "
@@ -151,3 +153,30 @@ def skip_index_statement(table: str, column: str) -> str:
     index = f"`ix_{table}_{column}`"
     add = f"ADD INDEX {index} `{column}` TYPE minmax"
     return f"ALTER TABLE `{table}` {add}, MATERIALIZE INDEX {index};"
+
+
+def tag_statement(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """A SELECT with a comment of its own (`/* aiops-<uuid> */`), kept on the connection, by
+    which `kill_query` finds it in system.processes. Other statements are left as they are
+    (the driver writes an INSERT's rows in its own way only when its text is its own)."""
+    if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        return statement, parameters
+    tag = f"aiops-{uuid.uuid4().hex}"
+    statement = f"{statement} /* {tag} */"
+    conn.connection.info[TAG] = tag
+    if context is not None:
+        context.statement = statement  # the dialect compares the two
+    return statement, parameters
+
+
+def kill_query(engine: Engine, tag: str | None) -> None:
+    """KILL QUERY the statement tagged `tag`, from a connection of its own."""
+    if tag is None:
+        return
+    with engine.connect() as conn:
+        conn.execute(
+            sa.text("KILL QUERY WHERE query LIKE :pattern AND query NOT ILIKE 'KILL%' ASYNC"),
+            {"pattern": f"%{tag}%"},
+        )

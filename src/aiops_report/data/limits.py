@@ -193,6 +193,9 @@ def track_statements(engine: Engine) -> None:
         with _running_lock:
             _running.pop(id(conn.connection.dbapi_connection), None)
 
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        # KILL QUERY finds a statement by its text: each SELECT carries a tag of its own.
+        sa.event.listen(engine, "before_cursor_execute", clickhouse.tag_statement, retval=True)
     sa.event.listen(engine, "after_cursor_execute", lambda conn, *_: ended(conn))
     sa.event.listen(
         engine,
@@ -204,7 +207,8 @@ def track_statements(engine: Engine) -> None:
 def cancel_running() -> int:
     """Cancel, in its server, every statement this process has in progress (on any thread);
     returns how many were. PostgreSQL: psycopg's cancel request; MariaDB/MySQL: `KILL QUERY`
-    from a connection of its own (PyMySQL has no cancel); SQLite: interrupt."""
+    from a connection of its own (PyMySQL has no cancel); ClickHouse: `KILL QUERY` of the
+    statement's tag; SQLite: interrupt."""
     with _running_lock:
         running = list(_running.values())
     for engine, connection in running:
@@ -216,6 +220,8 @@ def cancel_running() -> int:
                 dbapi_connection.interrupt()
             elif engine.dialect.name in {"mysql", "mariadb"}:
                 _kill_query(engine, int(dbapi_connection.thread_id()))
+            elif clickhouse.is_clickhouse(engine.dialect.name):
+                clickhouse.kill_query(engine, connection.info.get(clickhouse.TAG))
         except Exception as exc:  # the process stops anyway; the server ends it later
             log.warning("could not cancel a statement on %s: %s", engine.dialect.name, exc)
     return len(running)
