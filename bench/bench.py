@@ -65,7 +65,7 @@ from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 DATA_VERSION = 3  # in the databases' names: a new shape of data builds new databases
 # The indexes `doctor` recommends beyond created_at: present in the `indexed` variant only.
 OPTIONAL_INDEXES = {
@@ -121,10 +121,15 @@ REASONS = [
 def url_for(database: str, size: str) -> str:
     if database == "sqlite":
         return f"sqlite:///{DATA / f'bench{DATA_VERSION}_{size}.db'}"
+    if database == "clickhouse":  # the engine in process (chdb), bare: sorted by time only
+        return f"clickhousedb:///default?interface=chdb&path={DATA / f'ch{DATA_VERSION}_{size}'}"
     return f"{PG_SERVER}/aiops_bench{DATA_VERSION}_{size}"
 
 
 def settings_for(database: str, size: str) -> Settings:
+    if database == "clickhouse":  # only read: the kept totals in a SQLite file of their own
+        state = f"sqlite:///{DATA / f'ch{DATA_VERSION}_{size}_state.db'}"
+        return load_settings(database_url=url_for(database, size), state_database_url=state)
     return load_settings(database_url=url_for(database, size))
 
 
@@ -216,7 +221,9 @@ def build(database: str, size: str) -> None:
         cursor = raw.cursor()
         for batches in day_batches(SIZES[size]):
             for table, cols, batch in zip(tables, columns, batches, strict=True):
-                if database == "postgresql":
+                if database == "clickhouse":  # the driver's columnar insert
+                    raw.dbapi_connection.client.insert(table, batch, column_names=cols)  # type: ignore[union-attr]
+                elif database == "postgresql":
                     with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
                         for row in batch:
                             copy.write_row(row)
@@ -232,7 +239,8 @@ def build(database: str, size: str) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                 )
                 cursor.execute(f"ANALYZE {table}")
-        cursor.execute("CREATE TABLE bench_done (built_at TEXT)")
+        engine_clause = " ENGINE = TinyLog" if database == "clickhouse" else ""
+        cursor.execute(f"CREATE TABLE bench_done (built_at TEXT){engine_clause}")
         raw.commit()
     finally:
         raw.close()
@@ -246,6 +254,8 @@ def build(database: str, size: str) -> None:
 
 def use_variant(database: str, size: str, variant: str) -> None:
     """Create (`indexed`) or drop (`bare`) the optional conversation_id indexes."""
+    if database == "clickhouse":  # no such indexes: its tables are sorted by time only
+        return
     engine = make_engine(settings_for(database, size))
     with engine.begin() as conn:
         present = {

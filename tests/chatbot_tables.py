@@ -25,7 +25,49 @@ STYLES = {
     "sqlite": ["naive", "text_space", "text_iso", "text_mixed"],
     "postgresql": ["naive", "aware"],
     "mysql": ["naive"],
+    # aware: DateTime64(6, 'America/New_York'), a zone with daylight saving and not UTC
+    "clickhousedb": ["naive", "aware"],
 }
+CLICKHOUSE_ZONE = "America/New_York"  # the zone of an aware ClickHouse column
+
+
+def create_all(metadata: sa.MetaData, engine: Engine) -> None:
+    """`metadata.create_all`; on ClickHouse each table made of its types, Nullable where the
+    column is, a MergeTree sorted by created_at (as a team's table would be)."""
+    if engine.dialect.name != "clickhousedb":
+        metadata.create_all(engine)
+        return
+    for table in metadata.sorted_tables:
+        clickhouse_table(table, sa.MetaData()).create(engine)
+
+
+def clickhouse_table(
+    table: sa.Table, metadata: sa.MetaData, *, replacing: bool = False, order_by: str = ""
+) -> sa.Table:
+    """`table` as ClickHouse would hold it (see create_all); `replacing`: a
+    ReplacingMergeTree, which keeps an updated row twice until it merges them."""
+    from aiops_report.data.clickhouse import column, table_engine
+
+    def zone(c: sa.Column[Any]) -> str | None:
+        aware = isinstance(c.type, sa.DateTime) and c.type.timezone
+        return CLICKHOUSE_ZONE if aware else None
+
+    # The first timestamp is the sorting key (as a team's table would have it): not Nullable.
+    stamp = next((c.name for c in table.c if isinstance(c.type, sa.DateTime)), None)
+
+    def clickhouse_column(c: sa.Column[Any]) -> sa.Column[Any]:
+        if c.name == stamp:
+            c = sa.Column(c.name, c.type, nullable=False)
+        return column(c, zone(c))
+
+    columns = [clickhouse_column(c) for c in table.c]
+    order = order_by or stamp or "tuple()"
+    return sa.Table(
+        table.name,
+        metadata,
+        *columns,
+        clickhousedb_engine=table_engine(order, replacing=replacing),
+    )
 
 
 def created_at_type(style: str) -> sa.types.TypeEngine[Any]:
@@ -93,7 +135,7 @@ def create_tables(
             sa.Column("created_at", stamp),
             mysql_charset="utf8mb4",
         )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
 
 @dataclass
@@ -146,7 +188,42 @@ def insert(engine: Engine, settings: Settings, rows: Rows, *, style: str, seed: 
             if prepared:
                 if style.startswith("text"):  # write the text exactly as given
                     table.c.created_at.type = sa.Text()
-                conn.execute(sa.insert(table), prepared)
+                if engine.dialect.name == "clickhousedb":
+                    clickhouse_insert(conn, table.name, prepared)
+                else:
+                    conn.execute(sa.insert(table), prepared)
+
+
+def state_of(engine: Engine) -> Engine:
+    """Where the reports of `engine` keep their ledger and totals: `engine` itself, or on
+    ClickHouse the STATE_DATABASE_URL the `db_url` fixture sets."""
+    if engine.dialect.name != "clickhousedb":
+        return engine
+    from aiops_report.data.config import load_settings
+    from aiops_report.data.db import state_engine
+
+    url = engine.url.render_as_string(hide_password=False)
+    return state_engine(engine, load_settings(database_url=url))
+
+
+def update_rows(conn: sa.Connection, table: str, assignments: str, where: str = "1 = 1") -> None:
+    """UPDATE `table` SET `assignments` WHERE `where`; on ClickHouse a mutation that is done
+    when the statement returns (its UPDATE statement needs a setting tables seldom have)."""
+    if conn.dialect.name == "clickhousedb":
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table} UPDATE {assignments} WHERE {where} SETTINGS mutations_sync = 1"
+        )
+    else:
+        conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {where}")
+
+
+def clickhouse_insert(conn: sa.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` through the driver's own (columnar) insert: an INSERT of one row through
+    the SQLAlchemy dialect writes an aware datetime into a zoned column as the wrong instant
+    (clickhouse-connect 1.13), its inserts of many rows as the right one."""
+    client = conn.connection.dbapi_connection.client  # type: ignore[union-attr]
+    names = list(rows[0])
+    client.insert(table, [[row[n] for n in names] for row in rows], column_names=names)
 
 
 # --- the metric definitions of docs/metrics.md, in plain Python -----------------------------------

@@ -1,14 +1,20 @@
-"""Fixtures: one test body runs on SQLite and on the real PostgreSQL and MariaDB servers.
+"""Fixtures: one test body runs on SQLite, on the real PostgreSQL and MariaDB servers, and on
+ClickHouse (its engine inside the process, chdb: no server to start).
 
 Server URLs come from AIOPS_TEST_POSTGRES_URL / AIOPS_TEST_MARIADB_URL; each test run works in
 its own database on them (`aiops_test_<pid>`, dropped at the end), so that two runs never
 share tables. A server that cannot be reached skips its tests locally, and fails them when CI
 (or AIOPS_REQUIRE_DATABASES) is set: in CI a skipped database test is a failed test.
+
+ClickHouse runs in one folder for the whole run (chdb opens one folder per process at a
+time), each test in a database of its own; ClickHouse is only read by the report, so its
+tests keep the ledger and the kept totals in a SQLite file (STATE_DATABASE_URL).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +36,8 @@ SERVER_URLS = {
         ("mariadb", "AIOPS_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306"),
     ]
 }
-DATABASES = ["sqlite", *SERVER_URLS]
+DATABASES = ["sqlite", *SERVER_URLS, "clickhouse"]
+_CLICKHOUSE_DATABASES = itertools.count(1)
 REQUIRE_DATABASES = bool(os.environ.get("CI") or os.environ.get("AIOPS_REQUIRE_DATABASES"))
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 
@@ -146,11 +153,41 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(scope="session")
+def clickhouse_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the run's ClickHouse engine (chdb)."""
+    pytest.importorskip("chdb", reason="ClickHouse needs the clickhouse extra")
+    return tmp_path_factory.mktemp("clickhouse")
+
+
+def clickhouse_url(folder: Path, database: str = "default") -> str:
+    """The in-process ClickHouse URL of `database` in `folder`."""
+    return f"clickhousedb:///{database}?interface=chdb&path={folder}"
+
+
+@pytest.fixture
+def clickhouse_db(clickhouse_folder: Path) -> Iterator[str]:
+    """The URL of an empty ClickHouse database of this test (dropped after it)."""
+    name = f"aiops_test_{next(_CLICKHOUSE_DATABASES)}"
+    admin = sa.create_engine(clickhouse_url(clickhouse_folder))
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        yield clickhouse_url(clickhouse_folder, name)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(params=DATABASES)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty database of each kind (on ClickHouse, with STATE_DATABASE_URL set)."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path / "test.db")
+    if request.param == "clickhouse":
+        monkeypatch.setenv("STATE_DATABASE_URL", sqlite_url(tmp_path / "state.db"))
+        return str(request.getfixturevalue("clickhouse_db"))
     return server_url(request.param)
 
 

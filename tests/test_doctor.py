@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
@@ -18,7 +17,7 @@ from aiops_report.doctor import (
     schedule_findings,
 )
 from aiops_report.texts.doctor import Finding
-from chatbot_tables import Rows, create_tables, insert
+from chatbot_tables import Rows, create_tables, insert, update_rows
 from mail_server import MailServer
 from slack_server import TOKEN, SlackServer
 from webhook_server import SECRET, WebhookServer, webhook_server_fixture  # noqa: F401
@@ -154,7 +153,7 @@ def test_a_mapped_segment_column_is_counted_over_the_last_weeks(
 
     counted = segment_finding()
     with engine.begin() as conn:
-        conn.execute(sa.text(f"UPDATE {segmented.conversation_table} SET bot = NULL"))
+        update_rows(conn, segmented.conversation_table, "bot = NULL")
     empty = segment_finding()
     schema_file.write_text('[conversations]\nsegment = "tenant"\n', encoding="utf-8")
     unmapped = database_findings(engine, segmented)

@@ -32,6 +32,7 @@ from aiops_report.errors import (
 )
 from aiops_report.jobs import requested_week, run_weekly
 from aiops_report.slack_jobs import send_week_to_date, slack_channel_key
+from chatbot_tables import state_of
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -90,7 +91,7 @@ def test_a_failure_then_a_retry_uploads_the_same_report_once(
 
     with pytest.raises(SlackDeliveryError, match="invite"):
         run_weekly(demo_engine, settings, period=WEEK)
-    failed = RunLedger(demo_engine).history()[0]
+    failed = RunLedger(state_of(demo_engine)).history()[0]
     written = Path(failed.file_path or "")
     built_at = written.stat().st_mtime_ns
 
@@ -112,7 +113,7 @@ def test_a_timeout_after_slack_posted_is_not_posted_twice(
 
     with pytest.raises(SlackTimeout):
         run_weekly(demo_engine, settings, period=WEEK)
-    recorded = RunLedger(demo_engine).history()[0]
+    recorded = RunLedger(state_of(demo_engine)).history()[0]
     wait_until(lambda: len(slack_server.shared_files()) == 1)  # Slack finishes its late answer
 
     retried = run_weekly(demo_engine, settings, period=WEEK)
@@ -138,7 +139,7 @@ def test_a_run_stopped_by_any_error_is_recorded_failed_and_retried(
 
     with pytest.raises(ReportNotWritten):
         run_weekly(demo_engine, settings, period=WEEK)
-    [failed] = RunLedger(demo_engine).history()
+    [failed] = RunLedger(state_of(demo_engine)).history()
     blocked.unlink()
     retried = run_weekly(demo_engine, settings, period=WEEK)
 
@@ -158,7 +159,7 @@ def test_an_error_that_is_not_ours_is_recorded_failed_too(
 
     with pytest.raises(ValueError):
         run_weekly(demo_engine, settings, period=WEEK)
-    [failed] = RunLedger(demo_engine).history()
+    [failed] = RunLedger(state_of(demo_engine)).history()
     retried = run_weekly(demo_engine, settings, period=WEEK)
 
     assert failed.status == "failed" and failed.lease_until is None
@@ -181,7 +182,7 @@ def test_one_channel_however_spelled_gets_one_post_and_one_row(
     assert "already delivered to channel C0AIREPORTS" in outcomes[2].message
     assert "already delivered to #AI-Reports" in outcomes[3].message
     assert len(slack_server.shared_files()) == 1
-    [run] = RunLedger(demo_engine).history()
+    [run] = RunLedger(state_of(demo_engine)).history()
     assert run.channel == "C0AIREPORTS" and run.status == "delivered"
     # Each name is looked up once per run: #ai-reports is on the second page of two channels.
     assert slack_server.count("conversations.list") == 2 * 4
@@ -192,7 +193,7 @@ def test_a_week_delivered_under_the_channel_name_before_the_upgrade_is_not_sent_
 ) -> None:
     """Rows written before channels were keyed by ID hold SLACK_CHANNEL as it was spelled."""
     settings = with_slack(settings, slack_server)
-    ledger = RunLedger(demo_engine)
+    ledger = RunLedger(state_of(demo_engine))
     old = ledger.claim(WEEK, "#ai-reports").run
     ledger.update(old.id, status="delivered", lease_until=None)
 
@@ -218,11 +219,11 @@ def test_a_crashed_run_is_taken_over_when_its_lease_ends(
     demo_engine: Engine, settings: Settings, slack_server: SlackServer
 ) -> None:
     settings = with_slack(settings, slack_server)
-    ledger = RunLedger(demo_engine)
+    ledger = RunLedger(state_of(demo_engine))
     crashed = ledger.claim(WEEK, slack_channel_key(settings)).run  # then the process died
 
     while_held = run_weekly(demo_engine, settings, period=WEEK)
-    with demo_engine.begin() as conn:
+    with state_of(demo_engine).begin() as conn:
         conn.execute(
             sa.update(report_runs)
             .where(report_runs.c.id == crashed.id)
@@ -241,7 +242,7 @@ def test_without_a_token_the_report_is_written_and_the_run_says_why(
     with pytest.raises(SlackNotConfigured, match="SLACK_BOT_TOKEN is not set") as raised:
         run_weekly(demo_engine, settings, period=WEEK)
 
-    run = RunLedger(demo_engine).history()[0]
+    run = RunLedger(state_of(demo_engine)).history()[0]
     assert run.status == "generated"
     assert run.file_path and Path(run.file_path).is_file()
     assert run.file_path in str(raised.value)
@@ -316,7 +317,7 @@ def test_a_week_that_is_not_over_is_never_recorded(
         run_weekly(demo_engine, settings, period=Period.week_of(day, SEOUL))
 
     assert str(raised.value) == message
-    assert RunLedger(demo_engine).history() == []
+    assert RunLedger(state_of(demo_engine)).history() == []
     assert slack_server.shared_files() == []
 
 
@@ -335,7 +336,7 @@ def test_a_week_to_date_is_posted_but_not_recorded(
     assert shared.filename == report.path.name and delivery.file_id == shared.id
     assert shared.initial_comment and "중간 집계" in shared.initial_comment  # partial, in Korean
     # Only the complete week that was delivered is in the ledger.
-    assert [(r.period_start, r.status) for r in RunLedger(demo_engine).history()] == [
+    assert [(r.period_start, r.status) for r in RunLedger(state_of(demo_engine)).history()] == [
         (monday.period.start, "delivered")
     ]
 
@@ -360,7 +361,7 @@ def test_a_failure_at_the_channel_look_up_is_recorded_and_retried(
 
     with pytest.raises(raised):
         run_weekly(demo_engine, settings, period=WEEK)
-    [failed] = RunLedger(demo_engine).history()
+    [failed] = RunLedger(state_of(demo_engine)).history()
     retried = run_weekly(demo_engine, settings, period=WEEK)
 
     assert failed.status == "failed" and failed.channel == "#ai-reports"

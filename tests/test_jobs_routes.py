@@ -19,6 +19,7 @@ from aiops_report.data.periods import Period
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.errors import DeliveryFailed
 from aiops_report.jobs import run_weekly
+from chatbot_tables import state_of, update_rows
 from mail_server import MailServer, mail_server_fixture  # noqa: F401  (the `mail_server` fixture)
 from slack_server import TOKEN, SlackServer
 from webhook_server import SECRET, WebhookServer, webhook_server_fixture  # noqa: F401
@@ -77,7 +78,7 @@ def test_each_destination_once_and_a_failed_one_retried_alone(
 
     with pytest.raises(DeliveryFailed) as failed:
         run_weekly(demo_engine, settings, period=WEEK)
-    ledger = {run.channel: run for run in RunLedger(demo_engine).history()}
+    ledger = {run.channel: run for run in RunLedger(state_of(demo_engine)).history()}
     webhook_key = f"webhook:{webhook_server.url}/ai"
     pdf = Path(ledger["email:ops-lead@example.com"].file_path or "")
 
@@ -116,7 +117,10 @@ def test_each_destination_once_and_a_failed_one_retried_alone(
     assert received.path == "/ai?token=query-secret"
     assert received.document == json.loads(pdf.with_suffix(".json").read_text("utf-8"))
     assert received.headers["x-report-week"] == "2026-11-16"
-    after = {run.channel: (run.status, run.attempts) for run in RunLedger(demo_engine).history()}
+    after = {
+        run.channel: (run.status, run.attempts)
+        for run in RunLedger(state_of(demo_engine)).history()
+    }
     assert after == {key: ("delivered", 2 if key == webhook_key else 1) for key in ledger}
 
     again = run_weekly(demo_engine, settings, period=WEEK)
@@ -146,7 +150,7 @@ def test_a_report_that_cannot_be_built_fails_every_destination_in_one_line(
         f"email:ops-lead@example.com, webhook:{webhook_server.url}/ai: "
     )
     assert "conversation_log" in message and "\n" not in message and "done:" not in message
-    assert {run.status for run in RunLedger(engine).history()} == {"failed"}
+    assert {run.status for run in RunLedger(state_of(engine)).history()} == {"failed"}
     assert not [call for call in slack_server.calls if not call.startswith("conversations.")]
     assert mail_server.messages == []
     assert webhook_server.received == webhook_server.rejected == []
@@ -167,7 +171,7 @@ def test_an_unexpected_error_in_one_destination_is_recorded_and_stops_no_other(
     with pytest.raises(DeliveryFailed, match=r"1 of 4 .* email:ops-lead@example.com: IsADir"):
         run_weekly(demo_engine, settings, period=WEEK)
 
-    ledger = {run.channel: run for run in RunLedger(demo_engine).history()}
+    ledger = {run.channel: run for run in RunLedger(state_of(demo_engine)).history()}
     assert ledger["email:ops-lead@example.com"].status == "failed"
     assert len(slack_server.shared_files()) == 2 and len(webhook_server.received) == 1
     assert mail_server.messages == []
@@ -184,7 +188,7 @@ def test_without_a_delivery_file_slack_channel_alone_gets_it(
 
     assert outcome.destinations == ()
     assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
-    assert [run.channel for run in RunLedger(demo_engine).history()] == ["C0AIREPORTS"]
+    assert [run.channel for run in RunLedger(state_of(demo_engine)).history()] == ["C0AIREPORTS"]
 
 
 def test_a_segment_route_gets_that_segments_report(
@@ -215,9 +219,7 @@ def test_a_segment_route_gets_that_segments_report(
     )
     fill_demo_data(engine, settings, weeks=2, per_day=15, now=SEOUL_NOW)
     with engine.begin() as conn:
-        conn.execute(
-            sa.text("UPDATE conversation_log SET bot = CASE WHEN id % 3 = 0 THEN 'shop-bot' END")
-        )
+        update_rows(conn, "conversation_log", "bot = CASE WHEN id % 3 = 0 THEN 'shop-bot' END")
         start, end = (WEEK.start_at.astimezone(UTC).replace(tzinfo=None), WEEK.end_at)
         shop_conversations = conn.execute(
             sa.text(
@@ -229,7 +231,7 @@ def test_a_segment_route_gets_that_segments_report(
 
     outcome = run_weekly(engine, settings, period=WEEK)
 
-    ledger = {run.channel: run for run in RunLedger(engine).history()}
+    ledger = {run.channel: run for run in RunLedger(state_of(engine)).history()}
     assert {key: run.status for key, run in ledger.items()} == {
         "C0AIREPORTS": "delivered",
         "C0AIREPORTS [shop-bot]": "delivered",

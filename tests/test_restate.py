@@ -23,6 +23,7 @@ from aiops_report.errors import ConfigError
 from aiops_report.jobs import WeeklyOutcome, run_weekly
 from aiops_report.restate import delivered_weeks
 from aiops_report.watch import watch
+from chatbot_tables import state_of
 from mail_server import MailServer, mail_server_fixture  # noqa: F401  (the `mail_server` fixture)
 from slack_server import TOKEN, SlackServer
 
@@ -193,7 +194,7 @@ def test_a_change_below_the_threshold_is_not_posted(
         "the week 2026-11-16 restated to email:ops-lead@example.com",
     ]
     assert len(slack_server.shared_files()) == 2 and len(mail_server.messages) == 2
-    assert len(RunLedger(engine).history()) == 2
+    assert len(RunLedger(state_of(engine)).history()) == 2
 
 
 @pytest.mark.parametrize(

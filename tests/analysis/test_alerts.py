@@ -27,6 +27,7 @@ from alert_days import (
     load,
     steady_days,
 )
+from chatbot_tables import create_all
 
 # The example of docs/insights.md: the page shows this very file.
 RULES_EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "alerts.toml"
@@ -227,7 +228,7 @@ def test_a_renamed_schema_alerts_through_its_mapping(
         sa.Column("value", sa.Numeric(4, 2)),
         sa.Column("judged_at", sa.DateTime),
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
     with engine.begin() as conn:
         conn.execute(
             sa.insert(turns),

@@ -26,7 +26,7 @@ from aiops_report.data.conversations import (
 from aiops_report.data.db import make_engine
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables, reflect_tables
-from chatbot_tables import Rows, create_tables, insert
+from chatbot_tables import Rows, create_all, create_tables, insert
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -130,7 +130,7 @@ def make_tables(engine: Engine, names: dict[str, str], zone: ZoneInfo) -> None:
         sa.Column("created_at" if n is DEFAULT_NAMES else "judged_at", stamp, index=True),
         mysql_charset="utf8mb4",
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
     def naive(moment: datetime) -> datetime:
         return moment.astimezone(zone).replace(tzinfo=None)

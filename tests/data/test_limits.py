@@ -30,6 +30,7 @@ SLOW = {
     "SELECT count(*) FROM n",
     "postgresql": "SELECT count(*) FROM generate_series(1, 100000000)",
     "mysql": "SELECT SLEEP(5)",
+    "clickhousedb": "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0",
 }
 
 

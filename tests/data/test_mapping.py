@@ -29,7 +29,7 @@ from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
 from aiops_report.errors import ConfigError, MissingColumn
 from aiops_report.faces.cli import app
-from chatbot_tables import create_tables
+from chatbot_tables import create_all, create_tables
 from conftest import sqlite_url
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -116,7 +116,7 @@ def team_tables(engine: Engine, variant: Variant) -> None:
         sa.Column("judged_at", sa.DateTime, nullable=False),
         mysql_charset="utf8mb4",
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
     with engine.begin() as conn:
         turns = [
             {"turn_id": i + 1, "member": f"u{i % 3}", "prompt": f"질문 {i}", "reply": f"답 {i}"}
@@ -271,12 +271,13 @@ def test_a_numeric_feedback_column_without_its_words_is_one_line(db_url: str) ->
         sa.Column("score", sa.Float),
         sa.Column("created_at", sa.DateTime),
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
     with pytest.raises(ConfigError) as error:
         reflect_tables(engine, settings)
 
-    assert "feedback_log.feedback is a SMALLINT column" in str(error.value)
+    smallint = "Nullable(Int16)" if engine.dialect.name == "clickhousedb" else "SMALLINT"
+    assert f"feedback_log.feedback is a {smallint} column" in str(error.value)
     assert 'like = ["1"] and dislike = ["-1"] under [feedback] in SCHEMA_FILE' in str(error.value)
 
 

@@ -18,12 +18,13 @@ from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.daily import keep_daily_totals
-from aiops_report.data.db import make_engine
+from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
 from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.cli import app
+from chatbot_tables import update_rows
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SEOUL)  # Monday 09:00, the report's hour
@@ -35,6 +36,11 @@ def demo(engine: Engine, settings: Settings) -> Engine:
     """Ten weeks of demo data up to NOW."""
     fill_demo_data(engine, settings, weeks=10, per_day=20, now=NOW)
     return engine
+
+
+def kept_store(engine: Engine, settings: Settings) -> DailyTotalsStore:
+    """The store of kept totals of `engine`'s reports (STATE_DATABASE_URL's on ClickHouse)."""
+    return DailyTotalsStore(state_engine(engine, settings))
 
 
 def kept_days(engine: Engine) -> list[date]:
@@ -52,23 +58,26 @@ def test_kept_totals_give_the_numbers_read_from_the_tables(
     live = compute(demo, tables, WEEK)
     live_insights = compute_insights(demo, tables, WEEK, prices=None)
 
-    store = DailyTotalsStore(demo)
+    store = kept_store(demo, settings)
     assert compute(demo, tables, WEEK, store=store) == live  # reads the tables, keeps the days
     # Every day of the two weeks but the Sunday that ended 9 hours ago is settled and kept.
     two_weeks = WEEK.previous.days + WEEK.days
-    assert kept_days(demo) == two_weeks[:-1]
+    assert kept_days(state_engine(demo, settings)) == two_weeks[:-1]
 
-    again = DailyTotalsStore(demo)
+    again = kept_store(demo, settings)
     assert compute(demo, tables, WEEK, store=again) == live  # now from the kept rows
     assert compute_insights(demo, tables, WEEK, prices=None, store=again) == live_insights
     # The insights' eight-week baseline is kept as well: 9 weeks of days but the last one.
-    assert kept_days(demo) == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
+    assert (
+        kept_days(state_engine(demo, settings))
+        == Period(WEEK.start - timedelta(weeks=8), WEEK.end, SEOUL).days[:-1]
+    )
 
 
 @time_machine.travel(NOW, tick=False)
 def test_each_time_zone_keeps_its_own_days(demo: Engine, settings: Settings) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(demo)
+    store = kept_store(demo, settings)
     for zone in (SEOUL, ZoneInfo("America/New_York"), ZoneInfo("UTC")):
         week = Period.week_of(date(2026, 11, 9), zone)
         compute(demo, tables, week, store=store)  # keeps this zone's days
@@ -88,8 +97,8 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
-    first_kept = computed_at(demo)
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
+    first_kept = computed_at(state_engine(demo, settings))
     wednesday = date(2026, 11, 18)
     with demo.begin() as conn:  # Wednesday 12:00 KST: 100 dislikes uploaded late, 2 evaluations
         conversation_id = conn.execute(sa.select(sa.func.min(tables.conversations.c.id))).scalar()
@@ -107,11 +116,11 @@ def test_rows_arriving_late_in_a_kept_day_are_counted_by_the_next_report(
         )
 
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))  # the next report
+        after = compute(demo, tables, WEEK, store=kept_store(demo, settings))  # the next report
     assert after.current.dislikes == before.current.dislikes + 100
     assert after == compute(demo, tables, WEEK)  # what the rows say
     # Only the day that gained rows was read again; the others were proven current.
-    again = computed_at(demo)
+    again = computed_at(state_engine(demo, settings))
     assert [day for day in again if again[day] != first_kept[day]] == [wednesday]
 
 
@@ -120,18 +129,23 @@ def test_rows_deleted_from_a_kept_day_are_no_longer_counted_where_rows_are_count
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     conv = tables.conversations
     with demo.begin() as conn:  # Wednesday's conversations are purged (a retention job)
         day = conv.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
-        purged = conn.execute(sa.delete(conv).where(day)).rowcount
+        # Counted first: ClickHouse's DELETE tells no row count.
+        purged = conn.execute(sa.select(sa.func.count()).where(day)).scalar_one()
+        conn.execute(sa.delete(conv).where(day))
     assert purged > 0
 
     # The watermark proof (the default for an id the database assigns) sees no row added:
-    # a purge of a kept day needs forget-totals, or KEPT_TOTALS_PROOF=counts.
-    unseen = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo, watermarks=False))
-    assert unseen.current.conversations == before.current.conversations
+    # a purge of a kept day needs forget-totals, or KEPT_TOTALS_PROOF=counts. ClickHouse
+    # numbers no id: its days are proven by their counts, which see the purge.
+    unseen = compute(demo, tables, WEEK, store=kept_store(demo, settings))
+    counted = DailyTotalsStore(state_engine(demo, settings), watermarks=False)
+    after = compute(demo, tables, WEEK, store=counted)
+    if demo.dialect.name != "clickhousedb":
+        assert unseen.current.conversations == before.current.conversations
     assert after.current.conversations == before.current.conversations - purged
     assert after == compute(demo, tables, WEEK)
 
@@ -141,15 +155,22 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    before = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    before = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     fb = tables.feedback
     wednesday = fb.c.created_at.between(datetime(2026, 11, 17, 15), datetime(2026, 11, 18, 14))
     with demo.begin() as conn:  # every like of Wednesday turned into a dislike: same counts
-        changed = conn.execute(
-            sa.update(fb).where(wednesday, fb.c.feedback == "like").values(feedback="dislike")
-        ).rowcount
+        liked = sa.and_(wednesday, fb.c.feedback == "like")
+        # Counted first: ClickHouse's UPDATE tells no row count.
+        changed = conn.execute(sa.select(sa.func.count()).where(liked)).scalar_one()
+        update_rows(
+            conn,
+            "feedback_log",
+            "feedback = 'dislike'",
+            "feedback = 'like' "
+            "AND created_at BETWEEN '2026-11-17 15:00:00' AND '2026-11-18 14:00:00'",
+        )
     assert changed > 0
-    kept = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    kept = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert kept.current.likes == before.current.likes  # the row counts cannot tell
 
     result = CliRunner().invoke(
@@ -157,7 +178,7 @@ def test_rows_changed_in_place_count_once_the_day_is_forgotten(
     )
     assert result.exit_code == 0, result.output
     assert "forgot the kept totals of 4 day(s) from 2026-11-18 on" in result.output
-    after = compute(demo, tables, WEEK, store=DailyTotalsStore(demo))
+    after = compute(demo, tables, WEEK, store=kept_store(demo, settings))
     assert after.current.likes == before.current.likes - changed
     assert after == compute(demo, tables, WEEK)
 
@@ -176,11 +197,11 @@ def test_demo_data_appended_into_kept_days_is_counted(engine: Engine, settings: 
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW)
     tables = reflect_tables(engine, settings)
     with time_machine.travel(NOW, tick=False):
-        compute(engine, tables, WEEK, store=DailyTotalsStore(engine))
-    assert kept_days(engine)
+        compute(engine, tables, WEEK, store=kept_store(engine, settings))
+    assert kept_days(state_engine(engine, settings))
     fill_demo_data(engine, settings, weeks=2, per_day=10, now=NOW, append=True, seed=7)
     with time_machine.travel(NOW, tick=False):  # the next report
-        next_report = compute(engine, tables, WEEK, store=DailyTotalsStore(engine))
+        next_report = compute(engine, tables, WEEK, store=kept_store(engine, settings))
     assert next_report == compute(engine, tables, WEEK)
 
 
@@ -193,14 +214,14 @@ def test_a_read_only_database_is_read_live_with_one_warning(
     read_only = load_settings(database_url=f"sqlite:///file:{database}?mode=ro&uri=true")
     engine = make_engine(read_only)
     tables = reflect_tables(engine, read_only)
-    store = DailyTotalsStore(engine)
+    store = kept_store(engine, settings)
     with caplog.at_level(logging.WARNING, logger="aiops_report.data.rollups"):
         assert compute(engine, tables, WEEK, store=store) == compute(demo, tables, WEEK)
         assert compute(engine, tables, WEEK, store=store) == compute(demo, tables, WEEK)
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "per-day totals are not kept in report_daily_totals" in warnings[0]
-    assert kept_days(demo) == []
+    assert kept_days(state_engine(demo, settings)) == []
     engine.dispose()
 
 
@@ -209,10 +230,10 @@ def test_days_kept_by_reading_the_three_tables_at_once_are_the_same(
     demo: Engine, settings: Settings
 ) -> None:
     tables = reflect_tables(demo, settings)
-    store = DailyTotalsStore(demo)
+    store = kept_store(demo, settings)
     nine_weeks = baseline_span(WEEK)
 
     keep_daily_totals(demo, tables, nine_weeks, store)  # a connection per table
 
-    assert kept_days(demo) == nine_weeks.days[:-1]
+    assert kept_days(state_engine(demo, settings)) == nine_weeks.days[:-1]
     assert compute(demo, tables, WEEK, store=store) == compute(demo, tables, WEEK)

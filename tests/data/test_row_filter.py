@@ -34,7 +34,7 @@ from aiops_report.doctor import database_findings
 from aiops_report.errors import ConfigError
 from aiops_report.faces.cli import app
 from aiops_report.jobs import report_numbers
-from chatbot_tables import STYLES, Rows, create_tables, insert, reference
+from chatbot_tables import STYLES, Rows, create_tables, insert, reference, state_of
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -116,6 +116,8 @@ def load(engine: Engine, settings: Settings, rows: Rows) -> str:
             (settings.feedback_table, "environment", "VARCHAR(20)"),
             (settings.evaluation_table, "is_test", "BOOLEAN"),
         ):
+            if engine.dialect.name == "clickhousedb":  # a column is Nullable when said so
+                kind = f"Nullable({'Bool' if kind == 'BOOLEAN' else 'String'})"
             conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
     insert(engine, settings, rows, style=style)
     return style
@@ -226,7 +228,7 @@ def test_kept_totals_of_one_filter_are_never_the_totals_of_another(
     for name, each in (("plain", plain), ("filtered", filtered), ("plain", plain)):
         assert_matches(report_numbers(engine, each, WEEK, analyse_texts=False), expected[name])
 
-    with engine.connect() as conn:
+    with state_of(engine).connect() as conn:
         sources = conn.execute(sa.text("SELECT DISTINCT source FROM report_daily_totals")).all()
     assert len(sources) == 2  # one set of days per filter
 

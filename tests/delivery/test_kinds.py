@@ -26,6 +26,7 @@ from aiops_report.delivery.routes import destinations, load_routes
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.errors import ConfigError
 from aiops_report.jobs import run_weekly
+from chatbot_tables import state_of
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -113,7 +114,7 @@ def test_a_registered_kind_gets_the_report_and_its_correction_once(
     assert [d.shown for d in destinations(settings)] == ["team:ops"]
     assert first.message == "weekly_report_2026_11_23.pdf delivered to team:ops"
     assert again.status == "skipped"
-    assert [run.channel for run in RunLedger(engine).history()] == ["team:ops"]
+    assert [run.channel for run in RunLedger(state_of(engine)).history()] == ["team:ops"]
     report, correction = teams["ops"]
     assert report.subject == "AI 챗봇 주간 운영 리포트 2026-11-16 – 2026-11-22"
     assert [p.name for p in report.files] == ["weekly_report_2026_11_23.pdf"]
@@ -135,8 +136,8 @@ def test_a_registered_kind_gets_alerts_and_its_addresses_are_checked(
     [destination] = destinations(settings, alerts=True)
     alert = Alert(DEFAULT_RULES[0], date(2026, 11, 20), None, 0.41, 120, 0.62, 8, -4.2)
 
-    sent = post_alert(settings, RunLedger(engine), alert, destination)
-    repeated = post_alert(settings, RunLedger(engine), alert, destination)
+    sent = post_alert(settings, RunLedger(state_of(engine)), alert, destination)
+    repeated = post_alert(settings, RunLedger(state_of(engine)), alert, destination)
 
     assert (sent, repeated) == (True, False)
     [message] = teams["ops"]

@@ -23,7 +23,7 @@ from aiops_report.data.demo import fill_demo_data
 from aiops_report.delivery.runs import RunLedger
 from aiops_report.faces import cli
 from aiops_report.faces.cli import app
-from chatbot_tables import create_tables
+from chatbot_tables import create_tables, state_of
 from conftest import sqlite_url
 
 runner = CliRunner()
@@ -131,8 +131,11 @@ def test_doctor_lists_columns_and_missing_indexes(db_url: str, settings: Setting
         in result.output
     ) or "created_at = created_at (SQLite text" in result.output
     assert "absent (their report sections are left out): id, user_id" in result.output
-    assert result.output.count("no index on its created_at column") == 3
     assert "by_model: left out, needs conversation_log.model" in result.output
+    if engine.dialect.name == "clickhousedb":  # its tables here are sorted by created_at
+        assert "no index on its created_at column" not in result.output
+        return
+    assert result.output.count("no index on its created_at column") == 3
     assert "CREATE INDEX" in result.output
 
 
@@ -217,7 +220,7 @@ def test_a_week_that_is_not_over_is_one_line_and_not_recorded(
 
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"error: {message}"]
-    assert RunLedger(engine).history() == []  # next Monday's run still delivers the week
+    assert RunLedger(state_of(engine)).history() == []  # next Monday's run still delivers the week
     engine.dispose()
 
 

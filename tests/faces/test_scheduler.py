@@ -34,6 +34,7 @@ from aiops_report.faces.scheduler import (
     scheduled_run,
 )
 from aiops_report.timetable import cron_trigger, next_run_time, weekday_names
+from chatbot_tables import state_of
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
@@ -197,7 +198,7 @@ def test_a_scheduler_started_after_a_missed_run_catches_up_once_within_grace(
         run_scheduler(engine, settings, stop)
     assert len(slack_server.shared_files()) == uploads
     if uploads:
-        [run] = RunLedger(engine).history()
+        [run] = RunLedger(state_of(engine)).history()
         assert (run.period_start.isoformat(), run.status) == ("2026-11-16", "delivered")
     engine.dispose()
 
@@ -228,7 +229,7 @@ def test_several_schedulers_at_once_deliver_the_week_once(
     settings = with_slack(settings, slack_server)
     engine = make_engine(settings)
     fill_demo_data(engine, settings, weeks=2, per_day=20, now=MONDAY_9_KST)
-    RunLedger(engine).ensure_table()  # as after the first week
+    RunLedger(state_of(engine)).ensure_table()  # as after the first week
     assert schedulers_at_once(settings, 4) == ["delivered", "skipped", "skipped", "skipped"]
     assert [f.channel_id for f in slack_server.shared_files()] == ["C0AIREPORTS"]
     engine.dispose()
@@ -251,7 +252,7 @@ def test_a_failed_run_is_logged_recorded_and_alerted_once_after_grace(
 
     assert scheduled_run(engine, settings, MONDAY_9_KST) is None
     assert "weekly report of the week of 2026-11-16 failed: " in caplog.text
-    [run] = RunLedger(engine).history()
+    [run] = RunLedger(state_of(engine)).history()
     assert run.status == "failed" and run.error and "conversation_log" in run.error
 
     alert = alert_if_undelivered(engine, settings, MONDAY_9_KST)

@@ -28,6 +28,7 @@ from aiops_report.delivery.runs import RunLedger
 from aiops_report.errors import ReportNotWritten
 from aiops_report.faces.service import MAX_BODY_BYTES, create_app
 from aiops_report.jobs import run_weekly
+from chatbot_tables import state_of
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
@@ -91,7 +92,7 @@ def test_on_a_port_health_tokens_and_a_repeated_trigger_delivering_once(
     assert first.json()["week"] == second.json()["week"]
     assert answered_in < 1.0 and delivered_before_answers == 0  # answered before Slack had it
     assert len(slack_server.shared_files()) == 1
-    [run] = RunLedger(engine).history()
+    [run] = RunLedger(state_of(engine)).history()
     assert run.status == "delivered" and run.period_start.isoformat() == first.json()["week"]
     assert TRIGGER_TOKEN not in caplog.text and TOKEN not in caplog.text
 
@@ -158,7 +159,7 @@ def test_health_shows_a_failed_runs_error_only_with_the_trigger_token(
     fill_demo_data(engine, settings, weeks=2, per_day=5)
     with pytest.raises(ReportNotWritten):  # the error names the report's folder
         run_weekly(engine, settings)
-    [run] = RunLedger(engine).history()
+    [run] = RunLedger(state_of(engine)).history()
     with TestClient(create_app(settings, engine)) as client:
         public = client.get("/healthz")
         wrong = client.get("/healthz", headers={"Authorization": "Bearer nope"})

@@ -21,6 +21,7 @@ from aiops_report.delivery.runs import RunLedger
 from aiops_report.delivery.slack import ACTION_ID, report_button_blocks
 from aiops_report.faces.service import create_app
 from aiops_report.jobs import default_week
+from chatbot_tables import state_of
 from conftest import sqlite_url
 from slack_server import TOKEN, SlackServer
 
@@ -116,7 +117,7 @@ def test_a_signed_slash_command_is_acknowledged_at_once_and_reports_to_its_chann
     [upload] = slack_server.shared_files()
     assert upload.channel_id == GENERAL
     assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}.pdf"
-    [run] = RunLedger(make_engine(slack_settings)).history()
+    [run] = RunLedger(state_of(make_engine(slack_settings))).history()
     assert (run.channel, run.status, run.period_start) == (GENERAL, "delivered", week.start)
 
 
@@ -205,7 +206,7 @@ def test_a_channel_without_the_bot_is_told_to_the_asker_in_their_language(
     [response] = slack_server.responses
     assert response["response_type"] == "ephemeral" and response["replace_original"] is False
     assert told in response["text"] and "not found" not in response["text"]
-    [run] = RunLedger(make_engine(settings)).history()
+    [run] = RunLedger(state_of(make_engine(settings))).history()
     assert run.status == "failed"
 
 
@@ -256,7 +257,7 @@ def test_the_week_in_progress_gets_its_week_to_date_report_never_recorded(
     assert upload.filename == f"weekly_report_{week.end:%Y_%m_%d}_partial.pdf"
     assert upload.title and "(week to date)" in upload.title
     assert upload.initial_comment and "_Week to date: until " in upload.initial_comment
-    assert RunLedger(make_engine(slack_settings)).history() == []
+    assert RunLedger(state_of(make_engine(slack_settings))).history() == []
 
 
 def post_again(settings: Settings, body: str, headers: dict[str, str], times: int) -> list[str]:

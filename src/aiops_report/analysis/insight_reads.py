@@ -415,18 +415,26 @@ class InsightsReader:
         per_day = -(-THEME_TEXT_LIMIT // len(days))
         texts = []
         for role, query in queries:
-            newest = tables.created_at(role).column.desc()
+            created_at = tables.created_at(role).column
             each_day = [
                 sa.select(
                     linked_rows(tables, role, start, end)
-                    .narrow(query)
-                    .order_by(newest)
+                    .narrow(
+                        query.add_columns(
+                            sa.literal(i, sa.Integer()).label("day"), created_at.label("at")
+                        )
+                    )
+                    .order_by(created_at.desc())
                     .limit(per_day)
                     .subquery(tables.query_name(f"day_{i}"))
                 )
                 for i, (start, end) in enumerate(days)
             ]
-            texts += [text for (text,) in self.conn.execute(sa.union_all(*each_day))]
+            # A UNION ALL keeps no order (ClickHouse runs its SELECTs at once): the days, the
+            # newest first, are put in order, so that every database gives the same examples.
+            union = sa.union_all(*each_day).subquery(tables.query_name("texts"))
+            ordered = sa.select(union.c[0]).order_by(union.c.day, union.c.at.desc())
+            texts += [text for (text,) in self.conn.execute(ordered)]
         return [text.strip() for text in texts if text and text.strip()]
 
     def complaint_texts(self) -> None:

@@ -101,6 +101,13 @@ def sqlite_number(value: Any) -> float | None:
     return None
 
 
+def lower(expression: sa.ColumnElement[Any], dialect_name: str) -> sa.ColumnElement[Any]:
+    """Lower-cased text, every letter (ClickHouse's lower() changes ASCII letters only)."""
+    if dialect_name == "clickhousedb":
+        return sa.func.lowerUTF8(expression)
+    return sa.func.lower(expression)
+
+
 def exact_text(expression: sa.ColumnElement[Any], dialect_name: str) -> sa.ColumnElement[Any]:
     """Compare text byte for byte: MySQL's default collations ignore case, accents, padding."""
     if dialect_name in {"mysql", "mariadb"}:

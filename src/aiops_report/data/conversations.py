@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.data import clickhouse
+from aiops_report.data.column_values import lower
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.periods import Period
@@ -220,6 +222,8 @@ class _Search:
         t, conv = self.tables, self.tables.conversations
 
         def has(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+            if clickhouse.is_clickhouse(t.dialect):  # no LIKE ... ESCAPE: a plain substring
+                return sa.func.position(lower(column, t.dialect), needle) > 0
             return sa.func.lower(column).contains(needle, autoescape=True)
 
         found = [has(conv.c[c]) for c in ("user_message", "ai_response") if c in conv.c]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
+from aiops_report.data import clickhouse
 from aiops_report.data.column_values import sqlite_number
 from aiops_report.data.config import Settings
 from aiops_report.data.limits import (
@@ -43,8 +44,15 @@ def make_engine(settings: Settings, *, create: bool = False) -> Engine:
     """Create the engine for DATABASE_URL (no connection is made yet).
 
     A SQLite file that does not exist is an error (MissingDatabaseFile), never a new empty
-    database, unless `create` (init-db, demo-data).
+    database, unless `create` (init-db, demo-data). ClickHouse is only read: without
+    STATE_DATABASE_URL it is a ConfigError, except to create tables (init-db, demo-data).
     """
+    if (
+        clickhouse.is_clickhouse(settings.url.get_backend_name())
+        and settings.state_database_url is None
+        and not create
+    ):
+        raise ConfigError(clickhouse.STATE_NEEDED)
     return _engine(settings.url, "DATABASE_URL", _limits(settings), create=create)
 
 
@@ -82,6 +90,18 @@ def _engine(
     connect_args = connection_arguments(
         url.get_backend_name(), url.get_driver_name(), limits.connect, limits.statement
     )
+    if clickhouse.is_clickhouse(url.get_backend_name()):
+        if setting == "STATE_DATABASE_URL":
+            raise ConfigError(
+                "STATE_DATABASE_URL is a ClickHouse database, which cannot keep the delivery "
+                "ledger (it needs transactions): use SQLite or PostgreSQL"
+            )
+        # Settings of the URL's query win: a team may know better for its cluster.
+        connect_args |= {
+            name: value
+            for name, value in clickhouse.session_settings(limits.statement).items()
+            if name not in url.query
+        }
     if url.get_backend_name() == "postgresql":
         # The report's aggregates run a few seconds at most: compiling them with JIT costs
         # more than it saves (measured: 5.4 s with JIT, 3.1 s without, on a million rows).
@@ -184,8 +204,12 @@ def _where(engine: Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return f"file {url.database}"
+    if url.query.get("interface") == "chdb":
+        return f"folder {url.query.get('path') or 'in memory'} (in process)"
     return f"{url.host or 'localhost'}:{url.port or 'default port'}"
 
 
 def _reason(exc: DBAPIError) -> str:
+    if type(exc.orig).__module__.startswith("clickhouse_connect"):
+        return clickhouse.error_line(exc.orig)
     return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

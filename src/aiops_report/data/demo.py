@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from aiops_report.data import clickhouse
 from aiops_report.data.config import Settings
 from aiops_report.data.install import create_schema
 from aiops_report.data.periods import Period, midnight
@@ -246,6 +247,8 @@ class _Writer:
         self.tables = tables
         self.db_zone = settings.db_zone
         self.counts = [0, 0, 0]
+        self.next_id: int | None = None  # ClickHouse: the id of the next conversation written
+        self.first_ids: dict[str, int] = {}  # ClickHouse: the first id written per table
 
     def _stored(self, at: datetime) -> datetime:
         return at.astimezone(self.db_zone).replace(tzinfo=None)
@@ -253,12 +256,32 @@ class _Writer:
     def _keep(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
         return {key: value for key, value in row.items() if key in table.c}
 
+    def _numbered(
+        self, table: sa.Table, rows: list[dict[str, Any]], written: int
+    ) -> list[dict[str, Any]]:
+        if "id" not in table.c:
+            return rows
+        if written == 0:
+            newest = self.conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
+            self.first_ids[table.name] = int(newest or 0) + 1
+        first = self.first_ids[table.name] + written
+        return [{**row, "id": first + i} for i, row in enumerate(rows)]
+
     def write_day(self, conversations: Iterator[_Conversation]) -> None:
         conv, fb, ev = self.tables.conversations, self.tables.feedback, self.tables.evaluations
         items = list(conversations)
         rows = [self._keep(conv, {**c.row, "created_at": self._stored(c.at)}) for c in items]
         ids: list[Any] = [None] * len(items)
-        if "id" in conv.c:
+        if "id" in conv.c and clickhouse.is_clickhouse(self.tables.dialect):
+            # ClickHouse has no autoincrement nor RETURNING: the writer numbers the rows.
+            if self.next_id is None:
+                newest = self.conn.execute(sa.select(sa.func.max(conv.c.id))).scalar()
+                self.next_id = int(newest or 0) + 1
+            ids = list(range(self.next_id, self.next_id + len(rows)))
+            self.next_id += len(rows)
+            rows = [{**row, "id": cid} for row, cid in zip(rows, ids, strict=True)]
+            self.conn.execute(sa.insert(conv), rows)
+        elif "id" in conv.c:
             result = self.conn.execute(
                 sa.insert(conv).returning(conv.c.id, sort_by_parameter_order=True), rows
             )
@@ -292,6 +315,9 @@ class _Writer:
             for cid, c in zip(ids, items, strict=True)
             if c.evaluation
         ]
+        if clickhouse.is_clickhouse(self.tables.dialect):  # ids of their own, as elsewhere
+            feedback = self._numbered(fb, feedback, self.counts[1])
+            evaluations = self._numbered(ev, evaluations, self.counts[2])
         if feedback:
             self.conn.execute(sa.insert(fb), feedback)
         if evaluations:

@@ -2,29 +2,68 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from aiops_report.data import clickhouse
 from aiops_report.data.config import Settings
 from aiops_report.data.db import database_error
-from aiops_report.data.mapping import ROLES
+from aiops_report.data.mapping import ROLES, TableRole
 from aiops_report.data.tables import ChatbotTables, mapping_of
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER only
 _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
-def schema(settings: Settings) -> sa.MetaData:
-    """The full schema (docs/your-database.md), with an index on every `created_at`."""
+def schema(settings: Settings, dialect: str = "") -> sa.MetaData:
+    """The full schema (docs/your-database.md), with an index on every `created_at`.
+
+    On ClickHouse (`dialect`), which has no such indexes, each table is a MergeTree sorted by
+    `created_at` and its ids are given by the writer (no autoincrement).
+    """
     metadata = sa.MetaData()
     mapping = mapping_of(settings)
-    conv, fb, ev = (mapping.table(role).table for role in ROLES)
-    sa.Table(
-        conv,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    on_clickhouse = clickhouse.is_clickhouse(dialect)
+
+    def table(role: TableRole, *columns: sa.Column[Any], linked: bool = False) -> None:
+        name, schema_name = mapping.table(role).table, mapping.table(role).schema
+        if on_clickhouse:
+            sa.Table(
+                name,
+                metadata,
+                *(
+                    clickhouse.column(c)
+                    for c in (
+                        sa.Column("id", sa.BigInteger, nullable=False),
+                        *columns,
+                        sa.Column("created_at", sa.DateTime, nullable=False),
+                    )
+                ),
+                schema=schema_name,
+                clickhousedb_engine=clickhouse.table_engine(),
+            )
+            return
+        indexes = [sa.Index(f"ix_{name}_created_at", "created_at")]
+        if linked:
+            indexes.append(sa.Index(f"ix_{name}_conversation_id", "conversation_id"))
+        sa.Table(
+            name,
+            metadata,
+            sa.Column("id", _ID, primary_key=True, autoincrement=True),
+            *columns,
+            sa.Column("created_at", _TIMESTAMP, nullable=False),
+            *indexes,
+            schema=schema_name,
+            mysql_charset="utf8mb4",
+            mariadb_charset="utf8mb4",
+        )
+
+    table(
+        "conversations",
         sa.Column("user_id", sa.String(64)),
         sa.Column("session_id", sa.String(64)),
         sa.Column("user_message", sa.Text),
@@ -38,47 +77,28 @@ def schema(settings: Settings) -> sa.MetaData:
             if (segment := mapping.table("conversations").columns.get("segment"))
             else []
         ),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{conv}_created_at", "created_at"),
-        schema=mapping.table("conversations").schema,
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
     )
-    sa.Table(
-        fb,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    table(
+        "feedback",
         sa.Column("conversation_id", sa.BigInteger),
         sa.Column("feedback", sa.String(16), nullable=False),
         sa.Column("comment", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{fb}_created_at", "created_at"),
-        sa.Index(f"ix_{fb}_conversation_id", "conversation_id"),
-        schema=mapping.table("feedback").schema,
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
+        linked=True,
     )
-    sa.Table(
-        ev,
-        metadata,
-        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    table(
+        "evaluations",
         sa.Column("conversation_id", sa.BigInteger),
         sa.Column("score", sa.Float),
         sa.Column("evaluator", sa.String(100)),
         sa.Column("reason", sa.Text),
-        sa.Column("created_at", _TIMESTAMP, nullable=False),
-        sa.Index(f"ix_{ev}_created_at", "created_at"),
-        sa.Index(f"ix_{ev}_conversation_id", "conversation_id"),
-        schema=mapping.table("evaluations").schema,
-        mysql_charset="utf8mb4",
-        mariadb_charset="utf8mb4",
+        linked=True,
     )
     return metadata
 
 
 def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
     """Create the tables that do not exist yet; return {table: created}. Never alters a table."""
-    metadata = schema(settings)
+    metadata = schema(settings, engine.dialect.name)
     try:
         inspector = sa.inspect(engine)
         existing = {
@@ -93,7 +113,15 @@ def create_schema(engine: Engine, settings: Settings) -> dict[str, bool]:
 
 
 def missing_created_at_indexes(engine: Engine, tables: ChatbotTables) -> dict[str, str]:
-    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index."""
+    """{table: CREATE INDEX statement} for each table whose `created_at` leads no index
+    (on ClickHouse: neither leads the sorting key nor has a minmax skip index)."""
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        found = {}
+        for role in ROLES:
+            name, column = tables.table(role).name, tables.table(role).c.created_at.name
+            if not clickhouse.sorted_by_time(engine, name, column):
+                found[name] = clickhouse.skip_index_statement(name, column)
+        return found
     inspector = sa.inspect(engine)
     preparer = engine.dialect.identifier_preparer
     missing = {}

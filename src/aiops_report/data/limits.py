@@ -1,10 +1,11 @@
 """A time limit on every statement, so that no query of the report runs away on a team's database.
 
 Each database stops a statement past STATEMENT_TIMEOUT itself: PostgreSQL's
-`statement_timeout`, MariaDB's `max_statement_time` (MySQL's `max_execution_time`), and on
-SQLite a progress handler that interrupts the statement. PostgreSQL also checks every few
-seconds that the client is still there (`client_connection_check_interval`), so a statement
-whose process was killed stops too; Ctrl-C cancels it (psycopg sends the cancel request).
+`statement_timeout`, MariaDB's `max_statement_time` (MySQL's `max_execution_time`),
+ClickHouse's `max_execution_time` (clickhouse.session_settings), and on SQLite a progress
+handler that interrupts the statement. PostgreSQL also checks every few seconds that the
+client is still there (`client_connection_check_interval`), so a statement whose process was
+killed stops too; Ctrl-C cancels it (psycopg sends the cancel request).
 
 A statement waiting for a lock another session holds waits at most half of STATEMENT_TIMEOUT
 (PostgreSQL's `lock_timeout`, MariaDB/MySQL's `lock_wait_timeout` and, never longer than its
@@ -34,6 +35,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+
+from aiops_report.data import clickhouse
 
 SQLITE_CHECK_EVERY = 10_000  # SQLite virtual machine steps between two looks at the clock
 CLIENT_CHECK_MS = 5_000  # how often PostgreSQL checks that the client is still connected
@@ -190,6 +193,9 @@ def track_statements(engine: Engine) -> None:
         with _running_lock:
             _running.pop(id(conn.connection.dbapi_connection), None)
 
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        # KILL QUERY finds a statement by its text: each SELECT carries a tag of its own.
+        sa.event.listen(engine, "before_cursor_execute", clickhouse.tag_statement, retval=True)
     sa.event.listen(engine, "after_cursor_execute", lambda conn, *_: ended(conn))
     sa.event.listen(
         engine,
@@ -201,7 +207,8 @@ def track_statements(engine: Engine) -> None:
 def cancel_running() -> int:
     """Cancel, in its server, every statement this process has in progress (on any thread);
     returns how many were. PostgreSQL: psycopg's cancel request; MariaDB/MySQL: `KILL QUERY`
-    from a connection of its own (PyMySQL has no cancel); SQLite: interrupt."""
+    from a connection of its own (PyMySQL has no cancel); ClickHouse: `KILL QUERY` of the
+    statement's tag; SQLite: interrupt."""
     with _running_lock:
         running = list(_running.values())
     for engine, connection in running:
@@ -213,6 +220,8 @@ def cancel_running() -> int:
                 dbapi_connection.interrupt()
             elif engine.dialect.name in {"mysql", "mariadb"}:
                 _kill_query(engine, int(dbapi_connection.thread_id()))
+            elif clickhouse.is_clickhouse(engine.dialect.name):
+                clickhouse.kill_query(engine, connection.info.get(clickhouse.TAG))
         except Exception as exc:  # the process stops anyway; the server ends it later
             log.warning("could not cancel a statement on %s: %s", engine.dialect.name, exc)
     return len(running)
@@ -233,6 +242,8 @@ def timed_out(engine: Engine, exc: DBAPIError) -> bool:
         return getattr(orig, "sqlstate", None) == "57014" and "timeout" in str(orig)
     if engine.dialect.name in {"mysql", "mariadb"}:
         return bool(orig and orig.args and orig.args[0] in {MARIADB_TIMEOUT, MYSQL_TIMEOUT})
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        return clickhouse.timed_out(orig)
     return "interrupted" in str(orig)
 
 

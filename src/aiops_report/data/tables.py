@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
+from aiops_report.data import clickhouse
 from aiops_report.data.column_values import (
     NUMBER_PATTERN,
     exact_text,
+    lower,
     suggested_words,
     toml_words,
     typed_word,
@@ -233,7 +235,7 @@ class ChatbotTables:
             return column.in_(words)
         others = self.feedback_words("dislike" if kind == "like" else "like")
         raw = exact_text(column, self.dialect)
-        trimmed = exact_text(sa.func.lower(sa.func.trim(column)), self.dialect)
+        trimmed = exact_text(lower(sa.func.trim(column), self.dialect), self.dialect)
         return sa.or_(raw.in_(words), sa.and_(raw.not_in(others), trimmed.in_(words)))
 
     def feedback_kind(self) -> sa.ColumnElement[Any]:
@@ -259,6 +261,10 @@ class ChatbotTables:
             return sa.cast(column, sa.Integer())
         if kind != "text":
             return column
+        if clickhouse.is_clickhouse(self.dialect):  # match() is its regular expression test
+            # [[:space:]] of the pattern is what float() and PostgreSQL's float8 skip.
+            parsed = sa.func.toFloat64OrNull(sa.func.trimBoth(column, " \t\n\r\x0b\x0c"))
+            return sa.case((sa.func.match(column, NUMBER_PATTERN), parsed), else_=sa.null())
         trimmed = sa.type_coerce(sa.func.trim(column), sa.Float())
         # MySQL has no CAST to a floating type before 8.0.17: adding 0 converts the text.
         as_number = (
@@ -381,13 +387,26 @@ def _reflect(engine: Engine, metadata: sa.MetaData, mapping: TableMapping) -> sa
         column_info["key"] = parts.get(name, f"~{name}")
 
     try:
-        table = sa.Table(
-            mapping.table,
-            metadata,
-            schema=mapping.schema,
-            autoload_with=engine,
-            listeners=[("column_reflect", key_by_part)],
-        )
+        if clickhouse.is_clickhouse(engine.dialect.name):
+            # Its dialect reflects a table without calling column_reflect listeners.
+            found = sa.inspect(engine).get_columns(mapping.table, schema=mapping.schema)
+            table = sa.Table(
+                mapping.table,
+                metadata,
+                *(
+                    sa.Column(c["name"], c["type"], key=parts.get(c["name"], f"~{c['name']}"))
+                    for c in found
+                ),
+                schema=mapping.schema,
+            )
+        else:
+            table = sa.Table(
+                mapping.table,
+                metadata,
+                schema=mapping.schema,
+                autoload_with=engine,
+                listeners=[("column_reflect", key_by_part)],
+            )
     except NoSuchTableError:
         raise MissingTable(_missing_table(engine, mapping)) from None
     required = REQUIRED_COLUMNS[mapping.role]

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from aiops_report.data import clickhouse
 from aiops_report.data.mapping import TimeUnit
 
-TimeStyle = Literal["aware", "naive", "sqlite_text", "epoch"]
+# "instant": a ClickHouse DateTime('zone') / DateTime64(p, 'zone'), compared by the instant.
+TimeStyle = Literal["aware", "naive", "sqlite_text", "epoch", "instant"]
 EPOCH_FACTOR: dict[TimeUnit, int] = {"s": 1, "ms": 1000}
 
 
@@ -45,6 +47,11 @@ class TimeColumn:
             return cls(sa.type_coerce(column, sa.BigInteger()), "epoch", db_zone, unit, kept)
         if dialect_name == "sqlite":  # SQLite keeps timestamps as text: compare them as text
             return cls(sa.type_coerce(column, sa.String()), "sqlite_text", db_zone, kept=kept)
+        if clickhouse.is_clickhouse(dialect_name):
+            # A zone in the column's type: its values are instants shown in that zone. Without
+            # one, the session shows UTC wall clock, read in DB_TIMEZONE as a naive timestamp.
+            zoned = clickhouse.column_zone(column.type) is not None
+            return cls(column, "instant" if zoned else "naive", db_zone, kept=kept)
         if isinstance(column.type, sa.DateTime) and column.type.timezone:
             return cls(column, "aware", db_zone, kept=kept)
         return cls(column, "naive", db_zone, kept=kept)
@@ -54,6 +61,8 @@ class TimeColumn:
             return sa.literal(int(instant.timestamp()) * EPOCH_FACTOR[self.unit], sa.BigInteger())
         if self.style == "aware":
             return sa.literal(instant, sa.DateTime(timezone=True))
+        if self.style == "instant":
+            return clickhouse.instant(instant)
         return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
 
     def within(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
@@ -109,5 +118,6 @@ class TimeColumn:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
-            value = value.replace(tzinfo=self.db_zone)
+            # The ClickHouse driver gives a zoned column's values as naive UTC wall clock.
+            value = value.replace(tzinfo=UTC if self.style == "instant" else self.db_zone)
         return value

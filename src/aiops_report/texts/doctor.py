@@ -31,6 +31,7 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "time_epoch_s": "정수 epoch, 초 단위",
         "time_epoch_ms": "정수 epoch, 밀리초 단위",
         "time_aware": "시간대가 있는 timestamp",
+        "time_instant": "시간대가 있는 ClickHouse DateTime (시각 그대로 비교)",
         "time_naive": "시간대 없는 timestamp, {zone}({setting}) 시각으로 읽음",
         "time_sqlite_text": "SQLite 텍스트, {zone}({setting}) 시각으로 읽음",
         "filter": "테이블 {table}: where {where} — 최근 {weeks}주의 {rows}행 중 {kept}행을 "
@@ -144,6 +145,7 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "time_epoch_s": "integer epoch in seconds",
         "time_epoch_ms": "integer epoch in milliseconds",
         "time_aware": "timestamp with time zone",
+        "time_instant": "ClickHouse DateTime with a time zone (compared as instants)",
         "time_naive": "timestamp without time zone read in {zone} ({setting})",
         "time_sqlite_text": "SQLite text read in {zone} ({setting})",
         "filter": "table {table}: where {where} keeps {kept} of the {rows} rows of the last "
