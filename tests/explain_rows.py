@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
-from chatbot_tables import Rows, insert
+from chatbot_tables import Rows, create_all, insert
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -63,7 +63,7 @@ def create(engine: Engine, settings: Settings) -> None:
             sa.Column(value, sa.String(20) if value == "feedback" else sa.Float),
             sa.Column("created_at", stamp),
         )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
 
 def paradox_rows(per_week: int = 800, seed: int = 3, period: Period = WEEK) -> Rows:

@@ -21,7 +21,7 @@ from aiops_report.data.periods import Period
 from aiops_report.errors import MissingColumn
 from aiops_report.faces.cli import app
 from aiops_report.jobs import report_numbers
-from chatbot_tables import Rows, insert, normalized_feedback
+from chatbot_tables import Rows, create_all, insert, normalized_feedback
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -65,7 +65,7 @@ def create(engine: Engine, settings: Settings) -> None:
             sa.Column(value, sa.String(20) if value == "feedback" else sa.Float),
             sa.Column("created_at", stamp),
         )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
 
 def planted_rows(seed: int) -> Rows:
