@@ -16,7 +16,7 @@ from aiops_report.data.install import create_schema, missing_created_at_indexes
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
 from aiops_report.errors import ConfigError, MissingColumn, MissingTable
-from chatbot_tables import create_tables
+from chatbot_tables import create_all, create_tables
 
 
 def test_create_schema_is_safe_to_run_twice(engine: Engine, settings: Settings) -> None:
@@ -115,7 +115,7 @@ def test_the_feedback_words_hint_fits_a_0_1_column(
         sa.Column("score", sa.Float),
         sa.Column("created_at", sa.DateTime),
     )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
     day = datetime(2026, 11, 18, 3)
     with engine.begin() as conn:
         conn.execute(
