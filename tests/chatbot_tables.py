@@ -214,7 +214,7 @@ def update_rows(conn: sa.Connection, table: str, assignments: str, where: str = 
             f"ALTER TABLE {table} UPDATE {assignments} WHERE {where} SETTINGS mutations_sync = 1"
         )
     else:
-        conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {where}")
+        conn.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE {where}"))  # % as SQL
 
 
 def clickhouse_insert(conn: sa.Connection, table: str, rows: list[dict[str, Any]]) -> None:
