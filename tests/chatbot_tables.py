@@ -52,8 +52,13 @@ def clickhouse_table(
         aware = isinstance(c.type, sa.DateTime) and c.type.timezone
         return CLICKHOUSE_ZONE if aware else None
 
-    # The first timestamp is the sorting key (as a team's table would have it): not Nullable.
-    stamp = next((c.name for c in table.c if isinstance(c.type, sa.DateTime)), None)
+    # created_at (else the first timestamp) is the sorting key, as a team's table would have
+    # it, an integer epoch too: not Nullable.
+    stamp = (
+        "created_at"
+        if "created_at" in table.c
+        else next((c.name for c in table.c if isinstance(c.type, sa.DateTime)), None)
+    )
 
     def clickhouse_column(c: sa.Column[Any]) -> sa.Column[Any]:
         if c.name == stamp:

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from aiops_report.data.config import Settings
 from aiops_report.delivery.runs import report_runs
 from aiops_report.faces.cli import app
+from chatbot_tables import create_all, state_of
 from slack_server import TOKEN, SlackServer
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -39,7 +40,7 @@ def team_tables(engine: Engine) -> None:
             value,
             sa.Column("created_at", sa.BigInteger, nullable=False, index=True),
         )
-    metadata.create_all(engine)
+    create_all(metadata, engine)
 
 
 def fill(
@@ -91,7 +92,7 @@ def env_of(db_url: str, schema: Path, slack: SlackServer, tmp_path: Path) -> dic
 
 
 def recorded_weeks(engine: Engine) -> list[date]:
-    with engine.connect() as conn:
+    with state_of(engine).connect() as conn:
         if not sa.inspect(conn).has_table("report_runs"):
             return []
         return list(conn.execute(sa.select(report_runs.c.period_start)).scalars())
