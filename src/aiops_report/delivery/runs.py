@@ -137,13 +137,20 @@ class RunLedger:
         except DBAPIError as exc:  # the server is down: nothing more to ask it
             raise unreachable(self.engine, exc) from None
         with conn:
-            try:
-                with conn.begin():
-                    metadata.create_all(conn, checkfirst=True)
-            except DBAPIError as exc:
-                # Another process may have created them between the check and the CREATE.
-                if not self._has_tables(conn):
-                    raise self._cannot_create(exc) from None
+            for attempt in range(3):
+                try:
+                    with conn.begin():
+                        metadata.create_all(conn, checkfirst=True)
+                    break
+                except DBAPIError as exc:
+                    # Another process may have created some of them between the check and the
+                    # CREATE (on SQLite one table at a time): check again, then create the rest.
+                    created = self._has_tables(conn)
+                    conn.rollback()  # the look ended the transaction the next attempt needs
+                    if created:
+                        break
+                    if attempt == 2:
+                        raise self._cannot_create(exc) from None
         self._ready = True
 
     @staticmethod
