@@ -86,7 +86,7 @@ def test_the_insights_page_says_why_satisfaction_fell(
     SCREENSHOTS.mkdir(exist_ok=True)
     # The page scrolls inside Streamlit's container: the section is photographed on its own.
     chart = page.get_by_test_id("stVegaLiteChart").last
-    chart.scroll_into_view_if_needed()
+    chart.scroll_into_view_if_needed(timeout=120_000)  # the chart draws last on a busy machine
     settle(page)
     shot = SCREENSHOTS / f"{language}_insights_explain.png"
     page.screenshot(path=shot, full_page=True)
