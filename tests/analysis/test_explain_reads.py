@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.explain import GroupTotals, rating_totals, score_totals, split_change
@@ -21,7 +20,8 @@ from aiops_report.data.periods import Period
 from aiops_report.errors import MissingColumn
 from aiops_report.faces.cli import app
 from aiops_report.jobs import report_numbers
-from chatbot_tables import Rows, create_all, insert, normalized_feedback
+from chatbot_tables import Rows, insert, normalized_feedback
+from explain_rows import create
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK = Period.week_of(date(2026, 11, 16), SEOUL)
@@ -38,34 +38,6 @@ def dimensioned(settings: Settings, tmp_path: Path) -> Settings:
         encoding="utf-8",
     )
     return settings.model_copy(update={"schema_file": schema_file})
-
-
-def create(engine: Engine, settings: Settings) -> None:
-    stamp = sa.DateTime().with_variant(sa.dialects.mysql.DATETIME(fsp=6), "mysql", "mariadb")
-    metadata = sa.MetaData()
-    sa.Table(
-        settings.conversation_table,
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("model", sa.String(20)),
-        sa.Column("bot", sa.String(20)),
-        sa.Column("channel", sa.String(20)),
-        sa.Column("prompt_version", sa.Integer),
-        sa.Column("created_at", stamp),
-    )
-    for name, value in (
-        (settings.feedback_table, "feedback"),
-        (settings.evaluation_table, "score"),
-    ):
-        sa.Table(
-            name,
-            metadata,
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-            sa.Column("conversation_id", sa.Integer),
-            sa.Column(value, sa.String(20) if value == "feedback" else sa.Float),
-            sa.Column("created_at", stamp),
-        )
-    create_all(metadata, engine)
 
 
 def planted_rows(seed: int) -> Rows:
