@@ -25,9 +25,10 @@ from aiops_report.analysis.formulas import (
     satisfaction,
 )
 from aiops_report.analysis.insight_parts import Insights
+from aiops_report.analysis.users import period_users
 from aiops_report.data.attribution import linked_rows
 from aiops_report.data.column_values import exact_text
-from aiops_report.data.daily import DayTotals, per_range, period_days
+from aiops_report.data.daily import DayTotals, period_days
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import TableRole
@@ -396,23 +397,9 @@ class MetricsReader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _halves(self) -> list[tuple[datetime, datetime]]:
-        """[start, end) of the previous period and of the period (cut ones end at `through`)."""
-        return [(p.start_at, p.end_at) for p in (self.period.previous, self.period)]
-
     def unique_users(self) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""
-        if not self.tables.has("conversations", "user_id"):
-            return None
-        user_id = self._text(self.tables.conversations.c.user_id)
-        previous, current = per_range(
-            self.conn,
-            self.tables,
-            "conversations",
-            self._halves(),
-            sa.func.count(sa.distinct(user_id)),
-        )
-        return int(previous[0][0]), int(current[0][0])
+        return period_users(self.conn, self.tables, self.period, breakdowns=False).headline
 
     # --- the conversations worth a look ---------------------------------------------------
 
