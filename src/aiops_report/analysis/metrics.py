@@ -21,7 +21,7 @@ from aiops_report.analysis.formulas import (
     Change,
     change_between,
     mean,
-    percentile_cont,
+    percentiles_cont,
     satisfaction,
 )
 from aiops_report.analysis.insight_parts import Insights
@@ -301,6 +301,7 @@ def period_metrics(
     t: DayTotals, features: frozenset[str], unique_users: int | None = None
 ) -> PeriodMetrics:
     """The headline metrics of the totals of a day or a period (docs/metrics.md's definitions)."""
+    p50, p95 = percentiles_cont(t.latencies, [0.5, 0.95]) if "latency" in features else [None] * 2
     return PeriodMetrics(
         conversations=t.conversations,
         unique_users=unique_users,
@@ -310,8 +311,8 @@ def period_metrics(
         satisfaction_rate=satisfaction(t.likes, t.dislikes),
         evaluations=t.evaluations,
         avg_score=mean(t.score_sum, t.evaluations),
-        latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
-        latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
+        latency_p50_ms=p50,
+        latency_p95_ms=p95,
         total_tokens=t.tokens if "tokens" in features else None,
     )
 
