@@ -10,7 +10,8 @@ watermarks.py, which reads only the rows added since); else by its row counts (`
 day through the `created_at` index, compared with the counts kept). A day that gained rows
 since (late feedback, a nightly judge, a backfill) is read again and kept anew; a day that lost
 rows too, where it is counted. Rows changed in place (and, under a watermark, rows deleted)
-need `aiops-report forget-totals`.
+need `aiops-report forget-totals`. On ClickHouse, where an update is a row inserted again (the
+ReplacingMergeTree family) no count proves a day: its days are read again for each report.
 When the table cannot be created or written (a read-only database user), every day is read
 live and a warning says so once.
 """
@@ -79,6 +80,11 @@ class LiveDays(Protocol):
     def added_row_cost(self) -> float:
         """What reading one added row by its key costs, in rows counted through the
         created_at index: which proof is cheaper for a table (watermarks.ADDED_ROW_COST)."""
+        ...
+
+    def provable(self) -> bool:
+        """Whether the tables' watermarks and counts can prove kept days current (not where
+        an update is a row inserted again: clickhouse.uncounted_tables)."""
         ...
 
     def marks(self) -> Marks:
@@ -194,7 +200,7 @@ class DailyTotalsStore:
         """Those of `days` whose kept totals are still what the tables hold, each table by its
         watermark or by its row counts; the proven days' watermarks move up to `marks`."""
         unproven = [day for day in days if (source, day) not in self._proven]
-        if unproven:
+        if unproven and live.provable():
             with self.engine.connect() as conn:
                 kept = {
                     row.day: (json.loads(row.row_counts), json.loads(row.watermarks or "null"))
