@@ -103,6 +103,27 @@ def daily_totals(
     return [DayTotals.from_json(values) for values in stored]
 
 
+def kept_terms(
+    conn: Connection,
+    tables: ChatbotTables,
+    days: Sequence[date],
+    zone: ZoneInfo,
+    store: DailyTotalsStore,
+    fits: Callable[[rollups.Terms], bool],
+    analyse: Callable[[list[date]], list[rollups.Terms]],
+) -> list[rollups.Terms]:
+    """The complaint terms of each of `days` (whole days in `zone`): those `store` keeps,
+    current and fitting, the others from `analyse` (rollups.DailyTotalsStore.terms)."""
+    return store.terms(
+        rollups.source_of(tables, zone),
+        days,
+        zone,
+        _LiveDays(_each_table_apart(conn), tables, zone),
+        fits,
+        analyse,
+    )
+
+
 def keep_daily_totals(
     engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
 ) -> None:
