@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data import rollups, watermarks
+from aiops_report.data import clickhouse, rollups, watermarks
 from aiops_report.data.attribution import linked_rows
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
@@ -157,6 +157,12 @@ class _LiveDays:
     @property
     def added_row_cost(self) -> float:
         return watermarks.ADDED_ROW_COST.get(self.tables.dialect, 1.0)
+
+    def provable(self) -> bool:
+        if not clickhouse.is_clickhouse(self.tables.dialect):
+            return True
+        found = partial(clickhouse.uncounted_tables, tables=self.tables.tables())
+        return not _on_connections(self.source, [found])[0]
 
     def marks(self) -> rollups.Marks:
         keys = [watermarks.table_key(self.tables, role) for role in ROLES]

@@ -10,7 +10,8 @@ watermarks.py, which reads only the rows added since); else by its row counts (`
 day through the `created_at` index, compared with the counts kept). A day that gained rows
 since (late feedback, a nightly judge, a backfill) is read again and kept anew; a day that lost
 rows too, where it is counted. Rows changed in place (and, under a watermark, rows deleted)
-need `aiops-report forget-totals`.
+need `aiops-report forget-totals`. On ClickHouse, where an update is a row inserted again (the
+ReplacingMergeTree family) no count proves a day: its days are read again for each report.
 The same row keeps, once a report's themes asked for them, the day's complaint texts with
 their terms (analysis/theme_reads.py): proven current with the totals, dropped when the
 totals are read again, so that only days not seen yet are analysed.
@@ -87,6 +88,11 @@ class LiveDays(Protocol):
     def added_row_cost(self) -> float:
         """What reading one added row by its key costs, in rows counted through the
         created_at index: which proof is cheaper for a table (watermarks.ADDED_ROW_COST)."""
+        ...
+
+    def provable(self) -> bool:
+        """Whether the tables' watermarks and counts can prove kept days current (not where
+        an update is a row inserted again: clickhouse.uncounted_tables)."""
         ...
 
     def marks(self) -> Marks:
@@ -235,7 +241,7 @@ class DailyTotalsStore:
         """Those of `days` whose kept totals are still what the tables hold, each table by its
         watermark or by its row counts; the proven days' watermarks move up to `marks`."""
         unproven = [day for day in days if (source, day) not in self._proven]
-        if unproven:
+        if unproven and live.provable():
             with self.engine.connect() as conn:
                 kept = {
                     row.day: (json.loads(row.row_counts), json.loads(row.watermarks or "null"))
