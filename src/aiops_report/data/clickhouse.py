@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,6 +125,29 @@ def column(generic: sa.Column[Any], zone: str | None = None) -> sa.Column[Any]:
     if generic.nullable and not generic.primary_key:
         chosen = ch.Nullable(chosen)
     return sa.Column(generic.name, chosen)
+
+
+# Engines whose rows no merge changes: a count of a day's rows sees each row added or deleted.
+COUNTED_ENGINES = frozenset(
+    {"MergeTree", "ReplicatedMergeTree", "SharedMergeTree", "Memory", "Log", "TinyLog"}
+)
+
+
+def uncounted_tables(conn: sa.Connection, tables: Sequence[sa.Table]) -> dict[str, str]:
+    """Those of `tables` whose kept totals no count of rows proves current: a table of the
+    ReplacingMergeTree family holds an update as the row inserted again until a merge
+    removes the older one, so the day's count read FINAL is the same before and after the
+    update; a view, or any other engine, may read such a table. {name: engine}."""
+    found = {}
+    for table in tables:
+        database = "currentDatabase()" if table.schema is None else ":database"
+        engine = conn.execute(
+            sa.text(f"SELECT engine FROM system.tables WHERE database = {database} AND name = :t"),
+            {"t": table.name, "database": table.schema},
+        ).scalar()
+        if engine not in COUNTED_ENGINES:
+            found[table.name] = str(engine)
+    return found
 
 
 def sorted_by_time(engine: Engine, table: str, column: str) -> bool:
