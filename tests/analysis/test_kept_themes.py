@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy.engine import Engine
 
+from aiops_report.analysis import theme_reads
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.analysis.themes import Theme
@@ -89,6 +90,7 @@ ANALYSED_AGAIN = """
 import json, sys
 from datetime import date
 from zoneinfo import ZoneInfo
+from aiops_report.analysis import theme_reads
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import compute
 from aiops_report.data.config import load_settings
@@ -142,3 +144,24 @@ def test_totals_kept_by_a_version_without_terms_get_them(demo: Engine, settings:
     assert themes_of(demo, tables, store) == themes_of(demo, tables, None)
     assert "terms" in {c["name"] for c in sa.inspect(state).get_columns(TABLE_NAME)}
     assert store.days_analysed == 14
+
+
+def test_terms_kept_of_a_larger_share_serve_a_smaller_one(
+    demo: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A week to date gives each day a larger share of the texts than the whole week: its
+    kept days serve the week's report with their newest texts."""
+    monkeypatch.setattr(theme_reads, "THEME_TEXT_LIMIT", 7)  # a week: 1 text a day; 4 days: 2
+    tables = reflect_tables(demo, settings)
+    thursday = datetime(2026, 11, 19, 10, tzinfo=SEOUL)
+    with time_machine.travel(thursday, tick=False):
+        to_date = WEEK.as_of(thursday)
+        compute_insights(
+            demo, tables, to_date, prices=None, store=DailyTotalsStore(state_engine(demo, settings))
+        )
+
+    store = DailyTotalsStore(state_engine(demo, settings))
+    with time_machine.travel(NOW, tick=False):
+        assert themes_of(demo, tables, store) == themes_of(demo, tables, None)
+    # Kept on Thursday: Monday and Tuesday, and the week before's Monday to Wednesday.
+    assert store.days_analysed == 14 - 5

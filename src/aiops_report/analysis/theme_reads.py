@@ -87,7 +87,7 @@ def _analysed_texts(
     def fits(terms: Terms) -> bool:
         """Kept terms serve a share up to theirs (their first texts), or any share when
         they hold all of their day's texts."""
-        return terms["rule"] == rule and all(
+        return terms.get("rule") == rule and all(
             terms["share"] >= share or len(terms[source]) < terms["share"] for source in SOURCES
         )
 

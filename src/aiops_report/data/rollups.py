@@ -357,7 +357,7 @@ class DailyTotalsStore:
         before then."""
         if not days or not self.usable:
             return
-        # Whole seconds: MySQL rounds a DATETIME to the second.
+        # A DATETIME of MySQL or MariaDB holds whole seconds (rounded, or cut).
         before = started.replace(microsecond=0) + timedelta(seconds=1)
         try:
             with self.engine.begin() as conn:
@@ -367,7 +367,7 @@ class DailyTotalsStore:
                         .where(
                             report_daily_totals.c.source == source,
                             report_daily_totals.c.day == day,
-                            report_daily_totals.c.computed_at < before,
+                            report_daily_totals.c.computed_at <= before,
                         )
                         .values(terms=json.dumps(terms, ensure_ascii=False))
                     )
