@@ -309,3 +309,32 @@ def test_doctor_reads_the_recipe(langfuse: Any) -> None:
     assert warnings[1] == "warn  SLACK_BOT_TOKEN is not set: the report is written but not uploaded"
     assert "ok    table langfuse_conversations (conversations)" in result.output
     assert "the report's queries ran on" in result.output
+
+
+# Langfuse's updates after a report: newer versions of rows of the week (event_ts 10 days on).
+LATER_VERSIONS = [
+    """INSERT INTO scores SELECT * REPLACE (1 - value AS value,
+       event_ts + toIntervalDay(10) AS event_ts) FROM scores FINAL
+       WHERE name = 'user-feedback' AND value IN (0, 1) AND timestamp >= '2026-11-16' LIMIT 12""",
+    """INSERT INTO traces SELECT * REPLACE (1 AS is_deleted, event_ts + toIntervalDay(10)
+       AS event_ts) FROM traces FINAL WHERE timestamp >= '2026-11-17' LIMIT 6""",
+    """INSERT INTO observations SELECT * REPLACE ('gpt-4o' AS provided_model_name,
+       event_ts + toIntervalDay(10) AS event_ts) FROM observations FINAL
+       WHERE type = 'GENERATION' AND start_time >= '2026-11-16' LIMIT 15""",
+]
+
+
+def test_an_update_after_a_report_is_in_the_next_one(langfuse: Any) -> None:
+    env, raw = langfuse
+    before = generate(env)  # the settled days of the week are read (and kept where proven)
+    with raw.connect() as conn:
+        for statement in LATER_VERSIONS:
+            conn.exec_driver_sql(statement)
+
+    after = generate(env)
+
+    expected = truth(raw, WEEK)
+    assert after["current"] != before["current"]
+    for part in ("current", "previous", "daily"):
+        same(after[part], expected[part], part)
+    same({row.pop("model"): row for row in after["by_model"]}, expected["by_model"], "by_model")
