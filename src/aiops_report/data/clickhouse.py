@@ -20,6 +20,10 @@ from sqlalchemy.engine import Engine
 DIALECT = "clickhousedb"
 TAG = "aiops_query_tag"  # the connection's info key of its statement's tag
 TIMEOUT_CODE = 159  # TIMEOUT_EXCEEDED: max_execution_time stopped the query
+SETTINGS_REFUSED = (
+    "a user of readonly = 1 may not take the settings the report's numbers need: give it "
+    "readonly = 2 (it still only reads)"
+)
 STATE_NEEDED = (
     "DATABASE_URL is a ClickHouse database, which the report only reads: set "
     "STATE_DATABASE_URL to a SQLite or PostgreSQL database for the delivery ledger and the "
@@ -81,13 +85,17 @@ def timed_out(orig: BaseException | None) -> bool:
 
 
 def error_line(orig: BaseException | None) -> str:
-    """ClickHouse's reason in one line, without its stack trace and version trailer."""
+    """ClickHouse's reason in one line, without its stack trace and version trailer (and
+    what to do when a read-only user refuses the session settings)."""
     text = str(orig or "").strip()
     match = re.search(
         r"Code: \d+\. DB::Exception: (.*?)(?: \(\w+\))?(?: \(version [^)]*\))?$",
         text.splitlines()[0] if text else "",
     )
-    return match[1] if match else (text.splitlines()[0] if text else "")
+    line = match[1] if match else (text.splitlines()[0] if text else "")
+    if "setting in readonly mode" in line:
+        line = f"{line.rstrip('.')}: {SETTINGS_REFUSED}"
+    return line
 
 
 def table_engine(order_by: str = "created_at", *, replacing: bool = False) -> Any:
