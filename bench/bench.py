@@ -18,7 +18,9 @@ that peak is the process tree's); the figure is the median wall time of several 
   (a) floor       one aggregate query per table reading every column the report uses, over
                   the reported week and the week before
   (b) json        `generate --json`: the numbers of the week, on Monday morning: the totals of
-                  earlier days are kept (rollups.py) by last week's report, the week is read
+                  earlier days are kept (rollups.py) by last week's report, the week is read;
+                  so are the themes' terms of the week before (theme_reads.py): the week's
+                  texts alone are read and analysed (before: both weeks')
   (c) pdf         the full `generate`: numbers, PDF and JSON files, on Monday morning
   (d) overview    the dashboard Overview's numbers for 4 weeks (cold: a new process), after
                   the Monday report ran; all but the unique users card, which follows:
@@ -477,7 +479,7 @@ MEASURES: dict[str, Callable[[Settings], Work]] = {
 
 def monday_morning(settings: Settings, segment: str | None = None) -> None:
     """The kept totals as last week's report left them: every day before the reported week
-    (of `segment`'s report when given)."""
+    (of `segment`'s report when given), the themes' terms of last week and the one before."""
     from aiops_report.data.rollups import source_of
     from aiops_report.data.tables import reflect_tables
     from aiops_report.jobs import report_numbers
@@ -486,18 +488,17 @@ def monday_morning(settings: Settings, segment: str | None = None) -> None:
     store = DailyTotalsStore(engine)
     store.forget(WEEK_START)
     source = source_of(reflect_tables(engine, settings).for_segment(segment), ZONE)
+    last_week = Period.week_of(WEEK_START - timedelta(weeks=1), ZONE)
     with engine.connect() as conn:
-        has_table = sa.inspect(conn).has_table(TABLE_NAME)
-        kept = (
-            has_table
-            and conn.execute(
-                sa.select(sa.func.count())
-                .select_from(report_daily_totals)
-                .where(report_daily_totals.c.source == source)
-            ).scalar_one()
-        )
-    if not kept:
-        last_week = Period.week_of(WEEK_START - timedelta(weeks=1), ZONE)
+        inspector = sa.inspect(conn)
+        columns = inspector.get_columns(TABLE_NAME) if inspector.has_table(TABLE_NAME) else []
+        t = report_daily_totals
+        terms_kept = any(c["name"] == "terms" for c in columns) and conn.execute(
+            sa.select(sa.func.count()).where(
+                t.c.source == source, t.c.day >= last_week.start, t.c.terms.is_not(None)
+            )
+        ).scalar_one() == len(last_week.days)
+    if not terms_kept:
         report_numbers(engine, settings, last_week, segment=segment)
     engine.dispose()
 

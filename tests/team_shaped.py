@@ -555,3 +555,19 @@ def arrive_late(engine: Engine, shape: Shape, day: datetime, count: int = 30) ->
             clickhouse_insert(conn, n.feedback, rows)
         else:
             conn.execute(sa.table(n.feedback, *map(sa.column, rows[0])).insert(), rows)
+
+
+def change_thumbs(engine: Engine, shape: Shape, day: datetime, count: int = 10) -> None:
+    """Turn `count` thumbs given on `day` the other way, as a team updates a ClickHouse
+    ReplacingMergeTree: the row inserted again, with the new thumb and a newer version."""
+    assert shape.kind == "clickhouse"
+    with engine.connect() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO trace_feedback "
+                "SELECT feedback_id, trace_id, 1 - thumbs, rated_at, updated_at + INTERVAL 1 HOUR "
+                f"FROM trace_feedback FINAL WHERE {shape.within('rated_at')} "
+                f"AND thumbs IS NOT NULL ORDER BY feedback_id LIMIT {count}"
+            ),
+            shape.bounds(day, day + timedelta(days=1)),
+        )

@@ -26,9 +26,10 @@ from aiops_report.data.attribution import linked_rows
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
+from aiops_report.doctor import database_findings
 from aiops_report.faces.cli import app
 from aiops_report.jobs import report_numbers
-from team_shaped import SEOUL, WEEK_START, Shape, arrive_late, fill, shape_of
+from team_shaped import SEOUL, WEEK_START, Shape, arrive_late, change_thumbs, fill, shape_of
 from team_truth import Truth, held_twice, late_ratings, truth
 
 WEEK = Period.week_of(WEEK_START, SEOUL)
@@ -127,12 +128,15 @@ def test_ratings_uploaded_late_into_a_reported_week_count_as_plain_sql_counts_th
     engine: Engine, team: Any
 ) -> None:
     """The first report keeps the week's settled days; ratings of old conversations uploaded
-    late into its Wednesday are in the next report."""
+    late into its Wednesday (and on ClickHouse, Friday's thumbs changed by inserting their
+    rows again) are in the next report."""
     shape, settings = team
     before = report_numbers(engine, settings, WEEK)
-    wednesday = WEEK.day_ranges()[2][0]
+    wednesday, friday = WEEK.day_ranges()[2][0], WEEK.day_ranges()[4][0]
 
     arrive_late(engine, shape, wednesday)
+    if shape.kind == "clickhouse":
+        change_thumbs(engine, shape, friday)
 
     numbers = report_numbers(engine, settings, WEEK)
     assert numbers.current.feedback_total == before.current.feedback_total + 30
@@ -148,6 +152,27 @@ def test_ratings_uploaded_late_into_a_reported_week_count_as_plain_sql_counts_th
     assert set(found) == {group_name(key) for key in by_segment}
     for key, expected in by_segment.items():
         assert_truth(found[group_name(key)], expected, key)
+
+
+def test_the_doctor_says_which_tables_keep_no_totals(engine: Engine, team: Any) -> None:
+    """A ClickHouse ReplacingMergeTree table's days are read for each report (no count of
+    rows sees an update there); every other table's kept totals are proven current."""
+    shape, settings = team
+    proofs = {
+        finding.values["table"]: finding.line("en")
+        for finding in database_findings(engine, settings)
+        if finding.key.startswith("proof")
+    }
+
+    assert len(proofs) == 3
+    unproven = {table for table, line in proofs.items() if "proven current" not in line}
+    assert unproven == set(shape.replacing)
+    for table in unproven:
+        assert proofs[table] == (
+            f"no kept totals are used while {table} is a ClickHouse ReplacingMergeTree table: "
+            "every day is read for each report (an update there is the row inserted again, "
+            "which a merge removes, so no count of rows tells it)"
+        )
 
 
 def _truth_of(metrics: Any) -> Truth:

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from aiops_report.analysis.formulas import mean, satisfaction
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
-from aiops_report.analysis.themes import Theme, top_themes
+from aiops_report.analysis.theme_reads import complaint_themes, day_share, day_texts
+from aiops_report.analysis.themes import Theme
 from aiops_report.data.attribution import LinkedRows, linked_rows
 from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import DayTotals, period_days
@@ -26,11 +27,6 @@ from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
 
 BASELINE_WEEKS = 8
 DISAGREEMENTS = 10
-THEMES = 10
-THEME_EXAMPLES = 3
-# Texts per source (comments, reasons) and period read for the themes, spread over its days:
-# enough for the terms that recur, and the analyser takes about 0.4 ms a text.
-THEME_TEXT_LIMIT = 2000
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (formulas.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
@@ -327,70 +323,15 @@ class InsightsReader:
 
     # --- themes ---------------------------------------------------------------------------
 
-    def _complaint_texts(self, period: Period) -> list[str]:
-        """Dislike comments, then reasons of disliked or low-scored conversations: of each
-        day, the last first, its newest texts up to its share of THEME_TEXT_LIMIT (a busy
-        week's newest texts alone would all be Sunday evening's)."""
-        tables = self.tables
-        fb, ev = tables.feedback, tables.evaluations
-        dislike = tables.feedback_is("dislike")
-        queries: list[tuple[TableRole, sa.Select[Any]]] = []
-        if "comment" in fb.c:
-            queries.append(
-                ("feedback", sa.select(fb.c.comment).where(dislike, fb.c.comment.is_not(None)))
-            )
-        if "reason" in ev.c:
-            low = tables.score() < self.threshold
-            if "conversation_id" in ev.c and "conversation_id" in fb.c:
-                # One set for all the days (a CTE referenced by each day's SELECT).
-                disliked = (
-                    self._rows("feedback", period)
-                    .select(fb.c.conversation_id)
-                    .where(dislike)
-                    .cte(tables.query_name("disliked"))
-                )
-                low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
-            queries.append(
-                ("evaluations", sa.select(ev.c.reason).where(ev.c.reason.is_not(None), low))
-            )
-        days = period.day_ranges()[::-1]
-        per_day = -(-THEME_TEXT_LIMIT // len(days))
-        texts = []
-        for role, query in queries:
-            created_at = tables.created_at(role).column
-            each_day = [
-                sa.select(
-                    linked_rows(tables, role, start, end)
-                    .narrow(
-                        query.add_columns(
-                            sa.literal(i, sa.Integer()).label("day"), created_at.label("at")
-                        )
-                    )
-                    .order_by(created_at.desc())
-                    .limit(per_day)
-                    .subquery(tables.query_name(f"day_{i}"))
-                )
-                for i, (start, end) in enumerate(days)
-            ]
-            # A UNION ALL keeps no order (ClickHouse runs its SELECTs at once): the days, the
-            # newest first, are put in order, so that every database gives the same examples.
-            union = sa.union_all(*each_day).subquery(tables.query_name("texts"))
-            ordered = sa.select(union.c[0]).order_by(union.c.day, union.c.at.desc())
-            texts += [text for (text,) in self.conn.execute(ordered)]
-        return [text.strip() for text in texts if text and text.strip()]
-
     def complaint_texts(self) -> None:
         """Read the texts the themes are made of, and leave them."""
-        self._complaint_texts(self.period)
-        self._complaint_texts(self.period.previous)
+        for period in (self.period, self.period.previous):
+            day_texts(
+                self.conn, self.tables, self.threshold, period.day_ranges(), day_share(period)
+            )
 
     def themes(self) -> list[Theme]:
-        return top_themes(
-            self._complaint_texts(self.period),
-            self._complaint_texts(self.period.previous),
-            limit=THEMES,
-            examples=THEME_EXAMPLES,
-        )
+        return complaint_themes(self.conn, self.tables, self.period, self.threshold, self.store)
 
 
 def _summed(days: list[DayTotals]) -> DayTotals:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,10 @@ from sqlalchemy.engine import Engine
 DIALECT = "clickhousedb"
 TAG = "aiops_query_tag"  # the connection's info key of its statement's tag
 TIMEOUT_CODE = 159  # TIMEOUT_EXCEEDED: max_execution_time stopped the query
+SETTINGS_REFUSED = (
+    "a user of readonly = 1 may not take the settings the report's numbers need: give it "
+    "readonly = 2 (it still only reads)"
+)
 STATE_NEEDED = (
     "DATABASE_URL is a ClickHouse database, which the report only reads: set "
     "STATE_DATABASE_URL to a SQLite or PostgreSQL database for the delivery ledger and the "
@@ -80,13 +85,17 @@ def timed_out(orig: BaseException | None) -> bool:
 
 
 def error_line(orig: BaseException | None) -> str:
-    """ClickHouse's reason in one line, without its stack trace and version trailer."""
+    """ClickHouse's reason in one line, without its stack trace and version trailer (and
+    what to do when a read-only user refuses the session settings)."""
     text = str(orig or "").strip()
     match = re.search(
         r"Code: \d+\. DB::Exception: (.*?)(?: \(\w+\))?(?: \(version [^)]*\))?$",
         text.splitlines()[0] if text else "",
     )
-    return match[1] if match else (text.splitlines()[0] if text else "")
+    line = match[1] if match else (text.splitlines()[0] if text else "")
+    if "setting in readonly mode" in line:
+        line = f"{line.rstrip('.')}: {SETTINGS_REFUSED}"
+    return line
 
 
 def table_engine(order_by: str = "created_at", *, replacing: bool = False) -> Any:
@@ -124,6 +133,29 @@ def column(generic: sa.Column[Any], zone: str | None = None) -> sa.Column[Any]:
     if generic.nullable and not generic.primary_key:
         chosen = ch.Nullable(chosen)
     return sa.Column(generic.name, chosen)
+
+
+# Engines whose rows no merge changes: a count of a day's rows sees each row added or deleted.
+COUNTED_ENGINES = frozenset(
+    {"MergeTree", "ReplicatedMergeTree", "SharedMergeTree", "Memory", "Log", "TinyLog"}
+)
+
+
+def uncounted_tables(conn: sa.Connection, tables: Sequence[sa.Table]) -> dict[str, str]:
+    """Those of `tables` whose kept totals no count of rows proves current: a table of the
+    ReplacingMergeTree family holds an update as the row inserted again until a merge
+    removes the older one, so the day's count read FINAL is the same before and after the
+    update; a view, or any other engine, may read such a table. {name: engine}."""
+    found = {}
+    for table in tables:
+        database = "currentDatabase()" if table.schema is None else ":database"
+        engine = conn.execute(
+            sa.text(f"SELECT engine FROM system.tables WHERE database = {database} AND name = :t"),
+            {"t": table.name, "database": table.schema},
+        ).scalar()
+        if engine not in COUNTED_ENGINES:
+            found[table.name] = str(engine)
+    return found
 
 
 def sorted_by_time(engine: Engine, table: str, column: str) -> bool:

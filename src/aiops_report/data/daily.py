@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.data import rollups, watermarks
+from aiops_report.data import clickhouse, rollups, watermarks
 from aiops_report.data.attribution import linked_rows
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
@@ -182,6 +182,27 @@ def daily_totals(
     return [DayTotals.from_json(values) for values in stored]
 
 
+def kept_terms(
+    conn: Connection,
+    tables: ChatbotTables,
+    days: Sequence[date],
+    zone: ZoneInfo,
+    store: DailyTotalsStore,
+    fits: Callable[[rollups.Terms], bool],
+    analyse: Callable[[list[date]], list[rollups.Terms]],
+) -> list[rollups.Terms]:
+    """The complaint terms of each of `days` (whole days in `zone`): those `store` keeps,
+    current and fitting, the others from `analyse` (rollups.DailyTotalsStore.terms)."""
+    return store.terms(
+        rollups.source_of(tables, zone),
+        days,
+        zone,
+        _LiveDays(_each_table_apart(conn), tables, zone),
+        fits,
+        analyse,
+    )
+
+
 def keep_daily_totals(
     engine: Engine, tables: ChatbotTables, span: Period, store: DailyTotalsStore
 ) -> None:
@@ -215,6 +236,12 @@ class _LiveDays:
     @property
     def added_row_cost(self) -> float:
         return watermarks.ADDED_ROW_COST.get(self.tables.dialect, 1.0)
+
+    def provable(self) -> bool:
+        if not clickhouse.is_clickhouse(self.tables.dialect):
+            return True
+        found = partial(clickhouse.uncounted_tables, tables=self.tables.tables())
+        return not _on_connections(self.source, [found])[0]
 
     def marks(self) -> rollups.Marks:
         keys = [watermarks.table_key(self.tables, role) for role in ROLES]
