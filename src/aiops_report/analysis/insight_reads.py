@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aiops_report.analysis.formulas import mean, satisfaction
-from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
+from aiops_report.analysis.insight_parts import Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.theme_reads import complaint_themes, day_share, day_texts
 from aiops_report.analysis.themes import Theme
@@ -149,43 +149,6 @@ class InsightsReader:
         return DailyCounts(whole, cut, _summed(current), _summed(previous_days))
 
     # --- by model -------------------------------------------------------------------------
-
-    def _per_conversation(
-        self, part: str, role: TableRole, *aggregates: sa.ColumnElement[Any]
-    ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by their conversation's `part`
-        (`model`, `segment`): a row belongs to its conversation whatever the conversation's
-        date; a row without a conversation, or whose conversation has no value, is unknown
-        (attribution.linked_rows), so that the groups sum to the whole."""
-        rows = self._rows(role, parts=(part,))
-        group = rows.conversation[part]
-        return self._grouped(rows.select(group, *aggregates).group_by(group))
-
-    def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
-        """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
-        grouped: dict[str, tuple[Any, ...]] = {}
-        for name, *values in self.conn.execute(query):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            previous = grouped.get(key, (0,) * len(values))
-            grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
-        return grouped
-
-    def model_users(self) -> dict[str, int]:
-        """Per model: distinct users."""
-        return self._users("model")
-
-    def segment_users(self) -> dict[str, int]:
-        """Per segment: distinct users."""
-        return self._users("segment")
-
-    def _users(self, part: str) -> dict[str, int]:
-        conv = self.tables.conversations
-        if "user_id" not in conv.c:
-            return {}
-        users = sa.func.count(sa.distinct(self._text(conv.c.user_id)))
-        return {
-            k: int(v[0]) for k, v in self._per_conversation(part, "conversations", users).items()
-        }
 
     # --- agreement ------------------------------------------------------------------------
 

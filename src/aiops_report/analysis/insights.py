@@ -22,7 +22,7 @@ says which column it needs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -59,6 +59,7 @@ from aiops_report.analysis.significance import (
     proportion_test,
     robust_anomaly,
 )
+from aiops_report.analysis.users import PeriodUsers, read_period_users
 from aiops_report.data.daily import DayTotals, group_key, group_parts
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
@@ -165,8 +166,11 @@ def compute_insights(
     score_good_threshold: float | None = None,
     store: DailyTotalsStore | None = None,
     analyse_texts: bool = True,
+    users: Future[PeriodUsers] | None = None,
 ) -> Insights:
     """The insights of `period`; raise DatabaseUnreachable when the database cannot be read.
+    `users`: the period's distinct users being read elsewhere (analysis/users.py), else
+    read here.
 
     The day counts come first (they may keep settled days: a write); then the parts that
     read rows (by model, agreement, themes) run at the same time, each on a connection of its
@@ -193,16 +197,7 @@ def compute_insights(
         agreement = (
             pool.submit(read, InsightsReader.agreement) if _available(tables, "agreement") else None
         )
-        model_users = (
-            pool.submit(read, InsightsReader.model_users)
-            if _available(tables, "by_model")
-            else None
-        )
-        segment_users = (
-            pool.submit(read, InsightsReader.segment_users)
-            if tables.has("conversations", "segment") and tables.segment is None
-            else None
-        )
+        users = users or pool.submit(read_period_users, engine, tables, period)
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts
@@ -211,10 +206,14 @@ def compute_insights(
             else None
         )
         models = (
-            by_model(tables, priced, days.current, model_users.result()) if model_users else None
+            by_model(tables, priced, days.current, users.result().by_model)
+            if _available(tables, "by_model")
+            else None
         )
         segments = (
-            by_segment(tables, days.current, segment_users.result()) if segment_users else None
+            by_segment(tables, days.current, users.result().by_segment)
+            if tables.has("conversations", "segment") and tables.segment is None
+            else None
         )
     explained = explain_changes(tables, days.previous, days.current) if dimensions(tables) else None
     if models is not None:
