@@ -93,7 +93,7 @@ def _analysed_texts(
 
     whole = period.whole_days
     if store is None or not whole:
-        by_day = analyse(whole) if whole else []
+        by_day = analyse(whole)
     else:
         by_day = kept_terms(conn, tables, whole, period.zone, store, fits, analyse)
     days: dict[date, Terms] = dict(zip(whole, by_day, strict=True))

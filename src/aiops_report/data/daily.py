@@ -81,7 +81,7 @@ class DayTotals:
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> DayTotals:
-        return cls(**{**values, "latencies": [tuple(pair) for pair in values["latencies"]]})
+        return cls(**{**values, "latencies": list(map(tuple, values["latencies"]))})
 
 
 def daily_totals(
