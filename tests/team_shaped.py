@@ -1,20 +1,24 @@
-"""Databases shaped like real teams', made deterministically, and their truth in plain SQL.
+"""Databases shaped like real teams', made deterministically (their truth in plain SQL is
+team_truth.py).
 
-Three shapes, each mapped by its own SCHEMA_FILE, one per database kind:
+Four shapes, each mapped by its own SCHEMA_FILE, one per database kind:
 
 - `postgresql`: timestamptz, UUID ids, Korean feedback words ("좋아요" / "싫어요"), scores 0–100
   in a SMALLINT, Korean tenant names as segments;
 - `mariadb`: DATETIME(6) (naive, read in DB_TIMEZONE), TINYINT(1) thumbs (1 / 0), scores in
   DECIMAL(3,1);
-- `sqlite`: integer millisecond epochs, "up" / "down" votes, scores 1–5.
+- `sqlite`: integer millisecond epochs, "up" / "down" votes, scores 1–5;
+- `clickhouse`: UUID trace ids, DateTime64(3, 'Asia/Seoul') conversations, bare DateTime
+  ratings and DateTime64(3) scores (UTC), LowCardinality(Nullable(String)) model and segment,
+  Nullable(UInt8) thumbs (1 / 0), Nullable(Decimal(5, 2)) scores 0–10. The conversations and
+  the ratings are ReplacingMergeTree tables ordered by id with a version column, some of
+  their rows inserted twice (an update: a model filled in later, a thumb changed) and held
+  twice (merges stopped); the scores a MergeTree ordered by time only.
 
 Only `created_at` is indexed, besides the primary keys. The rows hold what breaks attribution
 by a time window: ratings of conversations 3 to 5 weeks old, ratings a day or two after their
 conversation, ratings logged a little before it, and rows whose conversation is NULL or does
 not exist; some conversations have no segment or no model.
-
-`truth` answers each question with hand-written SQL over the team's own names, never with the
-project's code.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
+
+from chatbot_tables import clickhouse_insert
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEK_START = date(2026, 11, 16)  # the reported week, Monday, in Asia/Seoul
@@ -62,18 +69,30 @@ class Names:
 class Shape:
     """One team's database: its names, types, values and how plain SQL reads them."""
 
-    kind: str  # the database it is made for: sqlite, postgresql, mariadb
+    kind: str  # the database it is made for: sqlite, postgresql, mariadb, clickhouse
     names: Names
     segments: tuple[str, ...]
     schema_toml: str
     is_like: str  # SQL over the feedback table aliased f
     is_dislike: str
+    replacing: tuple[str, ...] = ()  # ClickHouse's tables read with FINAL
 
     # --- the tables -----------------------------------------------------------------------
 
     def create(self, engine: Engine) -> dict[str, sa.Table]:
-        """Create the three tables (primary keys and created_at indexes only)."""
+        """Create the three tables (primary keys and created_at indexes only; on ClickHouse
+        as its DDL says, their merges stopped so that an update stays held twice)."""
         n = self.names
+        if self.kind == "clickhouse":
+            with engine.connect() as conn:
+                for statement in CLICKHOUSE_DDL:
+                    conn.exec_driver_sql(statement)
+                for table in self.replacing:
+                    conn.exec_driver_sql(f"SYSTEM STOP MERGES {table}")
+            return {
+                role: sa.table(getattr(n, role))
+                for role in ("conversations", "feedback", "evaluations")
+            }
         metadata = sa.MetaData()
         id_type, time_type, value_type, score_type = self._types()
         conversations = sa.Table(
@@ -119,25 +138,43 @@ class Shape:
         path.write_text(self.schema_toml, encoding="utf-8")
         return path
 
+    # --- plain SQL over the team's tables --------------------------------------------------
+
+    def read(self, table: str, alias: str) -> str:
+        """`table` aliased `alias` in a FROM clause: deduplicated when a ReplacingMergeTree."""
+        return f"{table} {alias}{' FINAL' if table in self.replacing else ''}"
+
+    def within(self, column: str) -> str:
+        """`column` in [:s, :e) (the bounds of `bounds`)."""
+        if self.kind == "clickhouse":  # instants as epoch milliseconds: no text in a zone
+            start, end = "fromUnixTimestamp64Milli(:s)", "fromUnixTimestamp64Milli(:e)"
+            return f"{column} >= {start} AND {column} < {end}"
+        return f"{column} >= :s AND {column} < :e"
+
+    def bounds(self, start: datetime, end: datetime) -> dict[str, Any]:
+        if self.kind == "clickhouse":
+            return {"s": int(start.timestamp() * 1000), "e": int(end.timestamp() * 1000)}
+        return {"s": self.stored_at(start), "e": self.stored_at(end)}
+
     # --- values as the team stores them ---------------------------------------------------
 
     def stored_at(self, instant: datetime) -> Any:
         """An instant as the shape's created_at holds it (and as plain SQL compares it)."""
-        if self.kind == "postgresql":
+        if self.kind in ("postgresql", "clickhouse"):
             return instant
         if self.kind == "mariadb":  # naive, in DB_TIMEZONE (UTC)
             return instant.astimezone(UTC).replace(tzinfo=None)
         return int(instant.timestamp() * 1000)
 
     def make_id(self, rng: random.Random, number: int) -> Any:
-        return (
-            uuid.UUID(int=rng.getrandbits(128), version=4) if self.kind == "postgresql" else number
-        )
+        if self.kind in ("postgresql", "clickhouse"):
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+        return number
 
     def feedback_value(self, rng: random.Random) -> Any:
         if self.kind == "postgresql":
             return rng.choice(["좋아요", "좋아요", "싫어요", " 좋아요 ", "보통"])
-        if self.kind == "mariadb":
+        if self.kind in ("mariadb", "clickhouse"):
             return rng.choice([1, 1, 0, None])
         return rng.choice(["up", "up", "down", "UP", " down", "meh"])
 
@@ -148,6 +185,8 @@ class Shape:
             return rng.randrange(0, 101)
         if self.kind == "mariadb":
             return round(rng.randrange(0, 101) / 10, 1)
+        if self.kind == "clickhouse":
+            return Decimal(rng.randrange(0, 1001)) / 100
         return rng.choice([1.0, 1.5, 2.0, 3.0, 3.5, 4.0, 4.5, 5.0])
 
 
@@ -293,23 +332,124 @@ score_range = [1, 5]
         is_like="lower(trim(f.vote)) = 'up'",
         is_dislike="lower(trim(f.vote)) = 'down'",
     ),
+    "clickhouse": Shape(
+        kind="clickhouse",
+        names=Names(
+            conversations="llm_traces",
+            conv_id="trace_id",
+            segment="project",
+            model="model",
+            user_id="user_id",
+            conv_at="started_at",
+            feedback="trace_feedback",
+            feedback_id="feedback_id",
+            feedback_conv="trace_id",
+            feedback_value="thumbs",
+            feedback_at="rated_at",
+            evaluations="trace_scores",
+            evaluation_id="score_id",
+            evaluation_conv="trace_id",
+            score="value",
+            evaluation_at="scored_at",
+        ),
+        segments=("shop", "상담", "docs"),
+        schema_toml="""\
+[conversations]
+table = "llm_traces"
+id = "trace_id"
+segment = "project"
+created_at = "started_at"
+[feedback]
+table = "trace_feedback"
+id = "feedback_id"
+conversation_id = "trace_id"
+feedback = "thumbs"
+created_at = "rated_at"
+like = ["1"]
+dislike = ["0"]
+[evaluations]
+table = "trace_scores"
+id = "score_id"
+conversation_id = "trace_id"
+score = "value"
+created_at = "scored_at"
+score_range = [0, 10]
+""",
+        is_like="f.thumbs = 1",
+        is_dislike="f.thumbs = 0",
+        replacing=("llm_traces", "trace_feedback"),
+    ),
 }
+CLICKHOUSE_DDL = (
+    """CREATE TABLE llm_traces (
+        trace_id UUID,
+        project LowCardinality(Nullable(String)),
+        model LowCardinality(Nullable(String)),
+        user_id Nullable(String),
+        started_at DateTime64(3, 'Asia/Seoul'),
+        version UInt32
+    ) ENGINE = ReplacingMergeTree(version) ORDER BY trace_id""",
+    """CREATE TABLE trace_feedback (
+        feedback_id UUID,
+        trace_id Nullable(UUID),
+        thumbs Nullable(UInt8),
+        rated_at DateTime,
+        updated_at DateTime64(3)
+    ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY feedback_id""",
+    """CREATE TABLE trace_scores (
+        score_id UUID,
+        trace_id Nullable(UUID),
+        value Nullable(Decimal(5, 2)),
+        scored_at DateTime64(3)
+    ) ENGINE = MergeTree ORDER BY scored_at""",
+)
 
 
 def shape_of(engine: Engine) -> Shape:
-    return SHAPES["mariadb" if engine.dialect.name in {"mysql", "mariadb"} else engine.dialect.name]
+    name = engine.dialect.name
+    return SHAPES[{"mysql": "mariadb", "clickhousedb": "clickhouse"}.get(name, name)]
 
 
 # --- the rows -------------------------------------------------------------------------------
 
 
 def fill(engine: Engine, shape: Shape, seed: int = 23, conversations: int = 420) -> None:
-    """Create the shape's tables and fill them with its deterministic rows."""
+    """Create the shape's tables and fill them with its deterministic rows (on ClickHouse,
+    some of them inserted first in an earlier version)."""
     tables = shape.create(engine)
     rows = team_rows(shape, seed, conversations)
+    if shape.kind == "clickhouse":
+        for inserted in (earlier_versions(rows, shape, seed), rows):
+            with engine.connect() as conn:
+                for role, table in tables.items():
+                    if inserted[role]:
+                        clickhouse_insert(conn, table.name, inserted[role])
+        return
     with engine.begin() as conn:
         for role, table in tables.items():
             conn.execute(sa.insert(table), rows[role])
+
+
+def earlier_versions(
+    rows: dict[str, list[dict[str, Any]]], shape: Shape, seed: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Give ClickHouse's rows their version columns, and return the earlier version of some
+    of them, inserted before (an update, ReplacingMergeTree's way): a conversation whose model
+    and segment were filled in later, a thumb changed a few minutes after."""
+    rng = random.Random(seed + 1)
+    earlier: dict[str, list[dict[str, Any]]] = {role: [] for role in rows}
+    for row in rows["conversations"]:
+        row["version"] = 1
+        if row["model"] is not None and rng.random() < 0.15:
+            earlier["conversations"].append({**row, "model": None, "project": shape.segments[0]})
+            row["version"] = 2
+    for row in rows["feedback"]:
+        row["updated_at"] = row["rated_at"]
+        if rng.random() < 0.15:
+            flipped = 0 if row["thumbs"] == 1 else 1
+            earlier["feedback"].append({**row, "thumbs": flipped})
+            row["updated_at"] = row["rated_at"] + timedelta(minutes=rng.randrange(1, 30))
+    return earlier
 
 
 def team_rows(shape: Shape, seed: int, count: int) -> dict[str, list[dict[str, Any]]]:
@@ -382,84 +522,52 @@ def team_rows(shape: Shape, seed: int, count: int) -> dict[str, list[dict[str, A
     return {"conversations": conversations, "feedback": feedback, "evaluations": evaluations}
 
 
-# --- the truth, in plain SQL ------------------------------------------------------------------
+def arrive_late(engine: Engine, shape: Shape, day: datetime, count: int = 30) -> None:
+    """Ratings given on `day` (of a week already reported) to conversations 3 to 5 weeks
+    older, uploaded late."""
+    n, rng = shape.names, random.Random(day.toordinal())
+    with engine.connect() as conn:
+        old = (
+            conn.execute(
+                sa.text(
+                    f"SELECT c.{n.conv_id} FROM {shape.read(n.conversations, 'c')} "
+                    f"WHERE {shape.within(f'c.{n.conv_at}')} ORDER BY c.{n.conv_id}"
+                ),
+                shape.bounds(day - timedelta(weeks=5), day - timedelta(weeks=3)),
+            )
+            .scalars()
+            .all()
+        )
+    rows = []
+    for number in range(count):
+        at = day + timedelta(minutes=rng.randrange(24 * 60))
+        rows.append(
+            {
+                n.feedback_id: shape.make_id(rng, 50_000 + number),
+                n.feedback_conv: rng.choice(old),
+                n.feedback_value: shape.feedback_value(rng),
+                n.feedback_at: shape.stored_at(at),
+                **({"updated_at": at} if shape.kind == "clickhouse" else {}),
+            }
+        )
+    with engine.begin() as conn:
+        if shape.kind == "clickhouse":
+            clickhouse_insert(conn, n.feedback, rows)
+        else:
+            conn.execute(sa.table(n.feedback, *map(sa.column, rows[0])).insert(), rows)
 
 
-@dataclass(frozen=True)
-class Truth:
-    """What plain SQL says of one group of rows in one range."""
-
-    conversations: int = 0
-    feedback_total: int = 0
-    likes: int = 0
-    dislikes: int = 0
-    evaluations: int = 0
-    score_sum: float = 0.0
-
-    @property
-    def avg_score(self) -> float | None:
-        return self.score_sum / self.evaluations if self.evaluations else None
-
-
-def truth(
-    conn: Connection, shape: Shape, start: datetime, end: datetime, by: str | None
-) -> dict[Any, Truth]:
-    """{group: Truth} of the rows created in [start, end), grouped by their conversation's
-    `by` ("segment" or "model"; None: one group, None) through a plain join on its id."""
-    n = shape.names
-    group = {"segment": n.segment, "model": n.model}.get(by or "")
-    column = f"c.{group}" if group else "NULL"
-    grouped = f" GROUP BY {column}" if group else ""
-    bounds = {"s": shape.stored_at(start), "e": shape.stored_at(end)}
-    found: dict[Any, dict[str, Any]] = {}
-
-    def add(statement: str, fields: tuple[str, ...]) -> None:
-        for key, *values in conn.execute(sa.text(statement), bounds):
-            key = key.decode() if isinstance(key, bytes) else key
-            entry = found.setdefault(key, {})
-            for name, value in zip(fields, values, strict=True):
-                entry[name] = float(value or 0) if name == "score_sum" else int(value or 0)
-
-    add(
-        f"SELECT {column}, count(*) FROM {n.conversations} c "
-        f"WHERE c.{n.conv_at} >= :s AND c.{n.conv_at} < :e{grouped}",
-        ("conversations",),
-    )
-    add(
-        f"SELECT {column}, count(*), "
-        f"sum(CASE WHEN {shape.is_like} THEN 1 ELSE 0 END), "
-        f"sum(CASE WHEN {shape.is_dislike} THEN 1 ELSE 0 END) "
-        f"FROM {n.feedback} f LEFT JOIN {n.conversations} c ON c.{n.conv_id} = f.{n.feedback_conv} "
-        f"WHERE f.{n.feedback_at} >= :s AND f.{n.feedback_at} < :e{grouped}",
-        ("feedback_total", "likes", "dislikes"),
-    )
-    add(
-        f"SELECT {column}, count(e.{n.score}), sum(e.{n.score}) "
-        f"FROM {n.evaluations} e LEFT JOIN {n.conversations} c "
-        f"ON c.{n.conv_id} = e.{n.evaluation_conv} "
-        f"WHERE e.{n.evaluation_at} >= :s AND e.{n.evaluation_at} < :e{grouped}",
-        ("evaluations", "score_sum"),
-    )
-    return {key: Truth(**values) for key, values in found.items()}
-
-
-def late_ratings(conn: Connection, shape: Shape, start: datetime, end: datetime, days: int) -> int:
-    """Feedback rows of [start, end) whose conversation was created more than `days` days
-    before them: what a window of that width loses."""
-    n = shape.names
-    rated, made = f"f.{n.feedback_at}", f"c.{n.conv_at}"
-    later = {
-        "sqlite": f"{rated} - {made} > {days * 86_400_000}",
-        "postgresql": f"{rated} - {made} > interval '{days} days'",
-        "mariadb": f"{rated} > {made} + INTERVAL {days} DAY",
-    }[shape.kind]
-    return int(
+def change_thumbs(engine: Engine, shape: Shape, day: datetime, count: int = 10) -> None:
+    """Turn `count` thumbs given on `day` the other way, as a team updates a ClickHouse
+    ReplacingMergeTree: the row inserted again, with the new thumb and a newer version."""
+    assert shape.kind == "clickhouse"
+    with engine.connect() as conn:
         conn.execute(
             sa.text(
-                f"SELECT count(*) FROM {n.feedback} f JOIN {n.conversations} c "
-                f"ON c.{n.conv_id} = f.{n.feedback_conv} "
-                f"WHERE {rated} >= :s AND {rated} < :e AND {later}"
+                "INSERT INTO trace_feedback "
+                "SELECT feedback_id, trace_id, 1 - thumbs, rated_at, updated_at + INTERVAL 1 HOUR "
+                f"FROM trace_feedback FINAL WHERE {shape.within('rated_at')} "
+                f"AND thumbs IS NOT NULL ORDER BY feedback_id LIMIT {count}"
             ),
-            {"s": shape.stored_at(start), "e": shape.stored_at(end)},
-        ).scalar_one()
-    )
+            shape.bounds(day, day + timedelta(days=1)),
+        )

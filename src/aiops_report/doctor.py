@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.alert_rules import load_rules
 from aiops_report.analysis.insights import PartSupport, insights_support
+from aiops_report.data import clickhouse
 from aiops_report.data.census import (
     FEEDBACK_VALUES_SHOWN,
     feedback_values,
@@ -68,7 +69,11 @@ def database_findings(engine: Engine, settings: Settings) -> list[Finding]:
     for name, statement in missing_created_at_indexes(engine, tables).items():
         findings.append(Finding("warn", "no_index", {"table": name, "statement": statement}))
     if settings.keep_daily_totals:
-        findings += [_proof_finding(tables, role, settings) for role in ROLES]
+        uncounted = {}
+        if clickhouse.is_clickhouse(engine.dialect.name):
+            with engine.connect() as conn:
+                uncounted = clickhouse.uncounted_tables(conn, tables.tables())
+        findings += [_proof_finding(tables, role, settings, uncounted) for role in ROLES]
     now = datetime.now(settings.report_zone)
     try:
         findings += [
@@ -145,9 +150,14 @@ def _filter_finding(
     return Finding("warn" if census.rows and not census.kept else "ok", "filter", said)
 
 
-def _proof_finding(tables: ChatbotTables, role: TableRole, settings: Settings) -> Finding:
-    """How the kept totals of `role`'s table are proven current before each use."""
+def _proof_finding(
+    tables: ChatbotTables, role: TableRole, settings: Settings, uncounted: dict[str, str]
+) -> Finding:
+    """How the kept totals of `role`'s table are proven current before each use (not at all
+    for a ClickHouse table of `uncounted`: its engine's name)."""
     name = tables.table(role).name
+    if name in uncounted:
+        return Finding("ok", "proof_none", {"table": name, "engine": uncounted[name]})
     key = table_key(tables, role)
     if settings.kept_totals_proof == "counts":
         return Finding("ok", "proof_counts_set", {"table": name})

@@ -3,9 +3,11 @@ segment and model whatever the conversation's date, and only rows without a conv
 whose conversation has no value) are "(unknown)".
 
 On databases shaped like real teams' (team_shaped.py: UUIDs and timestamptz on PostgreSQL,
-TINYINT(1) thumbs and DECIMAL scores on MariaDB, millisecond epochs on SQLite), each number of
-the whole report, of every `by_segment` and `by_model` row and of every segment's own report
-is compared with hand-written SQL.
+TINYINT(1) thumbs and DECIMAL scores on MariaDB, millisecond epochs on SQLite; on ClickHouse
+zoned and bare DateTime64/DateTime, LowCardinality, UInt8 thumbs, Decimal(5, 2) scores and
+ReplacingMergeTree tables holding updates twice), each number of the whole report, of every
+`by_segment` and `by_model` row and of every segment's own report is compared with
+hand-written SQL.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from aiops_report.data.attribution import linked_rows
 from aiops_report.data.config import Settings
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import reflect_tables
+from aiops_report.doctor import database_findings
 from aiops_report.faces.cli import app
 from aiops_report.jobs import report_numbers
-from team_shaped import SEOUL, WEEK_START, Shape, Truth, fill, late_ratings, shape_of, truth
+from team_shaped import SEOUL, WEEK_START, Shape, arrive_late, change_thumbs, fill, shape_of
+from team_truth import Truth, held_twice, late_ratings, truth
 
 WEEK = Period.week_of(WEEK_START, SEOUL)
 COUNTS = ("conversations", "feedback_total", "likes", "dislikes", "evaluations")
@@ -35,8 +39,6 @@ COUNTS = ("conversations", "feedback_total", "likes", "dislikes", "evaluations")
 @pytest.fixture
 def team(engine: Engine, settings: Settings, tmp_path: Path) -> tuple[Shape, Settings]:
     """The team-shaped database of the engine's kind, and settings with its SCHEMA_FILE."""
-    if engine.dialect.name not in ("sqlite", "postgresql", "mysql", "mariadb"):
-        pytest.skip("the team shapes are of SQLite, PostgreSQL and MariaDB (ClickHouse: to do)")
     shape = shape_of(engine)
     fill(engine, shape)
     return shape, settings.model_copy(update={"schema_file": shape.schema_file(tmp_path)})
@@ -59,6 +61,8 @@ def test_the_report_and_its_breakdowns_match_plain_sql(engine: Engine, team: Any
     with engine.connect() as conn:
         # What a window of two days (the former attribution) loses is planted in the week.
         assert late_ratings(conn, shape, WEEK.start_at, WEEK.end_at, days=14) >= 20
+        # On ClickHouse, the updated conversations and thumbs are held twice (not merged).
+        assert all(held_twice(conn, shape).values())
         whole = {
             p: truth(conn, shape, p.start_at, p.end_at, None)[None] for p in (WEEK, WEEK.previous)
         }
@@ -108,8 +112,9 @@ def test_each_segments_report_matches_plain_sql_and_its_by_segment_row(
                 cid
                 for (cid,) in conn.execute(
                     sa.text(
-                        f"SELECT {shape.names.conv_id} FROM {shape.names.conversations} "
-                        f"WHERE {shape.names.segment} = :s"
+                        f"SELECT c.{shape.names.conv_id} "
+                        f"FROM {shape.read(shape.names.conversations, 'c')} "
+                        f"WHERE c.{shape.names.segment} = :s"
                     ),
                     {"s": segment},
                 )
@@ -117,6 +122,58 @@ def test_each_segments_report_matches_plain_sql_and_its_by_segment_row(
         assert_truth(row_of[segment], _truth_of(numbers.current), segment)
         worst = numbers.lowest_scored + numbers.disliked
         assert worst and all(excerpt.conversation_id in ids for excerpt in worst), segment
+
+
+def test_ratings_uploaded_late_into_a_reported_week_count_as_plain_sql_counts_them(
+    engine: Engine, team: Any
+) -> None:
+    """The first report keeps the week's settled days; ratings of old conversations uploaded
+    late into its Wednesday (and on ClickHouse, Friday's thumbs changed by inserting their
+    rows again) are in the next report."""
+    shape, settings = team
+    before = report_numbers(engine, settings, WEEK)
+    wednesday, friday = WEEK.day_ranges()[2][0], WEEK.day_ranges()[4][0]
+
+    arrive_late(engine, shape, wednesday)
+    if shape.kind == "clickhouse":
+        change_thumbs(engine, shape, friday)
+
+    numbers = report_numbers(engine, settings, WEEK)
+    assert numbers.current.feedback_total == before.current.feedback_total + 30
+    with engine.connect() as conn:
+        assert_truth(
+            numbers.current, truth(conn, shape, WEEK.start_at, WEEK.end_at, None)[None], "current"
+        )
+        for day, (start, end) in zip(numbers.daily, WEEK.day_ranges(), strict=True):
+            assert_truth(day, truth(conn, shape, start, end, None).get(None, Truth()), day.date)
+        by_segment = truth(conn, shape, WEEK.start_at, WEEK.end_at, "segment")
+    assert numbers.insights is not None
+    found = {row.segment: row for row in numbers.insights.by_segment}
+    assert set(found) == {group_name(key) for key in by_segment}
+    for key, expected in by_segment.items():
+        assert_truth(found[group_name(key)], expected, key)
+
+
+def test_the_doctor_says_which_tables_keep_no_totals(engine: Engine, team: Any) -> None:
+    """A ClickHouse ReplacingMergeTree table's days are read for each report (no count of
+    rows sees an update there); every other table's kept totals are proven current."""
+    shape, settings = team
+    proofs = {
+        finding.values["table"]: finding.line("en")
+        for finding in database_findings(engine, settings)
+        if finding.key.startswith("proof")
+    }
+
+    assert len(proofs) == 3
+    unproven = {table for table, line in proofs.items() if "proven current" not in line}
+    assert unproven == set(shape.replacing)
+    for table in unproven:
+        assert proofs[table] == (
+            f"no kept totals are used while {table} is a ClickHouse ReplacingMergeTree table: "
+            "every day is read for each report (only a plain MergeTree's rows are counted: a "
+            "ReplacingMergeTree holds an update as the row inserted again until a merge, and a "
+            "view may read such tables, so no count of rows tells a change)"
+        )
 
 
 def _truth_of(metrics: Any) -> Truth:
@@ -170,12 +227,14 @@ def test_linked_rows_give_each_row_its_conversations_columns(engine: Engine, tea
                 (_text(s), _text(m)): c
                 for s, m, c in conn.execute(
                     sa.text(
-                        f"SELECT c.{n.segment}, c.{n.model}, count(*) FROM {n.feedback} f "
-                        f"LEFT JOIN {n.conversations} c ON c.{n.conv_id} = f.{n.feedback_conv} "
-                        f"WHERE f.{n.feedback_at} >= :s AND f.{n.feedback_at} < :e "
+                        f"SELECT c.{n.segment}, c.{n.model}, count(*) "
+                        f"FROM {shape.read(n.feedback, 'f')} "
+                        f"LEFT JOIN {shape.read(n.conversations, 'c')} "
+                        f"ON c.{n.conv_id} = f.{n.feedback_conv} "
+                        f"WHERE {shape.within(f'f.{n.feedback_at}')} "
                         f"GROUP BY c.{n.segment}, c.{n.model}"
                     ),
-                    {"s": shape.stored_at(start), "e": shape.stored_at(end)},
+                    shape.bounds(start, end),
                 )
             }
         assert got == expected, start

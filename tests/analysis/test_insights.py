@@ -14,7 +14,7 @@ from scipy.stats import binomtest, ttest_ind
 from sqlalchemy.engine import Engine
 from statsmodels.stats import proportion
 
-from aiops_report.analysis import insight_reads
+from aiops_report.analysis import theme_reads
 from aiops_report.analysis.insight_parts import Insights
 from aiops_report.analysis.insights import PartSupport, compute_insights, insights_support
 from aiops_report.analysis.metrics import compute
@@ -692,7 +692,7 @@ def test_themes_read_every_day_of_a_busy_week(
 ) -> None:
     """A week with more complaints than the themes read: each day gives its share, so that
     Monday's complaints are not crowded out by Sunday's."""
-    monkeypatch.setattr(insight_reads, "THEME_TEXT_LIMIT", 14)  # 2 texts a day
+    monkeypatch.setattr(theme_reads, "THEME_TEXT_LIMIT", 14)  # 2 texts a day
     rows = Rows()
     new_id = ids()
     complaints = [(WEEK.days[0], "배송이 느려요")] * 2 + [(WEEK.days[6], "환불이 안 돼요")] * 20

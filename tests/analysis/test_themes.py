@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from aiops_report.analysis.themes import Theme, terms_of, top_themes
+from aiops_report.analysis.themes import Analysed, Theme, terms_of, top_themes
+
+
+def analysed(texts: list[str]) -> list[Analysed]:
+    return list(zip(texts, terms_of(texts), strict=True))
 
 
 def test_terms_are_nouns_and_lower_cased_latin_words() -> None:
@@ -110,7 +114,7 @@ def test_top_themes_count_each_term_once_per_text() -> None:
     ]  # the repeated text counts again: each comment is one complaint
     previous = ["환불 규정", "상담원 연결이 안 돼요"]
 
-    themes = top_themes(current, previous, limit=3, examples=2)
+    themes = top_themes(analysed(current), analysed(previous), limit=3, examples=2)
 
     assert themes[0] == Theme(
         "환불",
@@ -122,9 +126,9 @@ def test_top_themes_count_each_term_once_per_text() -> None:
         ("기간", 3, 0),
         ("policy", 2, 0),
     ]
-    english = {t.term: t.count for t in top_themes(current, previous)}
+    english = {t.term: t.count for t in top_themes(analysed(current), analysed(previous))}
     assert english["refund"] == 2 and english["policy"] == 2
 
 
 def test_no_texts_no_themes() -> None:
-    assert top_themes([], ["환불 규정"]) == []
+    assert top_themes([], analysed(["환불 규정"])) == []

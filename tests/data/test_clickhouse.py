@@ -344,3 +344,22 @@ def test_cancel_running_kills_a_clickhouse_statement(clickhouse_db: str, tmp_pat
     assert not thread.is_alive() and time.monotonic() - started < 15
     assert stopped and "QUERY_WAS_CANCELLED" in stopped[0]
     engine.dispose()
+
+
+def test_a_cte_read_twice_is_computed_once_on_clickhouse(
+    clickhouse_db: str, tmp_path: Path
+) -> None:
+    """ClickHouse runs a CTE's query again at each reference unless it is MATERIALIZED: a
+    random value read through two references is one value only when computed once."""
+    settings = load_settings(
+        database_url=clickhouse_db, state_database_url=sqlite_url(tmp_path / "state.db")
+    )
+    engine = make_engine(settings)
+    drawn = sa.select(sa.func.rand64().label("value")).cte("drawn")
+    first, second = drawn.alias("first"), drawn.alias("second")
+    same = first.outerjoin(second, first.c.value == second.c.value)
+    query = sa.select(sa.func.count(second.c.value)).select_from(same)
+
+    with engine.connect() as conn:
+        assert [conn.execute(query).scalar_one() for _ in range(3)] == [1, 1, 1]
+    engine.dispose()

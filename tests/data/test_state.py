@@ -37,9 +37,13 @@ def table_names(engine: Engine) -> set[str]:
 @pytest.fixture
 def reader_url(db_url: str, engine: Engine, settings: Settings) -> Iterator[str]:
     """The demo chatbot database, and a URL of it for a user granted only SELECT on its
-    three tables."""
+    three tables (ClickHouse in process has no users: a session of `readonly = 2`, which a
+    read-only user's profile gives, reads and sets settings but writes nothing)."""
     fill_demo_data(engine, settings, weeks=3, per_day=15, now=NOW)
     url = make_url(db_url)
+    if url.get_backend_name() == "clickhousedb":
+        yield url.update_query_dict({"readonly": "2"}).render_as_string(hide_password=False)
+        return
     if url.get_backend_name() == "postgresql":
         statements = [
             f"DROP ROLE IF EXISTS {READER}",
@@ -72,7 +76,7 @@ def reader_url(db_url: str, engine: Engine, settings: Settings) -> Iterator[str]
             administer(db_url, statement)
 
 
-@pytest.mark.parametrize("db_url", ["postgresql", "mariadb"], indirect=True)
+@pytest.mark.parametrize("db_url", ["postgresql", "mariadb", "clickhouse"], indirect=True)
 def test_run_weekly_through_a_select_only_user_delivers_once_and_writes_nothing_there(
     reader_url: str, engine: Engine, slack_server: SlackServer, tmp_path: Path
 ) -> None:
@@ -167,3 +171,29 @@ def test_the_state_database_keeps_totals_that_the_next_report_proves_current(
     before, after = json.loads(first.stdout), json.loads(second.stdout)
     assert after["current"]["dislikes"] == before["current"]["dislikes"] + 1
     assert date.fromisoformat(after["period"]["start"]) == date(2026, 11, 16)
+
+
+@pytest.mark.parametrize("db_url", ["clickhouse"], indirect=True)
+def test_a_clickhouse_user_that_may_not_set_settings_is_told_what_it_needs(
+    reader_url: str, tmp_path: Path
+) -> None:
+    """`readonly = 1` refuses the session settings that make ClickHouse's numbers those of
+    PostgreSQL: one line says so and what the user needs, readonly = 2."""
+    refusing = make_url(reader_url).update_query_dict({"readonly": "1"})
+
+    result = run(
+        "generate",
+        "--week",
+        "2026-11-16",
+        "--json",
+        DATABASE_URL=refusing.render_as_string(hide_password=False),
+        STATE_DATABASE_URL=f"sqlite:///{tmp_path / 'state.db'}",
+    )
+
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "Cannot modify 'join_use_nulls' setting in readonly mode" in line
+    assert line.endswith(
+        "a user of readonly = 1 may not take the settings the report's numbers need: give it "
+        "readonly = 2 (it still only reads)"
+    )

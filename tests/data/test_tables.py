@@ -67,6 +67,20 @@ def test_a_table_without_created_at_index_gets_a_fix(engine: Engine, settings: S
     )
 
 
+def test_a_view_gets_no_index_fix(
+    engine: Engine, settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    """A view has no index of its own (the tables it reads have theirs): no fix for it."""
+    create_schema(engine, settings)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE VIEW thumbs AS SELECT * FROM feedback_log")
+    schema = tmp_path / "schema.toml"
+    schema.write_text('[feedback]\ntable = "thumbs"\n', encoding="utf-8")
+    viewed = load_settings(database_url=db_url, schema_file=schema)
+
+    assert missing_created_at_indexes(engine, reflect_tables(engine, viewed)) == {}
+
+
 def test_missing_table_is_named(engine: Engine, settings: Settings) -> None:
     with pytest.raises(MissingTable, match=r"'conversation_log' does not exist.*init-db"):
         reflect_tables(engine, settings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Sums of floating-point scores differ in their last bits between databases (summation
@@ -67,13 +67,23 @@ def change_between(current: float | None, previous: float | None, name: str) -> 
 def percentile_cont(histogram: Iterable[tuple[float, int]], fraction: float) -> float | None:
     """PostgreSQL's percentile_cont over values given as (value, how often) pairs (a value
     may come in several pairs: each day's counts of a period)."""
+    return percentiles_cont(histogram, [fraction])[0]
+
+
+def percentiles_cont(
+    histogram: Iterable[tuple[float, int]], fractions: Sequence[float]
+) -> list[float | None]:
+    """`percentile_cont` of each of `fractions`, the pairs merged and sorted once."""
     counts: dict[float, int] = defaultdict(int)
     for value, count in histogram:
         counts[float(value)] += count
     pairs = sorted((value, count) for value, count in counts.items() if count)
     total = sum(count for _, count in pairs)
-    if total == 0:
-        return None
+    return [_percentile(pairs, total, fraction) if total else None for fraction in fractions]
+
+
+def _percentile(pairs: list[tuple[float, int]], total: int, fraction: float) -> float:
+    """The percentile of (value, count) pairs in ascending order of value, `total` counts."""
     position = fraction * (total - 1)
     lower_rank = math.floor(position)
     lower = upper = None

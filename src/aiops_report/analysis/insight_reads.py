@@ -1,5 +1,6 @@
 """The database reads of the insights of one period: per-day counts over the weeks the
-change tests and anomalies compare, per-model and per-segment aggregates, the agreement of users and
+change tests and anomalies compare (with the groups the breakdowns by model and segment and
+the explain split sum), distinct users per model and segment, the agreement of users and
 evaluator, and the complaint texts the themes are made of."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aiops_report.analysis.formulas import mean, satisfaction
-from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
+from aiops_report.analysis.insight_parts import Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
-from aiops_report.analysis.themes import Theme, top_themes
+from aiops_report.analysis.theme_reads import complaint_themes, day_share, day_texts
+from aiops_report.analysis.themes import Theme
 from aiops_report.data.attribution import LinkedRows, linked_rows
 from aiops_report.data.column_values import exact_text
 from aiops_report.data.daily import DayTotals, period_days
@@ -25,11 +27,6 @@ from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
 
 BASELINE_WEEKS = 8
 DISAGREEMENTS = 10
-THEMES = 10
-THEME_EXAMPLES = 3
-# Texts per source (comments, reasons) and period read for the themes, spread over its days:
-# enough for the terms that recur, and the analyser takes about 0.4 ms a text.
-THEME_TEXT_LIMIT = 2000
 # A mean of scores compared with the threshold: sums of floats differ in their last bits
 # between databases (formulas.SCORE_DECIMALS), so a mean of exactly 5.0 must not read 4.99...
 SCORE_TOLERANCE = 1e-9
@@ -90,6 +87,9 @@ class DailyCounts:
 
     whole: dict[date, DayCounts]
     cut: dict[date, DayCounts]
+    # The period's and the previous period's days summed, with their groups (daily.py).
+    current: DayTotals = field(default_factory=DayTotals)
+    previous: DayTotals = field(default_factory=DayTotals)
 
     def total(self, period: Period) -> DayCounts:
         """The counts of `period`, its cut day up to the cut."""
@@ -145,109 +145,10 @@ class InsightsReader:
             for p, each in ((span, span_days), (previous, previous_days))
             if p.cut_day
         }
-        return DailyCounts(whole, cut)
+        current = span_days[len(span_days) - len(self.period.days) :]  # the span ends with it
+        return DailyCounts(whole, cut, _summed(current), _summed(previous_days))
 
     # --- by model -------------------------------------------------------------------------
-
-    def _per_conversation(
-        self, part: str, role: TableRole, *aggregates: sa.ColumnElement[Any]
-    ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by their conversation's `part`
-        (`model`, `segment`): a row belongs to its conversation whatever the conversation's
-        date; a row without a conversation, or whose conversation has no value, is unknown
-        (attribution.linked_rows), so that the groups sum to the whole."""
-        rows = self._rows(role, parts=(part,))
-        group = rows.conversation[part]
-        return self._grouped(rows.select(group, *aggregates).group_by(group))
-
-    def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
-        """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
-        grouped: dict[str, tuple[Any, ...]] = {}
-        for name, *values in self.conn.execute(query):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            previous = grouped.get(key, (0,) * len(values))
-            grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
-        return grouped
-
-    def model_latencies(self) -> dict[str, list[tuple[float, int]]]:
-        """Per model: how often each latency_ms occurs ({} without the column)."""
-        conv = self.tables.conversations
-        if "latency_ms" not in conv.c:
-            return {}
-        model, latency = self._text(conv.c.model), conv.c.latency_ms
-        histograms: dict[str, list[tuple[float, int]]] = {}
-        for name, value, count in self.conn.execute(
-            self._rows("conversations")
-            .select(model, latency, sa.func.count())
-            .where(latency.is_not(None))
-            .group_by(model, latency)
-        ):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            histograms.setdefault(key, []).append((float(value), int(count)))
-        return histograms
-
-    def model_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: conversations, distinct users, prompt and completion tokens."""
-        conv = self.tables.conversations
-        zero = sa.literal(0)
-        return self._per_conversation(
-            "model",
-            "conversations",
-            sa.func.count(),
-            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if "user_id" in conv.c else zero,
-            *[
-                sa.func.sum(sa.func.coalesce(conv.c[c], 0)) if c in conv.c else zero
-                for c in ("prompt_tokens", "completion_tokens")
-            ],
-        )
-
-    def model_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "model",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def model_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "model", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
-
-    # --- by segment -----------------------------------------------------------------------
-
-    def segment_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: conversations and distinct users."""
-        conv = self.tables.conversations
-        users = (
-            sa.func.count(sa.distinct(self._text(conv.c.user_id)))
-            if "user_id" in conv.c
-            else sa.literal(0)
-        )
-        return self._per_conversation("segment", "conversations", sa.func.count(), users)
-
-    def segment_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "segment",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def segment_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "segment", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
 
     # --- agreement ------------------------------------------------------------------------
 
@@ -416,70 +317,22 @@ class InsightsReader:
 
     # --- themes ---------------------------------------------------------------------------
 
-    def _complaint_texts(self, period: Period) -> list[str]:
-        """Dislike comments, then reasons of disliked or low-scored conversations: of each
-        day, the last first, its newest texts up to its share of THEME_TEXT_LIMIT (a busy
-        week's newest texts alone would all be Sunday evening's)."""
-        tables = self.tables
-        fb, ev = tables.feedback, tables.evaluations
-        dislike = tables.feedback_is("dislike")
-        queries: list[tuple[TableRole, sa.Select[Any]]] = []
-        if "comment" in fb.c:
-            queries.append(
-                ("feedback", sa.select(fb.c.comment).where(dislike, fb.c.comment.is_not(None)))
-            )
-        if "reason" in ev.c:
-            low = tables.score() < self.threshold
-            if "conversation_id" in ev.c and "conversation_id" in fb.c:
-                # One set for all the days (a CTE referenced by each day's SELECT).
-                disliked = (
-                    self._rows("feedback", period)
-                    .select(fb.c.conversation_id)
-                    .where(dislike)
-                    .cte(tables.query_name("disliked"))
-                )
-                low = sa.or_(low, ev.c.conversation_id.in_(sa.select(disliked.c.conversation_id)))
-            queries.append(
-                ("evaluations", sa.select(ev.c.reason).where(ev.c.reason.is_not(None), low))
-            )
-        days = period.day_ranges()[::-1]
-        per_day = -(-THEME_TEXT_LIMIT // len(days))
-        texts = []
-        for role, query in queries:
-            created_at = tables.created_at(role).column
-            each_day = [
-                sa.select(
-                    linked_rows(tables, role, start, end)
-                    .narrow(
-                        query.add_columns(
-                            sa.literal(i, sa.Integer()).label("day"), created_at.label("at")
-                        )
-                    )
-                    .order_by(created_at.desc())
-                    .limit(per_day)
-                    .subquery(tables.query_name(f"day_{i}"))
-                )
-                for i, (start, end) in enumerate(days)
-            ]
-            # A UNION ALL keeps no order (ClickHouse runs its SELECTs at once): the days, the
-            # newest first, are put in order, so that every database gives the same examples.
-            union = sa.union_all(*each_day).subquery(tables.query_name("texts"))
-            ordered = sa.select(union.c[0]).order_by(union.c.day, union.c.at.desc())
-            texts += [text for (text,) in self.conn.execute(ordered)]
-        return [text.strip() for text in texts if text and text.strip()]
-
     def complaint_texts(self) -> None:
         """Read the texts the themes are made of, and leave them."""
-        self._complaint_texts(self.period)
-        self._complaint_texts(self.period.previous)
+        for period in (self.period, self.period.previous):
+            day_texts(
+                self.conn, self.tables, self.threshold, period.day_ranges(), day_share(period)
+            )
 
     def themes(self) -> list[Theme]:
-        return top_themes(
-            self._complaint_texts(self.period),
-            self._complaint_texts(self.period.previous),
-            limit=THEMES,
-            examples=THEME_EXAMPLES,
-        )
+        return complaint_themes(self.conn, self.tables, self.period, self.threshold, self.store)
+
+
+def _summed(days: list[DayTotals]) -> DayTotals:
+    total = DayTotals()
+    for day in days:
+        total.add(day)
+    return total
 
 
 def _as_str(value: Any) -> str:

@@ -21,13 +21,14 @@ from aiops_report.analysis.formulas import (
     Change,
     change_between,
     mean,
-    percentile_cont,
+    percentiles_cont,
     satisfaction,
 )
 from aiops_report.analysis.insight_parts import Insights
+from aiops_report.analysis.users import period_users
 from aiops_report.data.attribution import linked_rows
 from aiops_report.data.column_values import exact_text
-from aiops_report.data.daily import DayTotals, per_range, period_days
+from aiops_report.data.daily import DayTotals, period_days
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import TableRole
@@ -300,6 +301,7 @@ def period_metrics(
     t: DayTotals, features: frozenset[str], unique_users: int | None = None
 ) -> PeriodMetrics:
     """The headline metrics of the totals of a day or a period (docs/metrics.md's definitions)."""
+    p50, p95 = percentiles_cont(t.latencies, [0.5, 0.95]) if "latency" in features else [None] * 2
     return PeriodMetrics(
         conversations=t.conversations,
         unique_users=unique_users,
@@ -309,8 +311,8 @@ def period_metrics(
         satisfaction_rate=satisfaction(t.likes, t.dislikes),
         evaluations=t.evaluations,
         avg_score=mean(t.score_sum, t.evaluations),
-        latency_p50_ms=percentile_cont(t.latencies, 0.5) if "latency" in features else None,
-        latency_p95_ms=percentile_cont(t.latencies, 0.95) if "latency" in features else None,
+        latency_p50_ms=p50,
+        latency_p95_ms=p95,
         total_tokens=t.tokens if "tokens" in features else None,
     )
 
@@ -396,23 +398,9 @@ class MetricsReader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _halves(self) -> list[tuple[datetime, datetime]]:
-        """[start, end) of the previous period and of the period (cut ones end at `through`)."""
-        return [(p.start_at, p.end_at) for p in (self.period.previous, self.period)]
-
     def unique_users(self) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""
-        if not self.tables.has("conversations", "user_id"):
-            return None
-        user_id = self._text(self.tables.conversations.c.user_id)
-        previous, current = per_range(
-            self.conn,
-            self.tables,
-            "conversations",
-            self._halves(),
-            sa.func.count(sa.distinct(user_id)),
-        )
-        return int(previous[0][0]), int(current[0][0])
+        return period_users(self.conn, self.tables, self.period, breakdowns=False).headline
 
     # --- the conversations worth a look ---------------------------------------------------
 

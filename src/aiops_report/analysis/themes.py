@@ -29,8 +29,9 @@ denies:
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 # without it, this module still gives the Theme type, and the report leaves the themes out
 # (insights.py asks `extras.installed("themes")`).
 
+# The version of the rules below: raise it when a text's terms change, so that the terms kept
+# of settled days (theme_reads.py) are analysed again.
+TERMS_FORMAT = 1
 NOUN_TAGS = frozenset({"NNG", "NNP"})
 NEGATIVE_PREFIXES = frozenset({"부", "불", "비", "미", "무"})
 # What negates a predicate (the adverbs 안 and 못 before it, the auxiliaries 않다 and 못하다
@@ -73,6 +77,9 @@ STOP_WORDS = (
 )
 
 
+Analysed = tuple[str, Collection[str]]  # a text and its terms
+
+
 @dataclass(frozen=True)
 class Theme:
     """A term, in how many texts of the period and of the previous one, with examples."""
@@ -92,6 +99,12 @@ def _kiwi() -> Kiwi:
     from kiwipiepy import Kiwi
 
     return Kiwi(load_typo_dict=False, load_multi_dict=False, load_default_dict=False)
+
+
+def analysis_version() -> str:
+    """What a text's terms depend on besides the text: these rules and the analyser's version
+    (read from its metadata: the analyser is not imported)."""
+    return f"terms v{TERMS_FORMAT} kiwipiepy {importlib.metadata.version('kiwipiepy')}"
 
 
 def terms_of(texts: Sequence[str]) -> list[set[str]]:
@@ -236,26 +249,22 @@ def _terms(tokens: Sequence[Token]) -> set[str]:
 
 
 def top_themes(
-    current: Sequence[str], previous: Sequence[str], *, limit: int = 10, examples: int = 3
+    current: Sequence[Analysed], previous: Sequence[Analysed], *, limit: int = 10, examples: int = 3
 ) -> list[Theme]:
     """The `limit` terms found in most `current` texts (ties: the larger rise since the
     previous period first, then alphabetical order).
 
-    `examples` are the first distinct texts (in the given order) holding the term.
+    Each text comes with its terms (`terms_of`); `examples` are the first distinct texts (in
+    the given order) holding the term.
     """
-    if not current:
-        return []  # nothing to count: the previous texts need no analysis either
-    current_terms = terms_of(current)
-    counts = Counter(term for found in current_terms for term in found)
-    previous_counts = Counter(term for found in terms_of(previous) for term in found)
+    counts = Counter(term for _, found in current for term in found)
+    previous_counts = Counter(term for _, found in previous for term in found)
     top = sorted(counts.items(), key=lambda item: (-item[1], previous_counts[item[0]], item[0]))[
         :limit
     ]
     themes = []
     for term, count in top:
-        holding = [
-            text for text, found in zip(current, current_terms, strict=True) if term in found
-        ]
+        holding = [text for text, found in current if term in found]
         themes.append(
             Theme(term, count, previous_counts[term], list(dict.fromkeys(holding))[:examples])
         )

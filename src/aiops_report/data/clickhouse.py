@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,12 @@ from sqlalchemy.engine import Engine
 DIALECT = "clickhousedb"
 TAG = "aiops_query_tag"  # the connection's info key of its statement's tag
 TIMEOUT_CODE = 159  # TIMEOUT_EXCEEDED: max_execution_time stopped the query
+MATERIALIZED = "enable_materialized_cte"  # the setting that allows `WITH x AS MATERIALIZED`
+CTE_DEFINITION = re.compile(r" AS \n\(")  # how SQLAlchemy writes a CTE: `x` AS \n(SELECT …)
+SETTINGS_REFUSED = (
+    "a user of readonly = 1 may not take the settings the report's numbers need: give it "
+    "readonly = 2 (it still only reads)"
+)
 STATE_NEEDED = (
     "DATABASE_URL is a ClickHouse database, which the report only reads: set "
     "STATE_DATABASE_URL to a SQLite or PostgreSQL database for the delivery ledger and the "
@@ -80,13 +87,17 @@ def timed_out(orig: BaseException | None) -> bool:
 
 
 def error_line(orig: BaseException | None) -> str:
-    """ClickHouse's reason in one line, without its stack trace and version trailer."""
+    """ClickHouse's reason in one line, without its stack trace and version trailer (and
+    what to do when a read-only user refuses the session settings)."""
     text = str(orig or "").strip()
     match = re.search(
         r"Code: \d+\. DB::Exception: (.*?)(?: \(\w+\))?(?: \(version [^)]*\))?$",
         text.splitlines()[0] if text else "",
     )
-    return match[1] if match else (text.splitlines()[0] if text else "")
+    line = match[1] if match else (text.splitlines()[0] if text else "")
+    if "setting in readonly mode" in line:
+        line = f"{line.rstrip('.')}: {SETTINGS_REFUSED}"
+    return line
 
 
 def table_engine(order_by: str = "created_at", *, replacing: bool = False) -> Any:
@@ -126,6 +137,29 @@ def column(generic: sa.Column[Any], zone: str | None = None) -> sa.Column[Any]:
     return sa.Column(generic.name, chosen)
 
 
+# Engines whose rows no merge changes: a count of a day's rows sees each row added or deleted.
+COUNTED_ENGINES = frozenset(
+    {"MergeTree", "ReplicatedMergeTree", "SharedMergeTree", "Memory", "Log", "TinyLog"}
+)
+
+
+def uncounted_tables(conn: sa.Connection, tables: Sequence[sa.Table]) -> dict[str, str]:
+    """Those of `tables` whose kept totals no count of rows proves current: a table of the
+    ReplacingMergeTree family holds an update as the row inserted again until a merge
+    removes the older one, so the day's count read FINAL is the same before and after the
+    update; a view, or any other engine, may read such a table. {name: engine}."""
+    found = {}
+    for table in tables:
+        database = "currentDatabase()" if table.schema is None else ":database"
+        engine = conn.execute(
+            sa.text(f"SELECT engine FROM system.tables WHERE database = {database} AND name = :t"),
+            {"t": table.name, "database": table.schema},
+        ).scalar()
+        if engine not in COUNTED_ENGINES:
+            found[table.name] = str(engine)
+    return found
+
+
 def sorted_by_time(engine: Engine, table: str, column: str) -> bool:
     """Whether `column` leads the table's sorting key, or a minmax skip index covers it."""
     with engine.connect() as conn:
@@ -153,6 +187,31 @@ def skip_index_statement(table: str, column: str) -> str:
     index = f"`ix_{table}_{column}`"
     add = f"ADD INDEX {index} `{column}` TYPE minmax"
     return f"ALTER TABLE `{table}` {add}, MATERIALIZE INDEX {index};"
+
+
+def materialize_on_connect(dbapi_connection: Any, record: Any) -> None:
+    """On a new connection, turn on materialized CTEs where the server has them (the engine
+    in process, ClickHouse 26.x, does), and mark the connection for `materialize_ctes`."""
+    client = dbapi_connection.client
+    if client.command(f"SELECT count() FROM system.settings WHERE name = '{MATERIALIZED}'"):
+        client.set_client_setting(MATERIALIZED, 1)
+        record.info[MATERIALIZED] = True
+
+
+def materialize_ctes(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """A statement whose CTEs ClickHouse computes once each (`AS MATERIALIZED`), however
+    often it reads them: ClickHouse otherwise puts a CTE's query in place of each reference
+    and runs it again there (a CTE read by an IN and three joins, four times)."""
+    if not conn.connection.info.get(MATERIALIZED):
+        return statement, parameters
+    if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        return statement, parameters
+    statement = CTE_DEFINITION.sub(" AS MATERIALIZED (", statement)
+    if context is not None:
+        context.statement = statement  # the dialect compares the two
+    return statement, parameters
 
 
 def tag_statement(

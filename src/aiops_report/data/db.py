@@ -129,6 +129,9 @@ def _engine(
         raise ConfigError(f"{setting} cannot be used: {exc}") from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _add_sqlite_functions)
+    if clickhouse.is_clickhouse(engine.dialect.name):
+        sa.event.listen(engine, "connect", clickhouse.materialize_on_connect)
+        sa.event.listen(engine, "before_cursor_execute", clickhouse.materialize_ctes, retval=True)
     engine.connect_timeout = limits.connect  # type: ignore[attr-defined]  # read by the error
     limit_statements(engine, limits.statement)
     track_statements(engine)

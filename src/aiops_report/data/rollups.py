@@ -10,7 +10,11 @@ watermarks.py, which reads only the rows added since); else by its row counts (`
 day through the `created_at` index, compared with the counts kept). A day that gained rows
 since (late feedback, a nightly judge, a backfill) is read again and kept anew; a day that lost
 rows too, where it is counted. Rows changed in place (and, under a watermark, rows deleted)
-need `aiops-report forget-totals`.
+need `aiops-report forget-totals`. On ClickHouse, where an update is a row inserted again (the
+ReplacingMergeTree family) no count proves a day: its days are read again for each report.
+The same row keeps, once a report's themes asked for them, the day's complaint texts with
+their terms (analysis/theme_reads.py): proven current with the totals, dropped when the
+totals are read again, so that only days not seen yet are analysed.
 When the table cannot be created or written (a read-only database user), every day is read
 live and a warning says so once.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -38,7 +42,7 @@ log = logging.getLogger(__name__)
 
 TABLE_NAME = "report_daily_totals"
 SETTLED_AFTER = timedelta(days=1)
-FORMAT = 2  # the version of what a row holds: rows of another version are not used
+FORMAT = 3  # the version of what a row holds: rows of another version are not used
 SOURCE_LENGTH = 255
 ROW_COUNTS_LENGTH = 100
 
@@ -58,13 +62,18 @@ report_daily_totals = sa.Table(
     # Each table's highest id when the day was last read or proven current, as JSON
     # ([9120, 4410, null]: null for a table without an increasing key, which is counted).
     sa.Column("watermarks", sa.String(ROW_COUNTS_LENGTH), nullable=True),
+    # The day's complaint texts and their terms, as JSON (theme_reads.py); NULL until a
+    # report's themes need them, and again whenever the totals are read anew.
+    sa.Column("terms", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")),
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
 
 Totals = dict[str, Any]  # one day's totals as JSON-ready values (daily.DayTotals.to_json)
+Terms = dict[str, Any]  # one day's complaint texts and their terms, JSON-ready (theme_reads)
 RowCounts = list[int]  # the rows of each table in one day
 Marks = list[int | None]  # each table's highest id; None: the table is counted
+ADDED_COLUMNS = ("row_counts", "watermarks", "terms")  # columns later versions added
 TABLES = 3  # conversations, feedback, evaluations (mapping.ROLES' order)
 
 
@@ -79,6 +88,11 @@ class LiveDays(Protocol):
     def added_row_cost(self) -> float:
         """What reading one added row by its key costs, in rows counted through the
         created_at index: which proof is cheaper for a table (watermarks.ADDED_ROW_COST)."""
+        ...
+
+    def provable(self) -> bool:
+        """Whether the tables' watermarks and counts can prove kept days current (not where
+        an update is a row inserted again: clickhouse.uncounted_tables)."""
         ...
 
     def marks(self) -> Marks:
@@ -144,6 +158,7 @@ class DailyTotalsStore:
         self.watermarks = watermarks  # False: every table is counted (KEPT_TOTALS_PROOF)
         self.usable: bool | None = None  # None: not tried yet
         self._proven: set[tuple[str, date]] = set()  # kept days proven current
+        self.days_analysed = 0  # days whose terms `terms` had analysed (not kept, or stale)
 
     def totals(
         self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
@@ -174,8 +189,40 @@ class DailyTotalsStore:
         if missing:
             self._save(source, dict(zip(missing, live.read(missing), strict=True)), marks)
 
+    def terms(
+        self,
+        source: str,
+        days: Sequence[date],
+        zone: ZoneInfo,
+        live: LiveDays,
+        fits: Callable[[Terms], bool],
+        analyse: Callable[[list[date]], list[Terms]],
+    ) -> list[Terms]:
+        """The terms of each of `days`: kept ones that are current and `fit` what is asked,
+        the others from `analyse`.
+
+        The days analysed whose kept totals are current keep their terms beside them.
+        """
+        settled = settled_days(days, zone)
+        ready = bool(settled) and self._ready()
+        current = self._current(source, settled, live, self._marks(live)) if ready else set()
+        # Before the texts are read: a day kept anew since (by another process, from rows
+        # read later than these texts) does not take them.
+        started = datetime.now(UTC).replace(tzinfo=None)
+        kept = {
+            day: terms
+            for day, terms in self._load_terms(source, sorted(current)).items()
+            if fits(terms)
+        }
+        missing = [day for day in days if day not in kept]
+        analysed = dict(zip(missing, analyse(missing), strict=True)) if missing else {}
+        self.days_analysed += len(missing)
+        self._save_terms(source, {d: analysed[d] for d in current if d in analysed}, started)
+        return [kept[day] if day in kept else analysed[day] for day in days]
+
     def forget(self, since: date) -> int:
-        """Delete the stored totals of `since` and later days; return how many went."""
+        """Delete the stored totals (and terms) of `since` and later days; return how many
+        went."""
         try:
             with self.engine.begin() as conn:
                 if not sa.inspect(conn).has_table(TABLE_NAME):
@@ -194,7 +241,7 @@ class DailyTotalsStore:
         """Those of `days` whose kept totals are still what the tables hold, each table by its
         watermark or by its row counts; the proven days' watermarks move up to `marks`."""
         unproven = [day for day in days if (source, day) not in self._proven]
-        if unproven:
+        if unproven and live.provable():
             with self.engine.connect() as conn:
                 kept = {
                     row.day: (json.loads(row.row_counts), json.loads(row.watermarks or "null"))
@@ -265,21 +312,18 @@ class DailyTotalsStore:
             log.warning("the watermarks of kept totals are not moved up: %s", exc.orig)
 
     def _ready(self) -> bool:
-        """Create the table (or add its row_counts column) on first use; False, and one
-        warning, when that is refused."""
+        """Create the table (or add the columns later versions added) on first use; False,
+        and one warning, when that is refused."""
         if self.usable is None:
             try:
                 with self.engine.begin() as conn:
                     metadata.create_all(conn, checkfirst=True)
                     columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
-                    for added in ("row_counts", "watermarks"):  # kept by a version without
+                    for added in ADDED_COLUMNS:  # kept by a version without
                         if added not in columns:
-                            conn.execute(
-                                sa.text(
-                                    f"ALTER TABLE {TABLE_NAME} "
-                                    f"ADD {added} VARCHAR({ROW_COUNTS_LENGTH})"
-                                )
-                            )
+                            column = report_daily_totals.c[added]
+                            kind = column.type.compile(dialect=conn.dialect)
+                            conn.execute(sa.text(f"ALTER TABLE {TABLE_NAME} ADD {added} {kind}"))
                 self.usable = True
             except DBAPIError as exc:
                 # Another process may have created it between the check and the CREATE.
@@ -292,9 +336,43 @@ class DailyTotalsStore:
         try:
             with self.engine.connect() as conn:
                 columns = {c["name"] for c in sa.inspect(conn).get_columns(TABLE_NAME)}
-            return {"row_counts", "watermarks"} <= columns
+            return set(ADDED_COLUMNS) <= columns
         except (DBAPIError, sa.exc.NoSuchTableError):
             return False
+
+    def _load_terms(self, source: str, days: list[date]) -> dict[date, Terms]:
+        if not days:
+            return {}
+        wanted = set(days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(report_daily_totals.c.day, report_daily_totals.c.terms).where(
+                    _rows_of(source, days), report_daily_totals.c.terms.is_not(None)
+                )
+            )
+            return {row.day: json.loads(row.terms) for row in rows if row.day in wanted}
+
+    def _save_terms(self, source: str, days: dict[date, Terms], started: datetime) -> None:
+        """Keep the terms of `days` (their texts read after `started`) beside totals kept
+        before then."""
+        if not days or not self.usable:
+            return
+        # A DATETIME of MySQL or MariaDB holds whole seconds (rounded, or cut).
+        before = started.replace(microsecond=0) + timedelta(seconds=1)
+        try:
+            with self.engine.begin() as conn:
+                for day, terms in days.items():
+                    conn.execute(
+                        sa.update(report_daily_totals)
+                        .where(
+                            report_daily_totals.c.source == source,
+                            report_daily_totals.c.day == day,
+                            report_daily_totals.c.computed_at <= before,
+                        )
+                        .values(terms=json.dumps(terms, ensure_ascii=False))
+                    )
+        except DBAPIError as exc:  # the themes hold still; the next report analyses again
+            log.warning("the terms of kept days are not kept: %s", exc.orig)
 
     def _load(self, source: str, days: list[date]) -> dict[date, Totals]:
         wanted = set(days)

@@ -386,8 +386,9 @@ def forget_totals(
         str, typer.Option(help="The first day (YYYY-MM-DD) whose kept totals are forgotten.")
     ],
 ) -> None:
-    """Forget the kept per-day totals from a day on: after rows of past days were changed in
-    place. Rows added or deleted since are noticed without it.
+    """Forget the kept per-day totals (and the themes' terms kept with them) from a day on:
+    after rows of past days were changed in place (a comment edited). Rows added or deleted
+    since are noticed without it.
 
     Reports and the dashboard then read those days from the tables again (and keep them anew).
 
