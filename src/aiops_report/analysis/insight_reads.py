@@ -1,5 +1,6 @@
 """The database reads of the insights of one period: per-day counts over the weeks the
-change tests and anomalies compare, per-model and per-segment aggregates, the agreement of users and
+change tests and anomalies compare (with the groups the breakdowns by model and segment and
+the explain split sum), distinct users per model and segment, the agreement of users and
 evaluator, and the complaint texts the themes are made of."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aiops_report.analysis.formulas import mean, satisfaction
-from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
+from aiops_report.analysis.insight_parts import Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.theme_reads import complaint_themes, day_share, day_texts
 from aiops_report.analysis.themes import Theme
@@ -86,6 +87,9 @@ class DailyCounts:
 
     whole: dict[date, DayCounts]
     cut: dict[date, DayCounts]
+    # The period's and the previous period's days summed, with their groups (daily.py).
+    current: DayTotals = field(default_factory=DayTotals)
+    previous: DayTotals = field(default_factory=DayTotals)
 
     def total(self, period: Period) -> DayCounts:
         """The counts of `period`, its cut day up to the cut."""
@@ -141,109 +145,10 @@ class InsightsReader:
             for p, each in ((span, span_days), (previous, previous_days))
             if p.cut_day
         }
-        return DailyCounts(whole, cut)
+        current = span_days[len(span_days) - len(self.period.days) :]  # the span ends with it
+        return DailyCounts(whole, cut, _summed(current), _summed(previous_days))
 
     # --- by model -------------------------------------------------------------------------
-
-    def _per_conversation(
-        self, part: str, role: TableRole, *aggregates: sa.ColumnElement[Any]
-    ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by their conversation's `part`
-        (`model`, `segment`): a row belongs to its conversation whatever the conversation's
-        date; a row without a conversation, or whose conversation has no value, is unknown
-        (attribution.linked_rows), so that the groups sum to the whole."""
-        rows = self._rows(role, parts=(part,))
-        group = rows.conversation[part]
-        return self._grouped(rows.select(group, *aggregates).group_by(group))
-
-    def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
-        """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
-        grouped: dict[str, tuple[Any, ...]] = {}
-        for name, *values in self.conn.execute(query):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            previous = grouped.get(key, (0,) * len(values))
-            grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
-        return grouped
-
-    def model_latencies(self) -> dict[str, list[tuple[float, int]]]:
-        """Per model: how often each latency_ms occurs ({} without the column)."""
-        conv = self.tables.conversations
-        if "latency_ms" not in conv.c:
-            return {}
-        model, latency = self._text(conv.c.model), conv.c.latency_ms
-        histograms: dict[str, list[tuple[float, int]]] = {}
-        for name, value, count in self.conn.execute(
-            self._rows("conversations")
-            .select(model, latency, sa.func.count())
-            .where(latency.is_not(None))
-            .group_by(model, latency)
-        ):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            histograms.setdefault(key, []).append((float(value), int(count)))
-        return histograms
-
-    def model_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: conversations, distinct users, prompt and completion tokens."""
-        conv = self.tables.conversations
-        zero = sa.literal(0)
-        return self._per_conversation(
-            "model",
-            "conversations",
-            sa.func.count(),
-            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if "user_id" in conv.c else zero,
-            *[
-                sa.func.sum(sa.func.coalesce(conv.c[c], 0)) if c in conv.c else zero
-                for c in ("prompt_tokens", "completion_tokens")
-            ],
-        )
-
-    def model_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "model",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def model_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "model", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
-
-    # --- by segment -----------------------------------------------------------------------
-
-    def segment_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: conversations and distinct users."""
-        conv = self.tables.conversations
-        users = (
-            sa.func.count(sa.distinct(self._text(conv.c.user_id)))
-            if "user_id" in conv.c
-            else sa.literal(0)
-        )
-        return self._per_conversation("segment", "conversations", sa.func.count(), users)
-
-    def segment_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "segment",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def segment_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "segment", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
 
     # --- agreement ------------------------------------------------------------------------
 
@@ -390,6 +295,13 @@ class InsightsReader:
 
     def themes(self) -> list[Theme]:
         return complaint_themes(self.conn, self.tables, self.period, self.threshold, self.store)
+
+
+def _summed(days: list[DayTotals]) -> DayTotals:
+    total = DayTotals()
+    for day in days:
+        total.add(day)
+    return total
 
 
 def _as_str(value: Any) -> str:
