@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -95,12 +96,13 @@ class DayTotals:
 
     @property
     def latencies(self) -> list[tuple[float, int]]:
-        """(value, how often) of every latency (a value may come in several pairs)."""
-        return [
-            (flat[i], int(flat[i + 1]))
-            for flat in self.model_latencies.values()
-            for i in range(0, len(flat), 2)
-        ]
+        """(value, how often) of every latency, each value once: the models' counts summed
+        without a pair made of each (a period's 28 kept days hold some 400,000)."""
+        counts: dict[float, float] = defaultdict(int)
+        for flat in self.model_latencies.values():
+            for value, count in zip(flat[::2], flat[1::2], strict=True):
+                counts[value] += count
+        return [(value, int(count)) for value, count in counts.items()]
 
     def latencies_of(self, key: str) -> list[tuple[float, int]]:
         flat = self.model_latencies.get(key, [])
