@@ -284,15 +284,22 @@ def overview_users(settings: Settings) -> Work:
 
 def explain_split(settings: Settings) -> Work:
     """Why it changed: the week's change of satisfaction and score split by model (the bench's
-    one dimension), two grouped statements (a week each) on one connection."""
+    one dimension), from the two weeks' grouped day totals read live (daily.py)."""
     from aiops_report.analysis.explain_reads import explain_changes
+    from aiops_report.data.daily import DayTotals, period_days
     from aiops_report.data.tables import reflect_tables
 
     def work() -> object:
         engine = make_engine(settings)
         tables = reflect_tables(engine, settings)
+        week = Period.week_of(WEEK_START, ZONE)
         with engine.connect() as conn:
-            return explain_changes(conn, tables, Period.week_of(WEEK_START, ZONE))
+            read = period_days(conn, tables, [week.previous, week])
+        weeks = [DayTotals(), DayTotals()]
+        for total, days in zip(weeks, read, strict=True):
+            for day in days:
+                total.add(day)
+        return explain_changes(tables, *weeks)
 
     return work
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from aiops_report.analysis.insight_reads import baseline_span
 from aiops_report.analysis.insights import compute_insights
 from aiops_report.analysis.metrics import ReportNumbers, compute, unique_users
 from aiops_report.analysis.prices import load_prices
+from aiops_report.analysis.users import PeriodUsers, read_period_users
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.db import state_engine
@@ -89,12 +90,21 @@ def report_numbers(
         # Only whole days are kept: a day cut short is read live each time.
         keep_daily_totals(engine, tables, baseline_span(period).before_cut, store)
     steps.info("reading the week and its insights")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        numbers = pool.submit(compute, engine, tables, period, store=store)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        numbers = pool.submit(compute, engine, tables, period, store=store, count_users=False)
+        # One read of the distinct users, for the headline and the tables by model and segment.
+        users = pool.submit(read_period_users, engine, tables, period)
         insights = report_insights(
-            engine, settings, tables, period, store=store, analyse_texts=analyse_texts
+            engine,
+            settings,
+            tables,
+            period,
+            store=store,
+            analyse_texts=analyse_texts,
+            users=users,
         )
-        return replace(numbers.result(), insights=insights)
+        counted = numbers.result().with_unique_users(users.result().headline)
+        return replace(counted, insights=insights)
 
 
 def headline_numbers(
@@ -115,8 +125,10 @@ def report_insights(
     *,
     store: DailyTotalsStore | None = None,
     analyse_texts: bool = True,
+    users: Future[PeriodUsers] | None = None,
 ) -> Insights:
-    """The insights of `period` as the report has them (MODEL_PRICES, SCORE_GOOD_THRESHOLD).
+    """The insights of `period` as the report has them (MODEL_PRICES, SCORE_GOOD_THRESHOLD);
+    `users` as compute_insights takes them.
 
     Raises MissingTable, MissingColumn, DatabaseUnreachable, InvalidPriceTable.
     """
@@ -129,6 +141,7 @@ def report_insights(
         score_good_threshold=settings.score_good_threshold,
         store=store or totals_store(engine, settings),
         analyse_texts=analyse_texts,
+        users=users,
     )
 
 

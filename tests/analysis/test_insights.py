@@ -508,16 +508,19 @@ def test_agreement_against_plain_confusion_counts(engine: Engine, settings: Sett
         if r["score"] is not None and near[0] <= r["created_at"] < near[1]:
             scores.setdefault(r["conversation_id"], []).append(r["score"])
     assert 0 < len(scores) < 50  # some conversations are scored only long before the week
-    rated = [
+    thumbs = [
         (
             normalized_feedback(r["feedback"]) == "like",
             statistics.mean(scores[r["conversation_id"]]),
+            r["created_at"],
+            r["conversation_id"],
         )
         for r in rows.feedback
         if WEEK.start_at <= r["created_at"] < WEEK.end_at
         and normalized_feedback(r["feedback"]) in ("like", "dislike")
         and r["conversation_id"] in scores
     ]
+    rated = [(like, score) for like, score, _, _ in thumbs]
     cells = {
         (liked, good): sum(1 for like, score in rated if like == liked and (score >= 5) == good)
         for liked in (True, False)
@@ -537,14 +540,78 @@ def test_agreement_against_plain_confusion_counts(engine: Engine, settings: Sett
     )
     assert agreement.agreement_rate == pytest.approx(observed)
     assert agreement.kappa == pytest.approx((observed - expected) / (1 - expected))
-    strongest = sorted(
-        (abs(score - 5) for like, score in rated if like != (score >= 5)), reverse=True
-    )[:10]
-    assert [abs(d.score - 5) for d in agreement.disagreements] == pytest.approx(strongest)
+    # Per side the ten farthest thumbs (ties: the earliest, then by conversation), then the
+    # ten farthest of both (ties: likes first, then by conversation); several thumbs of one
+    # conversation each count.
+    farthest = []
+    for liked, direction in ((True, 1), (False, -1)):
+        wrong = [t for t in thumbs if t[0] == liked and (t[1] >= 5) != liked]
+        farthest += sorted(wrong, key=lambda t: (direction * t[1], t[2], t[3]))[:10]
+    farthest.sort(key=lambda t: (-abs(t[1] - 5), not t[0], t[3]))
+    assert len({t[3] for t in thumbs}) < len(thumbs)  # a conversation with several thumbs
+    assert [(d.conversation_id, d.feedback) for d in agreement.disagreements] == [
+        (cid, "like" if liked else "dislike") for liked, _, _, cid in farthest[:10]
+    ]
+    assert [d.score for d in agreement.disagreements] == pytest.approx(
+        [score for _, score, _, _ in farthest[:10]]
+    )
     for d in agreement.disagreements:
         assert (d.feedback == "like") == (d.score < 5)
         assert d.user_message == f"질문 {d.conversation_id} <b>"
         assert d.ai_response == f"답 {d.conversation_id} 😅"
+
+
+def test_disagreements_are_the_earliest_thumbs_of_equal_scores(
+    engine: Engine, settings: Settings
+) -> None:
+    """Many thumbs as far from the threshold as each other, some conversations thumbed twice:
+    per side the earliest ten, then the ten of both by distance, side and conversation."""
+    rng = random.Random(11)
+    rows = Rows()
+    new_id = ids(1000)
+    thumbs = []  # (liked, score, created_at, conversation_id, comment)
+    for cid in range(1, 31):
+        liked = cid <= 15
+        score = 1.0 if liked else 9.5 if cid <= 18 else 9.0
+        rows.conversations.append({"id": cid, "created_at": at(WEEK.start)})
+        rows.evaluations.append(
+            {
+                "id": next(new_id),
+                "conversation_id": cid,
+                "score": score,
+                "created_at": at(WEEK.start),
+            }
+        )
+        for _ in range(rng.choice([1, 1, 2])):
+            created_at = at(WEEK.days[rng.randrange(7)], rng.randrange(24), rng.randrange(60))
+            comment = f"c{cid} {created_at:%d %H:%M}"
+            thumbs.append((liked, score, created_at, cid, comment))
+            rows.feedback.append(
+                {
+                    "id": next(new_id),
+                    "conversation_id": cid,
+                    "feedback": "like" if liked else "dislike",
+                    "comment": comment,
+                    "created_at": created_at,
+                }
+            )
+    # One storage form of the times: SQLite's text of both forms orders by its text.
+    style = STYLES[engine.dialect.name][0]
+    create_tables(engine, settings, style=style, minimal=False)
+    insert(engine, settings, rows, style=style)
+
+    agreement = insights_of(engine, reflect_tables(engine, settings)).agreement
+
+    assert len({t[3] for t in thumbs}) < len(thumbs)  # some conversations thumbed twice
+    farthest = []
+    for liked, direction in ((True, 1), (False, -1)):
+        side = [t for t in thumbs if t[0] == liked]
+        farthest += sorted(side, key=lambda t: (direction * t[1], t[2], t[3]))[:10]
+    farthest.sort(key=lambda t: (-abs(t[1] - 5), not t[0], t[3]))
+    assert agreement is not None
+    assert [(d.conversation_id, d.comment, d.score) for d in agreement.disagreements] == [
+        (cid, comment, score) for _, score, _, cid, comment in farthest[:10]
+    ]
 
 
 # --- complaint themes -----------------------------------------------------------------------------

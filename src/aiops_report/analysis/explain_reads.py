@@ -1,12 +1,10 @@
-"""The reads behind the split of a change (explain.py): each week's thumbs and scores, grouped
-by their conversation's value of a dimension, in one grouped statement per dimension and week."""
+"""The groups behind the split of a change (explain.py): each week's thumbs and scores by
+their conversation's value of a dimension, from the grouped day totals (daily.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aiops_report.analysis.explain import (
@@ -18,10 +16,14 @@ from aiops_report.analysis.explain import (
     score_totals,
     split_change,
 )
-from aiops_report.data.attribution import linked_rows
+from aiops_report.data.daily import GROUP_SUMS, DayTotals, group_parts, period_days
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables
+
+_AT_LIKES, _AT_DISLIKES = GROUP_SUMS.index("likes"), GROUP_SUMS.index("dislikes")
+_AT_EVALUATIONS = GROUP_SUMS.index("evaluations")
+_AT_SCORE_SUM, _AT_SCORE_SQUARES = GROUP_SUMS.index("score_sum"), GROUP_SUMS.index("score_squares")
 
 # The metric each table's rows make, and the table they are read from.
 _SOURCES: dict[str, TableRole] = {"satisfaction_rate": "feedback", "avg_score": "evaluations"}
@@ -63,76 +65,46 @@ def week_groups(
     conn: Connection, tables: ChatbotTables, period: Period, dimension: str
 ) -> WeekGroups:
     """The rows of `period` of feedback and evaluations, grouped by their conversation's
-    value of `dimension` whatever the conversation's date (attribution.linked_rows): one
-    statement (two grouped reads joined by UNION ALL). A row whose conversation is not found,
-    or has no value, is the group None, so that the groups hold every row the whole metric
-    counts."""
-    parts = []
-    for metric, role in _SOURCES.items():
-        if not linked(tables, role):
-            continue  # no link: every row would be None, a split of one group says nothing
-        if metric == "satisfaction_rate":
-            like, dislike = tables.feedback_is("like"), tables.feedback_is("dislike")
-            aggregates: list[sa.ColumnElement[Any]] = [
-                sa.func.count(sa.case((sa.or_(like, dislike), 1))),
-                sa.func.count(sa.case((like, 1))),
-                sa.func.count(sa.case((like, 1))),
-            ]
-        else:
-            score = tables.score()
-            aggregates = [sa.func.count(score), sa.func.sum(score), sa.func.sum(score * score)]
-        rows = linked_rows(tables, role, period.start_at, period.end_at, (dimension,))
-        group = rows.conversation[dimension]
-        parts.append(
-            rows.select(
-                sa.literal(metric).label("metric"),
-                group.label("grp"),
-                *(a.label(f"a{i}") for i, a in enumerate(aggregates)),
-            ).group_by(group)
-        )
+    value of `dimension` (read live: the day totals of daily.py)."""
+    totals = DayTotals()
+    for day in period_days(conn, tables, [period])[0]:
+        totals.add(day)
+    return groups_of(tables, totals, dimension)
+
+
+def groups_of(tables: ChatbotTables, totals: DayTotals, dimension: str) -> WeekGroups:
+    """The thumbs and scores of `totals` (a period's summed days) by their conversation's
+    value of `dimension` (a part of daily.group_parts), whatever the conversation's date
+    (attribution.linked_rows). A row whose conversation is not found, or has no value, is
+    the group None, so that the groups hold every row the whole metric counts."""
     found: dict[str, dict[Group, GroupTotals]] = {metric: {} for metric in _SOURCES}
-    if not parts:
-        return WeekGroups(**found)
-    statement = sa.union_all(*parts) if len(parts) > 1 else parts[0]
-    for metric, name, weight, total, squares in conn.execute(statement):
-        key = _group_name(name)
-        each = found[_as_str(metric)]
-        if _as_str(metric) == "satisfaction_rate":
-            likes = int(total or 0)
-            totals = rating_totals(likes, int(weight or 0) - likes)
-        else:
-            totals = score_totals(weight, total, squares)
-        each[key] = each.get(key, GroupTotals()) + totals
+    for value, sums in totals.by_part(group_parts(tables).index(dimension)).items():
+        if linked(tables, "feedback"):  # no link: a split of one group says nothing
+            found["satisfaction_rate"][value] = rating_totals(
+                int(sums[_AT_LIKES]), int(sums[_AT_DISLIKES])
+            )
+        if linked(tables, "evaluations"):
+            found["avg_score"][value] = score_totals(
+                int(sums[_AT_EVALUATIONS]), sums[_AT_SCORE_SUM], sums[_AT_SCORE_SQUARES]
+            )
     return WeekGroups(**found)
 
 
 def explain_changes(
-    conn: Connection, tables: ChatbotTables, period: Period
+    tables: ChatbotTables, previous: DayTotals, current: DayTotals
 ) -> dict[str, dict[str, Split]]:
-    """{metric: {dimension: its split}} of satisfaction_rate and avg_score, `period` against
-    the previous one (a partial one against the same elapsed span), as shown (floats: the
-    Fractions' nearest); a metric or dimension with nothing to split (no observation in a
-    week, no link) is left out."""
+    """{metric: {dimension: its split}} of satisfaction_rate and avg_score, `current` (a
+    period's summed days) against `previous` (a partial one against the same elapsed span),
+    as shown (floats: the Fractions' nearest); a metric or dimension with nothing to split
+    (no observation in a week, no link) is left out."""
     found: dict[str, dict[str, Split]] = {metric: {} for metric in EXPLAINED_METRICS}
     for dimension, column in dimensions(tables).items():
-        previous = week_groups(conn, tables, period.previous, column)
-        current = week_groups(conn, tables, period, column)
+        before = groups_of(tables, previous, column)
+        after = groups_of(tables, current, column)
         for metric in EXPLAINED_METRICS:
             if not linked(tables, _SOURCES[metric]):
                 continue
-            split = split_change(metric, dimension, previous.of(metric), current.of(metric))
+            split = split_change(metric, dimension, before.of(metric), after.of(metric))
             if split is not None:
                 found[metric][dimension] = split.as_floats()
     return {metric: splits for metric, splits in found.items() if splits}
-
-
-def _group_name(value: Any) -> Group:
-    """A dimension's value as its group's name: text as it is, other values as written."""
-    if value is None:
-        return None
-    return _as_str(value)
-
-
-def _as_str(value: Any) -> str:
-    """Text that MySQL's BINARY comparison hands back as bytes."""
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,5 +1,6 @@
 """The database reads of the insights of one period: per-day counts over the weeks the
-change tests and anomalies compare, per-model and per-segment aggregates, the agreement of users and
+change tests and anomalies compare (with the groups the breakdowns by model and segment and
+the explain split sum), distinct users per model and segment, the agreement of users and
 evaluator, and the complaint texts the themes are made of."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aiops_report.analysis.formulas import mean, satisfaction
-from aiops_report.analysis.insight_parts import UNKNOWN_MODEL, Agreement, Disagreement
+from aiops_report.analysis.insight_parts import Agreement, Disagreement
 from aiops_report.analysis.significance import ScoreSums, cohen_kappa
 from aiops_report.analysis.theme_reads import complaint_themes, day_share, day_texts
 from aiops_report.analysis.themes import Theme
@@ -86,6 +87,9 @@ class DailyCounts:
 
     whole: dict[date, DayCounts]
     cut: dict[date, DayCounts]
+    # The period's and the previous period's days summed, with their groups (daily.py).
+    current: DayTotals = field(default_factory=DayTotals)
+    previous: DayTotals = field(default_factory=DayTotals)
 
     def total(self, period: Period) -> DayCounts:
         """The counts of `period`, its cut day up to the cut."""
@@ -141,199 +145,104 @@ class InsightsReader:
             for p, each in ((span, span_days), (previous, previous_days))
             if p.cut_day
         }
-        return DailyCounts(whole, cut)
+        current = span_days[len(span_days) - len(self.period.days) :]  # the span ends with it
+        return DailyCounts(whole, cut, _summed(current), _summed(previous_days))
 
     # --- by model -------------------------------------------------------------------------
 
-    def _per_conversation(
-        self, part: str, role: TableRole, *aggregates: sa.ColumnElement[Any]
-    ) -> dict[str, tuple[Any, ...]]:
-        """The aggregates of the period's rows of `role`, by their conversation's `part`
-        (`model`, `segment`): a row belongs to its conversation whatever the conversation's
-        date; a row without a conversation, or whose conversation has no value, is unknown
-        (attribution.linked_rows), so that the groups sum to the whole."""
-        rows = self._rows(role, parts=(part,))
-        group = rows.conversation[part]
-        return self._grouped(rows.select(group, *aggregates).group_by(group))
-
-    def _grouped(self, query: sa.Select[Any]) -> dict[str, tuple[Any, ...]]:
-        """{group: its aggregates} of rows (group, *aggregates); NULL groups are unknown."""
-        grouped: dict[str, tuple[Any, ...]] = {}
-        for name, *values in self.conn.execute(query):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            previous = grouped.get(key, (0,) * len(values))
-            grouped[key] = tuple((a or 0) + (b or 0) for a, b in zip(previous, values, strict=True))
-        return grouped
-
-    def model_latencies(self) -> dict[str, list[tuple[float, int]]]:
-        """Per model: how often each latency_ms occurs ({} without the column)."""
-        conv = self.tables.conversations
-        if "latency_ms" not in conv.c:
-            return {}
-        model, latency = self._text(conv.c.model), conv.c.latency_ms
-        histograms: dict[str, list[tuple[float, int]]] = {}
-        for name, value, count in self.conn.execute(
-            self._rows("conversations")
-            .select(model, latency, sa.func.count())
-            .where(latency.is_not(None))
-            .group_by(model, latency)
-        ):
-            key = UNKNOWN_MODEL if name is None else _as_str(name)
-            histograms.setdefault(key, []).append((float(value), int(count)))
-        return histograms
-
-    def model_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: conversations, distinct users, prompt and completion tokens."""
-        conv = self.tables.conversations
-        zero = sa.literal(0)
-        return self._per_conversation(
-            "model",
-            "conversations",
-            sa.func.count(),
-            sa.func.count(sa.distinct(self._text(conv.c.user_id))) if "user_id" in conv.c else zero,
-            *[
-                sa.func.sum(sa.func.coalesce(conv.c[c], 0)) if c in conv.c else zero
-                for c in ("prompt_tokens", "completion_tokens")
-            ],
-        )
-
-    def model_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "model",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def model_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per model: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "model", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
-
-    # --- by segment -----------------------------------------------------------------------
-
-    def segment_conversations(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: conversations and distinct users."""
-        conv = self.tables.conversations
-        users = (
-            sa.func.count(sa.distinct(self._text(conv.c.user_id)))
-            if "user_id" in conv.c
-            else sa.literal(0)
-        )
-        return self._per_conversation("segment", "conversations", sa.func.count(), users)
-
-    def segment_feedback(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: feedback rows, likes and dislikes."""
-        tables = self.tables
-        return self._per_conversation(
-            "segment",
-            "feedback",
-            sa.func.count(),
-            sa.func.count(sa.case((tables.feedback_is("like"), 1))),
-            sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
-        )
-
-    def segment_scores(self) -> dict[str, tuple[Any, ...]]:
-        """Per segment: the number and the sum of scores."""
-        score = self.tables.score()
-        return self._per_conversation(
-            "segment", "evaluations", sa.func.count(score), sa.func.sum(score)
-        )
-
     # --- agreement ------------------------------------------------------------------------
 
-    def scores_of_conversations(self, ids: sa.Select[Any]) -> sa.Select[Any]:
-        """(conversation_id, score): the mean score of each conversation among `ids`.
+    def _rated_conversations(self) -> sa.CTE:
+        """Each conversation with a like or a dislike in the period and a score: its likes and
+        dislikes, the first of each, and its score.
 
         A conversation's score is the mean of its evaluations written from LINKED_ROWS_WINDOW
-        before the period to LINKED_ROWS_WINDOW after it: one range of the created_at index and a
-        semi-join with `ids`, never a lookup per conversation (conversation_id is seldom
-        indexed). AVG skips NULL scores.
+        before the period to LINKED_ROWS_WINDOW after it (AVG skips NULL scores). The period's
+        thumbs and the window's evaluations are read once each (ranges of the created_at
+        index) and grouped together by conversation: one grouping of their rows, and no join
+        on conversation_id (seldom indexed: SQLite would index one side for the statement,
+        PostgreSQL hash it, ClickHouse hold it in memory).
         """
-        ev = self.tables.evaluations
-        window = self.tables.created_at("evaluations").within(
+        tables = self.tables
+        fb, ev = tables.feedback, tables.evaluations
+        created_at = tables.created_at("feedback").column
+        thumbs = (
+            self._rows("feedback")
+            .select(
+                fb.c.conversation_id.label("conversation_id"),
+                sa.case((tables.feedback_is("like"), created_at)).label("liked_at"),
+                sa.case((tables.feedback_is("dislike"), created_at)).label("disliked_at"),
+                sa.null().label("score"),
+            )
+            .where(fb.c.conversation_id.is_not(None))
+        )
+        window = tables.created_at("evaluations").within(
             self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
         )
+        scores = sa.select(ev.c.conversation_id, sa.null(), sa.null(), tables.score()).where(
+            window, ev.c.conversation_id.is_not(None)
+        )
+        rows = sa.union_all(thumbs, scores).subquery(tables.query_name("thumbs_and_scores"))
+        likes, dislikes = sa.func.count(rows.c.liked_at), sa.func.count(rows.c.disliked_at)
         return (
-            sa.select(ev.c.conversation_id, sa.func.avg(self.tables.score()).label("score"))
-            .where(window, ev.c.conversation_id.in_(ids))
-            .group_by(ev.c.conversation_id)
+            sa.select(
+                rows.c.conversation_id,
+                likes.label("likes"),
+                dislikes.label("dislikes"),
+                sa.func.min(rows.c.liked_at).label("first_like"),
+                sa.func.min(rows.c.disliked_at).label("first_dislike"),
+                sa.func.avg(rows.c.score).label("score"),
+            )
+            .group_by(rows.c.conversation_id)
+            .having(sa.and_(likes + dislikes > 0, sa.func.count(rows.c.score) > 0))
+            .cte(tables.query_name("rated"))
         )
 
     def agreement(self) -> Agreement:
         """Confusion counts, agreement rate, kappa and the strongest disagreements.
 
-        One statement, set-based so that its cost follows the rows it reads whatever indexes
-        exist beyond created_at: the period's like/dislike rows; the mean score of each of
-        their conversations (`scores_of_conversations`); the two joined once; then the four
-        counts and, per side, the ten rows farthest from the threshold.
+        Each like or dislike of the period counts with its conversation's score
+        (`_rated_conversations`; a conversation without a score is left out). One statement
+        gives the four counts and, per side, the ten conversations farthest from the
+        threshold (the first like or dislike breaking ties, as it would among the rows); a
+        second reads those conversations' thumbs (`_disagreements`).
         """
-        fb = self.tables.feedback
-        value = self.tables.feedback_kind()
-        comment = fb.c.comment if "comment" in fb.c else sa.null()
-        thumbs = (
-            self._rows("feedback")
-            .select(
-                fb.c.conversation_id,
-                value.label("feedback"),
-                comment.label("comment"),
-                self.tables.created_at("feedback").column.label("created_at"),
-            )
-            .where(value.is_not(None))
-            .cte(self.tables.query_name("thumbs"))
-        )
-        scores = self.scores_of_conversations(sa.select(thumbs.c.conversation_id)).cte(
-            self.tables.query_name("scores")
-        )
-        # A row whose conversation has no score keeps a NULL score, which every comparison
-        # below leaves out.
-        rated = (
-            sa.select(thumbs, scores.c.score)
-            .select_from(
-                thumbs.outerjoin(scores, scores.c.conversation_id == thumbs.c.conversation_id)
-            )
-            .cte(self.tables.query_name("rated"))
-        )
+        rated = self._rated_conversations()
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE
+
+        def total(side: sa.ColumnElement[Any], when: sa.ColumnElement[bool]) -> Any:
+            return sa.func.coalesce(sa.func.sum(sa.case((when, side), else_=0)), 0)
+
         counts = sa.select(
             sa.literal("counts").label("part"),
             sa.null().label("conversation_id"),
             sa.null().label("score"),
-            sa.null().label("comment"),
-            *[
-                sa.func.count(sa.case((sa.and_(rated.c.feedback == f, g), 1))).label(f"{f}_{n}")
-                for f in ("like", "dislike")
-                for n, g in (("good", good), ("bad", ~good))
-            ],
+            total(rated.c.likes, good),
+            total(rated.c.likes, ~good),
+            total(rated.c.dislikes, good),
+            total(rated.c.dislikes, ~good),
         )
-        sides = [
+        farthest = [
             sa.select(
                 sa.literal(feedback).label("part"),
                 rated.c.conversation_id,
                 rated.c.score,
-                rated.c.comment,
                 *[sa.cast(sa.null(), sa.Integer())] * 4,  # typed: a subquery's NULL is text
             )
-            .where(rated.c.feedback == feedback, condition)
-            .order_by(order, rated.c.created_at, rated.c.conversation_id)
+            .where(count > 0, condition)
+            .order_by(order, first, rated.c.conversation_id)
             .limit(DISAGREEMENTS)
             .subquery(self.tables.query_name(f"{feedback}_side"))
-            for feedback, condition, order in (
-                ("like", ~good, rated.c.score.asc()),
-                ("dislike", good, rated.c.score.desc()),
+            for feedback, count, first, condition, order in (
+                ("like", rated.c.likes, rated.c.first_like, ~good, rated.c.score.asc()),
+                ("dislike", rated.c.dislikes, rated.c.first_dislike, good, rated.c.score.desc()),
             )
         ]
-        statement: sa.CompoundSelect[Any] = sa.union_all(
-            counts, *[sa.select(side) for side in sides]
-        )
-        rows = self.conn.execute(statement).all()
+        rows = self.conn.execute(
+            sa.union_all(counts, *[sa.select(side) for side in farthest])
+        ).all()
         like_good, like_bad, dislike_good, dislike_bad = (
-            int(v or 0) for v in next(r for r in rows if _as_str(r[0]) == "counts")[4:]
+            int(v or 0) for v in next(r for r in rows if _as_str(r[0]) == "counts")[3:]
         )
         rated_total = like_good + like_bad + dislike_good + dislike_bad
         return Agreement(
@@ -345,16 +254,26 @@ class InsightsReader:
             agreement_rate=(like_good + dislike_bad) / rated_total if rated_total else None,
             kappa=cohen_kappa(like_good, like_bad, dislike_good, dislike_bad),
             disagreements=self._disagreements(
-                [(_as_str(r[0]), r[1], r[2], r[3]) for r in rows if _as_str(r[0]) != "counts"]
+                {(_as_str(r[0]), r[1]): r[2] for r in rows if _as_str(r[0]) != "counts"}
             ),
         )
 
-    def _disagreements(self, rows: list[tuple[str, Any, Any, Any]]) -> list[Disagreement]:
-        """The ten rows farthest from the threshold: liked but low, disliked but high."""
-        side = {"like": 0, "dislike": 1}
-        rows.sort(key=lambda row: (-abs(float(row[2]) - self.threshold), side[row[0]], row[1]))
-        rows = rows[:DISAGREEMENTS]
-        texts = self._conversation_texts([row[1] for row in rows])
+    def _disagreements(self, farthest: dict[tuple[str, Any], Any]) -> list[Disagreement]:
+        """The ten thumbs farthest from the threshold, liked but low or disliked but high,
+        among the period's thumbs of the `farthest` conversations ({(side, id): score}):
+        per side the ten farthest (ties: the earliest first), then the ten of both."""
+        rows = [
+            (side, cid, farthest[side, cid], text) for side, cid, text in self._thumbs(farthest)
+        ]
+        per_side = []
+        for side, direction in (("like", 1), ("dislike", -1)):
+            # Stable: rows of equal scores stay in the order they were read (created_at, id).
+            ranked = sorted((r for r in rows if r[0] == side), key=lambda r: direction * r[2])
+            per_side += ranked[:DISAGREEMENTS]
+        order = {"like": 0, "dislike": 1}
+        per_side.sort(key=lambda row: (-abs(float(row[2]) - self.threshold), order[row[0]], row[1]))
+        chosen = per_side[:DISAGREEMENTS]
+        texts = self._conversation_texts([row[1] for row in chosen])
         return [
             Disagreement(
                 conversation_id=cid,
@@ -363,8 +282,25 @@ class InsightsReader:
                 comment=text,
                 **texts.get(cid, dict.fromkeys(("model", "user_message", "ai_response"))),
             )
-            for feedback, cid, score, text in rows
+            for feedback, cid, score, text in chosen
         ]
+
+    def _thumbs(self, conversations: dict[tuple[str, Any], Any]) -> list[tuple[str, Any, Any]]:
+        """(like or dislike, conversation id, comment) of the period's thumbs of
+        `conversations` of that side, the earliest first (ties: by conversation)."""
+        if not conversations:
+            return []
+        fb = self.tables.feedback
+        kind = self.tables.feedback_kind()
+        comment = fb.c.comment if "comment" in fb.c else sa.null()
+        rows = self.conn.execute(
+            self._rows("feedback")
+            .select(kind, fb.c.conversation_id, comment)
+            .where(fb.c.conversation_id.in_({cid for _, cid in conversations}))
+            .order_by(self.tables.created_at("feedback").column, fb.c.conversation_id)
+        )
+        found = [(_as_str(side), cid, text) for side, cid, text in rows if side is not None]
+        return [row for row in found if row[:2] in conversations]
 
     def _conversation_texts(self, ids: list[Any]) -> dict[Any, dict[str, Any]]:
         conv = self.tables.conversations
@@ -390,6 +326,13 @@ class InsightsReader:
 
     def themes(self) -> list[Theme]:
         return complaint_themes(self.conn, self.tables, self.period, self.threshold, self.store)
+
+
+def _summed(days: list[DayTotals]) -> DayTotals:
+    total = DayTotals()
+    for day in days:
+        total.add(day)
+    return total
 
 
 def _as_str(value: Any) -> str:

@@ -22,19 +22,19 @@ says which column it needs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from aiops_report.analysis.explain import Split
 from aiops_report.analysis.explain_reads import dimensions, explain_changes
 from aiops_report.analysis.formulas import mean, percentile_cont, satisfaction
 from aiops_report.analysis.insight_parts import (
+    UNKNOWN_MODEL,
     AnomaliesStatus,
     Insights,
     ModelStats,
@@ -59,6 +59,8 @@ from aiops_report.analysis.significance import (
     proportion_test,
     robust_anomaly,
 )
+from aiops_report.analysis.users import PeriodUsers, read_period_users
+from aiops_report.data.daily import DayTotals, group_key, group_parts
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import TableRole
@@ -164,8 +166,11 @@ def compute_insights(
     score_good_threshold: float | None = None,
     store: DailyTotalsStore | None = None,
     analyse_texts: bool = True,
+    users: Future[PeriodUsers] | None = None,
 ) -> Insights:
     """The insights of `period`; raise DatabaseUnreachable when the database cannot be read.
+    `users`: the period's distinct users being read elsewhere (analysis/users.py), else
+    read here.
 
     The day counts come first (they may keep settled days: a write); then the parts that
     read rows (by model, agreement, themes) run at the same time, each on a connection of its
@@ -192,26 +197,7 @@ def compute_insights(
         agreement = (
             pool.submit(read, InsightsReader.agreement) if _available(tables, "agreement") else None
         )
-        per_model = (
-            (
-                pool.submit(read, InsightsReader.model_conversations),
-                pool.submit(read, InsightsReader.model_feedback),
-                pool.submit(read, InsightsReader.model_scores),
-                pool.submit(read, InsightsReader.model_latencies),
-            )
-            if _available(tables, "by_model")
-            else None
-        )
-        per_segment = (
-            (
-                pool.submit(read, InsightsReader.segment_conversations),
-                pool.submit(read, InsightsReader.segment_feedback),
-                pool.submit(read, InsightsReader.segment_scores),
-            )
-            if tables.has("conversations", "segment") and tables.segment is None
-            else None
-        )
-        explained = pool.submit(read, _explain) if dimensions(tables) else None
+        users = users or pool.submit(read_period_users, engine, tables, period)
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts
@@ -219,20 +205,17 @@ def compute_insights(
             if _available(tables, "themes")
             else None
         )
-        models = None
-        if per_model:
-            conversations, feedback, scores, latencies = per_model
-            models = by_model(
-                tables,
-                priced,
-                conversations.result(),
-                feedback.result(),
-                scores.result(),
-                latencies.result(),
-            )
-        segments = (
-            by_segment(tables, *(part.result() for part in per_segment)) if per_segment else None
+        models = (
+            by_model(tables, priced, days.current, users.result().by_model)
+            if _available(tables, "by_model")
+            else None
         )
+        segments = (
+            by_segment(tables, days.current, users.result().by_segment)
+            if tables.has("conversations", "segment") and tables.segment is None
+            else None
+        )
+    explained = explain_changes(tables, days.previous, days.current) if dimensions(tables) else None
     if models is not None:
         if prices is None:
             missing.append("cost: needs a price table (MODEL_PRICES)")
@@ -252,13 +235,8 @@ def compute_insights(
         themes=themes.result() if themes and analyse_texts else None,
         missing=missing,
         by_segment=segments,
-        explain=explained.result() if explained else None,
+        explain=explained or None,
     )
-
-
-def _explain(reader: InsightsReader) -> dict[str, dict[str, Split]]:
-    """The splits of the changes of satisfaction and score (explain_reads.py)."""
-    return explain_changes(reader.conn, reader.tables, reader.period)
 
 
 def changes(days: DailyCounts, period: Period) -> dict[str, ChangeTest]:
@@ -337,69 +315,63 @@ def anomalies_status(days: DailyCounts, period: Period) -> AnomaliesStatus:
 def by_model(
     tables: ChatbotTables,
     prices: PriceTable | None,
-    conversations: dict[str, tuple[Any, ...]],
-    feedback: dict[str, tuple[Any, ...]],
-    scores: dict[str, tuple[Any, ...]],
-    latency: dict[str, list[tuple[float, int]]],
+    totals: DayTotals,
+    users: dict[str, int],
 ) -> list[ModelStats]:
-    """One entry per model from the per-model reads, the most conversations first; cost only
-    with `prices`."""
+    """One entry per model from the period's summed day groups (`totals`) and its distinct
+    users per model, the most conversations first; cost only with `prices`."""
     has_users = tables.has("conversations", "user_id")
     has_latency = tables.has("conversations", "latency_ms")
     has_tokens = bool(token_columns(tables))
     entries = []
-    for model in set(conversations) | set(feedback) | set(scores):
-        count, users, prompt, completion = (int(v) for v in conversations.get(model, (0,) * 4))
-        rows, likes, dislikes = (int(v) for v in feedback.get(model, (0, 0, 0)))
-        n, total = scores.get(model, (0, 0.0))
+    for value, sums in totals.by_part(group_parts(tables).index("model")).items():
+        model = UNKNOWN_MODEL if value is None else value
+        count, prompt, completion, rows, likes, dislikes, n, total, _ = sums
         price = prices.price_of(model) if prices else None
-        cost = price.cost(prompt, completion) if price else None
-        histogram = latency.get(model, [])
+        cost = price.cost(int(prompt), int(completion)) if price else None
+        histogram = totals.latencies_of(group_key([value]))
         entries.append(
             ModelStats(
                 model=model,
-                conversations=count,
-                unique_users=users if has_users else None,
+                conversations=int(count),
+                unique_users=users.get(model, 0) if has_users else None,
                 latency_p50_ms=percentile_cont(histogram, 0.5) if has_latency else None,
                 latency_p95_ms=percentile_cont(histogram, 0.95) if has_latency else None,
-                total_tokens=prompt + completion if has_tokens else None,
-                likes=likes,
-                dislikes=dislikes,
-                satisfaction_rate=satisfaction(likes, dislikes),
+                total_tokens=int(prompt + completion) if has_tokens else None,
+                likes=int(likes),
+                dislikes=int(dislikes),
+                satisfaction_rate=satisfaction(int(likes), int(dislikes)),
                 evaluations=int(n),
                 avg_score=mean(float(total), int(n)),
                 cost=cost,
                 cost_per_like=cost / likes if cost is not None and likes else None,
-                feedback_total=rows,
+                feedback_total=int(rows),
             )
         )
     return sorted(entries, key=lambda m: (-m.conversations, m.model))
 
 
 def by_segment(
-    tables: ChatbotTables,
-    conversations: dict[str, tuple[Any, ...]],
-    feedback: dict[str, tuple[Any, ...]],
-    scores: dict[str, tuple[Any, ...]],
+    tables: ChatbotTables, totals: DayTotals, users: dict[str, int]
 ) -> list[SegmentStats]:
-    """One entry per segment from the per-segment reads, the most conversations first."""
+    """One entry per segment from the period's summed day groups (`totals`) and its distinct
+    users per segment, the most conversations first."""
     has_users = tables.has("conversations", "user_id")
     entries = []
-    for segment in set(conversations) | set(feedback) | set(scores):
-        count, users = (int(v) for v in conversations.get(segment, (0, 0)))
-        rows, likes, dislikes = (int(v) for v in feedback.get(segment, (0, 0, 0)))
-        n, total = scores.get(segment, (0, 0.0))
+    for value, sums in totals.by_part(group_parts(tables).index("segment")).items():
+        segment = UNKNOWN_MODEL if value is None else value
+        count, _, _, rows, likes, dislikes, n, total, _ = sums
         entries.append(
             SegmentStats(
                 segment=segment,
-                conversations=count,
-                unique_users=users if has_users else None,
-                feedback_total=rows,
-                likes=likes,
-                dislikes=dislikes,
-                satisfaction_rate=satisfaction(likes, dislikes),
+                conversations=int(count),
+                unique_users=users.get(segment, 0) if has_users else None,
+                feedback_total=int(rows),
+                likes=int(likes),
+                dislikes=int(dislikes),
+                satisfaction_rate=satisfaction(int(likes), int(dislikes)),
                 evaluations=int(n),
-                avg_score=mean(float(total or 0), int(n)),
+                avg_score=mean(float(total), int(n)),
             )
         )
     return sorted(entries, key=lambda s: (-s.conversations, s.segment))

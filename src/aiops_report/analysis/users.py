@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL
 from aiops_report.data.attribution import LinkedRows, linked_rows
 from aiops_report.data.column_values import exact_text
+from aiops_report.data.db import database_error
+from aiops_report.data.limits import reading
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables
 
@@ -48,6 +51,16 @@ class PeriodUsers:
         if self.total is None or self.previous_total is None:
             return None
         return self.previous_total, self.total
+
+
+def read_period_users(engine: Engine, tables: ChatbotTables, period: Period) -> PeriodUsers:
+    """`period_users` with its breakdowns, on a connection of its own. Raises
+    DatabaseUnreachable when the database cannot be read."""
+    try:
+        with reading("the distinct users"), engine.connect() as conn:
+            return period_users(conn, tables, period)
+    except DBAPIError as exc:
+        raise database_error(engine, exc) from None
 
 
 def period_users(

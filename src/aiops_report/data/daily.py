@@ -1,15 +1,23 @@
 """Per-day totals: the one aggregation the numbers, the insights and the kept totals stand on.
 
 Each table is read over [start, end) ranges of its raw `created_at` (a range of its index),
-one SELECT a day joined by UNION ALL; a day's totals are counts and sums, plus how often each
-latency value occurs for exact percentiles. Settled days may come from a store of kept
-totals (rollups.py), proven current by their row counts.
+one SELECT a day joined by UNION ALL, grouped by the conversation's model, segment and
+SCHEMA_FILE's dimensions (`group_parts`; a feedback or evaluation row by its conversation's:
+attribution.linked_rows): so one pass per table gives the day's totals, the breakdowns by
+model and by segment, and the groups the explain split needs. A day's totals are counts and
+sums per group, plus how often each latency value occurs per model for exact percentiles.
+Settled days may come from a store of kept totals (rollups.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -35,6 +43,38 @@ UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 T = TypeVar("T")
 
 
+# What each group of a day holds, in this order (`DayTotals.groups`' lists).
+GROUP_SUMS = (
+    "conversations",
+    "prompt_tokens",
+    "completion_tokens",
+    "feedback_total",
+    "likes",
+    "dislikes",
+    "evaluations",
+    "score_sum",
+    "score_squares",
+)
+_AT = {name: i for i, name in enumerate(GROUP_SUMS)}
+
+
+def group_parts(tables: ChatbotTables) -> list[str]:
+    """The conversation columns a day's rows are grouped by, in the groups' keys' order: the
+    model, the segment (not in one segment's own report) and SCHEMA_FILE's dimensions, those
+    the conversations have."""
+    found = [
+        part
+        for part in ("model", "segment")
+        if tables.has("conversations", part) and not (part == "segment" and tables.segment)
+    ]
+    return [*found, *tables.mapping.dimensions]
+
+
+def group_key(values: Sequence[Any]) -> str:
+    """A group's key: its values (text, or None) as JSON."""
+    return json.dumps([None if v is None else _as_str(v) for v in values], ensure_ascii=False)
+
+
 @dataclass
 class DayTotals:
     """Running sums of one day or of a period's days."""
@@ -49,7 +89,24 @@ class DayTotals:
     score_sum: float = 0.0
     score_squares: float = 0.0
     score_buckets: list[int] = field(default_factory=list)  # per bucket of the score scale
-    latencies: list[tuple[float, int]] = field(default_factory=list)  # (value, how often)
+    # {group_key of the values of group_parts: the GROUP_SUMS of its rows}
+    groups: dict[str, list[float]] = field(default_factory=dict)
+    # {group_key([model]): [value, how often, value, how often, ...]} of latency_ms
+    model_latencies: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def latencies(self) -> list[tuple[float, int]]:
+        """(value, how often) of every latency, each value once: the models' counts summed
+        without a pair made of each (a period's 28 kept days hold some 400,000)."""
+        counts: dict[float, float] = defaultdict(int)
+        for flat in self.model_latencies.values():
+            for value, count in zip(flat[::2], flat[1::2], strict=True):
+                counts[value] += count
+        return [(value, int(count)) for value, count in counts.items()]
+
+    def latencies_of(self, key: str) -> list[tuple[float, int]]:
+        flat = self.model_latencies.get(key, [])
+        return [(flat[i], int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def add(self, other: DayTotals) -> None:
         self.conversations += other.conversations
@@ -69,19 +126,46 @@ class DayTotals:
                 strict=True,
             )
         ]
-        self.latencies += other.latencies
+        for key, sums in other.groups.items():
+            mine = self.groups.setdefault(key, [0] * len(GROUP_SUMS))
+            for i, value in enumerate(sums):
+                mine[i] += value
+        for key, flat in other.model_latencies.items():
+            self.model_latencies.setdefault(key, []).extend(flat)
+
+    def by_part(self, index: int) -> dict[str | None, list[float]]:
+        """The GROUP_SUMS of the groups summed by the value of the `index`-th of group_parts."""
+        found: dict[str | None, list[float]] = {}
+        for key, sums in self.groups.items():
+            value = json.loads(key)[index]
+            mine = found.setdefault(value, [0] * len(GROUP_SUMS))
+            for i, each in enumerate(sums):
+                mine[i] += each
+        return found
 
     def row_counts(self) -> list[int]:
         """The rows of each table (ROLES' order) the totals were read from."""
         return [self.conversations, self.feedback_total, self.evaluation_rows]
 
     def to_json(self) -> dict[str, Any]:
-        # vars(), not asdict(): asdict deep-copies every (value, count) pair of the latencies.
+        # vars(), not asdict(): asdict deep-copies every list.
         return dict(vars(self))
 
     @classmethod
     def from_json(cls, values: dict[str, Any]) -> DayTotals:
-        return cls(**{**values, "latencies": list(map(tuple, values["latencies"]))})
+        return cls(**values)
+
+
+def _add_to_group(totals: DayTotals, values: Sequence[Any], sums: dict[str, float]) -> None:
+    """Add `sums` ({GROUP_SUMS name: value}) to the group of `values` in `totals`."""
+    group = totals.groups.setdefault(group_key(values), [0] * len(GROUP_SUMS))
+    for name, value in sums.items():
+        group[_AT[name]] += value
+
+
+def _as_str(value: Any) -> str:
+    """Text that MySQL's BINARY comparison hands back as bytes; other values as written."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def daily_totals(
@@ -94,13 +178,28 @@ def daily_totals(
     """The totals of each of `days` (in `zone`): settled days from `store` when given."""
     if store is None:
         return _read_daily_totals(_each_table_apart(conn), tables, _day_ranges(days, zone))
-    stored = store.totals(
-        rollups.source_of(tables, zone),
-        days,
-        zone,
-        _LiveDays(_each_table_apart(conn), tables, zone),
-    )
-    return [DayTotals.from_json(values) for values in stored]
+    with _collector_paused():
+        stored = store.totals(
+            rollups.source_of(tables, zone),
+            days,
+            zone,
+            _LiveDays(_each_table_apart(conn), tables, zone),
+        )
+        return [DayTotals.from_json(values) for values in stored]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off: kept days' JSON (their latency counts) makes some
+    10,000 objects a day that all live on, and the collector's passes over them as they
+    were made took two thirds of loading the Overview's 56 days."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def kept_terms(
@@ -249,26 +348,65 @@ def per_range(
     role: TableRole,
     ranges: Sequence[tuple[datetime, datetime]],
     *aggregates: sa.ColumnElement[Any],
+    parts: Sequence[str] = (),
     group_by: Sequence[sa.ColumnElement[Any]] = (),
 ) -> list[list[tuple[Any, ...]]]:
-    """The rows (group_by, then aggregates) over each [start, end) of `ranges` (of the
-    tables' segment: `attribution.linked_rows`).
+    """The rows (the conversation's `parts`, then group_by, then aggregates) over each
+    [start, end) of `ranges` (of the tables' segment), grouped by the first two
+    (`attribution.linked_rows`).
 
-    One SELECT a range, joined by UNION ALL. Each SELECT is a range on the raw `created_at`,
-    so it reads its own slice of the index: every row is read once, and no per-row
-    expression has to find its day.
+    One SELECT a range, joined by UNION ALL: each is a range on the raw `created_at`, so it
+    reads its own slice of the index, and no per-row expression has to find its day. Rows
+    joined to their conversations are read instead in one SELECT over the whole span when
+    the ranges follow each other, each row's range found by `TimeColumn.which`: one join
+    (one hash of the span's conversations on PostgreSQL) rather than one a range.
     """
-    selects = [
-        linked_rows(tables, role, start, end)
-        .select(sa.literal_column(str(part), sa.Integer()).label("part"), *group_by, *aggregates)
-        .group_by(*group_by)
-        for part, (start, end) in enumerate(ranges)
-    ]
+    joined = role != "conversations" and (bool(parts) or tables.segment is not None)
+    if joined and len(ranges) > 1 and _contiguous(ranges):
+        rows = linked_rows(tables, role, ranges[0][0], ranges[-1][1], parts)
+        which = tables.created_at(role).which(ranges)
+        keys = [*(rows.conversation[name] for name in parts), *group_by]
+        labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
+        statements: list[sa.Select[Any] | sa.CompoundSelect[Any]] = [
+            rows.select(which.label("part"), *labelled, *aggregates).group_by(which, *keys)
+        ]
+    else:
+        statements = _per_range_selects(tables, role, ranges, aggregates, parts, group_by)
     results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
-    for first in range(0, len(selects), UNION_LIMIT):
-        for row in conn.execute(sa.union_all(*selects[first : first + UNION_LIMIT])):
-            results[row.part].append(tuple(row)[1:])
+    for statement in statements:
+        for row in conn.execute(statement):
+            if row.part is not None:
+                results[row.part].append(tuple(row)[1:])
     return results
+
+
+def _per_range_selects(
+    tables: ChatbotTables,
+    role: TableRole,
+    ranges: Sequence[tuple[datetime, datetime]],
+    aggregates: Sequence[sa.ColumnElement[Any]],
+    parts: Sequence[str],
+    group_by: Sequence[sa.ColumnElement[Any]],
+) -> list[sa.Select[Any] | sa.CompoundSelect[Any]]:
+    """One grouped SELECT a range, UNION_LIMIT of them joined by UNION ALL a statement."""
+    selects = []
+    for part, (start, end) in enumerate(ranges):
+        rows = linked_rows(tables, role, start, end, parts)
+        keys = [*(rows.conversation[name] for name in parts), *group_by]
+        labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
+        selects.append(
+            rows.select(
+                sa.literal_column(str(part), sa.Integer()).label("part"), *labelled, *aggregates
+            ).group_by(*keys)
+        )
+    return [
+        sa.union_all(*selects[first : first + UNION_LIMIT])
+        for first in range(0, len(selects), UNION_LIMIT)
+    ]
+
+
+def _contiguous(ranges: Sequence[tuple[datetime, datetime]]) -> bool:
+    return all(end == start for (_, end), (start, _) in itertools.pairwise(ranges))
 
 
 def _read_daily_totals(
@@ -276,14 +414,21 @@ def _read_daily_totals(
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
 ) -> list[DayTotals]:
-    """One DayTotals per [start, end) of `ranges`, read from the three tables."""
+    """One DayTotals per [start, end) of `ranges`, read from the three tables: each once,
+    but for the latencies of conversations grouped by more than their model (grouped by
+    value as well, the groups would multiply)."""
     days = [DayTotals() for _ in ranges]
+    has_latency = "latency_ms" in tables.conversations.c
+    latencies_apart = has_latency and not set(group_parts(tables)) <= {"model"}
+    reads: list[Callable[..., None]] = [
+        partial(_add_conversations, with_latencies=has_latency and not latencies_apart),
+        _add_feedback,
+        _add_evaluations,
+        *([_add_latencies] if latencies_apart else []),
+    ]
     _on_connections(
         source,
-        [  # each sets its own fields of `days`
-            partial(add, tables, ranges, days)
-            for add in (_add_conversations, _add_feedback, _add_evaluations)
-        ],
+        [partial(add, tables, ranges, days) for add in reads],  # each sets its own fields
     )
     return days
 
@@ -317,38 +462,72 @@ def _on_connections(
         return [done.result() for done in [pool.submit(run, part) for part in parts]]
 
 
-def _add_conversations(
+def _add_latencies(
     tables: ChatbotTables,
     ranges: Sequence[tuple[datetime, datetime]],
     days: list[DayTotals],
     conn: Connection,
 ) -> None:
-    """Each day's conversations and tokens; with latency, how often each value occurs."""
-    conv = tables.conversations
-    tokens = [
-        sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[name], 0)), 0)
-        for name in ("prompt_tokens", "completion_tokens")
-        if name in conv.c
-    ]
-    # Grouping each day by latency_ms costs little more than counting it, and the value
-    # counts give exact percentiles without a second pass over the rows.
-    latency = [conv.c.latency_ms] if "latency_ms" in conv.c else []
+    """How often each latency_ms value occurs per model each day: exact percentiles of the
+    day, the period and each model, from value counts (costing little more than a count)."""
+    parts = ["model"] if tables.has("conversations", "model") else []
+    latency = tables.conversations.c.latency_ms
     for totals, rows in zip(
         days,
         per_range(
-            conn, tables, "conversations", ranges, sa.func.count(), *tokens, group_by=latency
+            conn, tables, "conversations", ranges, sa.func.count(), parts=parts, group_by=[latency]
+        ),
+        strict=True,
+    ):
+        for *model, value, count in rows:
+            _add_latency(totals, model, value, count)
+
+
+def _add_latency(totals: DayTotals, model: Sequence[Any], value: Any, count: int) -> None:
+    if value is not None:
+        totals.model_latencies.setdefault(group_key(model or [None]), []).extend(
+            (float(value), count)
+        )
+
+
+def _add_conversations(
+    tables: ChatbotTables,
+    ranges: Sequence[tuple[datetime, datetime]],
+    days: list[DayTotals],
+    conn: Connection,
+    *,
+    with_latencies: bool,
+) -> None:
+    """Each day's conversations and tokens per group; `with_latencies` (grouped by the model
+    at most), how often each latency_ms value occurs as well, from the same rows."""
+    conv = tables.conversations
+    names = [name for name in ("prompt_tokens", "completion_tokens") if name in conv.c]
+    tokens = [sa.func.coalesce(sa.func.sum(sa.func.coalesce(conv.c[n], 0)), 0) for n in names]
+    parts = group_parts(tables)
+    latency = [conv.c.latency_ms] if with_latencies else []
+    keys = len(parts) + len(latency)
+    for totals, rows in zip(
+        days,
+        per_range(
+            conn,
+            tables,
+            "conversations",
+            ranges,
+            sa.func.count(),
+            *tokens,
+            parts=parts,
+            group_by=latency,
         ),
         strict=True,
     ):
         for row in rows:
-            if latency:
-                value, count, *token_sums = row
-                if value is not None:
-                    totals.latencies.append((float(value), count))
-            else:
-                count, *token_sums = row
+            values, (count, *token_sums) = row[: len(parts)], row[keys:]
+            sums = {name: int(value) for name, value in zip(names, token_sums, strict=True)}
+            _add_to_group(totals, values, {"conversations": count, **sums})
             totals.conversations += count
-            totals.tokens += sum(int(value) for value in token_sums)
+            totals.tokens += sum(sums.values())
+            if with_latencies:
+                _add_latency(totals, values, row[len(parts)], count)
 
 
 def _add_feedback(
@@ -357,7 +536,8 @@ def _add_feedback(
     days: list[DayTotals],
     conn: Connection,
 ) -> None:
-    """Each day's feedback rows, likes and dislikes."""
+    """Each day's feedback rows, likes and dislikes, per group of their conversation."""
+    parts = group_parts(tables)
     for totals, rows in zip(
         days,
         per_range(
@@ -368,13 +548,18 @@ def _add_feedback(
             sa.func.count(),
             sa.func.count(sa.case((tables.feedback_is("like"), 1))),
             sa.func.count(sa.case((tables.feedback_is("dislike"), 1))),
+            parts=parts,
         ),
         strict=True,
     ):
-        for count, likes, dislikes in rows:
-            totals.feedback_total = count
-            totals.likes = likes
-            totals.dislikes = dislikes
+        for row in rows:
+            values, (count, likes, dislikes) = row[: len(parts)], row[len(parts) :]
+            _add_to_group(
+                totals, values, {"feedback_total": count, "likes": likes, "dislikes": dislikes}
+            )
+            totals.feedback_total += count
+            totals.likes += likes
+            totals.dislikes += dislikes
 
 
 def _add_evaluations(
@@ -383,10 +568,11 @@ def _add_evaluations(
     days: list[DayTotals],
     conn: Connection,
 ) -> None:
-    """Each day's scores: count, sum, sum of squares and buckets."""
+    """Each day's scores: count, sum, sum of squares per group, and the day's buckets."""
     score = tables.score()
     edges = tables.mapping.scale.bucket_edges()
     at_least = [sa.func.count(sa.case((score >= low, 1))) for low in edges[1:-1]]
+    parts = group_parts(tables)
     for totals, rows in zip(
         days,
         per_range(
@@ -399,18 +585,30 @@ def _add_evaluations(
             sa.func.sum(score),
             sa.func.sum(score * score),
             *at_least,
+            parts=parts,
         ),
         strict=True,
     ):
         totals.score_buckets = [0] * (len(edges) - 1)
-        for count_rows, count, total, squares, *cumulative in rows:
-            totals.evaluation_rows = count_rows
-            totals.evaluations = count
-            totals.score_sum = float(total or 0)
-            totals.score_squares = float(squares or 0)
+        # The groups in one order whatever the database's: float sums added in another order
+        # may differ in their last bits.
+        for row in sorted(rows, key=lambda row: group_key(row[: len(parts)])):
+            values, (count_rows, count, total, squares, *cumulative) = (
+                row[: len(parts)],
+                row[len(parts) :],
+            )
+            total, squares = float(total or 0), float(squares or 0)
+            _add_to_group(
+                totals,
+                values,
+                {"evaluations": count, "score_sum": total, "score_squares": squares},
+            )
+            totals.evaluation_rows += count_rows
+            totals.evaluations += count
+            totals.score_sum += total
+            totals.score_squares += squares
             # The first bucket holds what is below its top (under the range too), the last
             # what is at least its bottom (above the range too).
             at_or_above = [count, *cumulative, 0]
-            totals.score_buckets = [
-                at_or_above[i] - at_or_above[i + 1] for i in range(len(edges) - 1)
-            ]
+            for i in range(len(edges) - 1):
+                totals.score_buckets[i] += at_or_above[i] - at_or_above[i + 1]

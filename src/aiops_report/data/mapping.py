@@ -274,6 +274,8 @@ class SchemaMapping:
         zones = [f"{r}:{m.timezone.key}" for r, m in self.tables.items() if m.timezone]
         if zones:
             found += f" zones={','.join(zones)}"
+        if self.dimensions:  # the groups each day's totals are kept by
+            found += f" dimensions={','.join(self.dimensions)}"
         wheres = "\n".join(f"{r}:{m.where}" for r, m in self.tables.items() if m.where)
         if wheres:  # totals kept under another filter are other totals
             found += f" where={hashlib.sha256(wheres.encode()).hexdigest()[:16]}"

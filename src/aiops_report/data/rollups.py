@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 TABLE_NAME = "report_daily_totals"
 SETTLED_AFTER = timedelta(days=1)
-FORMAT = 2  # the version of what a row holds: rows of another version are not used
+FORMAT = 3  # the version of what a row holds: rows of another version are not used
 SOURCE_LENGTH = 255
 ROW_COUNTS_LENGTH = 100
 

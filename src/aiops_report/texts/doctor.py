@@ -90,8 +90,9 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "proof_counts_set": "{table}의 보관된 합계는 날마다 행 수를 세어 확인합니다 "
         "(KEPT_TOTALS_PROOF=counts)",
         "proof_none": "{table}은(는) ClickHouse {engine} 테이블이라 보관된 합계를 쓰지 않고 "
-        "리포트마다 모든 날을 다시 읽습니다 (갱신은 행을 다시 넣는 것이고 병합이 옛 행을 지우므로 "
-        "행 수로는 알 수 없음)",
+        "리포트마다 모든 날을 다시 읽습니다 (행 수로 변화를 알 수 있는 것은 일반 MergeTree뿐: "
+        "ReplacingMergeTree는 갱신을 병합 전까지 다시 넣은 행으로 갖고, "
+        "뷰는 그런 테이블을 읽을 수 있음)",
         # time columns read far from now, and weeks a report would get wrong
         "time_far": "테이블 {table}: created_at 값이 {first}~{last}로 읽혀 지금과 동떨어집니다 "
         "(2000년 이전 또는 {year}년 이후): {fix}",
@@ -207,8 +208,9 @@ DOCTOR_WORDS: Mapping[Language, Mapping[str, str]] = {
         "proof_counts_set": "kept totals of {table} are proven current by counting each kept "
         "day's rows (KEPT_TOTALS_PROOF=counts)",
         "proof_none": "no kept totals are used while {table} is a ClickHouse {engine} table: "
-        "every day is read for each report (an update there is the row inserted again, which a "
-        "merge removes, so no count of rows tells it)",
+        "every day is read for each report (only a plain MergeTree's rows are counted: a "
+        "ReplacingMergeTree holds an update as the row inserted again until a merge, and a view "
+        "may read such tables, so no count of rows tells a change)",
         "time_far": "table {table}: its created_at values read as {first} to {last}, far from "
         "today (before 2000 or after {year}): {fix}",
         "fix_unit": 'read in {unit} they fall from {first} to {last}: set {setting} = "{value}"',
