@@ -3,6 +3,7 @@ without a time zone, SQLite text, or an integer epoch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -69,6 +70,11 @@ class TimeColumn:
         """`start <= created_at < end` for aware instants, of the rows `kept` when given."""
         kept = [] if self.kept is None else [self.kept]
         return sa.and_(self._range(start, end), *kept)
+
+    def which(self, ranges: Sequence[tuple[datetime, datetime]]) -> sa.ColumnElement[Any]:
+        """The index in `ranges` of the range a row falls in (NULL: none), by ranges on the
+        raw column: one read of a span can group its rows by day."""
+        return sa.case(*[(self._range(start, end), i) for i, (start, end) in enumerate(ranges)])
 
     def _range(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
         if self.style != "sqlite_text":
