@@ -11,13 +11,11 @@ Settled days may come from a store of kept totals (rollups.py).
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -178,28 +176,13 @@ def daily_totals(
     """The totals of each of `days` (in `zone`): settled days from `store` when given."""
     if store is None:
         return _read_daily_totals(_each_table_apart(conn), tables, _day_ranges(days, zone))
-    with _collector_paused():
-        stored = store.totals(
-            rollups.source_of(tables, zone),
-            days,
-            zone,
-            _LiveDays(_each_table_apart(conn), tables, zone),
-        )
-        return [DayTotals.from_json(values) for values in stored]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off: kept days' JSON (their latency counts) makes some
-    10,000 objects a day that all live on, and the collector's passes over them as they
-    were made took two thirds of loading the Overview's 56 days."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    stored = store.totals(
+        rollups.source_of(tables, zone),
+        days,
+        zone,
+        _LiveDays(_each_table_apart(conn), tables, zone),
+    )
+    return [DayTotals.from_json(values) for values in stored]
 
 
 def kept_terms(
