@@ -610,9 +610,9 @@ def per_million(seconds: float, size: str) -> float:
 
 # Why a target can fall short: what the measure does that the floor (or pandas) does not.
 WHY_SHORT = {
-    "clickhouse": "on ClickHouse, each rating joined to its conversation's model (by model, "
-    "why it changed) hashes the week's ratings against every conversation logged: 55 of the "
-    "report's 85 CPU seconds in statements at 10M a week (docs/benchmark.md)",
+    "clickhouse": "on ClickHouse at 10M a week, of the report's 52 CPU seconds: thumbs "
+    "against scores 14, the week's feedback and evaluations by day and model (each joined to "
+    "its conversation) 15, distinct users 7, the days' counts 3 (docs/benchmark.md)",
     "json/floor": "besides one pass a table over two weeks, the report proves the kept totals "
     "of its 8-week baseline current (by watermarks where a table has an increasing key: "
     "bench/proof.py; counting 56 days per table took 5.3 of its 19 CPU seconds on SQLite at "
