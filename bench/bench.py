@@ -610,6 +610,9 @@ def per_million(seconds: float, size: str) -> float:
 
 # Why a target can fall short: what the measure does that the floor (or pandas) does not.
 WHY_SHORT = {
+    "clickhouse": "on ClickHouse, each rating joined to its conversation's model (by model, "
+    "why it changed) hashes the week's ratings against every conversation logged: 55 of the "
+    "report's 85 CPU seconds in statements at 10M a week (docs/benchmark.md)",
     "json/floor": "besides one pass a table over two weeks, the report proves the kept totals "
     "of its 8-week baseline current (by watermarks where a table has an increasing key: "
     "bench/proof.py; counting 56 days per table took 5.3 of its 19 CPU seconds on SQLite at "
@@ -623,8 +626,6 @@ WHY_SHORT = {
     "peak MB": "the Korean analyser (kiwipiepy 0.24 and its CoNg model) takes 210 to 240 MB "
     "resident even without its dictionaries; the report without it peaks at 160 MB "
     "(PostgreSQL) and 190 MB (SQLite) at 1M a week",
-    "json seconds": "ClickHouse at 10M a week: the parts of the report beyond the floor's pass "
-    "(see json/floor) on 2 cores",
     "overview s": "the Overview proves the 56 kept days it shows current: each day's rows "
     "counted per table, 24M index entries, 0.7 of its 1.06 s on PostgreSQL at 1M a week",
     "s/M rows": "a part of the report grows faster than the rows it reads",
