@@ -69,7 +69,7 @@ import sqlalchemy as sa
 from shapes import CONV_COLUMNS, EV_COLUMNS, FB_COLUMNS, WEEK_START, ZONE, day_batches
 
 from aiops_report.data.config import Settings, load_settings
-from aiops_report.data.db import make_engine
+from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.install import create_schema
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
@@ -405,11 +405,11 @@ def monday_morning(settings: Settings, segment: str | None = None) -> None:
     from aiops_report.jobs import report_numbers
 
     engine = make_engine(settings)
-    store = DailyTotalsStore(engine)
-    store.forget(WEEK_START)
+    state = state_engine(engine, settings)  # ClickHouse's kept totals are in a file of their own
+    DailyTotalsStore(state).forget(WEEK_START)
     source = source_of(reflect_tables(engine, settings).for_segment(segment), ZONE)
     last_week = Period.week_of(WEEK_START - timedelta(weeks=1), ZONE)
-    with engine.connect() as conn:
+    with state.connect() as conn:
         inspector = sa.inspect(conn)
         columns = inspector.get_columns(TABLE_NAME) if inspector.has_table(TABLE_NAME) else []
         t = report_daily_totals
@@ -424,7 +424,7 @@ def monday_morning(settings: Settings, segment: str | None = None) -> None:
 
 
 def nothing_kept(settings: Settings) -> None:
-    DailyTotalsStore(make_engine(settings)).forget(date.min)
+    DailyTotalsStore(state_engine(make_engine(settings), settings)).forget(date.min)
 
 
 def after_the_report(settings: Settings) -> None:
