@@ -405,7 +405,7 @@ def monday_morning(settings: Settings, segment: str | None = None) -> None:
     from aiops_report.jobs import report_numbers
 
     engine = make_engine(settings)
-    state = state_engine(engine, settings)  # ClickHouse's kept totals are in a state database
+    state = state_engine(engine, settings)  # ClickHouse's kept totals are in a file of their own
     DailyTotalsStore(state).forget(WEEK_START)
     source = source_of(reflect_tables(engine, settings).for_segment(segment), ZONE)
     last_week = Period.week_of(WEEK_START - timedelta(weeks=1), ZONE)

@@ -15,6 +15,8 @@ conversations have their primary key:
   it up by primary key, in the same statement.
 - SQLite and MySQL/MariaDB look each conversation up by its primary key anyway: a plain
   outer join on it, no window needed.
+- ClickHouse hashes the whole right side of a join: it joins only the conversations the
+  range's rows name (a set it filters the conversations' ids by).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from aiops_report.data.clickhouse import is_clickhouse
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.tables import ChatbotTables
@@ -89,7 +92,7 @@ def linked_rows(
     if not (tables.has(role, "conversation_id") and tables.has("conversations", "id")):
         return LinkedRows(table, within, {part: sa.null() for part in parts})
     source, values = _linked(
-        tables, table, start, end, list(dict.fromkeys(needed)), fenced=bool(parts)
+        tables, role, start, end, list(dict.fromkeys(needed)), fenced=bool(parts)
     )
     if tables.segment is not None:
         within = sa.and_(within, values["segment"] == tables.segment_value())
@@ -98,16 +101,29 @@ def linked_rows(
 
 def _linked(
     tables: ChatbotTables,
-    table: sa.Table,
+    role: TableRole,
     start: datetime,
     end: datetime,
     parts: list[str],
     fenced: bool,
 ) -> tuple[sa.FromClause, dict[str, sa.ColumnElement[Any]]]:
-    """`table` outer-joined to its conversation, and each part's value (see the module);
-    `fenced`: the values are to be grouped by (PostgreSQL then reads them through LATERAL)."""
+    """`role`'s table outer-joined to its conversation, and each part's value (see the
+    module); `fenced`: the values are to be grouped by (PostgreSQL then reads them through
+    LATERAL)."""
+    table = tables.table(role)
     conversation_id = table.c.conversation_id
     linked = tables.conversations.alias(tables.query_name("linked_conversation"))
+    if is_clickhouse(tables.dialect):
+        # ClickHouse hashes the right side of a join whole: only the conversations the
+        # range's rows name, a set it filters the conversations by (no index is needed).
+        named = sa.select(conversation_id).where(tables.created_at(role).within(start, end))
+        narrowed = (
+            sa.select(linked)
+            .where(linked.c.id.in_(named), tables.kept("conversations", linked))
+            .subquery(tables.query_name("named_conversation"))
+        )
+        source = table.outerjoin(narrowed, narrowed.c.id == conversation_id)
+        return source, {part: _value(tables, narrowed, part) for part in parts}
     if tables.dialect != "postgresql":
         # A conversation SCHEMA_FILE's `where` leaves out is, for its ratings, not there.
         kept = tables.kept("conversations", linked)
