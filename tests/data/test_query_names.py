@@ -171,7 +171,7 @@ def test_tables_named_like_every_query_name_read_the_same_numbers(
     assert expected["whole"]["current"]["feedback_total"] > 0
     assert expected["segment"]["current"]["conversations"] > 0
     assert expected["search"][0] > 0
-    assert {"aiops_thumbs", "aiops_scores", "aiops_rated"} <= used
+    assert {"aiops_thumbs_and_scores", "aiops_scores", "aiops_rated"} <= used
     # Each name as it is now, and bare (the CTE `thumbs` read itself from a table `thumbs`).
     candidates = sorted(used | {name.removeprefix("aiops_") for name in used})
     groups = [tuple(candidates[i : i + 3]) for i in range(0, len(candidates), 3)]
