@@ -293,7 +293,8 @@ def _count_rows(
     conn: Connection,
 ) -> list[int]:
     """The rows of `role`'s table in each of `ranges`: `created_at`'s index is enough."""
-    return [rows[0][0] for rows in per_range(conn, tables, role, ranges, sa.func.count())]
+    counted = per_range(conn, tables, role, ranges, sa.func.count())
+    return [rows[0][0] if rows else 0 for rows in counted]  # a grouped read omits empty ranges
 
 
 def _day_ranges(days: Sequence[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
@@ -336,7 +337,7 @@ def per_range(
 ) -> list[list[tuple[Any, ...]]]:
     """The rows (the conversation's `parts`, then group_by, then aggregates) over each
     [start, end) of `ranges` (of the tables' segment), grouped by the first two
-    (`attribution.linked_rows`).
+    (`attribution.linked_rows`); a range without rows may have none.
 
     One SELECT a range, joined by UNION ALL: each is a range on the raw `created_at`, so it
     reads its own slice of the index, and no per-row expression has to find its day. Rows
