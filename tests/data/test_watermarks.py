@@ -21,6 +21,7 @@ from aiops_report.data.rollups import DailyTotalsStore, report_daily_totals
 from aiops_report.data.tables import reflect_tables
 from aiops_report.data.watermarks import table_key
 from aiops_report.doctor import database_findings
+from conftest import DATABASES, server_url, sqlite_url
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SEOUL)  # Monday 09:00, the report's hour
@@ -46,12 +47,13 @@ def highest_ids(engine: Engine, settings: Settings) -> list[int]:
         ]
 
 
-@pytest.fixture(autouse=True)
-def numbered_by_the_database(request: pytest.FixtureRequest) -> None:
-    """ClickHouse numbers no row (no autoincrement): its days are always proven by their
-    counts, which test_rollups tests on it."""
-    if "clickhouse" in request.node.name:
-        pytest.skip("ClickHouse has no database-assigned ids: no watermark proof there")
+@pytest.fixture(params=[name for name in DATABASES if name != "clickhouse"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The databases that number rows: ClickHouse numbers none (no autoincrement), so its
+    days are always proven by their counts, which test_rollups tests on it."""
+    if request.param == "sqlite":
+        return sqlite_url(request.getfixturevalue("tmp_path") / "test.db")
+    return server_url(request.param)
 
 
 def in_day(column: sa.ColumnElement[datetime], day: date) -> sa.ColumnElement[bool]:
