@@ -295,11 +295,7 @@ def explain_split(settings: Settings) -> Work:
         week = Period.week_of(WEEK_START, ZONE)
         with engine.connect() as conn:
             read = period_days(conn, tables, [week.previous, week])
-        weeks = [DayTotals(), DayTotals()]
-        for total, days in zip(weeks, read, strict=True):
-            for day in days:
-                total.add(day)
-        return explain_changes(tables, *weeks)
+        return explain_changes(tables, *(DayTotals.summed(days) for days in read))
 
     return work
 

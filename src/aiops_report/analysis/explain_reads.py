@@ -16,14 +16,10 @@ from aiops_report.analysis.explain import (
     score_totals,
     split_change,
 )
-from aiops_report.data.daily import GROUP_SUMS, DayTotals, group_parts, period_days
+from aiops_report.data.daily import DayTotals, group_parts, period_days
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.tables import ChatbotTables
-
-_AT_LIKES, _AT_DISLIKES = GROUP_SUMS.index("likes"), GROUP_SUMS.index("dislikes")
-_AT_EVALUATIONS = GROUP_SUMS.index("evaluations")
-_AT_SCORE_SUM, _AT_SCORE_SQUARES = GROUP_SUMS.index("score_sum"), GROUP_SUMS.index("score_squares")
 
 # The metric each table's rows make, and the table they are read from.
 _SOURCES: dict[str, TableRole] = {"satisfaction_rate": "feedback", "avg_score": "evaluations"}
@@ -66,10 +62,7 @@ def week_groups(
 ) -> WeekGroups:
     """The rows of `period` of feedback and evaluations, grouped by their conversation's
     value of `dimension` (read live: the day totals of daily.py)."""
-    totals = DayTotals()
-    for day in period_days(conn, tables, [period])[0]:
-        totals.add(day)
-    return groups_of(tables, totals, dimension)
+    return groups_of(tables, DayTotals.summed(period_days(conn, tables, [period])[0]), dimension)
 
 
 def groups_of(tables: ChatbotTables, totals: DayTotals, dimension: str) -> WeekGroups:
@@ -80,12 +73,10 @@ def groups_of(tables: ChatbotTables, totals: DayTotals, dimension: str) -> WeekG
     found: dict[str, dict[Group, GroupTotals]] = {metric: {} for metric in _SOURCES}
     for value, sums in totals.by_part(group_parts(tables).index(dimension)).items():
         if linked(tables, "feedback"):  # no link: a split of one group says nothing
-            found["satisfaction_rate"][value] = rating_totals(
-                int(sums[_AT_LIKES]), int(sums[_AT_DISLIKES])
-            )
+            found["satisfaction_rate"][value] = rating_totals(int(sums.likes), int(sums.dislikes))
         if linked(tables, "evaluations"):
             found["avg_score"][value] = score_totals(
-                int(sums[_AT_EVALUATIONS]), sums[_AT_SCORE_SUM], sums[_AT_SCORE_SQUARES]
+                int(sums.evaluations), sums.score_sum, sums.score_squares
             )
     return WeekGroups(**found)
 

@@ -146,7 +146,7 @@ class InsightsReader:
             if p.cut_day
         }
         current = span_days[len(span_days) - len(self.period.days) :]  # the span ends with it
-        return DailyCounts(whole, cut, _summed(current), _summed(previous_days))
+        return DailyCounts(whole, cut, DayTotals.summed(current), DayTotals.summed(previous_days))
 
     # --- by model -------------------------------------------------------------------------
 
@@ -326,13 +326,6 @@ class InsightsReader:
 
     def themes(self) -> list[Theme]:
         return complaint_themes(self.conn, self.tables, self.period, self.threshold, self.store)
-
-
-def _summed(days: list[DayTotals]) -> DayTotals:
-    total = DayTotals()
-    for day in days:
-        total.add(day)
-    return total
 
 
 def _as_str(value: Any) -> str:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.analysis.explain_reads import dimensions, explain_changes
-from aiops_report.analysis.formulas import mean, percentile_cont, satisfaction
+from aiops_report.analysis.formulas import mean, percentiles_cont, satisfaction
 from aiops_report.analysis.insight_parts import (
     UNKNOWN_MODEL,
     AnomaliesStatus,
@@ -326,26 +326,31 @@ def by_model(
     entries = []
     for value, sums in totals.by_part(group_parts(tables).index("model")).items():
         model = UNKNOWN_MODEL if value is None else value
-        count, prompt, completion, rows, likes, dislikes, n, total, _ = sums
+        likes, dislikes, evaluations = int(sums.likes), int(sums.dislikes), int(sums.evaluations)
+        prompt, completion = int(sums.prompt_tokens), int(sums.completion_tokens)
         price = prices.price_of(model) if prices else None
-        cost = price.cost(int(prompt), int(completion)) if price else None
-        histogram = totals.latencies_of(group_key([value]))
+        cost = price.cost(prompt, completion) if price else None
+        p50, p95 = (
+            percentiles_cont(totals.latencies_of(group_key([value])), [0.5, 0.95])
+            if has_latency
+            else [None, None]
+        )
         entries.append(
             ModelStats(
                 model=model,
-                conversations=int(count),
+                conversations=int(sums.conversations),
                 unique_users=users.get(model, 0) if has_users else None,
-                latency_p50_ms=percentile_cont(histogram, 0.5) if has_latency else None,
-                latency_p95_ms=percentile_cont(histogram, 0.95) if has_latency else None,
-                total_tokens=int(prompt + completion) if has_tokens else None,
-                likes=int(likes),
-                dislikes=int(dislikes),
-                satisfaction_rate=satisfaction(int(likes), int(dislikes)),
-                evaluations=int(n),
-                avg_score=mean(float(total), int(n)),
+                latency_p50_ms=p50,
+                latency_p95_ms=p95,
+                total_tokens=prompt + completion if has_tokens else None,
+                likes=likes,
+                dislikes=dislikes,
+                satisfaction_rate=satisfaction(likes, dislikes),
+                evaluations=evaluations,
+                avg_score=mean(sums.score_sum, evaluations),
                 cost=cost,
                 cost_per_like=cost / likes if cost is not None and likes else None,
-                feedback_total=int(rows),
+                feedback_total=int(sums.feedback_total),
             )
         )
     return sorted(entries, key=lambda m: (-m.conversations, m.model))
@@ -360,18 +365,18 @@ def by_segment(
     entries = []
     for value, sums in totals.by_part(group_parts(tables).index("segment")).items():
         segment = UNKNOWN_MODEL if value is None else value
-        count, _, _, rows, likes, dislikes, n, total, _ = sums
+        likes, dislikes, evaluations = int(sums.likes), int(sums.dislikes), int(sums.evaluations)
         entries.append(
             SegmentStats(
                 segment=segment,
-                conversations=int(count),
+                conversations=int(sums.conversations),
                 unique_users=users.get(segment, 0) if has_users else None,
-                feedback_total=int(rows),
-                likes=int(likes),
-                dislikes=int(dislikes),
-                satisfaction_rate=satisfaction(int(likes), int(dislikes)),
-                evaluations=int(n),
-                avg_score=mean(float(total), int(n)),
+                feedback_total=int(sums.feedback_total),
+                likes=likes,
+                dislikes=dislikes,
+                satisfaction_rate=satisfaction(likes, dislikes),
+                evaluations=evaluations,
+                avg_score=mean(sums.score_sum, evaluations),
             )
         )
     return sorted(entries, key=lambda s: (-s.conversations, s.segment))

@@ -269,10 +269,7 @@ def _compute(
 ) -> ReportNumbers:
     reader = MetricsReader(conn, tables, period)
     before, days = period_days(conn, tables, [period.previous, period], store)
-    periods = [DayTotals(), DayTotals()]
-    for total, each_day in zip(periods, (before, days), strict=True):
-        for day in each_day:
-            total.add(day)
+    periods = [DayTotals.summed(before), DayTotals.summed(days)]
 
     users = reader.unique_users() if count_users else None
     features = reader.features()

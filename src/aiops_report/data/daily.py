@@ -14,12 +14,12 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -41,18 +41,21 @@ UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 T = TypeVar("T")
 
 
-# What each group of a day holds, in this order (`DayTotals.groups`' lists).
-GROUP_SUMS = (
-    "conversations",
-    "prompt_tokens",
-    "completion_tokens",
-    "feedback_total",
-    "likes",
-    "dislikes",
-    "evaluations",
-    "score_sum",
-    "score_squares",
-)
+class GroupSums(NamedTuple):
+    """What a group of a day (or of summed days) holds; kept as a list in this order."""
+
+    conversations: float
+    prompt_tokens: float
+    completion_tokens: float
+    feedback_total: float
+    likes: float
+    dislikes: float
+    evaluations: float
+    score_sum: float
+    score_squares: float
+
+
+GROUP_SUMS = GroupSums._fields
 _AT = {name: i for i, name in enumerate(GROUP_SUMS)}
 
 
@@ -131,15 +134,23 @@ class DayTotals:
         for key, flat in other.model_latencies.items():
             self.model_latencies.setdefault(key, []).extend(flat)
 
-    def by_part(self, index: int) -> dict[str | None, list[float]]:
-        """The GROUP_SUMS of the groups summed by the value of the `index`-th of group_parts."""
+    def by_part(self, index: int) -> dict[str | None, GroupSums]:
+        """The sums of the groups added up by the value of the `index`-th of group_parts."""
         found: dict[str | None, list[float]] = {}
         for key, sums in self.groups.items():
             value = json.loads(key)[index]
             mine = found.setdefault(value, [0] * len(GROUP_SUMS))
             for i, each in enumerate(sums):
                 mine[i] += each
-        return found
+        return {value: GroupSums(*sums) for value, sums in found.items()}
+
+    @classmethod
+    def summed(cls, days: Iterable[DayTotals]) -> DayTotals:
+        """The totals of `days` added up."""
+        total = cls()
+        for day in days:
+            total.add(day)
+        return total
 
     def row_counts(self) -> list[int]:
         """The rows of each table (ROLES' order) the totals were read from."""
