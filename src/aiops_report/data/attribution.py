@@ -32,6 +32,7 @@ from aiops_report.data.clickhouse import is_clickhouse
 from aiops_report.data.column_values import exact_text, value_kind
 from aiops_report.data.mapping import TableRole
 from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.time_column import Spellings
 
 # Conversations created this long before a range (or LINK_AFTER after it) hold nearly every
 # conversation its feedback and evaluations are about; the others are looked up by key.
@@ -72,16 +73,18 @@ def linked_rows(
     start: datetime,
     end: datetime,
     parts: Sequence[str] = (),
+    spelled: Spellings | None = None,
 ) -> LinkedRows:
     """The rows of `role` created in [start, end) (of the tables' segment when they read
-    one), each with its conversation's `parts` in `conversation`.
+    one), each with its conversation's `parts` in `conversation`; `spelled`: how SQLite
+    text times are spelled on the range's dates, in the snapshot the rows are read in.
 
     For `role` "conversations" the parts are the row's own columns. Feedback or evaluations
     that cannot be linked (no conversation_id, or conversations without id) have NULL parts;
     a segment's report refuses such tables (ChatbotTables.for_segment).
     """
     table = tables.table(role)
-    within = tables.created_at(role).within(start, end)
+    within = tables.created_at(role).within(start, end, spelled)
     if role == "conversations":
         if tables.segment is not None:
             within = sa.and_(within, tables.in_segment(table))

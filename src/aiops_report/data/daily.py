@@ -11,7 +11,7 @@ Settled days may come from a store of kept totals (rollups.py).
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +34,7 @@ from aiops_report.data.mapping import ROLES, TableRole
 from aiops_report.data.periods import Period, midnight
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.time_column import Spellings, contiguous
 
 UNION_LIMIT = 100  # SELECTs in one UNION ALL (SQLite accepts at most 500)
 
@@ -356,23 +357,38 @@ def per_range(
     the ranges follow each other, each row's range found by `TimeColumn.which`: one join
     (one hash of the span's conversations on PostgreSQL) rather than one a range.
     """
-    joined = role != "conversations" and (bool(parts) or tables.segment is not None)
-    if joined and len(ranges) > 1 and _contiguous(ranges):
-        rows = linked_rows(tables, role, ranges[0][0], ranges[-1][1], parts)
-        which = tables.created_at(role).which(ranges)
-        keys = [*(rows.conversation[name] for name in parts), *group_by]
-        labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
-        statements: list[sa.Select[Any] | sa.CompoundSelect[Any]] = [
-            rows.select(which.label("part"), *labelled, *aggregates).group_by(which, *keys)
-        ]
-    else:
-        statements = _per_range_selects(tables, role, ranges, aggregates, parts, group_by)
-    results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
-    for statement in statements:
-        for row in conn.execute(statement):
-            if row.part is not None:
-                results[row.part].append(tuple(row)[1:])
+    time = tables.created_at(role)
+    # SQLite text times: how they are spelled on the ranges' dates, read in the snapshot of
+    # the statements that rely on it (a row written in between cannot be missed).
+    snapshot = conn.begin_nested() if time.style == "sqlite_text" else contextlib.nullcontext()
+    with snapshot:
+        spelled = time.spellings(conn, ranges)
+        results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
+        for statement in _selects(tables, role, ranges, aggregates, parts, group_by, spelled):
+            for row in conn.execute(statement):
+                if row.part is not None:
+                    results[row.part].append(tuple(row)[1:])
     return results
+
+
+def _selects(
+    tables: ChatbotTables,
+    role: TableRole,
+    ranges: Sequence[tuple[datetime, datetime]],
+    aggregates: Sequence[sa.ColumnElement[Any]],
+    parts: Sequence[str],
+    group_by: Sequence[sa.ColumnElement[Any]],
+    spelled: Spellings | None,
+) -> list[sa.Select[Any] | sa.CompoundSelect[Any]]:
+    """per_range's statements: one over the span for joined rows, else one a range."""
+    joined = role != "conversations" and (bool(parts) or tables.segment is not None)
+    if not (joined and len(ranges) > 1 and contiguous(ranges)):
+        return _per_range_selects(tables, role, ranges, aggregates, parts, group_by, spelled)
+    rows = linked_rows(tables, role, ranges[0][0], ranges[-1][1], parts, spelled)
+    which = tables.created_at(role).which(ranges, spelled)
+    keys = [*(rows.conversation[name] for name in parts), *group_by]
+    labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
+    return [rows.select(which.label("part"), *labelled, *aggregates).group_by(which, *keys)]
 
 
 def _per_range_selects(
@@ -382,11 +398,12 @@ def _per_range_selects(
     aggregates: Sequence[sa.ColumnElement[Any]],
     parts: Sequence[str],
     group_by: Sequence[sa.ColumnElement[Any]],
+    spelled: Spellings | None,
 ) -> list[sa.Select[Any] | sa.CompoundSelect[Any]]:
     """One grouped SELECT a range, UNION_LIMIT of them joined by UNION ALL a statement."""
     selects = []
     for part, (start, end) in enumerate(ranges):
-        rows = linked_rows(tables, role, start, end, parts)
+        rows = linked_rows(tables, role, start, end, parts, spelled)
         keys = [*(rows.conversation[name] for name in parts), *group_by]
         labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
         selects.append(
@@ -398,10 +415,6 @@ def _per_range_selects(
         sa.union_all(*selects[first : first + UNION_LIMIT])
         for first in range(0, len(selects), UNION_LIMIT)
     ]
-
-
-def _contiguous(ranges: Sequence[tuple[datetime, datetime]]) -> bool:
-    return all(end == start for (_, end), (start, _) in itertools.pairwise(ranges))
 
 
 def _read_daily_totals(

@@ -3,13 +3,15 @@ without a time zone, SQLite text, or an integer epoch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from aiops_report.data import clickhouse
 from aiops_report.data.mapping import TimeUnit
@@ -17,6 +19,20 @@ from aiops_report.data.mapping import TimeUnit
 # "instant": a ClickHouse DateTime('zone') / DateTime64(p, 'zone'), compared by the instant.
 TimeStyle = Literal["aware", "naive", "sqlite_text", "epoch", "instant"]
 EPOCH_FACTOR: dict[TimeUnit, int] = {"s": 1, "ms": 1000}
+BOTH = frozenset(" T")  # the spellings of SQLite text times
+
+
+@dataclass(frozen=True)
+class Spellings:
+    """How SQLite text times are spelled on some dates, as one snapshot of the table found
+    them: "T" for 'DTHH:MM:SS', " " for 'D HH:MM:SS' (and any other text of the date that
+    sorts before 'DT'). Only valid for statements read in that snapshot (daily.per_range)."""
+
+    on: Mapping[str, frozenset[str]]  # {'YYYY-MM-DD': the spellings found on that date}
+
+    def of(self, dates: Iterable[str]) -> frozenset[str]:
+        """The spellings found on any of `dates`; both for a date not probed."""
+        return frozenset().union(*(self.on.get(day, BOTH) for day in dates))
 
 
 @dataclass(frozen=True)
@@ -66,21 +82,87 @@ class TimeColumn:
             return clickhouse.instant(instant)
         return sa.literal(instant.astimezone(self.db_zone).replace(tzinfo=None), sa.DateTime())
 
-    def within(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
-        """`start <= created_at < end` for aware instants, of the rows `kept` when given."""
+    def within(
+        self, start: datetime, end: datetime, spelled: Spellings | None = None
+    ) -> sa.ColumnElement[bool]:
+        """`start <= created_at < end` for aware instants, of the rows `kept` when given;
+        `spelled`: SQLite text as it is spelled on the range's dates (see `_range`)."""
         kept = [] if self.kept is None else [self.kept]
-        return sa.and_(self._range(start, end), *kept)
+        return sa.and_(self._range(start, end, spelled), *kept)
 
-    def which(self, ranges: Sequence[tuple[datetime, datetime]]) -> sa.ColumnElement[Any]:
+    def which(
+        self, ranges: Sequence[tuple[datetime, datetime]], spelled: Spellings | None = None
+    ) -> sa.ColumnElement[Any]:
         """The index in `ranges` of the range a row falls in (NULL: none), by ranges on the
         raw column: one read of a span can group its rows by day."""
-        return sa.case(*[(self._range(start, end), i) for i, (start, end) in enumerate(ranges)])
+        one = self._one_spelling(ranges, spelled)
+        if one is not None and contiguous(ranges):
+            # Text of one spelling, ranges that follow each other: a row's range is the
+            # first whose end it is before (one comparison a range, not two).
+            ends = [self._text(ranges[0][0], one), *(self._text(end, one) for _, end in ranges)]
+            return sa.case(
+                (self.column < self._literal(ends[0]), sa.null()),
+                *[(self.column < self._literal(end), i) for i, end in enumerate(ends[1:])],
+            )
+        return sa.case(
+            *[(self._range(start, end, spelled), i) for i, (start, end) in enumerate(ranges)]
+        )
 
-    def _range(self, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    def spellings(
+        self, conn: Connection, ranges: Sequence[tuple[datetime, datetime]]
+    ) -> Spellings | None:
+        """How the text is spelled on the dates `ranges` start and end on, read on `conn`
+        (two index seeks a date); None unless the column is SQLite text. It holds for the
+        statements read in the same snapshot only (a transaction of `conn`)."""
+        dates = self._spelling_dates(ranges)
+        if not dates:
+            return None
+        # [D, DT): the date's text spelled ' ' (or with anything else sorting before 'T');
+        # [DT, DU): spelled 'T' ('U' sorts right after it).
+        probes = [
+            sa.exists().where(self._between(low, high))
+            for day in dates
+            for low, high in ((day, f"{day}T"), (f"{day}T", f"{day}U"))
+        ]
+        found = conn.execute(sa.select(*probes)).one()
+        return Spellings(
+            {
+                day: frozenset(
+                    s for s, hit in zip(" T", found[2 * i : 2 * i + 2], strict=True) if hit
+                )
+                for i, day in enumerate(dates)
+            }
+        )
+
+    def _spelling_dates(self, ranges: Sequence[tuple[datetime, datetime]]) -> list[str]:
+        """The dates (as SQLite text) the ranges start and end on: where a range's text
+        differs by spelling (`_range`); none unless the column is SQLite text."""
+        if self.style != "sqlite_text":
+            return []
+        bounds = {instant for start_end in ranges for instant in start_end}
+        return sorted({self._text(instant, " ")[:10] for instant in bounds})
+
+    def _one_spelling(
+        self, ranges: Sequence[tuple[datetime, datetime]], spelled: Spellings | None
+    ) -> str | None:
+        """The one spelling of the text on every date `ranges` start or end on, if any."""
+        if self.style != "sqlite_text" or spelled is None:
+            return None
+        found = spelled.of(self._spelling_dates(ranges))
+        return "T" if found == {"T"} else " " if found <= {" "} else None
+
+    def _range(
+        self, start: datetime, end: datetime, spelled: Spellings | None = None
+    ) -> sa.ColumnElement[bool]:
         if self.style != "sqlite_text":
             return sa.and_(self.column >= self._bound(start), self.column < self._bound(end))
-        # Text of both forms: 'D HH:MM:SS' (' ' sorts before 'T') and 'DTHH:MM:SS'. The outer
-        # range holds both and uses the index; the ranges inside it are exact per form.
+        # Text of both forms: 'D HH:MM:SS' (' ' sorts before 'T') and 'DTHH:MM:SS'. A range
+        # of one form differs from the exact one only in text of its first and last dates:
+        # where those have one spelling, that form's plain range is exact.
+        one = self._one_spelling([(start, end)], spelled)
+        if one is not None:
+            return self._between(self._text(start, one), self._text(end, one))
+        # The outer range holds both and uses the index; the ranges inside it are exact.
         lo, lo_t, hi, hi_t = (
             self._text(start, " "),
             self._text(start, "T"),
@@ -92,14 +174,10 @@ class TimeColumn:
             exact = [(lo, hi), (lo_t, hi_t)]
         else:
             exact = [(lo, f"{lo_date}T"), (lo_t, hi), (f"{hi_date}T", hi_t)]
-        column = self.column
-        return sa.and_(
-            column >= self._literal(lo),
-            column < self._literal(hi_t),
-            sa.or_(
-                *[sa.and_(column >= self._literal(a), column < self._literal(b)) for a, b in exact]
-            ),
-        )
+        return sa.and_(self._between(lo, hi_t), sa.or_(*[self._between(a, b) for a, b in exact]))
+
+    def _between(self, low: str, high: str) -> sa.ColumnElement[bool]:
+        return sa.and_(self.column >= self._literal(low), self.column < self._literal(high))
 
     def _text(self, instant: datetime, separator: str) -> str:
         """The instant as SQLite text of one form; it sorts before every row of that second."""
@@ -127,3 +205,7 @@ class TimeColumn:
             # The ClickHouse driver gives a zoned column's values as naive UTC wall clock.
             value = value.replace(tzinfo=UTC if self.style == "instant" else self.db_zone)
         return value
+
+
+def contiguous(ranges: Sequence[tuple[datetime, datetime]]) -> bool:
+    return all(end == start for (_, end), (start, _) in itertools.pairwise(ranges))
