@@ -72,7 +72,13 @@ from aiops_report.data.config import Settings, load_settings
 from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.install import create_schema
 from aiops_report.data.periods import Period
-from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
+from aiops_report.data.rollups import (
+    TABLE_NAME,
+    USERS_TABLE,
+    DailyTotalsStore,
+    report_daily_totals,
+    report_period_users,
+)
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -395,7 +401,8 @@ MEASURES: dict[str, Callable[[Settings], Work]] = {
 
 def monday_morning(settings: Settings, segment: str | None = None) -> None:
     """The kept totals as last week's report left them: every day before the reported week
-    (of `segment`'s report when given), the themes' terms of last week and the one before."""
+    (of `segment`'s report when given), the themes' terms of last week and the one before,
+    and last week's distinct users."""
     from aiops_report.data.rollups import source_of
     from aiops_report.data.tables import reflect_tables
     from aiops_report.jobs import report_numbers
@@ -414,7 +421,16 @@ def monday_morning(settings: Settings, segment: str | None = None) -> None:
                 t.c.source == source, t.c.day >= last_week.start, t.c.terms.is_not(None)
             )
         ).scalar_one() == len(last_week.days)
-    if not terms_kept:
+        u = report_period_users
+        users_kept = (
+            inspector.has_table(USERS_TABLE)
+            and conn.execute(
+                sa.select(sa.func.count()).where(
+                    u.c.source == source, u.c.first_day == last_week.start
+                )
+            ).scalar_one()
+        )
+    if not (terms_kept and users_kept):
         report_numbers(engine, settings, last_week, segment=segment)
     engine.dispose()
 

@@ -93,7 +93,7 @@ def report_numbers(
     with ThreadPoolExecutor(max_workers=2) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store, count_users=False)
         # One read of the distinct users, for the headline and the tables by model and segment.
-        users = pool.submit(read_period_users, engine, tables, period)
+        users = pool.submit(read_period_users, engine, tables, period, store)
         insights = report_insights(
             engine,
             settings,

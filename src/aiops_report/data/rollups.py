@@ -69,6 +69,23 @@ report_daily_totals = sa.Table(
     mariadb_charset="utf8mb4",
 )
 
+# A period's distinct users cannot be summed from its days: the count of a whole period is
+# kept apart, with the conversations it was counted among (read in the same statement), and
+# serves while the period's days, proven current, hold as many conversations.
+USERS_TABLE = "report_period_users"
+report_period_users = sa.Table(
+    USERS_TABLE,
+    metadata,
+    sa.Column("source", sa.String(SOURCE_LENGTH), primary_key=True),
+    sa.Column("first_day", sa.Date, primary_key=True),
+    sa.Column("last_day", sa.Date, primary_key=True),
+    sa.Column("users", sa.BigInteger, nullable=False),
+    sa.Column("conversations", sa.BigInteger, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+
 Totals = dict[str, Any]  # one day's totals as JSON-ready values (daily.DayTotals.to_json)
 Terms = dict[str, Any]  # one day's complaint texts and their terms, JSON-ready (theme_reads)
 RowCounts = list[int]  # the rows of each table in one day
@@ -220,12 +237,62 @@ class DailyTotalsStore:
         self._save_terms(source, {d: analysed[d] for d in current if d in analysed}, started)
         return [kept[day] if day in kept else analysed[day] for day in days]
 
-    def forget(self, since: date) -> int:
-        """Delete the stored totals (and terms) of `since` and later days; return how many
-        went."""
+    def kept_users(self, source: str, days: Sequence[date], conversations: int) -> int | None:
+        """The distinct users kept for the period of `days`, if they were counted among
+        `conversations` conversations (what its days hold now); else None."""
+        if not self._ready():
+            return None
+        u = report_period_users
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    sa.select(u.c.users).where(
+                        u.c.source == source,
+                        u.c.first_day == min(days),
+                        u.c.last_day == max(days),
+                        u.c.conversations == conversations,
+                    )
+                ).scalar_one_or_none()
+        except DBAPIError:  # a table a read-only user could not create: counted again
+            return None
+
+    def keep_users(self, source: str, days: Sequence[date], users: int, conversations: int) -> None:
+        """Keep the distinct users of the period of `days`, counted among `conversations`."""
+        if not self._ready():
+            return
+        u = report_period_users
+        period = sa.and_(
+            u.c.source == source, u.c.first_day == min(days), u.c.last_day == max(days)
+        )
         try:
             with self.engine.begin() as conn:
-                if not sa.inspect(conn).has_table(TABLE_NAME):
+                conn.execute(sa.delete(u).where(period))
+                conn.execute(
+                    sa.insert(u).values(
+                        source=source,
+                        first_day=min(days),
+                        last_day=max(days),
+                        users=users,
+                        conversations=conversations,
+                        computed_at=datetime.now(UTC).replace(tzinfo=None),
+                    )
+                )
+        except DBAPIError as exc:  # another process kept them meanwhile, or a read-only user
+            log.debug("distinct users of %s to %s not kept: %s", min(days), max(days), exc.orig)
+
+    def forget(self, since: date) -> int:
+        """Delete the stored totals (and terms) of `since` and later days, and the distinct
+        users of periods that reach `since`; return how many days went."""
+        try:
+            with self.engine.begin() as conn:
+                inspector = sa.inspect(conn)
+                if inspector.has_table(USERS_TABLE):
+                    conn.execute(
+                        sa.delete(report_period_users).where(
+                            report_period_users.c.last_day >= since
+                        )
+                    )
+                if not inspector.has_table(TABLE_NAME):
                     return 0
                 return conn.execute(
                     sa.delete(report_daily_totals).where(report_daily_totals.c.day >= since)
