@@ -24,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -176,6 +178,27 @@ class DailyTotalsStore:
         self.usable: bool | None = None  # None: not tried yet
         self._proven: set[tuple[str, date]] = set()  # kept days proven current
         self.days_analysed = 0  # days whose terms `terms` had analysed (not kept, or stale)
+        self._held: list[Callable[[], None]] | None = None  # writes held by `writes_held`
+
+    @contextmanager
+    def writes_held(self) -> Iterator[None]:
+        """Hold what is written beside the totals (terms, distinct users) until the block
+        ends, then write it: on SQLite a writer waits for every reader of the file, and new
+        readers for it, so writes among a report's reads would stall them."""
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+        for write in held:
+            write()
+
+    def _write(self, write: Callable[[], None]) -> None:
+        """Run `write` now, or at the end of `writes_held`'s block."""
+        if self._held is None:
+            write()
+        else:
+            self._held.append(write)
 
     def totals(
         self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
@@ -258,8 +281,12 @@ class DailyTotalsStore:
 
     def keep_users(self, source: str, days: Sequence[date], users: int, conversations: int) -> None:
         """Keep the distinct users of the period of `days`, counted among `conversations`."""
-        if not self._ready():
-            return
+        if self._ready():
+            self._write(partial(self._write_users, source, days, users, conversations))
+
+    def _write_users(
+        self, source: str, days: Sequence[date], users: int, conversations: int
+    ) -> None:
         u = report_period_users
         period = sa.and_(
             u.c.source == source, u.c.first_day == min(days), u.c.last_day == max(days)
@@ -422,8 +449,10 @@ class DailyTotalsStore:
     def _save_terms(self, source: str, days: dict[date, Terms], started: datetime) -> None:
         """Keep the terms of `days` (their texts read after `started`) beside totals kept
         before then."""
-        if not days or not self.usable:
-            return
+        if days and self.usable:
+            self._write(partial(self._write_terms, source, days, started))
+
+    def _write_terms(self, source: str, days: dict[date, Terms], started: datetime) -> None:
         # A DATETIME of MySQL or MariaDB holds whole seconds (rounded, or cut).
         before = started.replace(microsecond=0) + timedelta(seconds=1)
         try:
