@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -90,10 +91,12 @@ def report_numbers(
         # Only whole days are kept: a day cut short is read live each time.
         keep_daily_totals(engine, tables, baseline_span(period).before_cut, store)
     steps.info("reading the week and its insights")
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # What the reads keep beside the totals is written once they are done (the pool's end).
+    held = store.writes_held() if store else nullcontext()
+    with held, ThreadPoolExecutor(max_workers=2) as pool:
         numbers = pool.submit(compute, engine, tables, period, store=store, count_users=False)
         # One read of the distinct users, for the headline and the tables by model and segment.
-        users = pool.submit(read_period_users, engine, tables, period)
+        users = pool.submit(read_period_users, engine, tables, period, store)
         insights = report_insights(
             engine,
             settings,

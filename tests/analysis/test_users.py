@@ -4,18 +4,23 @@ checked against plain Python on every database."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from aiops_report.analysis.insight_parts import UNKNOWN_MODEL
 from aiops_report.analysis.users import PeriodUsers, period_users
+from aiops_report.data import rollups
 from aiops_report.data.config import Settings
+from aiops_report.data.db import state_engine
 from aiops_report.data.periods import Period
+from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import reflect_tables
 from chatbot_tables import STYLES, Rows, as_read, create_tables, insert
 
@@ -116,3 +121,32 @@ def test_no_user_column_no_users(engine: Engine, settings: Settings) -> None:
         users = period_users(conn, tables, WEEK)
 
     assert users == PeriodUsers(None, None) and users.headline is None
+
+
+def test_a_weeks_users_are_kept_and_counted_again_when_its_conversations_change(
+    engine: Engine, settings: Settings
+) -> None:
+    rows = user_rows(seed=5)
+    style = STYLES[engine.dialect.name][-1]
+    create_tables(engine, settings, style=style, minimal=False)
+    insert(engine, settings, rows, style=style)
+    tables = reflect_tables(engine, settings)
+    state = state_engine(engine, settings)
+    next_week = Period.week_of(WEEK.end, SEOUL)
+    truth = replace(expected(rows, style, settings.db_zone, None), by_segment={})  # no segment
+
+    with engine.connect() as conn:  # this week's report keeps its users
+        assert period_users(conn, tables, WEEK, store=DailyTotalsStore(state)) == truth
+    users = rollups.report_period_users
+    with state.begin() as conn:  # so that the next report shows where its count came from
+        conn.execute(sa.update(users).where(users.c.first_day == WEEK.start).values(users=999))
+    with engine.connect() as conn:
+        kept = period_users(conn, tables, next_week, store=DailyTotalsStore(state))
+    assert kept.previous_total == 999
+
+    late = dict(rows.conversations[0], id=1000, user_id="late-user")
+    late["created_at"] = WEEK.start_at + timedelta(hours=5)
+    insert(engine, settings, Rows(conversations=[late]), style=style)
+    with engine.connect() as conn:  # a conversation logged late into the week: counted again
+        counted = period_users(conn, tables, next_week, store=DailyTotalsStore(state))
+    assert counted.previous_total == truth.total + 1

@@ -23,7 +23,12 @@ from aiops_report.data.daily import keep_daily_totals
 from aiops_report.data.db import make_engine, state_engine
 from aiops_report.data.demo import fill_demo_data
 from aiops_report.data.periods import Period
-from aiops_report.data.rollups import TABLE_NAME, DailyTotalsStore, report_daily_totals
+from aiops_report.data.rollups import (
+    TABLE_NAME,
+    DailyTotalsStore,
+    report_daily_totals,
+    report_period_users,
+)
 from aiops_report.data.tables import reflect_tables
 from aiops_report.faces.cli import app
 from chatbot_tables import update_rows
@@ -267,3 +272,25 @@ def test_days_kept_by_reading_the_three_tables_at_once_are_the_same(
 
     assert kept_days(state_engine(demo, settings)) == nine_weeks.days[:-1]
     assert compute(demo, tables, WEEK, store=store) == compute(demo, tables, WEEK)
+
+
+def test_writes_held_are_written_when_the_block_ends(engine: Engine, settings: Settings) -> None:
+    store = kept_store(engine, settings)
+    users = report_period_users
+    source, days = "held", [date(2026, 11, 16), date(2026, 11, 22)]
+
+    def kept() -> list[Any]:
+        with store.engine.connect() as conn:
+            return conn.execute(sa.select(users.c.users).where(users.c.source == source)).all()
+
+    with store.writes_held():
+        store.keep_users(source, days, users=7, conversations=20)
+        assert kept() == []  # nothing written while the report's reads run
+    assert kept() == [(7,)]
+    assert store.kept_users(source, days, conversations=20) == 7
+    assert store.kept_users(source, days, conversations=21) is None  # a changed period
+
+    with pytest.raises(RuntimeError), store.writes_held():  # a report that fails keeps nothing
+        store.keep_users(source, days, users=8, conversations=20)
+        raise RuntimeError
+    assert kept() == [(7,)]

@@ -197,7 +197,7 @@ def compute_insights(
         agreement = (
             pool.submit(read, InsightsReader.agreement) if _available(tables, "agreement") else None
         )
-        users = users or pool.submit(read_period_users, engine, tables, period)
+        users = users or pool.submit(read_period_users, engine, tables, period, store)
         themes = (
             pool.submit(
                 read, InsightsReader.themes if analyse_texts else InsightsReader.complaint_texts

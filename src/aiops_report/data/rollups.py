@@ -24,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -65,6 +67,23 @@ report_daily_totals = sa.Table(
     # The day's complaint texts and their terms, as JSON (theme_reads.py); NULL until a
     # report's themes need them, and again whenever the totals are read anew.
     sa.Column("terms", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")),
+    mysql_charset="utf8mb4",
+    mariadb_charset="utf8mb4",
+)
+
+# A period's distinct users cannot be summed from its days: the count of a whole period is
+# kept apart, with the conversations it was counted among (read in the same statement), and
+# serves while the period's days, proven current, hold as many conversations.
+USERS_TABLE = "report_period_users"
+report_period_users = sa.Table(
+    USERS_TABLE,
+    metadata,
+    sa.Column("source", sa.String(SOURCE_LENGTH), primary_key=True),
+    sa.Column("first_day", sa.Date, primary_key=True),
+    sa.Column("last_day", sa.Date, primary_key=True),
+    sa.Column("users", sa.BigInteger, nullable=False),
+    sa.Column("conversations", sa.BigInteger, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
     mysql_charset="utf8mb4",
     mariadb_charset="utf8mb4",
 )
@@ -159,6 +178,27 @@ class DailyTotalsStore:
         self.usable: bool | None = None  # None: not tried yet
         self._proven: set[tuple[str, date]] = set()  # kept days proven current
         self.days_analysed = 0  # days whose terms `terms` had analysed (not kept, or stale)
+        self._held: list[Callable[[], None]] | None = None  # writes held by `writes_held`
+
+    @contextmanager
+    def writes_held(self) -> Iterator[None]:
+        """Hold what is written beside the totals (terms, distinct users) until the block
+        ends, then write it: on SQLite a writer waits for every reader of the file, and new
+        readers for it, so writes among a report's reads would stall them."""
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+        for write in held:
+            write()
+
+    def _write(self, write: Callable[[], None]) -> None:
+        """Run `write` now, or at the end of `writes_held`'s block."""
+        if self._held is None:
+            write()
+        else:
+            self._held.append(write)
 
     def totals(
         self, source: str, days: Sequence[date], zone: ZoneInfo, live: LiveDays
@@ -220,12 +260,66 @@ class DailyTotalsStore:
         self._save_terms(source, {d: analysed[d] for d in current if d in analysed}, started)
         return [kept[day] if day in kept else analysed[day] for day in days]
 
-    def forget(self, since: date) -> int:
-        """Delete the stored totals (and terms) of `since` and later days; return how many
-        went."""
+    def kept_users(self, source: str, days: Sequence[date], conversations: int) -> int | None:
+        """The distinct users kept for the period of `days`, if they were counted among
+        `conversations` conversations (what its days hold now); else None."""
+        if not self._ready():
+            return None
+        u = report_period_users
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    sa.select(u.c.users).where(
+                        u.c.source == source,
+                        u.c.first_day == min(days),
+                        u.c.last_day == max(days),
+                        u.c.conversations == conversations,
+                    )
+                ).scalar_one_or_none()
+        except DBAPIError:  # a table a read-only user could not create: counted again
+            return None
+
+    def keep_users(self, source: str, days: Sequence[date], users: int, conversations: int) -> None:
+        """Keep the distinct users of the period of `days`, counted among `conversations`."""
+        if self._ready():
+            self._write(partial(self._write_users, source, days, users, conversations))
+
+    def _write_users(
+        self, source: str, days: Sequence[date], users: int, conversations: int
+    ) -> None:
+        u = report_period_users
+        period = sa.and_(
+            u.c.source == source, u.c.first_day == min(days), u.c.last_day == max(days)
+        )
         try:
             with self.engine.begin() as conn:
-                if not sa.inspect(conn).has_table(TABLE_NAME):
+                conn.execute(sa.delete(u).where(period))
+                conn.execute(
+                    sa.insert(u).values(
+                        source=source,
+                        first_day=min(days),
+                        last_day=max(days),
+                        users=users,
+                        conversations=conversations,
+                        computed_at=datetime.now(UTC).replace(tzinfo=None),
+                    )
+                )
+        except DBAPIError as exc:  # another process kept them meanwhile, or a read-only user
+            log.debug("distinct users of %s to %s not kept: %s", min(days), max(days), exc.orig)
+
+    def forget(self, since: date) -> int:
+        """Delete the stored totals (and terms) of `since` and later days, and the distinct
+        users of periods that reach `since`; return how many days went."""
+        try:
+            with self.engine.begin() as conn:
+                inspector = sa.inspect(conn)
+                if inspector.has_table(USERS_TABLE):
+                    conn.execute(
+                        sa.delete(report_period_users).where(
+                            report_period_users.c.last_day >= since
+                        )
+                    )
+                if not inspector.has_table(TABLE_NAME):
                     return 0
                 return conn.execute(
                     sa.delete(report_daily_totals).where(report_daily_totals.c.day >= since)
@@ -355,8 +449,10 @@ class DailyTotalsStore:
     def _save_terms(self, source: str, days: dict[date, Terms], started: datetime) -> None:
         """Keep the terms of `days` (their texts read after `started`) beside totals kept
         before then."""
-        if not days or not self.usable:
-            return
+        if days and self.usable:
+            self._write(partial(self._write_terms, source, days, started))
+
+    def _write_terms(self, source: str, days: dict[date, Terms], started: datetime) -> None:
         # A DATETIME of MySQL or MariaDB holds whole seconds (rounded, or cut).
         before = started.replace(microsecond=0) + timedelta(seconds=1)
         try:
