@@ -356,10 +356,12 @@ def per_range(
     joined to their conversations are read instead in one SELECT over the whole span when
     the ranges follow each other, each row's range found by `TimeColumn.which`: one join
     (one hash of the span's conversations on PostgreSQL) rather than one a range.
+    SQLite text times are read as plain ranges where the ranges' dates hold one spelling
+    (`TimeColumn.spellings`), without the OR of both forms.
     """
     time = tables.created_at(role)
-    # SQLite text times: how they are spelled on the ranges' dates, read in the snapshot of
-    # the statements that rely on it (a row written in between cannot be missed).
+    # The spellings are read in the snapshot of the statements that rely on them: a row of
+    # the other spelling written in between is not read at all, never read into a wrong day.
     snapshot = conn.begin_nested() if time.style == "sqlite_text" else contextlib.nullcontext()
     with snapshot:
         spelled = time.spellings(conn, ranges)
