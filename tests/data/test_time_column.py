@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from aiops_report.analysis.users import PeriodUsers, period_users
 from aiops_report.data.config import Settings
 from aiops_report.data.daily import per_range
 from aiops_report.data.periods import Period
@@ -48,9 +49,9 @@ def dates() -> Iterator[date]:
 
 
 def fill(engine: Engine, spellings: dict[date, str]) -> None:
-    """On each date, a conversation and its feedback at each clock (a date's first few left
-    out, so that no two days hold as many rows), in each spelling of `spellings[date]`
-    (" ", "T" or both), of alternating models."""
+    """On each date, a conversation (of a user of its own) and its feedback at each clock (a
+    date's first few left out, so that no two days hold as many rows), in each spelling of
+    `spellings[date]` (" ", "T" or both), of alternating models."""
     conversations: list[dict[str, Any]] = []
     feedback: list[dict[str, Any]] = []
     for k, day in enumerate(dates()):
@@ -58,15 +59,17 @@ def fill(engine: Engine, spellings: dict[date, str]) -> None:
             for clock in CLOCKS[k % 3 :]:
                 n = len(conversations)
                 at = f"{day.isoformat()}{separator}{clock}"
-                conversations.append({"id": n, "model": MODELS[n % 2], "created_at": at})
+                conversations.append(
+                    {"id": n, "user_id": f"u{n}", "model": MODELS[n % 2], "created_at": at}
+                )
                 feedback.append(
                     {"id": n, "conversation_id": n, "feedback": "like", "created_at": at}
                 )
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO conversation_log (id, model, created_at) "
-                "VALUES (:id, :model, :created_at)"
+                "INSERT INTO conversation_log (id, user_id, model, created_at) "
+                "VALUES (:id, :user_id, :model, :created_at)"
             ),
             conversations,
         )
@@ -116,7 +119,7 @@ def read(engine: Engine, tables: ChatbotTables, role: Any) -> list[dict[str | No
 MONDAY, THURSDAY, SATURDAY = date(2026, 11, 16), date(2026, 11, 19), date(2026, 11, 21)
 
 
-@pytest.mark.parametrize(
+SPELLINGS = pytest.mark.parametrize(
     "spellings",
     [
         # Both on some dates (a week's first, a middle and a last), one on the others.
@@ -127,6 +130,9 @@ MONDAY, THURSDAY, SATURDAY = date(2026, 11, 16), date(2026, 11, 19), date(2026, 
     ],
     ids=["both-on-some-dates", "both-mid-week", "no-T", "no-space"],
 )
+
+
+@SPELLINGS
 def test_each_day_counts_its_rows_whatever_the_spellings(
     engine: Engine, tables: ChatbotTables, spellings: dict[date, str]
 ) -> None:
@@ -136,23 +142,51 @@ def test_each_day_counts_its_rows_whatever_the_spellings(
     assert all(by_hand(engine, "feedback_log"))  # every day has rows
 
 
+@SPELLINGS
+def test_a_weeks_distinct_users_whatever_the_spellings(
+    engine: Engine, tables: ChatbotTables, spellings: dict[date, str]
+) -> None:
+    fill(engine, spellings)
+    respelled = "replace(created_at, 'T', ' ')"
+
+    def users(period: Period, model: str | None = None) -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text(
+                    "SELECT count(DISTINCT user_id) FROM conversation_log "
+                    f"WHERE {respelled} >= :lo AND {respelled} < :hi "
+                    "AND (:model IS NULL OR model = :model)"
+                ),
+                {"lo": utc_text(period.start_at), "hi": utc_text(period.end_at), "model": model},
+            ).scalar_one()
+
+    with engine.connect() as conn:
+        found = period_users(conn, tables, WEEK)
+    assert found == PeriodUsers(
+        total=users(WEEK),
+        previous_total=users(WEEK.previous),
+        by_model={model: users(WEEK, model) for model in MODELS},
+        by_segment={},
+    )
+
+
 def test_the_probe_finds_the_spellings_of_the_ranges_dates(
     engine: Engine, tables: ChatbotTables
 ) -> None:
     fill(engine, {THURSDAY: " T", SATURDAY: "T"})
     time = tables.created_at("feedback")
-    with engine.connect() as conn:
-        found = time.spellings(conn, RANGES)
-    assert found == Spellings(
-        {
-            day.isoformat(): frozenset({THURSDAY: " T", SATURDAY: "T"}.get(day, " "))
-            for day in [date(2026, 11, 15) + timedelta(days=i) for i in range(8)]
-        }
-    )
-    # The week's first three days end and start on dates of ' ' only: plain ranges.
-    plain = str(time.within(*RANGES[1], found).compile())
-    assert " OR " not in plain
-    assert " OR " in str(time.within(*RANGES[3], found).compile())  # Thursday: both
+    with engine.connect() as conn, time.spellings(conn, RANGES) as found:
+        assert found == Spellings(
+            {
+                day.isoformat(): frozenset({THURSDAY: " T", SATURDAY: "T"}.get(day, " "))
+                for day in [date(2026, 11, 15) + timedelta(days=i) for i in range(8)]
+            }
+        )
+    # Tuesday starts and ends on dates of ' ' only: a plain range; Thursday ends on a date
+    # of both.
+    assert found is not None
+    assert " OR " not in str(time.within(*RANGES[1], found).compile())
+    assert " OR " in str(time.within(*RANGES[3], found).compile())
 
 
 def test_a_row_of_the_other_spelling_written_after_the_probe_is_not_misplaced(

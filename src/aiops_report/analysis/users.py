@@ -130,9 +130,6 @@ def _users(
 ) -> tuple[int, int, dict[str, dict[str, int]]]:
     """The distinct users of the period's conversations, the conversations they were
     counted among, and {dimension: {group: theirs}}."""
-    rows = linked_rows(
-        tables, "conversations", period.start_at, period.end_at, parts=tuple(dimensions)
-    )
     user = exact_text(tables.conversations.c.user_id, tables.dialect).label("user_id")
     total = conversations = 0
     groups: dict[str, dict[str, int]] = {d: {} for d in dimensions}
@@ -146,14 +143,19 @@ def _users(
         key = _group_name(group)
         groups[dimension][key] = groups[dimension].get(key, 0) + int(users)
 
-    if dimensions and tables.dialect in GROUPING_SETS:
-        for row in conn.execute(_grouping_sets(tables, rows, user, dimensions)).mappings():
-            grouped = next((d for d in dimensions if row[f"ungrouped_{d}"] == 0), None)
-            add(grouped, row[grouped] if grouped else None, row["users"], row["rows"])
-    else:
-        for dimension in [None, *dimensions]:
-            for group, users, counted in conn.execute(_grouped(tables, rows, user, dimension)):
-                add(dimension, group, users, counted)
+    span = [(period.start_at, period.end_at)]
+    with tables.created_at("conversations").spellings(conn, span) as spelled:
+        rows = linked_rows(
+            tables, "conversations", *span[0], parts=tuple(dimensions), spelled=spelled
+        )
+        if dimensions and tables.dialect in GROUPING_SETS:
+            for row in conn.execute(_grouping_sets(tables, rows, user, dimensions)).mappings():
+                grouped = next((d for d in dimensions if row[f"ungrouped_{d}"] == 0), None)
+                add(grouped, row[grouped] if grouped else None, row["users"], row["rows"])
+        else:
+            for dimension in [None, *dimensions]:
+                for group, users, counted in conn.execute(_grouped(tables, rows, user, dimension)):
+                    add(dimension, group, users, counted)
     return total, conversations, groups
 
 

@@ -11,7 +11,6 @@ Settled days may come from a store of kept totals (rollups.py).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -359,12 +358,7 @@ def per_range(
     SQLite text times are read as plain ranges where the ranges' dates hold one spelling
     (`TimeColumn.spellings`), without the OR of both forms.
     """
-    time = tables.created_at(role)
-    # The spellings are read in the snapshot of the statements that rely on them: a row of
-    # the other spelling written in between is not read at all, never read into a wrong day.
-    snapshot = conn.begin_nested() if time.style == "sqlite_text" else contextlib.nullcontext()
-    with snapshot:
-        spelled = time.spellings(conn, ranges)
+    with tables.created_at(role).spellings(conn, ranges) as spelled:
         results: list[list[tuple[Any, ...]]] = [[] for _ in ranges]
         for statement in _selects(tables, role, ranges, aggregates, parts, group_by, spelled):
             for row in conn.execute(statement):

@@ -4,7 +4,8 @@ without a time zone, SQLite text, or an integer epoch."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -108,15 +109,19 @@ class TimeColumn:
             *[(self._range(start, end, spelled), i) for i, (start, end) in enumerate(ranges)]
         )
 
+    @contextmanager
     def spellings(
         self, conn: Connection, ranges: Sequence[tuple[datetime, datetime]]
-    ) -> Spellings | None:
-        """How the text is spelled on the dates `ranges` start and end on, read on `conn`
-        (two index seeks a date); None unless the column is SQLite text. It holds for the
-        statements read in the same snapshot only (a transaction of `conn`)."""
+    ) -> Iterator[Spellings | None]:
+        """How the text is spelled on the dates `ranges` start and end on (two index seeks a
+        date; None unless the column is SQLite text), for the statements run on `conn`
+        inside: one snapshot holds the spellings and them (a savepoint), so that a row of
+        the other spelling written meanwhile is not read at all, never read into a wrong
+        range."""
         dates = self._spelling_dates(ranges)
         if not dates:
-            return None
+            yield None
+            return
         # [D, DT): the date's text spelled ' ' (or with anything else sorting before 'T');
         # [DT, DU): spelled 'T' ('U' sorts right after it).
         probes = [
@@ -124,15 +129,16 @@ class TimeColumn:
             for day in dates
             for low, high in ((day, f"{day}T"), (f"{day}T", f"{day}U"))
         ]
-        found = conn.execute(sa.select(*probes)).one()
-        return Spellings(
-            {
-                day: frozenset(
-                    s for s, hit in zip(" T", found[2 * i : 2 * i + 2], strict=True) if hit
-                )
-                for i, day in enumerate(dates)
-            }
-        )
+        with conn.begin_nested():
+            found = conn.execute(sa.select(*probes)).one()
+            yield Spellings(
+                {
+                    day: frozenset(
+                        s for s, hit in zip(" T", found[2 * i : 2 * i + 2], strict=True) if hit
+                    )
+                    for i, day in enumerate(dates)
+                }
+            )
 
     def _spelling_dates(self, ranges: Sequence[tuple[datetime, datetime]]) -> list[str]:
         """The dates (as SQLite text) the ranges start and end on: where a range's text
