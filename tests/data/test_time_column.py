@@ -170,6 +170,37 @@ def test_a_weeks_distinct_users_whatever_the_spellings(
     )
 
 
+@SPELLINGS
+def test_a_range_reads_the_rows_of_its_instants_whatever_the_spellings(
+    engine: Engine, tables: ChatbotTables, spellings: dict[date, str]
+) -> None:
+    fill(engine, spellings)
+    time = tables.created_at("feedback")
+    respelled = "replace(created_at, 'T', ' ')"
+    within_a_date = (
+        datetime(2026, 11, 19, 0, 30, tzinfo=SEOUL),
+        datetime(2026, 11, 19, 9, 0, tzinfo=SEOUL),
+    )
+    utc_midnights = (
+        datetime(2026, 11, 17, 9, tzinfo=SEOUL),
+        datetime(2026, 11, 21, 9, tzinfo=SEOUL),
+    )
+    for start, end in [*RANGES, within_a_date, utc_midnights, (WEEK.start_at, WEEK.end_at)]:
+        with engine.connect() as conn:
+            with time.spellings(conn, [(start, end)]) as spelled:
+                read = conn.execute(
+                    sa.select(sa.func.count()).where(time.within(start, end, spelled))
+                ).scalar_one()
+            by_hand = conn.execute(
+                sa.text(
+                    f"SELECT count(*) FROM feedback_log "
+                    f"WHERE {respelled} >= :lo AND {respelled} < :hi"
+                ),
+                {"lo": utc_text(start), "hi": utc_text(end)},
+            ).scalar_one()
+        assert read == by_hand, (start, end)
+
+
 def test_the_probe_finds_the_spellings_of_the_ranges_dates(
     engine: Engine, tables: ChatbotTables
 ) -> None:

@@ -6,7 +6,7 @@ evaluator, and the complaint texts the themes are made of."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore
 from aiops_report.data.tables import LINKED_ROWS_WINDOW, ChatbotTables
+from aiops_report.data.time_column import Spellings
 
 BASELINE_WEEKS = 8
 DISAGREEMENTS = 10
@@ -121,12 +122,17 @@ class InsightsReader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def _rows(
-        self, role: TableRole, period: Period | None = None, parts: tuple[str, ...] = ()
-    ) -> LinkedRows:
-        """The rows of `role` in the period (or `period`), with their conversation's `parts`."""
-        period = period or self.period
-        return linked_rows(self.tables, role, period.start_at, period.end_at, parts)
+    def _span(self) -> tuple[datetime, datetime]:
+        return self.period.start_at, self.period.end_at
+
+    def _window(self) -> tuple[datetime, datetime]:
+        """The evaluations that score the period's conversations (see `_rated_conversations`)."""
+        return self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
+
+    def _rows(self, role: TableRole, spelled: Spellings | None) -> LinkedRows:
+        """The rows of `role` in the period (`spelled`: how SQLite text times are spelled
+        in the snapshot they are read in)."""
+        return linked_rows(self.tables, role, *self._span(), spelled=spelled)
 
     # --- changes and anomalies: per-day counts over the weeks they compare ---------------
 
@@ -152,9 +158,10 @@ class InsightsReader:
 
     # --- agreement ------------------------------------------------------------------------
 
-    def _rated_conversations(self) -> sa.CTE:
+    def _rated_conversations(self, thumbs: Spellings | None, scores: Spellings | None) -> sa.CTE:
         """Each conversation with a like or a dislike in the period and a score: its likes and
-        dislikes, the first of each, and its score.
+        dislikes, the first of each, and its score (`thumbs`, `scores`: how SQLite text times
+        are spelled in the period's feedback and the window's evaluations).
 
         A conversation's score is the mean of its evaluations written from LINKED_ROWS_WINDOW
         before the period to LINKED_ROWS_WINDOW after it (AVG skips NULL scores). The period's
@@ -166,8 +173,8 @@ class InsightsReader:
         tables = self.tables
         fb, ev = tables.feedback, tables.evaluations
         created_at = tables.created_at("feedback").column
-        thumbs = (
-            self._rows("feedback")
+        liked = (
+            self._rows("feedback", thumbs)
             .select(
                 fb.c.conversation_id.label("conversation_id"),
                 sa.case((tables.feedback_is("like"), created_at)).label("liked_at"),
@@ -176,13 +183,11 @@ class InsightsReader:
             )
             .where(fb.c.conversation_id.is_not(None))
         )
-        window = tables.created_at("evaluations").within(
-            self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
-        )
-        scores = sa.select(ev.c.conversation_id, sa.null(), sa.null(), tables.score()).where(
+        window = tables.created_at("evaluations").within(*self._window(), scores)
+        scored = sa.select(ev.c.conversation_id, sa.null(), sa.null(), tables.score()).where(
             window, ev.c.conversation_id.is_not(None)
         )
-        rows = sa.union_all(thumbs, scores).subquery(tables.query_name("thumbs_and_scores"))
+        rows = sa.union_all(liked, scored).subquery(tables.query_name("thumbs_and_scores"))
         likes, dislikes = sa.func.count(rows.c.liked_at), sa.func.count(rows.c.disliked_at)
         return (
             sa.select(
@@ -207,7 +212,37 @@ class InsightsReader:
         threshold (the first like or dislike breaking ties, as it would among the rows); a
         second reads those conversations' thumbs (`_disagreements`).
         """
-        rated = self._rated_conversations()
+        feedback_at, evaluations_at = (
+            self.tables.created_at("feedback"),
+            self.tables.created_at("evaluations"),
+        )
+        with (
+            feedback_at.spellings(self.conn, [self._span()]) as thumbs,
+            evaluations_at.spellings(self.conn, [self._window()]) as scores,
+        ):
+            rows = self.conn.execute(self._agreement_rows(thumbs, scores)).all()
+        like_good, like_bad, dislike_good, dislike_bad = (
+            int(v or 0) for v in next(r for r in rows if _as_str(r[0]) == "counts")[3:]
+        )
+        rated_total = like_good + like_bad + dislike_good + dislike_bad
+        return Agreement(
+            threshold=self.threshold,
+            like_good=like_good,
+            like_bad=like_bad,
+            dislike_good=dislike_good,
+            dislike_bad=dislike_bad,
+            agreement_rate=(like_good + dislike_bad) / rated_total if rated_total else None,
+            kappa=cohen_kappa(like_good, like_bad, dislike_good, dislike_bad),
+            disagreements=self._disagreements(
+                {(_as_str(r[0]), r[1]): r[2] for r in rows if _as_str(r[0]) != "counts"}
+            ),
+        )
+
+    def _agreement_rows(
+        self, thumbs: Spellings | None, scores: Spellings | None
+    ) -> sa.CompoundSelect[Any]:
+        """The four counts ("counts") and, per side, the farthest conversations."""
+        rated = self._rated_conversations(thumbs, scores)
         good = rated.c.score >= self.threshold - SCORE_TOLERANCE
 
         def total(side: sa.ColumnElement[Any], when: sa.ColumnElement[bool]) -> Any:
@@ -238,25 +273,7 @@ class InsightsReader:
                 ("dislike", rated.c.dislikes, rated.c.first_dislike, good, rated.c.score.desc()),
             )
         ]
-        rows = self.conn.execute(
-            sa.union_all(counts, *[sa.select(side) for side in farthest])
-        ).all()
-        like_good, like_bad, dislike_good, dislike_bad = (
-            int(v or 0) for v in next(r for r in rows if _as_str(r[0]) == "counts")[3:]
-        )
-        rated_total = like_good + like_bad + dislike_good + dislike_bad
-        return Agreement(
-            threshold=self.threshold,
-            like_good=like_good,
-            like_bad=like_bad,
-            dislike_good=dislike_good,
-            dislike_bad=dislike_bad,
-            agreement_rate=(like_good + dislike_bad) / rated_total if rated_total else None,
-            kappa=cohen_kappa(like_good, like_bad, dislike_good, dislike_bad),
-            disagreements=self._disagreements(
-                {(_as_str(r[0]), r[1]): r[2] for r in rows if _as_str(r[0]) != "counts"}
-            ),
-        )
+        return sa.union_all(counts, *[sa.select(side) for side in farthest])
 
     def _disagreements(self, farthest: dict[tuple[str, Any], Any]) -> list[Disagreement]:
         """The ten thumbs farthest from the threshold, liked but low or disliked but high,
@@ -293,12 +310,14 @@ class InsightsReader:
         fb = self.tables.feedback
         kind = self.tables.feedback_kind()
         comment = fb.c.comment if "comment" in fb.c else sa.null()
-        rows = self.conn.execute(
-            self._rows("feedback")
-            .select(kind, fb.c.conversation_id, comment)
-            .where(fb.c.conversation_id.in_({cid for _, cid in conversations}))
-            .order_by(self.tables.created_at("feedback").column, fb.c.conversation_id)
-        )
+        created_at = self.tables.created_at("feedback")
+        with created_at.spellings(self.conn, [self._span()]) as spelled:
+            rows = self.conn.execute(
+                self._rows("feedback", spelled)
+                .select(kind, fb.c.conversation_id, comment)
+                .where(fb.c.conversation_id.in_({cid for _, cid in conversations}))
+                .order_by(created_at.column, fb.c.conversation_id)
+            ).all()
         found = [(_as_str(side), cid, text) for side, cid, text in rows if side is not None]
         return [row for row in found if row[:2] in conversations]
 
