@@ -22,6 +22,7 @@ from aiops_report.data.mapping import TableRole
 from aiops_report.data.periods import Period
 from aiops_report.data.rollups import DailyTotalsStore, Terms
 from aiops_report.data.tables import ChatbotTables
+from aiops_report.data.time_column import Spellings
 
 THEMES = 10
 THEME_EXAMPLES = 3
@@ -123,34 +124,50 @@ def day_texts(
         if TEXT_COLUMNS[role] not in table.c:
             continue
         text = table.c[TEXT_COLUMNS[role]]
-        created_at = tables.created_at(role).column
-        each_day = [
-            sa.select(
-                linked_rows(tables, role, start, end)
-                .select(text, sa.literal(i, sa.Integer()).label("day"), created_at.label("at"))
-                .where(text.is_not(None), _complaint(tables, role, threshold, start, end))
-                .order_by(created_at.desc(), text)
-                .limit(share)
-                .subquery(tables.query_name(f"day_{i}"))
+        created_at = tables.created_at(role)
+        with (
+            created_at.spellings(conn, ranges) as spelled,
+            tables.created_at("feedback").spellings(conn, ranges) as thumbs,  # for _complaint
+        ):
+            each_day = [
+                sa.select(
+                    linked_rows(tables, role, start, end, spelled=spelled)
+                    .select(
+                        text,
+                        sa.literal(i, sa.Integer()).label("day"),
+                        created_at.column.label("at"),
+                    )
+                    .where(
+                        text.is_not(None), _complaint(tables, role, threshold, start, end, thumbs)
+                    )
+                    .order_by(created_at.column.desc(), text)
+                    .limit(share)
+                    .subquery(tables.query_name(f"day_{i}"))
+                )
+                for i, (start, end) in enumerate(ranges)
+            ]
+            # A UNION ALL keeps no order (ClickHouse runs its SELECTs at once): each day's
+            # texts are put in order again, the newest first (then by text, for equal times).
+            union = sa.union_all(*each_day).subquery(tables.query_name("texts"))
+            ordered = sa.select(union.c[0], union.c.day).order_by(
+                union.c.day, union.c.at.desc(), union.c[0]
             )
-            for i, (start, end) in enumerate(ranges)
-        ]
-        # A UNION ALL keeps no order (ClickHouse runs its SELECTs at once): each day's texts
-        # are put in order again, the newest first (then by text, for equal times).
-        union = sa.union_all(*each_day).subquery(tables.query_name("texts"))
-        ordered = sa.select(union.c[0], union.c.day).order_by(
-            union.c.day, union.c.at.desc(), union.c[0]
-        )
-        for value, day in conn.execute(ordered):
-            found[day][role].append(value.strip())
+            for value, day in conn.execute(ordered):
+                found[day][role].append(value.strip())
     return found
 
 
 def _complaint(
-    tables: ChatbotTables, role: TableRole, threshold: float, start: datetime, end: datetime
+    tables: ChatbotTables,
+    role: TableRole,
+    threshold: float,
+    start: datetime,
+    end: datetime,
+    thumbs: Spellings | None,
 ) -> sa.ColumnElement[bool]:
     """What makes a row of `role` in [start, end) a complaint: a dislike; a score below
-    `threshold`, or a dislike of its conversation in the same range."""
+    `threshold`, or a dislike of its conversation in the same range (`thumbs`: how the
+    feedback's SQLite text times are spelled in the snapshot read)."""
     fb, ev = tables.feedback, tables.evaluations
     dislike = tables.feedback_is("dislike")
     if role == "feedback":
@@ -158,7 +175,7 @@ def _complaint(
     low = tables.score() < threshold
     if "conversation_id" in ev.c and "conversation_id" in fb.c:
         disliked = (
-            linked_rows(tables, "feedback", start, end)
+            linked_rows(tables, "feedback", start, end, spelled=thumbs)
             .select(fb.c.conversation_id)
             .where(dislike)
             .correlate(None)  # its conversations are not the outer rows'
