@@ -408,14 +408,17 @@ class MetricsReader:
         score = self.tables.score()
         extra = [ev.c[c].label(c) for c in ("conversation_id", "evaluator", "reason") if c in ev.c]
         order = [score, created_at.column, *([ev.c.id] if "id" in ev.c else [])]
-        rows = self.conn.execute(
-            linked_rows(self.tables, "evaluations", period.start_at, period.end_at)
-            .select(created_at.column.label("created_at"), score.label("score"), *extra)
-            .where(score.is_not(None))
-            .order_by(*order)
-            .limit(limit)
-        ).mappings()
-        return self._excerpts(list(rows), "evaluations")
+        span = (period.start_at, period.end_at)
+        with created_at.spellings(self.conn, [span]) as spelled:
+            rows = self.conn.execute(
+                linked_rows(self.tables, "evaluations", *span, spelled=spelled)
+                .select(created_at.column.label("created_at"), score.label("score"), *extra)
+                .where(score.is_not(None))
+                .order_by(*order)
+                .limit(limit)
+            ).mappings()
+            found = list(rows)
+        return self._excerpts(found, "evaluations")
 
     def disliked(self, period: Period, limit: int) -> list[ConversationExcerpt]:
         """The period's latest dislikes."""
@@ -423,14 +426,17 @@ class MetricsReader:
         created_at = self.tables.created_at("feedback")
         extra = [fb.c[c].label(c) for c in ("conversation_id", "comment") if c in fb.c]
         order = [created_at.column.desc(), *([fb.c.id.desc()] if "id" in fb.c else [])]
-        rows = self.conn.execute(
-            linked_rows(self.tables, "feedback", period.start_at, period.end_at)
-            .select(created_at.column.label("created_at"), *extra)
-            .where(self.tables.feedback_is("dislike"))
-            .order_by(*order)
-            .limit(limit)
-        ).mappings()
-        return self._excerpts([{**row, "feedback": "dislike"} for row in rows], "feedback")
+        span = (period.start_at, period.end_at)
+        with created_at.spellings(self.conn, [span]) as spelled:
+            rows = self.conn.execute(
+                linked_rows(self.tables, "feedback", *span, spelled=spelled)
+                .select(created_at.column.label("created_at"), *extra)
+                .where(self.tables.feedback_is("dislike"))
+                .order_by(*order)
+                .limit(limit)
+            ).mappings()
+            found = [{**row, "feedback": "dislike"} for row in rows]
+        return self._excerpts(found, "feedback")
 
     def _excerpts(self, rows: Sequence[Any], role: TableRole) -> list[ConversationExcerpt]:
         """Complete each row with what the other tables know of its conversation."""
@@ -473,11 +479,9 @@ class MetricsReader:
         ).mappings()
         return {row["id"]: dict(row) for row in rows}
 
-    def _linked_rows(self, role: TableRole) -> sa.ColumnElement[bool]:
-        """The rows of `role` near enough the period to be about its conversations."""
-        return self.tables.created_at(role).within(
-            self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
-        )
+    def _near(self) -> tuple[datetime, datetime]:
+        """When the rows near enough the period to be about its conversations are written."""
+        return self.period.start_at - LINKED_ROWS_WINDOW, self.period.end_at + LINKED_ROWS_WINDOW
 
     def _latest_feedback(self, ids: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
         """The latest like or dislike (and its comment) given to each conversation."""
@@ -487,12 +491,18 @@ class MetricsReader:
         kind = self.tables.feedback_kind()
         comment = fb.c.comment if "comment" in fb.c else sa.null()
         latest: dict[Any, tuple[str | None, str | None]] = {}
-        for cid, val, text in self.conn.execute(
-            sa.select(fb.c.conversation_id, kind, comment)
-            .where(self._linked_rows("feedback"), fb.c.conversation_id.in_(ids), kind.is_not(None))
-            .order_by(self.tables.created_at("feedback").column)
-        ):
-            latest[cid] = (_as_str(val), text)
+        created_at = self.tables.created_at("feedback")
+        with created_at.spellings(self.conn, [self._near()]) as spelled:
+            for cid, val, text in self.conn.execute(
+                sa.select(fb.c.conversation_id, kind, comment)
+                .where(
+                    created_at.within(*self._near(), spelled),
+                    fb.c.conversation_id.in_(ids),
+                    kind.is_not(None),
+                )
+                .order_by(created_at.column)
+            ):
+                latest[cid] = (_as_str(val), text)
         return latest
 
     def _mean_scores(self, ids: list[Any]) -> dict[Any, float | None]:
@@ -500,14 +510,16 @@ class MetricsReader:
         if not ids or "conversation_id" not in ev.c:
             return {}
         score = self.tables.score()
-        return {
-            cid: mean(total, count)
-            for cid, total, count in self.conn.execute(
-                sa.select(ev.c.conversation_id, sa.func.sum(score), sa.func.count(score))
-                .where(self._linked_rows("evaluations"), ev.c.conversation_id.in_(ids))
-                .group_by(ev.c.conversation_id)
-            )
-        }
+        created_at = self.tables.created_at("evaluations")
+        with created_at.spellings(self.conn, [self._near()]) as spelled:
+            return {
+                cid: mean(total, count)
+                for cid, total, count in self.conn.execute(
+                    sa.select(ev.c.conversation_id, sa.func.sum(score), sa.func.count(score))
+                    .where(created_at.within(*self._near(), spelled), ev.c.conversation_id.in_(ids))
+                    .group_by(ev.c.conversation_id)
+                )
+            }
 
 
 def _as_str(value: Any) -> str | None:
