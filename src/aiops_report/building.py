@@ -223,10 +223,10 @@ def range_numbers(
 
 
 def range_unique_users(
-    engine: Engine, tables: ChatbotTables, period: Period
+    engine: Engine, settings: Settings, tables: ChatbotTables, period: Period
 ) -> tuple[int, int] | None:
     """Distinct users of the period before `period` and of `period`; None without user_id."""
-    return unique_users(engine, tables, period)
+    return unique_users(engine, tables, period, totals_store(engine, settings))
 
 
 def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:
