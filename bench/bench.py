@@ -292,13 +292,15 @@ def overview(settings: Settings) -> Work:
 
 
 def overview_users(settings: Settings) -> Work:
-    """The Overview's last card: distinct users of the 4 weeks and of the 4 before."""
-    from aiops_report.analysis.metrics import unique_users
+    """The Overview's last card: distinct users of the 4 weeks and of the 4 before (those
+    kept once counted, while their days hold as many conversations)."""
+    from aiops_report.building import range_unique_users
     from aiops_report.data.tables import reflect_tables
 
     def work() -> object:
         engine = make_engine(settings)
-        return unique_users(engine, reflect_tables(engine, settings), four_weeks_reported())
+        tables = reflect_tables(engine, settings)
+        return range_unique_users(engine, settings, tables, four_weeks_reported())
 
     return work
 

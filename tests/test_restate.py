@@ -3,11 +3,13 @@ it, however many replicas run, never for a change below RESTATE_THRESHOLD."""
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -138,6 +140,8 @@ def test_late_rows_are_restated_once_everywhere_by_four_replicas(
     _, correction = slack_server.shared_files()  # the report, then its one correction
     assert correction.channel_id == "C0AIREPORTS" and correction.filename == RESTATED
     assert correction.data and correction.data.startswith(b"%PDF")
+    first_page = pypdf.PdfReader(io.BytesIO(correction.data)).pages[0].extract_text()
+    assert "AI 챗봇 주간 운영 리포트 (정정본)" in first_page  # it says what it is
     assert correction.initial_comment is not None
     assert correction.initial_comment.splitlines() == [
         "*정정: AI 챗봇 주간 운영 리포트 2026-11-16 – 2026-11-22*",

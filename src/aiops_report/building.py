@@ -165,11 +165,11 @@ def generate_report(
     out_dir: Path | None = None,
     csv: bool = False,
     segment: str | None = None,
-    suffix: str = "",
+    restated: bool = False,
 ) -> GeneratedReport:
     """Compute the week's numbers (of `segment` only, when given) and write its PDF (and the
     JSON beside it, and with `csv` its tables as CSV files); a partial (week-to-date) period
-    gets a PDF of its own, marked partial; `suffix` ends the files' names."""
+    gets a PDF of its own, marked partial, and so does a restated delivered week."""
     numbers = report_numbers(engine, settings, period, segment=segment)
     steps.info("writing the PDF")
     path = write_report(
@@ -177,7 +177,7 @@ def generate_report(
         out_dir or settings.report_dir,
         language=language or settings.report_language,
         generated_at=datetime.now(settings.report_zone),
-        suffix=suffix,
+        restated=restated,
     )
     tables = write_csv_tables(numbers, path) if csv else []
     now = datetime.now(settings.report_zone)
@@ -223,10 +223,10 @@ def range_numbers(
 
 
 def range_unique_users(
-    engine: Engine, tables: ChatbotTables, period: Period
+    engine: Engine, settings: Settings, tables: ChatbotTables, period: Period
 ) -> tuple[int, int] | None:
     """Distinct users of the period before `period` and of `period`; None without user_id."""
-    return unique_users(engine, tables, period)
+    return unique_users(engine, tables, period, totals_store(engine, settings))
 
 
 def report_history(engine: Engine, settings: Settings, limit: int) -> list[Run]:

@@ -118,7 +118,7 @@ class _Restated:
         key = (week.period, week.segment)
         if key not in self.built:
             report = generate_report(
-                self.engine, self.settings, week.period, segment=week.segment, suffix="_restated"
+                self.engine, self.settings, week.period, segment=week.segment, restated=True
             )
             self.built[key] = (report.path, report.numbers)
         path, numbers = self.built[key]

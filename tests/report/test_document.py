@@ -487,6 +487,24 @@ def test_a_week_to_date_says_so_and_is_filed_apart(tmp_path: Path, language: Lan
     assert document["period"]["through"] == "2026-11-19T15:30:00+09:00"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_restated_week_says_so_and_is_filed_apart(tmp_path: Path, language: Language) -> None:
+    texts = TEXTS[language]
+    pdf = write_report(
+        week(), tmp_path, language=language, generated_at=GENERATED_AT, restated=True
+    )
+    pages = pages_text(pdf)
+
+    assert pdf.name == "weekly_report_2026_11_23_restated.pdf"  # beside the delivered one
+    assert f"{texts.title} ({texts.restated_mark})" in pages[0]
+    note = texts.restated_note.format(generated=format_generated(GENERATED_AT))
+    assert note in " ".join(pages[0].split("\n"))
+    for page in pages:
+        assert texts.restated_mark in page  # in the footer of every page
+    plain = "\n".join(pages_text(build(week(), tmp_path / "plain", language)))
+    assert texts.restated_mark not in plain
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_a_week_to_date_renders_its_notice_under_the_title(tmp_path: Path) -> None:
     pdf = build(week_to_date(insights=insights()), tmp_path, "en")

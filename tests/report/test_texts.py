@@ -93,6 +93,10 @@ def test_a_week_to_date_names_its_cut() -> None:
     assert short_period(WEEK_TO_DATE) == "2026-11-16 – 2026-11-19 15:30"
     assert report_title(WEEK_TO_DATE, EN) == "AI chatbot weekly operations report (week to date)"
     assert report_title(PERIOD, KO) == KO.title
+    assert report_title(PERIOD, KO, restated=True) == f"{KO.title} (정정본)"
+    assert report_title(WEEK_TO_DATE, EN, "shop-bot", restated=True) == (
+        "AI chatbot weekly operations report · shop-bot (week to date, restated)"
+    )
     assert partial_note(WEEK_TO_DATE, EN).startswith(
         "This week is not over: these are its numbers until 11-19 (Thu) 15:30, compared with "
         "the same span of the week before (11-09 (Mon) 00:00 – 11-12 (Thu) 15:30)"

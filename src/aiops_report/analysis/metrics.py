@@ -271,7 +271,7 @@ def _compute(
     before, days = period_days(conn, tables, [period.previous, period], store)
     periods = [DayTotals.summed(before), DayTotals.summed(days)]
 
-    users = reader.unique_users() if count_users else None
+    users = reader.unique_users(store) if count_users else None
     features = reader.features()
 
     def headline(which: int) -> PeriodMetrics:
@@ -348,12 +348,15 @@ def score_distribution(
     ]
 
 
-def unique_users(engine: Engine, tables: ChatbotTables, period: Period) -> tuple[int, int] | None:
-    """Distinct non-NULL user_id of the period before `period` and of `period`; None without
-    a user_id column. Raises DatabaseUnreachable when the database cannot be read."""
+def unique_users(
+    engine: Engine, tables: ChatbotTables, period: Period, store: DailyTotalsStore | None = None
+) -> tuple[int, int] | None:
+    """Distinct non-NULL user_id of the period before `period` and of `period` (whole
+    periods' kept in `store`: users.period_users); None without a user_id column. Raises
+    DatabaseUnreachable when the database cannot be read."""
     try:
         with engine.connect() as conn:
-            return MetricsReader(conn, tables, period).unique_users()
+            return MetricsReader(conn, tables, period).unique_users(store)
     except DBAPIError as exc:
         raise database_error(engine, exc) from None
 
@@ -395,9 +398,10 @@ class MetricsReader:
     def _text(self, expression: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         return exact_text(expression, self.tables.dialect)
 
-    def unique_users(self) -> tuple[int, int] | None:
+    def unique_users(self, store: DailyTotalsStore | None = None) -> tuple[int, int] | None:
         """Distinct non-NULL user_id in the previous and the current period."""
-        return period_users(self.conn, self.tables, self.period, breakdowns=False).headline
+        users = period_users(self.conn, self.tables, self.period, breakdowns=False, store=store)
+        return users.headline
 
     # --- the conversations worth a look ---------------------------------------------------
 

@@ -21,7 +21,7 @@ from aiops_report.data.config import Settings
 from aiops_report.delivery.config import DeliveryConfig
 from aiops_report.delivery.protocol import Message
 from aiops_report.delivery.routes import Destination
-from aiops_report.delivery.runs import RunLedger
+from aiops_report.delivery.runs import LEASE, RunLedger
 from aiops_report.language import in_language
 from aiops_report.texts.explain import explain_texts, sentence
 from aiops_report.texts.formats import format_day, format_score, format_value, format_z, shorten
@@ -177,13 +177,14 @@ def post_alert(
     EMAIL_FROM, WEBHOOK_SECRET), EmailDeliveryError, WebhookDeliveryError.
     """
     key = alert_key(alert, destination)
-    if not ledger.first_time(key):
+    if not ledger.first_time(key, lease=LEASE):  # a watch that died sending it: taken over
         return False
     try:
         _send(settings, alert, destination)
     except Exception:  # whatever stopped it, the next watch tries again
         ledger.forget(key)
         raise
+    ledger.done(key)
     return True
 
 

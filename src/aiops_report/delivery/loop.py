@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from aiops_report.data.periods import Period
 from aiops_report.delivery.protocol import Message, Sender
-from aiops_report.delivery.runs import Run, RunLedger, Status
+from aiops_report.delivery.runs import LEASE, Run, RunLedger, Status
 from aiops_report.errors import SlackNotConfigured, one_line
 
 # What a report's build hands the loop: the message, its PDF, and the figures it carries.
@@ -119,9 +119,10 @@ def restate_once(
     call sent it.
 
     A build or a send that fails is forgotten, so that the next run tries again; raises it.
+    A claim whose process died on the way is taken over once its LEASE has passed.
     """
     claim = f"restate:{run.id}:{fingerprint({**before, '': since})}"
-    if not ledger.first_time(claim):
+    if not ledger.first_time(claim, lease=LEASE):
         return False
     try:
         message, after = build()
@@ -131,6 +132,7 @@ def restate_once(
         raise
     ledger.keep_figures(run.id, segment, after)
     ledger.update(run.id)  # its updated_at says when the week was last restated
+    ledger.done(claim)
     return True
 
 

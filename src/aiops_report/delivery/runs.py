@@ -4,8 +4,10 @@ One row per (week, channel), claimed atomically: the INSERT of a new row, or a c
 UPDATE of an existing one, succeeds for exactly one process however many run at once.
 A claim is a lease: a run that crashed mid-way is taken over once its lease has expired.
 Beside it, `report_once` records one-off events by key (an alert, a Slack request, a
-correction), so that any number of processes act on each once; `report_figures` keeps the
-headline figures each delivery carried, so that a week that changes later is restated.
+correction), so that any number of processes act on each once (an alert or a correction
+whose process died while sending it is taken over once its lease has expired);
+`report_figures` keeps the headline figures each delivery carried, so that a week that changes
+later is restated.
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ class Claim:
     claimed: bool
     run: Run
     reason: str = ""
+
+
+def _pending(event_key: str) -> str:
+    """The key marking `event_key` as claimed and not done yet."""
+    return f"{event_key}:pending"
 
 
 def utcnow() -> datetime:
@@ -234,21 +241,54 @@ class RunLedger:
             )
         return Claim(False, current, reason)
 
-    def first_time(self, event_key: str) -> bool:
-        """Record an event once: True for the one process that records it first, else False."""
+    def first_time(self, event_key: str, *, lease: timedelta | None = None) -> bool:
+        """Record an event once: True for the one process that records it first, else False.
+
+        With `lease`, the event stays pending until `done(event_key)`: one pending for more
+        than `lease` (its process died on the way) is taken over, by one process.
+        """
         self.ensure_table()
+        now = utcnow()
+        keys = [event_key, *([_pending(event_key)] if lease is not None else [])]
         try:
             with self.engine.begin() as conn:
-                record = sa.insert(report_once).values(event_key=event_key, created_at=utcnow())
-                conn.execute(record)
+                for key in keys:
+                    conn.execute(sa.insert(report_once).values(event_key=key, created_at=now))
         except IntegrityError:
-            return False
+            return lease is not None and self._take_over(event_key, now - lease)
         return True
+
+    def done(self, event_key: str) -> None:
+        """The event recorded by `first_time(event_key, lease=...)` is done: no longer
+        pending, never taken over."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.delete(report_once).where(report_once.c.event_key == _pending(event_key))
+            )
+
+    def _take_over(self, event_key: str, pending_since: datetime) -> bool:
+        """Claim anew an event pending since before `pending_since`: True for one process
+        (a conditional UPDATE of its pending mark)."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                sa.update(report_once)
+                .where(
+                    report_once.c.event_key == _pending(event_key),
+                    report_once.c.created_at < pending_since,
+                )
+                .values(created_at=now)
+            )
+        return taken.rowcount == 1
 
     def forget(self, event_key: str) -> None:
         """Undo `first_time(event_key)`: the event failed, and the next try may record it."""
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(report_once).where(report_once.c.event_key == event_key))
+            conn.execute(
+                sa.delete(report_once).where(
+                    report_once.c.event_key.in_([event_key, _pending(event_key)])
+                )
+            )
 
     def update(self, run_id: int, **values: Any) -> Run:
         """Record progress of a claimed run (status, file, Slack ids, error)."""

@@ -76,11 +76,11 @@ def write_report(
     *,
     language: Language,
     generated_at: datetime,
-    suffix: str = "",
+    restated: bool = False,
 ) -> Path:
     """Write weekly_report_YYYY_MM_DD.pdf and .json (the period's end; ..._partial.pdf for
     a week-to-date report, weekly_report_YYYY_MM_DD_segment_<name>.pdf for a segment's, then
-    `suffix`: `_restated` for a delivered week's restatement) to `out_dir`.
+    `_restated` when it restates a delivered week, which its first page says) to `out_dir`.
 
     Both are written to temporary files beside them and moved into place once both are
     whole, so a reader never sees half a report, nor a JSON without its PDF. Returns the PDF's
@@ -91,10 +91,11 @@ def write_report(
     # A week-to-date report is named apart: it never stands in for the week's own report.
     partial = "_partial" if numbers.period.partial else ""
     segment = f"_segment_{file_safe(numbers.segment)}" if numbers.segment is not None else ""
-    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}{suffix}"
+    restatement = "_restated" if restated else ""
+    stem = f"weekly_report_{numbers.period.end:%Y_%m_%d}{segment}{partial}{restatement}"
     # default=str: a conversation id may be a UUID or a Decimal, which json cannot write.
     document = json.dumps(numbers.to_dict(), ensure_ascii=False, indent=2, default=str)
-    report = _Report(numbers, TEXTS[language], fonts, generated_at)
+    report = _Report(numbers, TEXTS[language], fonts, generated_at, restated=restated)
     pdf_path = out_dir / f"{stem}.pdf"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -183,18 +184,25 @@ class _Report:
     """The story (list of flowables) of one report."""
 
     def __init__(
-        self, numbers: ReportNumbers, texts: Texts, fonts: ReportFonts, generated_at: datetime
+        self,
+        numbers: ReportNumbers,
+        texts: Texts,
+        fonts: ReportFonts,
+        generated_at: datetime,
+        *,
+        restated: bool = False,
     ) -> None:
         self.numbers = numbers
         self.texts = texts
         self.fonts = fonts
         self.generated_at = generated_at
+        self.restated = restated
         self.blocks = Blocks(texts, fonts)
+        self.title = report_title(numbers.period, texts, numbers.segment, restated=restated)
 
     def build(self, path: Path, language: Language) -> None:
         """Lay the report out into the PDF file `path`."""
-        texts, font, period = self.texts, self.fonts.regular, self.numbers.period
-        title = report_title(period, texts, self.numbers.segment)
+        texts, font, period, title = self.texts, self.fonts.regular, self.numbers.period, self.title
         footer = _Footer(
             left=self.blocks.drawable(f"{title}  ·  {short_period(period)}"),
             generated=self.blocks.drawable(
@@ -220,7 +228,7 @@ class _Report:
         document.build(self.story(), canvasmaker=partial(_NumberedCanvas, footer=footer))
 
     def story(self) -> list[Flowable]:
-        header = [self.header(), *self.partial_notice()]
+        header = [self.header(), *self.restated_notice(), *self.partial_notice()]
         if self.numbers.is_empty:
             return [*header, *self.empty_notice()]
         story = [*header, *self.kpi_section(), *self.highlights_section()]
@@ -246,11 +254,7 @@ class _Report:
         """The title band."""
         period = self.numbers.period
         rows = [
-            [
-                self.blocks.paragraph(
-                    report_title(period, self.texts, self.numbers.segment), "title"
-                )
-            ],
+            [self.blocks.paragraph(self.title, "title")],
             [self.blocks.paragraph(period_label(period, self.texts), "subtitle")],
         ]
         return self.blocks.table(
@@ -264,6 +268,14 @@ class _Report:
             ],
             cornerRadii=[4, 4, 4, 4],
         )
+
+    def restated_notice(self) -> list[Flowable]:
+        """A restated report says so under its title: the numbers moved since it was sent."""
+        if not self.restated:
+            return []
+        generated = format_generated(self.generated_at)
+        note = self.texts.restated_note.format(generated=generated)
+        return [Spacer(1, 8), self.blocks.box([self.blocks.paragraph(note, "body")], NOTICE)]
 
     def partial_notice(self) -> list[Flowable]:
         """A week-to-date report says so under its title, and what it is compared with."""

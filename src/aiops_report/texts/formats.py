@@ -144,10 +144,18 @@ def short_period(period: Period) -> str:
     return f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"
 
 
-def report_title(period: Period, texts: Texts, segment: str | None = None) -> str:
-    """The report's title, with its segment's name, marked when the period is week-to-date."""
+def report_title(
+    period: Period, texts: Texts, segment: str | None = None, *, restated: bool = False
+) -> str:
+    """The report's title, with its segment's name, marked when the period is week-to-date
+    or the report restates a delivered week."""
     title = texts.title if segment is None else f"{texts.title} · {segment}"
-    return f"{title} ({texts.partial_mark})" if period.partial else title
+    marks = [
+        mark
+        for mark, applies in ((texts.partial_mark, period.partial), (texts.restated_mark, restated))
+        if applies
+    ]
+    return f"{title} ({', '.join(marks)})" if marks else title
 
 
 def partial_note(period: Period, texts: Texts) -> str:

@@ -73,6 +73,8 @@ class Texts:
     title: str
     partial_mark: str  # what marks a week-to-date report, after its title
     partial_note: str  # template: {through} {previous} {end}
+    restated_mark: str  # what marks a delivered week's report made again, after its title
+    restated_note: str  # template: {generated}
     weekdays: tuple[str, str, str, str, str, str, str]  # Monday first
     metrics: Mapping[str, str]  # KPI table labels
     subjects: Mapping[str, str]  # the metric as the subject of a highlight sentence
@@ -137,6 +139,11 @@ KO = Texts(
         "이 주가 아직 끝나지 않아 {through}까지의 중간 집계입니다. 지난주의 같은 구간"
         "({previous})과 비교하므로 변화와 검정은 같은 시간을 견줍니다. 주간 리포트는 "
         "{end}에 이 주가 끝난 뒤 나옵니다."
+    ),
+    restated_mark="정정본",
+    restated_note=(
+        "이미 보낸 이 주의 리포트를 다시 만든 정정본입니다. 리포트를 보낸 뒤에 도착한 "
+        "데이터가 숫자를 바꾸었으며, 아래는 {generated} 기준의 숫자입니다."
     ),
     weekdays=("월", "화", "수", "목", "금", "토", "일"),
     metrics={
@@ -290,6 +297,11 @@ EN = Texts(
         "This week is not over: these are its numbers until {through}, compared with the "
         "same span of the week before ({previous}), so that changes and tests compare equal "
         "time. The weekly report comes once the week is over, on {end}."
+    ),
+    restated_mark="restated",
+    restated_note=(
+        "This report restates the week's report already delivered: rows that arrived after "
+        "it went out changed its numbers. Below are the numbers as of {generated}."
     ),
     weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     metrics={

@@ -169,7 +169,8 @@ def _unique_users(
     segment: str | None,
 ) -> tuple[int, int] | None:
     period = Period(start, end, _settings.report_zone, through)
-    return building.range_unique_users(engine(_settings), _tables(key, _settings, segment), period)
+    tables = _tables(key, _settings, segment)
+    return building.range_unique_users(engine(_settings), _settings, tables, period)
 
 
 def unique_users(
