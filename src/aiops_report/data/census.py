@@ -122,7 +122,12 @@ def time_census(
     """The first and last `created_at` of `role`'s table (the two ends of its index) and
     whether a row was created in [start, end): three reads that stop at the first row."""
     stored = tables.table(role).c.created_at
-    ends = sa.select(sa.func.min(stored), sa.func.max(stored))
+    # Each end its own subquery: SQLite reads a min() or a max() from the index only when it
+    # is a SELECT's one aggregate (both in one SELECT scanned the table: 1.6 s at 8M rows).
+    ends = sa.select(
+        sa.select(sa.func.min(stored)).scalar_subquery(),
+        sa.select(sa.func.max(stored)).scalar_subquery(),
+    )
     try:
         with engine.connect() as conn:
             first, last = conn.execute(ends).one()
