@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from aiops_report.data import clickhouse, rollups, watermarks
-from aiops_report.data.attribution import linked_rows
+from aiops_report.data.attribution import LinkedRows, linked_rows, looked_up
 from aiops_report.data.db import database_error
 from aiops_report.data.limits import reading
 from aiops_report.data.mapping import ROLES, TableRole
@@ -380,11 +380,57 @@ def _selects(
     joined = role != "conversations" and (bool(parts) or tables.segment is not None)
     if not (joined and len(ranges) > 1 and contiguous(ranges)):
         return _per_range_selects(tables, role, ranges, aggregates, parts, group_by, spelled)
-    rows = linked_rows(tables, role, ranges[0][0], ranges[-1][1], parts, spelled)
+    additive = all(getattr(a, "name", None) in {"count", "sum"} for a in aggregates)
+    rows = linked_rows(tables, role, ranges[0][0], ranges[-1][1], parts, spelled, deferred=additive)
     which = tables.created_at(role).which(ranges, spelled)
+    if rows.missed is not None:
+        return [_grouped_then_looked_up(tables, rows, which, parts, group_by, aggregates)]
     keys = [*(rows.conversation[name] for name in parts), *group_by]
     labelled = [key.label(f"g{i}") for i, key in enumerate(keys)]
     return [rows.select(which.label("part"), *labelled, *aggregates).group_by(which, *keys)]
+
+
+def _grouped_then_looked_up(
+    tables: ChatbotTables,
+    rows: LinkedRows,
+    which: sa.ColumnElement[Any],
+    parts: Sequence[str],
+    group_by: Sequence[sa.ColumnElement[Any]],
+    aggregates: Sequence[sa.ColumnElement[Any]],
+) -> sa.Select[Any]:
+    """PostgreSQL: the rows grouped first (by their range, the joined conversation's parts
+    and, for a row whose conversation was not joined, its conversation_id: its workers
+    group in parallel), then the groups of those conversations given their parts by key and
+    added up (the aggregates are counts and sums)."""
+    assert rows.missed is not None  # linked_rows(deferred=True) on PostgreSQL
+    inner = [
+        which.label("part"),
+        *[rows.conversation[name].label(f"p{i}") for i, name in enumerate(parts)],
+        rows.missed.label("missed"),
+        *[key.label(f"k{i}") for i, key in enumerate(group_by)],
+    ]
+    grouped = (
+        rows.select(*inner, *[a.label(f"a{i}") for i, a in enumerate(aggregates)])
+        .group_by(*[column.element for column in inner])
+        .subquery(tables.query_name("grouped"))
+    )
+    found = looked_up(tables, grouped.c.missed, parts)
+    values = [
+        sa.case((grouped.c.missed.is_(None), grouped.c[f"p{i}"]), else_=found.c[f"v{i}"])
+        for i in range(len(parts))
+    ]
+    keys = [*values, *(grouped.c[f"k{i}"] for i in range(len(group_by)))]
+    totals = [
+        sa.cast(sa.func.sum(grouped.c[f"a{i}"]), sa.BigInteger)
+        if a.name == "count"
+        else sa.func.sum(grouped.c[f"a{i}"])
+        for i, a in enumerate(aggregates)
+    ]
+    return (
+        sa.select(grouped.c.part, *[key.label(f"g{i}") for i, key in enumerate(keys)], *totals)
+        .select_from(grouped.outerjoin(found, sa.true()))
+        .group_by(grouped.c.part, *keys)
+    )
 
 
 def _per_range_selects(

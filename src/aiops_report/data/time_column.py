@@ -97,13 +97,17 @@ class TimeColumn:
         """The index in `ranges` of the range a row falls in (NULL: none), by ranges on the
         raw column: one read of a span can group its rows by day."""
         one = self._one_spelling(ranges, spelled)
-        if one is not None and contiguous(ranges):
-            # Text of one spelling, ranges that follow each other: a row's range is the
-            # first whose end it is before (one comparison a range, not two).
-            ends = [self._text(ranges[0][0], one), *(self._text(end, one) for _, end in ranges)]
+        if contiguous(ranges) and (self.style != "sqlite_text" or one is not None):
+            # Ranges that follow each other (SQLite text of one spelling): a row's range is
+            # the first whose end it is before (one comparison a range, not two).
+            instants = [ranges[0][0], *(end for _, end in ranges)]
+            ends = [
+                self._literal(self._text(instant, one)) if one else self._bound(instant)
+                for instant in instants
+            ]
             return sa.case(
-                (self.column < self._literal(ends[0]), sa.null()),
-                *[(self.column < self._literal(end), i) for i, end in enumerate(ends[1:])],
+                (self.column < ends[0], sa.null()),
+                *[(self.column < end, i) for i, end in enumerate(ends[1:])],
             )
         return sa.case(
             *[(self._range(start, end, spelled), i) for i, (start, end) in enumerate(ranges)]
