@@ -63,6 +63,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -238,24 +239,18 @@ def floor(settings: Settings) -> Work:
     return work
 
 
-def numbers_json(settings: Settings) -> Work:
+def numbers_json(
+    settings: Settings, *, segment: str | None = None, analyse_texts: bool = True
+) -> Work:
+    """`generate --json` (of `segment` only, when given; without the themes' analyser, its
+    texts read but not analysed, when not `analyse_texts`)."""
     from aiops_report.jobs import report_numbers
 
     def work() -> str:
         week = Period.week_of(WEEK_START, ZONE)
-        numbers = report_numbers(make_engine(settings), settings, week)
-        return json.dumps(numbers.to_dict(), ensure_ascii=False)
-
-    return work
-
-
-def numbers_plain(settings: Settings) -> Work:
-    """`numbers_json` without the themes' analyser (its texts read, not analysed)."""
-    from aiops_report.jobs import report_numbers
-
-    def work() -> str:
-        week = Period.week_of(WEEK_START, ZONE)
-        numbers = report_numbers(make_engine(settings), settings, week, analyse_texts=False)
+        numbers = report_numbers(
+            make_engine(settings), settings, week, segment=segment, analyse_texts=analyse_texts
+        )
         return json.dumps(numbers.to_dict(), ensure_ascii=False)
 
     return work
@@ -390,23 +385,14 @@ def numbers_by_segment(settings: Settings) -> Work:
 
 def numbers_of_segment(settings: Settings) -> Work:
     """`generate --json --segment gpt-4o`: one segment's report."""
-    from aiops_report.jobs import report_numbers
-
-    segmented = by_model_as_segment(settings)
-
-    def work() -> str:
-        week = Period.week_of(WEEK_START, ZONE)
-        numbers = report_numbers(make_engine(segmented), segmented, week, segment=SEGMENT)
-        return json.dumps(numbers.to_dict(), ensure_ascii=False)
-
-    return work
+    return numbers_json(by_model_as_segment(settings), segment=SEGMENT)
 
 
 MEASURES: dict[str, Callable[[Settings], Work]] = {
     "floor": floor,
     "json": numbers_json,
     "json_watched": numbers_json,
-    "json_plain": numbers_plain,
+    "json_plain": partial(numbers_json, analyse_texts=False),
     "pdf": full_pdf,
     "overview": overview,
     "pandas": naive_pandas,

@@ -104,8 +104,7 @@ def _kept_or_counted(
 ) -> int:
     """The distinct users of `period`: kept in `store` when its days are settled and hold
     as many conversations as when they were counted, else counted (and kept)."""
-    whole = store is not None and settled_days(period.days, period.zone) == period.days
-    if store is None or not whole:
+    if store is None or settled_days(period.days, period.zone) != period.days:
         return _users(conn, tables, period, [])[0]
     source = source_of(tables, period.zone)
     days = daily_totals(conn, tables, period.days, period.zone, store)
